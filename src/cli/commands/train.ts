@@ -1,0 +1,115 @@
+// `xnorkit train`: train one model on one dataset, evaluate it on the test
+// split, write runs/NAME/results.json (and the config used, to repeat it).
+import { Command } from 'commander';
+import { join } from 'node:path';
+import { loadDataset, datasetName } from '../../data/loadDataset.js';
+import { createModel } from '../../nn/models/index.js';
+import { Adam } from '../../optim/adam.js';
+import { SGD } from '../../optim/sgd.js';
+import { fit, evaluate, type History } from '../../train/fit.js';
+import { machineInfo } from '../../util/machine.js';
+import { writeJsonAtomic } from '../../util/files.js';
+import { positiveInt, positiveFloat, nonNegativeInt, choice } from '../options.js';
+import { onInterrupt } from '../interrupt.js';
+import type { Verbosity } from '../../train/progress.js';
+
+export interface TrainOptions {
+  dataset: string;
+  model: string;
+  float: boolean;
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  lr: number;
+  optimizer: string;
+  limit?: number;
+  testLimit?: number;
+  dataDir?: string;
+  out?: string;
+  json: boolean;
+  quiet: boolean;
+}
+
+export function trainCommand(): Command {
+  return new Command('train')
+    .description('train a model on a dataset, evaluate it on the test set, write results.json')
+    .option('--dataset <name>', 'mnist | fashion-mnist | cifar10', 'mnist')
+    .option('--model <name>', 'model preset (see `xnorkit models`)', 'larq-mnist')
+    .option('--float', 'train the float twin (same architecture, no quantizers)', false)
+    .option('--epochs <n>', 'epochs', positiveInt, 6)
+    .option('--batch-size <n>', 'mini-batch size', positiveInt, 64)
+    .option('--seed <n>', 'seed of initialisation, shuffling and dropout', nonNegativeInt, 1)
+    .option('--lr <x>', 'learning rate', positiveFloat, 1e-3)
+    .option('--optimizer <name>', 'adam | sgd', choice('adam', 'sgd'), 'adam')
+    .option('--limit <n>', 'use only the first N training samples', positiveInt)
+    .option('--test-limit <n>', 'use only the first N test samples', positiveInt)
+    .option('--data-dir <dir>', 'directory holding the dataset files')
+    .option('--out <dir>', 'run folder (default runs/<model>-<float|quant>-seed<S>)')
+    .option('--json', 'print results.json to stdout', false)
+    .option('--quiet', 'no progress output', false)
+    .action((opts: TrainOptions) => {
+      runTrain(opts);
+    });
+}
+
+export function runTrain(opts: TrainOptions): Record<string, unknown> {
+  const dataset = datasetName(opts.dataset);
+  const verbose: Verbosity = opts.quiet ? 'quiet' : 'auto';
+  const log = (s: string) => { if (!opts.quiet) process.stderr.write(s + '\n'); };
+  const train = loadDataset(dataset, { split: 'train', limit: opts.limit, dataDir: opts.dataDir });
+  const test = loadDataset(dataset, { split: 'test', limit: opts.testLimit, dataDir: opts.dataDir });
+  log(`${dataset}: ${train.count} training and ${test.count} test samples`);
+
+  const model = createModel(opts.model, {
+    float: opts.float, seed: opts.seed, inputShape: [train.height, train.width, train.channels], numClasses: train.numClasses,
+  });
+  const optimizer = opts.optimizer === 'sgd' ? new SGD({ learningRate: opts.lr, momentum: 0.9 }) : new Adam({ learningRate: opts.lr });
+  const kind = opts.float ? 'float' : 'quant';
+  const out = opts.out ?? join('runs', `${opts.model}-${kind}-seed${opts.seed}`);
+  const config = { command: 'train', ...opts, dataset, out };
+  writeJsonAtomic(join(out, 'config.json'), config);
+
+  const controller = new AbortController();
+  const release = onInterrupt(() => {
+    log('interrupt: finishing the current step, then writing what finished (Ctrl-C again to abort at once)');
+    controller.abort();
+  });
+  let history: History;
+  try {
+    history = fit(model, train, { epochs: opts.epochs, batchSize: opts.batchSize, optimizer, seed: opts.seed, verbose, signal: controller.signal });
+  } finally {
+    release();
+  }
+  const samples = history.epochs.length * train.count;
+  const results: Record<string, unknown> = {
+    model: opts.model,
+    float: opts.float,
+    dataset,
+    seed: opts.seed,
+    epochs: history.epochs.length,
+    epochs_requested: opts.epochs,
+    batch_size: opts.batchSize,
+    optimizer: optimizer.getConfig(),
+    train_samples: train.count,
+    test_samples: test.count,
+    train_seconds: history.train_seconds,
+    samples_per_second: history.train_seconds > 0 ? samples / history.train_seconds : 0,
+    interrupted: history.interrupted,
+    history: history.epochs,
+    machine: machineInfo(),
+    date: new Date().toISOString(),
+  };
+  if (history.epochs.length > 0) {
+    const ev = evaluate(model, test, { batchSize: 256, verbose });
+    results.test_accuracy = ev.accuracy;
+    results.test_loss = ev.loss;
+    log(`test accuracy ${(100 * ev.accuracy).toFixed(2)} % on ${test.count} samples; ` +
+      `${(results.samples_per_second as number).toFixed(0)} training samples/s`);
+  }
+  writeJsonAtomic(join(out, 'results.json'), results);
+  log(`wrote ${join(out, 'results.json')}`);
+  if (opts.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+  model.dispose();
+  optimizer.dispose();
+  return results;
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// The `xnorkit` command.
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { trainCommand } from './commands/train.js';
+import { reportAndExit } from './errors.js';
+import { presets } from '../nn/models/index.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('xnorkit')
+    .description('binarized and low-bit neural networks: training, XNOR kernels, hardware non-idealities')
+    .version(pkg.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.addCommand(trainCommand());
+  program.command('models')
+    .description('list the model presets')
+    .action(() => {
+      for (const [name, p] of Object.entries(presets)) process.stdout.write(`${name.padEnd(20)} ${p.description}\n`);
+    });
+  for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
+  return program;
+}
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
+  reportAndExit(e);
+}

@@ -1,0 +1,72 @@
+// conv2d on NHWC input with HWIO weights [KH, KW, C, OC] (Keras layout), as
+// im2col + GEMM: the patch matrix cols[N·OH·OW, KH·KW·C] times W viewed as
+// [KH·KW·C, OC] gives the NHWC output directly. Backward reuses cols for the
+// weight gradient (colsᵀ·g) and scatters g·Wᵀ back with col2im.
+import { Tensor } from '../tensor/tensor.js';
+import { ShapeError, shapeStr } from '../tensor/shape.js';
+import { record, accumulateGrad, needsGrad } from '../autograd/graph.js';
+import { wasm } from '../wasm/module.js';
+import { gemm } from './gemm.js';
+import { windowGeometry, pair, type Padding, type WindowGeometry } from './convGeometry.js';
+
+export interface Conv2dOptions {
+  strides?: number | [number, number];
+  padding?: Padding;
+}
+
+function isPointwise(g: WindowGeometry): boolean {
+  return g.KH === 1 && g.KW === 1 && g.SH === 1 && g.SW === 1 && g.PT + g.PL + g.PB + g.PR === 0;
+}
+
+export function conv2dGeometry(x: Tensor, w: Tensor, opts: Conv2dOptions): WindowGeometry {
+  if (w.rank !== 4) throw new ShapeError(`conv2d: kernel must be [KH, KW, C, OC], got ${shapeStr(w.shape)}`);
+  const g = windowGeometry('conv2d', x.shape, [w.shape[0], w.shape[1]], pair(opts.strides ?? 1, 'conv2d strides'),
+    opts.padding ?? 'valid');
+  if (w.shape[2] !== g.C) {
+    throw new ShapeError(`conv2d: kernel ${shapeStr(w.shape)} expects ${w.shape[2]} input channels, input ${shapeStr(x.shape)} has ${g.C}`);
+  }
+  return g;
+}
+
+export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
+  const geo = conv2dGeometry(x, w, opts);
+  const { N, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW } = geo;
+  const OC = w.shape[3];
+  const M = N * OH * OW;
+  const K = KH * KW * C;
+  const k = wasm();
+  const pointwise = isPointwise(geo);
+  let cols: Tensor;
+  if (pointwise) {
+    cols = x;
+  } else {
+    cols = new Tensor([M, K]);
+    k.im2col(x.ptr, N, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, cols.ptr);
+  }
+  const out = new Tensor([N, OH, OW, OC]);
+  gemm(false, false, M, OC, K, cols.ptr, w.ptr, out.ptr);
+  if (!needsGrad(x, w)) {
+    if (!pointwise) cols.dispose();
+    return out;
+  }
+  return record(out, 'conv2d', [x, w], (g) => {
+    if (w.requiresGrad) {
+      const dw = new Tensor(w.shape);
+      gemm(true, false, K, OC, M, cols.ptr, g.ptr, dw.ptr);
+      accumulateGrad(w, dw);
+    }
+    if (x.requiresGrad) {
+      const dx = new Tensor(x.shape);
+      if (pointwise) {
+        gemm(false, true, M, K, OC, g.ptr, w.ptr, dx.ptr);
+      } else {
+        const dcols = new Tensor([M, K]);
+        gemm(false, true, M, K, OC, g.ptr, w.ptr, dcols.ptr);
+        k.col2im(dcols.ptr, N, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, dx.ptr);
+        dcols.dispose();
+      }
+      accumulateGrad(x, dx);
+    }
+    if (!pointwise) cols.dispose();
+  });
+}

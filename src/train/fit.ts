@@ -1,0 +1,169 @@
+// fit / evaluate: the Keras training loop. One training step is one tidy()
+// scope (forward, loss, backward, optimizer update), so nothing allocated in a
+// step outlives it and the heap does not grow from epoch to epoch.
+import { tidy } from '../tensor/scope.js';
+import { Rng } from '../tensor/random.js';
+import { backward, noGrad } from '../autograd/graph.js';
+import { softmaxCrossEntropy } from '../ops/softmaxCrossEntropy.js';
+import type { Sequential } from '../nn/sequential.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import type { Dataset } from '../data/dataset.js';
+import { batches, numBatches } from '../data/batches.js';
+import { countCorrect } from './metrics.js';
+import { createProgress, type Verbosity } from './progress.js';
+
+export interface EpochLog {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  val_loss?: number;
+  val_accuracy?: number;
+  seconds: number;
+  samples_per_second: number;
+  learning_rate: number;
+}
+
+export interface History {
+  epochs: EpochLog[];
+  /** Training seconds summed over epochs (validation excluded). */
+  train_seconds: number;
+  /** True when fit stopped early because of `signal`. */
+  interrupted: boolean;
+}
+
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  optimizer: Optimizer;
+  /** Seeds shuffling and dropout (default 0). */
+  seed?: number;
+  validationData?: Dataset;
+  verbose?: Verbosity;
+  /** Called after each epoch (e.g. to save a checkpoint or write partial results). */
+  onEpochEnd?: (log: EpochLog) => void;
+  /** Called after each step with the running metrics of the epoch. */
+  onBatchEnd?: (step: number, metrics: { loss: number; accuracy: number }) => void;
+  /** Abort after the current step (Ctrl-C); fit returns what finished. */
+  signal?: AbortSignal;
+}
+
+function checkCompatible(model: Sequential, data: Dataset): void {
+  const shape = [data.height, data.width, data.channels];
+  if (!model.built) model.build(shape);
+  const want = model.inputShape!;
+  if (want.length !== 3 || want.some((d, i) => d !== shape[i])) {
+    throw new Error(`model expects inputs [${want.join(', ')}] but dataset ${data.name} has [${shape.join(', ')}]`);
+  }
+  const out = model.outputShape;
+  if (out.length !== 1 || out[0] !== data.numClasses) {
+    throw new Error(`model outputs [${out.join(', ')}] but dataset ${data.name} has ${data.numClasses} classes`);
+  }
+}
+
+export function fit(model: Sequential, data: Dataset, opts: FitOptions): History {
+  const { epochs, batchSize, optimizer } = opts;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`fit: batchSize must be a positive integer, got ${batchSize}`);
+  checkCompatible(model, data);
+  const rng = new Rng(opts.seed ?? 0);
+  const shuffleRng = rng.fork();
+  const dropoutRng = rng.fork();
+  const progress = createProgress(opts.verbose);
+  const history: History = { epochs: [], train_seconds: 0, interrupted: false };
+  const steps = numBatches(data.count, batchSize);
+
+  for (let epoch = 1; epoch <= epochs && !opts.signal?.aborted; epoch++) {
+    progress.start(steps, `epoch ${epoch}/${epochs}`);
+    const lr = optimizer.currentLearningRate();
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    let step = 0;
+    const t0 = performance.now();
+    for (const batch of batches(data, { batchSize, shuffle: true, rng: shuffleRng })) {
+      const r = tidy(() => {
+        const logits = model.call(batch.x, { training: true, rng: dropoutRng });
+        const loss = softmaxCrossEntropy(logits, batch.y);
+        const c = countCorrect(logits, batch.y);
+        const l = loss.item();
+        backward(loss);
+        optimizer.step(model.trainableVariables);
+        return { loss: l, correct: c };
+      });
+      batch.x.dispose();
+      if (!Number.isFinite(r.loss)) {
+        progress.stop();
+        throw new Error(`fit: the loss became ${r.loss} at epoch ${epoch}, step ${step + 1}; lower the learning rate`);
+      }
+      lossSum += r.loss * batch.size;
+      correct += r.correct;
+      seen += batch.size;
+      step++;
+      const running = { loss: lossSum / seen, accuracy: correct / seen };
+      progress.update(step, running);
+      opts.onBatchEnd?.(step, running);
+      if (opts.signal?.aborted) break;
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    if (seen < data.count) {
+      history.interrupted = true;
+      progress.stop(`epoch ${epoch} interrupted after ${seen} samples`);
+      break;
+    }
+    history.train_seconds += seconds;
+    const log: EpochLog = {
+      epoch, loss: lossSum / seen, accuracy: correct / seen, seconds, samples_per_second: seen / seconds, learning_rate: lr,
+    };
+    if (opts.validationData) {
+      const v = evaluate(model, opts.validationData, { batchSize: Math.max(batchSize, 256), verbose: 'quiet' });
+      log.val_loss = v.loss;
+      log.val_accuracy = v.accuracy;
+    }
+    history.epochs.push(log);
+    progress.stop(`epoch ${epoch}/${epochs}: loss ${log.loss.toFixed(4)} · accuracy ${log.accuracy.toFixed(4)}` +
+      (log.val_accuracy !== undefined ? ` · val_accuracy ${log.val_accuracy.toFixed(4)}` : '') +
+      ` · ${seconds.toFixed(1)} s · ${log.samples_per_second.toFixed(0)} samples/s`);
+    opts.onEpochEnd?.(log);
+  }
+  if (opts.signal?.aborted) history.interrupted = true;
+  return history;
+}
+
+export interface EvaluateOptions {
+  batchSize?: number;
+  verbose?: Verbosity;
+}
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  count: number;
+  seconds: number;
+}
+
+export function evaluate(model: Sequential, data: Dataset, opts: EvaluateOptions = {}): Evaluation {
+  const batchSize = opts.batchSize ?? 256;
+  checkCompatible(model, data);
+  const progress = createProgress(opts.verbose ?? 'quiet');
+  progress.start(numBatches(data.count, batchSize), 'evaluate');
+  const ctx = { training: false, rng: new Rng(0) };
+  let lossSum = 0;
+  let correct = 0;
+  let seen = 0;
+  let step = 0;
+  const t0 = performance.now();
+  noGrad(() => {
+    for (const batch of batches(data, { batchSize })) {
+      tidy(() => {
+        const logits = model.call(batch.x, ctx);
+        lossSum += softmaxCrossEntropy(logits, batch.y).item() * batch.size;
+        correct += countCorrect(logits, batch.y);
+      });
+      batch.x.dispose();
+      seen += batch.size;
+      progress.update(++step);
+    }
+  });
+  progress.stop();
+  return { loss: lossSum / seen, accuracy: correct / seen, count: seen, seconds: (performance.now() - t0) / 1000 };
+}
