@@ -1,0 +1,154 @@
+// A small pool of worker threads that run kernels on the same shared linear
+// memory. A parallel kernel call is split by the caller into independent
+// tasks (e.g. row blocks of a GEMM); task 0 runs on the calling thread, the
+// others on workers, and the call returns when all are done. The split
+// depends only on the shapes and the thread count, never on timing, so runs
+// stay bit-reproducible.
+//
+// Workers are woken through a SharedArrayBuffer mailbox with Atomics.wait /
+// notify rather than postMessage: a GEMM of a training step takes tens of
+// microseconds to a few milliseconds, too short for message-queue latency.
+import { Worker } from 'node:worker_threads';
+import { wasmMemory, wasmModule } from './module.js';
+
+export interface Task {
+  kernel: string;
+  args: number[];
+}
+
+// Mailbox layout per worker (Int32 slots): [seq, done, kernelNameIndex, argc], then f64 args.
+const SEQ = 0;
+const DONE = 1;
+const KERNEL = 2;
+const ARGC = 3;
+const HEADER_BYTES = 16;
+const MAX_ARGS = 32;
+
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, mailbox, names } = workerData;
+const instance = new WebAssembly.Instance(module, { env: { memory } });
+const ex = instance.exports;
+const ctl = new Int32Array(mailbox, 0, 4);
+const args = new Float64Array(mailbox, ${HEADER_BYTES}, ${MAX_ARGS});
+let seen = 0;
+for (;;) {
+  Atomics.wait(ctl, ${SEQ}, seen);
+  seen = Atomics.load(ctl, ${SEQ});
+  if (seen < 0) break;
+  const fn = ex[names[ctl[${KERNEL}]]];
+  const argc = ctl[${ARGC}];
+  try {
+    fn(...Array.from(args.subarray(0, argc)));
+    Atomics.store(ctl, ${DONE}, seen);
+  } catch (e) {
+    Atomics.store(ctl, ${DONE}, -seen);
+  }
+  Atomics.notify(ctl, ${DONE});
+}
+`;
+
+interface PoolWorker {
+  worker: Worker;
+  ctl: Int32Array;
+  args: Float64Array;
+  seq: number;
+}
+
+let workers: PoolWorker[] = [];
+let kernelNames: string[] = [];
+const kernelIndex = new Map<string, number>();
+
+function indexOfKernel(name: string): number {
+  let i = kernelIndex.get(name);
+  if (i === undefined) throw new Error(`threads: kernel "${name}" is not exported by the module`);
+  return i;
+}
+
+/** Number of threads kernels may use (1 = no workers). */
+export function threadCount(): number {
+  return workers.length + 1;
+}
+
+/**
+ * Sets the number of threads (including the caller's). Workers are started
+ * lazily here and reused; setThreads(1) stops them.
+ */
+export function setThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`setThreads: expected an integer in 1..64, got ${n}`);
+  if (n === workers.length + 1) return;
+  stopWorkers();
+  if (n === 1) return;
+  const module = wasmModule();
+  const memory = wasmMemory();
+  kernelNames = WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name);
+  kernelIndex.clear();
+  kernelNames.forEach((name, i) => kernelIndex.set(name, i));
+  for (let i = 0; i < n - 1; i++) {
+    const mailbox = new SharedArrayBuffer(HEADER_BYTES + 8 * MAX_ARGS);
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, mailbox, names: kernelNames } });
+    // Workers must not keep the process alive once the main work is done.
+    worker.unref();
+    workers.push({ worker, ctl: new Int32Array(mailbox, 0, 4), args: new Float64Array(mailbox, HEADER_BYTES, MAX_ARGS), seq: 0 });
+  }
+}
+
+function stopWorkers(): void {
+  for (const w of workers) {
+    Atomics.store(w.ctl, SEQ, -1);
+    Atomics.notify(w.ctl, SEQ);
+    void w.worker.terminate();
+  }
+  workers = [];
+}
+
+/**
+ * Runs tasks[0] on this thread and tasks[1..] on workers, returning when all
+ * finished. tasks.length must not exceed threadCount(). Tasks must write
+ * disjoint memory.
+ */
+export function runParallel(tasks: Task[], runLocal: (t: Task) => void): void {
+  if (tasks.length > workers.length + 1) {
+    throw new Error(`runParallel: ${tasks.length} tasks for ${workers.length + 1} threads`);
+  }
+  for (let i = 1; i < tasks.length; i++) {
+    const w = workers[i - 1];
+    const t = tasks[i];
+    if (t.args.length > MAX_ARGS) throw new Error(`runParallel: too many arguments for ${t.kernel}`);
+    w.ctl[KERNEL] = indexOfKernel(t.kernel);
+    w.ctl[ARGC] = t.args.length;
+    w.args.set(t.args);
+    w.seq++;
+    Atomics.store(w.ctl, SEQ, w.seq);
+    Atomics.notify(w.ctl, SEQ);
+  }
+  runLocal(tasks[0]);
+  let failed = '';
+  for (let i = 1; i < tasks.length; i++) {
+    const w = workers[i - 1];
+    for (;;) {
+      const d = Atomics.load(w.ctl, DONE);
+      if (d === w.seq) break;
+      if (d === -w.seq) {
+        failed = tasks[i].kernel;
+        break;
+      }
+      Atomics.wait(w.ctl, DONE, d, 1000);
+    }
+  }
+  if (failed) throw new Error(`threads: kernel ${failed} failed in a worker`);
+}
+
+/** Splits [0, n) into `parts` contiguous ranges whose starts are multiples of `align`. */
+export function splitRange(n: number, parts: number, align = 1): [number, number][] {
+  const ranges: [number, number][] = [];
+  const units = Math.ceil(n / align);
+  let start = 0;
+  for (let p = 0; p < parts; p++) {
+    const endUnits = Math.round(((p + 1) * units) / parts);
+    const end = Math.min(n, endUnits * align);
+    if (end > start) ranges.push([start, end]);
+    start = end;
+  }
+  return ranges;
+}
