@@ -1,0 +1,40 @@
+// Public API of xnorkit.
+export { Tensor, type DType } from './tensor/tensor.js';
+export { tidy, keep } from './tensor/scope.js';
+export { Rng } from './tensor/random.js';
+export { ShapeError, type Shape } from './tensor/shape.js';
+export { backward, noGrad } from './autograd/graph.js';
+export { memoryStats } from './wasm/memory.js';
+export { setThreads, threadCount } from './wasm/threads.js';
+
+export { matmul } from './ops/matmul.js';
+export { add, sub, mul, scale } from './ops/arithmetic.js';
+export { sum, mean } from './ops/reduce.js';
+export { relu, hardTanh } from './ops/activations.js';
+export { reshape, flatten } from './ops/reshape.js';
+export { biasAdd } from './ops/biasAdd.js';
+export { conv2d } from './ops/conv2d.js';
+export { maxPool2d } from './ops/maxPool2d.js';
+export { batchNorm } from './ops/batchNorm.js';
+export { dropout } from './ops/dropout.js';
+export { softmax, softmaxCrossEntropy } from './ops/softmaxCrossEntropy.js';
+
+export { Layer, type CallContext } from './nn/layer.js';
+export { Variable } from './nn/variable.js';
+export { Dense } from './nn/layers/dense.js';
+export { Conv2D } from './nn/layers/conv2d.js';
+export { BatchNormalization } from './nn/layers/batchNormalization.js';
+export { MaxPool2D, MaxPooling2D } from './nn/layers/maxPool2D.js';
+export { Flatten } from './nn/layers/flatten.js';
+export { Activation } from './nn/layers/activation.js';
+export { Dropout } from './nn/layers/dropout.js';
+export { Sequential } from './nn/sequential.js';
+export { createModel, presets } from './nn/models/index.js';
+
+export { Optimizer } from './optim/optimizer.js';
+export { Adam } from './optim/adam.js';
+export { SGD } from './optim/sgd.js';
+export * as schedules from './optim/schedules.js';
+
+export * from './data/index.js';
+export { fit, evaluate, type History, type EpochLog, type FitOptions } from './train/fit.js';
