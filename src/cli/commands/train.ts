@@ -2,6 +2,8 @@
 // split, write runs/NAME/results.json (and the config used, to repeat it).
 import { Command } from 'commander';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { setThreads } from '../../wasm/threads.js';
 import { loadDataset, datasetName } from '../../data/loadDataset.js';
 import { createModel } from '../../nn/models/index.js';
 import { Adam } from '../../optim/adam.js';
@@ -28,6 +30,7 @@ export interface TrainOptions {
   out?: string;
   json: boolean;
   quiet: boolean;
+  threads: number;
 }
 
 export function trainCommand(): Command {
@@ -45,6 +48,7 @@ export function trainCommand(): Command {
     .option('--test-limit <n>', 'use only the first N test samples', positiveInt)
     .option('--data-dir <dir>', 'directory holding the dataset files')
     .option('--out <dir>', 'run folder (default runs/<model>-<float|quant>-seed<S>)')
+    .option('--threads <n>', 'threads for the kernels (default: all cores)', positiveInt, availableParallelism())
     .option('--json', 'print results.json to stdout', false)
     .option('--quiet', 'no progress output', false)
     .action((opts: TrainOptions) => {
@@ -54,6 +58,7 @@ export function trainCommand(): Command {
 
 export function runTrain(opts: TrainOptions): Record<string, unknown> {
   const dataset = datasetName(opts.dataset);
+  setThreads(opts.threads);
   const verbose: Verbosity = opts.quiet ? 'quiet' : 'auto';
   const log = (s: string) => { if (!opts.quiet) process.stderr.write(s + '\n'); };
   const train = loadDataset(dataset, { split: 'train', limit: opts.limit, dataDir: opts.dataDir });
@@ -89,6 +94,7 @@ export function runTrain(opts: TrainOptions): Record<string, unknown> {
     epochs: history.epochs.length,
     epochs_requested: opts.epochs,
     batch_size: opts.batchSize,
+    threads: opts.threads,
     optimizer: optimizer.getConfig(),
     train_samples: train.count,
     test_samples: test.count,
