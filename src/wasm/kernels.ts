@@ -28,20 +28,23 @@ export interface FloatKernels {
     SH: number, SW: number, PT: number, PL: number, OH: number, OW: number, dX: Ptr): void;
 
   // --- pool.ts ----------------------------------------------------------------
-  /** Y[N,OH,OW,C] = max over the window (padding cells ignored); argmax[i] = flat index into X. */
+  /** Y[N,OH,OW,C] = max over the window (padding cells ignored); argmax[i] = flat index into X.
+   *  Ties: the first maximum in (kh, kw) order (lowest index) wins. A window with no in-bounds
+   *  cell (padding >= kernel size) gives Y = 0, argmax = -1. */
   maxPool2dForward(X: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number,
     SH: number, SW: number, PT: number, PL: number, OH: number, OW: number, Y: Ptr, argmax: Ptr): void;
-  /** dX (xSize elements) = 0, then dX[argmax[i]] += dY[i] for i < ySize. */
+  /** dX (xSize elements) = 0, then dX[argmax[i]] += dY[i] for i < ySize (argmax < 0 skipped). */
   maxPool2dBackward(dY: Ptr, argmax: Ptr, ySize: number, dX: Ptr, xSize: number): void;
 
   // --- batchnorm.ts (channels = last axis; rows = product of the other axes) --
-  /** mean[c], variance[c] (biased, divided by rows) of X[rows, C]. */
+  /** mean[c], variance[c] (biased, divided by rows) of X[rows, C]. Two-pass, f64 totals. */
   channelMeanVar(X: Ptr, rows: number, C: number, mean: Ptr, variance: Ptr): void;
   /** Y = X * scale[c] + shift[c]. Y may equal X. */
   channelScaleShift(X: Ptr, rows: number, C: number, scale: Ptr, shift: Ptr, Y: Ptr): void;
   /** Training-mode BN backward with xhat = (X-mean)*invStd, y = gamma*xhat + beta:
    *  dBeta[c] = sum dY; dGamma[c] = sum dY*xhat;
-   *  dX = gamma*invStd/rows * (rows*dY - dBeta - xhat*dGamma). gamma==0 (null) means gamma=1. */
+   *  dX = gamma*invStd/rows * (rows*dY - dBeta - xhat*dGamma). gamma==0 (null) means gamma=1.
+   *  dX may equal dY. */
   batchNormBackward(dY: Ptr, X: Ptr, rows: number, C: number, mean: Ptr, invStd: Ptr, gamma: Ptr,
     dX: Ptr, dGamma: Ptr, dBeta: Ptr): void;
   /** out[c] = sum over rows of X[r, c]. */
@@ -58,10 +61,11 @@ export interface FloatKernels {
   axpy(n: number, a: number, X: Ptr, Y: Ptr): void;
   /** Y[r, c] = X[r, c] + b[c] */
   biasAdd(X: Ptr, rows: number, C: number, b: Ptr, Y: Ptr): void;
+  /** Y = X > 0 ? X : 0 (NaN -> 0) */
   relu(X: Ptr, n: number, Y: Ptr): void;
   /** dX = dY where X > 0 else 0 */
   reluBackward(X: Ptr, dY: Ptr, n: number, dX: Ptr): void;
-  /** Y = clamp(X, -1, 1) */
+  /** Y = clamp(X, -1, 1) (NaN -> -1) */
   hardTanh(X: Ptr, n: number, Y: Ptr): void;
   /** dX = dY where |X| <= 1 else 0 */
   hardTanhBackward(X: Ptr, dY: Ptr, n: number, dX: Ptr): void;
@@ -71,6 +75,7 @@ export interface FloatKernels {
   sumSquares(X: Ptr, n: number): number;
   /** Adam step on n parameters; lr already includes bias correction (lr_t). */
   adamUpdate(P: Ptr, G: Ptr, M: Ptr, V: Ptr, n: number, lrT: number, beta1: number, beta2: number, eps: number): void;
-  /** SGD with momentum: V = momentum*V - lr*G; P += nesterov ? momentum*V - lr*G : V. momentum 0: P -= lr*G. */
+  /** SGD with momentum: V = momentum*V - lr*G; P += nesterov ? momentum*V - lr*G : V.
+   *  momentum 0: P -= lr*G and V is not touched (may be 0). */
   sgdUpdate(P: Ptr, G: Ptr, V: Ptr, n: number, lr: number, momentum: number, nesterov: number): void;
 }
