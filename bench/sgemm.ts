@@ -12,6 +12,8 @@
 //   every call. With transpose flags tfjs falls back to a scalar loop
 //   (slow_batch_matmul), so for TN/NT we also time the best a tfjs user can do:
 //   tf.transpose then an NN matMul (which then packs B per call, as B is new).
+// - The tiny dense shapes (tens of kFLOP) mostly time tfjs's per-call dispatch,
+//   not its kernel; their ratios say little about arithmetic speed.
 //
 // Usage: tsx bench/sgemm.ts [--time ms] [--only substring]
 import { Bench } from 'tinybench';

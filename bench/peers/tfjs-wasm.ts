@@ -5,7 +5,10 @@
 // Threads: tfjs-backend-wasm 4.x hard-codes WASM_HAS_MULTITHREAD_SUPPORT=false
 // when IS_NODE (tfjs issue #3830), so in Node it always loads
 // tfjs-backend-wasm-simd.wasm and XNNPACK runs single-threaded, whatever
-// setThreadsCount says. `tfjsWasmInfo()` reports what was actually loaded.
+// setThreadsCount says. Forcing the flag to true makes the threaded build try
+// `new Worker('blob:...')`, which Node's worker_threads rejects (ERR_WORKER_PATH),
+// so the backend fails to initialise: single-threaded SIMD is the only
+// configuration tfjs-wasm has in Node. `tfjsWasmInfo()` reports what was loaded.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
