@@ -1,0 +1,84 @@
+// What a quantizer is in xnorkit: a differentiable op whose forward pass
+// quantizes and whose backward pass is a straight-through estimator (STE),
+// plus the number of bits of what it outputs. That `precision` is all the rest
+// of the library reads: summary() counts weights and MACs by it, Bop and the
+// flip-ratio metric treat precision-1 variables as binary.
+//
+// Larq computes in float32. The built-in quantizers do their arithmetic on
+// float32 values and round every intermediate with Math.fround where a tie or
+// a threshold comparison could come out differently in float64.
+import { Tensor } from '../tensor/tensor.js';
+import { record, accumulateGrad } from '../autograd/graph.js';
+
+export interface Quantizer {
+  /** Larq's class name ("SteSign", "DoReFa", ...), or the user's name. */
+  readonly className: string;
+  /** Bits of the output values (1 = binary). A quantizer without a meaningful width says 32. */
+  readonly precision: number;
+  /** Quantizes x; records the STE gradient when x requires one. */
+  call(x: Tensor): Tensor;
+  /** Constructor arguments (camelCase), for summaries and saving. */
+  getConfig(): Record<string, unknown>;
+}
+
+export function isQuantizer(q: unknown): q is Quantizer {
+  return typeof q === 'object' && q !== null && typeof (q as Quantizer).call === 'function'
+    && typeof (q as Quantizer).className === 'string';
+}
+
+/**
+ * Larq's sign: +1 for x >= 0 (both zeros), -1 below. Binary quantizers must
+ * never output 0, so this differs from Math.sign on purpose.
+ */
+export function lsign(x: number): number {
+  return x >= 0 ? 1 : -1;
+}
+
+/** TensorFlow's sign (0 at 0), used where Larq uses tf.sign directly (ste_tern, Bop). */
+export function tsign(x: number): number {
+  return x > 0 ? 1 : x < 0 ? -1 : 0;
+}
+
+/** tf.round: half to even (Math.round breaks ties upwards, which is not the same). */
+export function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** A clip window as Larq compares it: against the float32 value of clip_value; null = no window. */
+export function clipWindow(clipValue: number | null | undefined, fallback: number | null): number | null {
+  const c = clipValue === undefined ? fallback : clipValue;
+  if (c === null) return null;
+  if (!(c >= 0)) throw new Error(`clipValue must be a non-negative number or null, got ${c}`);
+  return Math.fround(c);
+}
+
+/**
+ * The shared shape of every built-in quantizer op: allocate the output,
+ * quantize elementwise over the float32 views, and on the way back write
+ * dx from (x, dy). Views are taken after each allocation because allocating
+ * may grow WASM memory and invalidate older views.
+ */
+export function quantizeOp(op: string, x: Tensor,
+  forward: (x: Float32Array, y: Float32Array) => void,
+  backward: (x: Float32Array, dy: Float32Array, dx: Float32Array) => void): Tensor {
+  if (x.dtype !== 'float32') throw new Error(`${op}: input must be float32, got ${x.dtype}`);
+  const out = new Tensor(x.shape);
+  forward(x.data, out.data);
+  return record(out, op, [x], (g) => {
+    const dx = new Tensor(x.shape);
+    backward(x.data, g.data, dx.data);
+    accumulateGrad(x, dx);
+  });
+}
+
+/** dy where |x| <= clip (inclusive, as Larq's _clipped_gradient), 0 elsewhere. */
+export function clippedGradient(clip: number | null): (x: Float32Array, dy: Float32Array, dx: Float32Array) => void {
+  return (x, dy, dx) => {
+    if (clip === null) {
+      dx.set(dy);
+      return;
+    }
+    for (let i = 0; i < x.length; i++) dx[i] = Math.abs(x[i]) <= clip ? dy[i] : 0;
+  };
+}

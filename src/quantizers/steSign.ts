@@ -1,0 +1,37 @@
+// ste_sign: binarize with Larq's sign (sign(0) = +1); the gradient passes
+// unchanged where |x| <= clipValue (the hard-tanh STE of BinaryNet).
+import type { Tensor } from '../tensor/tensor.js';
+import { type Quantizer, quantizeOp, clippedGradient, clipWindow } from './quantizer.js';
+
+export interface SteSignOptions {
+  /** Gradient window; null passes the gradient everywhere. Default 1. */
+  clipValue?: number | null;
+}
+
+export function signForward(x: Float32Array, y: Float32Array): void {
+  for (let i = 0; i < x.length; i++) y[i] = x[i] >= 0 ? 1 : -1;
+}
+
+export class SteSign implements Quantizer {
+  readonly className = 'SteSign';
+  readonly precision = 1;
+  readonly clipValue: number | null;
+  private readonly clip: number | null;
+
+  constructor(opts: SteSignOptions = {}) {
+    this.clip = clipWindow(opts.clipValue, 1);
+    this.clipValue = opts.clipValue === undefined ? 1 : opts.clipValue;
+  }
+
+  call(x: Tensor): Tensor {
+    return quantizeOp('steSign', x, signForward, clippedGradient(this.clip));
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { clipValue: this.clipValue };
+  }
+}
+
+export function steSign(opts: SteSignOptions = {}): SteSign {
+  return new SteSign(opts);
+}
