@@ -1,0 +1,153 @@
+// Helpers shared by the bit-packed kernels (bgemm.ts, bconv.ts, bserial.ts):
+// the fused output transform ("epilogue") and small v128 reductions.
+//
+// Every tiled kernel produces, per output pixel, an i32x4 of integer dot
+// products for four consecutive output channels o..o+3 and hands it to
+// `emit`. The output configuration is held in module globals set once per
+// kernel call by `beginOutput`: wasm globals belong to the instance, so worker
+// threads that share the linear memory (each with its own instance) never see
+// each other's configuration, and the hot loops do not carry a dozen extra
+// parameters.
+
+/** Output modes (the `outMode` argument of every tiled kernel). */
+export const OUT_INT: i32 = 0; // i32 dot products
+export const OUT_FLOAT: i32 = 1; // f32 dot * scale[c] + bias[c]
+export const OUT_BITS: i32 = 2; // packed bits, bit = (flip[c] ? -dot : dot) < thr[c]
+
+let outMode: i32 = OUT_INT;
+let outP1: usize = 0; // scale (f32[OC]) or thr (i32[OC])
+let outP2: usize = 0; // bias (f32[OC]) or flip (i32[OC], 0/1); 0 = none
+let limitBits: i32 = 0; // 0: accumulator limit off
+let limitWrap: bool = false;
+let limitLo: v128 = i32x4(0, 0, 0, 0);
+let limitHi: v128 = i32x4(0, 0, 0, 0);
+
+export function beginOutput(mode: i32, p1: usize, p2: usize, accBits: i32, accMode: i32): void {
+  outMode = mode;
+  outP1 = p1;
+  outP2 = p2;
+  // 32 bits or more cannot clip an i32 dot, so it is the same as off.
+  limitBits = accBits > 0 && accBits < 32 ? accBits : 0;
+  limitWrap = accMode == 1;
+  if (limitBits > 0) {
+    limitHi = i32x4.splat((1 << (limitBits - 1)) - 1);
+    limitLo = i32x4.splat(-(1 << (limitBits - 1)));
+  }
+}
+
+/**
+ * Models a b-bit signed accumulator on the exact dot product d.
+ * wrap: two's-complement wrap to b bits. Addition is exact modulo 2^b, so this
+ *   equals a wrapping accumulator summing the taps in any order.
+ * saturate: clamp(d, -2^(b-1), 2^(b-1)-1), i.e. saturation of the read-out
+ *   value. A saturating accumulator clipped at every partial sum would depend
+ *   on the summation order, which XNOR-popcount hardware does not have.
+ */
+// @ts-ignore: decorator
+@inline function limit(d: v128): v128 {
+  if (limitWrap) {
+    const s = 32 - limitBits;
+    return i32x4.shr_s(i32x4.shl(d, s), s);
+  }
+  return i32x4.max_s(i32x4.min_s(d, limitHi), limitLo);
+}
+
+/** Scalar form of `limit` for reference paths (same definition). */
+export function limitScalar(d: i32): i32 {
+  if (limitBits == 0) return d;
+  if (limitWrap) {
+    const s = 32 - limitBits;
+    return (d << s) >> s;
+  }
+  const hi = (1 << (limitBits - 1)) - 1;
+  const lo = -(1 << (limitBits - 1));
+  return d > hi ? hi : d < lo ? lo : d;
+}
+
+/**
+ * Writes the dot products `dot` of output channels o..o+nv-1 (nv <= 4, o a
+ * multiple of 4) of one pixel whose output starts at byte `dst`.
+ * OUT_BITS writes channel o to bit o%64 of word o/64; the block that starts a
+ * word stores it whole, so the word's padding bits end up 0 without a
+ * separate clearing pass (channel blocks are visited in increasing order).
+ */
+// @ts-ignore: decorator
+@inline export function emit(dot: v128, o: i32, nv: i32, dst: usize): void {
+  if (limitBits != 0) dot = limit(dot);
+  const mode = outMode;
+  if (mode == OUT_FLOAT) {
+    let scale: v128, bias: v128;
+    if (nv == 4) {
+      scale = v128.load(outP1 + (<usize>o << 2));
+      bias = outP2 ? v128.load(outP2 + (<usize>o << 2)) : f32x4.splat(0);
+    } else {
+      scale = loadPartial(outP1, o, nv);
+      bias = outP2 ? loadPartial(outP2, o, nv) : f32x4.splat(0);
+    }
+    const y = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(dot), scale), bias);
+    storePartial(dst + (<usize>o << 2), y, nv);
+  } else if (mode == OUT_BITS) {
+    let thr: v128, flip: v128;
+    if (nv == 4) {
+      thr = v128.load(outP1 + (<usize>o << 2));
+      flip = outP2 ? v128.load(outP2 + (<usize>o << 2)) : i32x4.splat(0);
+    } else {
+      thr = loadPartial(outP1, o, nv);
+      flip = outP2 ? loadPartial(outP2, o, nv) : i32x4.splat(0);
+    }
+    const m = i32x4.neg(flip); // 0 or -1: conditional negate as (d ^ m) - m
+    const sd = i32x4.sub(v128.xor(dot, m), m);
+    const bits = <u64>(i32x4.bitmask(i32x4.lt_s(sd, thr)) & ((1 << nv) - 1));
+    const wp = dst + (<usize>(o >>> 6) << 3);
+    const sh = <u64>(o & 63);
+    if (sh == 0) store<u64>(wp, bits);
+    else store<u64>(wp, load<u64>(wp) | (bits << sh));
+  } else {
+    storePartial(dst + (<usize>o << 2), dot, nv);
+  }
+}
+
+// Loads lanes 0..nv-1 of a 32-bit array at element o without touching memory
+// past the array end (the caller's arrays are exactly OC long).
+// @ts-ignore: decorator
+@inline function loadPartial(p: usize, o: i32, nv: i32): v128 {
+  const q = p + (<usize>o << 2);
+  let v = v128.load32_zero(q);
+  if (nv > 1) v = v128.load32_lane(q + 4, v, 1);
+  if (nv > 2) v = v128.load32_lane(q + 8, v, 2);
+  return v;
+}
+
+// @ts-ignore: decorator
+@inline function storePartial(q: usize, v: v128, nv: i32): void {
+  if (nv == 4) {
+    v128.store(q, v);
+    return;
+  }
+  v128.store32_lane(q, v, 0);
+  if (nv > 1) v128.store32_lane(q + 4, v, 1);
+  if (nv > 2) v128.store32_lane(q + 8, v, 2);
+}
+
+/** [sum(a), sum(b), sum(c), sum(d)] of four i32x4. */
+// @ts-ignore: decorator
+@inline export function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = i32x4.add(i32x4.shuffle(a, b, 0, 1, 4, 5), i32x4.shuffle(a, b, 2, 3, 6, 7));
+  const cd = i32x4.add(i32x4.shuffle(c, d, 0, 1, 4, 5), i32x4.shuffle(c, d, 2, 3, 6, 7));
+  return i32x4.add(i32x4.shuffle(ab, cd, 0, 2, 4, 6), i32x4.shuffle(ab, cd, 1, 3, 5, 7));
+}
+
+/** Widens per-byte popcounts (each <= 255) to four u32 partial sums. */
+// @ts-ignore: decorator
+@inline export function widen8(v: v128): v128 {
+  return i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(v));
+}
+
+/** Four u64 lane counts as one i32x4 (counts fit in 31 bits). */
+// @ts-ignore: decorator
+@inline export function pack4(c0: u64, c1: u64, c2: u64, c3: u64): v128 {
+  let v = i32x4.splat(<i32>c0);
+  v = i32x4.replace_lane(v, 1, <i32>c1);
+  v = i32x4.replace_lane(v, 2, <i32>c2);
+  return i32x4.replace_lane(v, 3, <i32>c3);
+}
