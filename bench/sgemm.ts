@@ -15,7 +15,11 @@
 // - The tiny dense shapes (tens of kFLOP) mostly time tfjs's per-call dispatch,
 //   not its kernel; their ratios say little about arithmetic speed.
 //
-// Usage: tsx bench/sgemm.ts [--time ms] [--only substring]
+// Each shape runs in ROUNDS alternating tinybench rounds (ours, tfjs, ours, ...)
+// and the median is taken over the pooled samples, so that load from other
+// processes drifting during the run hits both sides alike.
+//
+// Usage: tsx bench/sgemm.ts [--time ms per task] [--rounds n] [--only substring]
 import { Bench } from 'tinybench';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -58,7 +62,8 @@ function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
-const TIME_MS = Number(arg('--time') ?? 400);
+const TIME_MS = Number(arg('--time') ?? 450);
+const ROUNDS = Math.max(1, Number(arg('--rounds') ?? 3));
 const ONLY = arg('--only');
 
 function rand(n: number, seed: number): Float32Array {
@@ -69,6 +74,12 @@ function rand(n: number, seed: number): Float32Array {
     out[i] = s / 2 ** 31 - 1;
   }
   return out;
+}
+
+function median(xs: number[]): number {
+  const v = [...xs].sort((a, b) => a - b);
+  const h = v.length >> 1;
+  return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
 }
 
 const tname = (s: Shape) => `${s.tA ? 'T' : 'N'}${s.tB ? 'T' : 'N'}`;
@@ -105,7 +116,7 @@ async function main(): Promise<void> {
   console.log(`peer: tfjs ${info.tfjsVersion} backend=${info.backend} simd=${info.simd} ` +
     `threads=${info.threads} (multithread support in Node: ${info.multithreadSupport}); ours: 1 thread`);
   console.log('shapes read as MxKxN: A[M,K] x B[K,N] = C[M,N]; TN = A stored [K,M], NT = B stored [N,K]');
-  console.log(`tinybench: ${TIME_MS} ms per task after warm-up, median latency\n`);
+  console.log(`tinybench: ${TIME_MS} ms per task in ${ROUNDS} alternating rounds after warm-up, median latency\n`);
 
   for (const s of SHAPES) {
     if (ONLY && !s.label.includes(ONLY)) continue;
@@ -138,15 +149,23 @@ async function main(): Promise<void> {
     const relDiff = maxDiff / (maxRef || 1);
     if (!(relDiff < 1e-4)) throw new Error(`${s.label}: sgemm and tfjs disagree (relative difference ${relDiff})`);
 
-    const bench = new Bench({ time: TIME_MS, warmupTime: Math.max(50, TIME_MS / 4), warmupIterations: 5, iterations: 5 });
-    bench.add('ours', ours).add('tfjs', theirs);
-    if (s.tA || s.tB) bench.add('tfjsT', theirsT);
-    await bench.run();
-    const p50 = (name: string) => {
-      const r = bench.getTask(name)?.result;
-      if (!r || !('latency' in r)) throw new Error(`${s.label}: task ${name} did not complete (${r?.state})`);
-      return r.latency.p50;
-    };
+    const tasks: [string, () => void][] = [['ours', ours], ['tfjs', theirs]];
+    if (s.tA || s.tB) tasks.push(['tfjsT', theirsT]);
+    const samples = new Map<string, number[]>(tasks.map(([name]) => [name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      const bench = new Bench({
+        time: TIME_MS / ROUNDS, warmupTime: round === 0 ? Math.max(50, TIME_MS / 4) : 20,
+        warmupIterations: 3, iterations: 3, retainSamples: true,
+      });
+      for (const [name, fn] of tasks) bench.add(name, fn);
+      await bench.run();
+      for (const [name] of tasks) {
+        const r = bench.getTask(name)?.result;
+        if (!r || !('latency' in r) || !r.latency.samples) throw new Error(`${s.label}: task ${name} did not complete (${r?.state})`);
+        samples.get(name)!.push(...r.latency.samples);
+      }
+    }
+    const p50 = (name: string) => median(samples.get(name)!);
 
     const oursMs = p50('ours'), tfjsMs = p50('tfjs');
     const row: Row = {
@@ -182,7 +201,7 @@ async function main(): Promise<void> {
     peer: { ...info, note: 'tfjs caches XNNPACK-packed B per tensor for NN; TN/NT use its scalar fallback' },
     ours: { threads: 1, tile: '4x8 f32x4 mul+add, packed A and B', kernel: 'assembly/sgemm.ts' },
     shapeReading: 'MxKxN: A[M,K] x B[K,N] = C[M,N]',
-    timing: { tool: 'tinybench', statistic: 'median', timeMsPerTask: TIME_MS },
+    timing: { tool: 'tinybench', statistic: 'median of pooled samples', timeMsPerTask: TIME_MS, rounds: ROUNDS },
     acceptance: acceptance.length === 2 ? { threshold: 0.8, pass } : undefined,
     results: rows,
   }, null, 2) + '\n');
