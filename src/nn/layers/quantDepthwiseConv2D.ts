@@ -1,0 +1,123 @@
+// QuantDepthwiseConv2D (Larq): a depthwise convolution (each input channel
+// convolved with its own depthMultiplier filters) with an input quantizer and
+// a quantized depthwise kernel. Larq names the kernel arguments depthwise*;
+// the kernel* spellings are accepted as aliases so all quantized layers can be
+// configured alike.
+import { Tensor } from '../../tensor/tensor.js';
+import { ShapeError, type Shape } from '../../tensor/shape.js';
+import type { Rng } from '../../tensor/random.js';
+import { Layer, type CallContext } from '../layer.js';
+import type { Constraint, Variable } from '../variable.js';
+import type { Initializer } from '../initializers.js';
+import type { Quantizer } from '../../quantizers/quantizer.js';
+import { getQuantizer, type QuantizerLike } from '../../quantizers/registry.js';
+import { getConstraint, type ConstraintLike } from '../../quantizers/constraints.js';
+import { depthwiseConv2d } from '../../ops/depthwiseConv2d.js';
+import { biasAdd } from '../../ops/biasAdd.js';
+import { activationByName } from '../../ops/activations.js';
+import { windowGeometry, pair, type Padding } from '../../ops/convGeometry.js';
+import { type QuantizedLayer, warnIfStarvable, tagKernel, quantize, padForSame, checkPadValues, quantizerConfig, constraintConfig } from './quantCommon.js';
+
+export interface QuantDepthwiseConv2DOptions {
+  kernelSize: number | [number, number];
+  strides?: number | [number, number];
+  padding?: Padding;
+  depthMultiplier?: number;
+  useBias?: boolean;
+  activation?: string;
+  inputQuantizer?: QuantizerLike;
+  depthwiseQuantizer?: QuantizerLike;
+  depthwiseConstraint?: ConstraintLike;
+  depthwiseInitializer?: string | Initializer;
+  /** Alias of depthwiseQuantizer. */
+  kernelQuantizer?: QuantizerLike;
+  /** Alias of depthwiseConstraint. */
+  kernelConstraint?: ConstraintLike;
+  biasInitializer?: string | Initializer;
+  padValues?: number;
+  name?: string;
+}
+
+function pick<T>(a: T | undefined, b: T | undefined, what: string): T | undefined {
+  if (a !== undefined && b !== undefined) throw new Error(`QuantDepthwiseConv2D: give ${what} once (depthwise* or its kernel* alias)`);
+  return a ?? b;
+}
+
+export class QuantDepthwiseConv2D extends Layer implements QuantizedLayer {
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  readonly depthMultiplier: number;
+  readonly useBias: boolean;
+  readonly activation: string;
+  readonly inputQuantizer: Quantizer | null;
+  readonly depthwiseQuantizer: Quantizer | null;
+  readonly depthwiseConstraint: Constraint | null;
+  readonly depthwiseInitializer: string | Initializer;
+  readonly biasInitializer: string | Initializer;
+  readonly padValues: number;
+  depthwiseKernel: Variable | null = null;
+  bias: Variable | null = null;
+
+  constructor(opts: QuantDepthwiseConv2DOptions) {
+    super(opts.name);
+    this.kernelSize = pair(opts.kernelSize, 'QuantDepthwiseConv2D kernelSize');
+    this.strides = pair(opts.strides ?? 1, 'QuantDepthwiseConv2D strides');
+    this.padding = opts.padding ?? 'valid';
+    if (this.padding !== 'valid' && this.padding !== 'same') throw new Error(`QuantDepthwiseConv2D: padding must be "valid" or "same", got "${this.padding}"`);
+    this.depthMultiplier = opts.depthMultiplier ?? 1;
+    if (!Number.isInteger(this.depthMultiplier) || this.depthMultiplier < 1) {
+      throw new Error(`QuantDepthwiseConv2D: depthMultiplier must be a positive integer, got ${this.depthMultiplier}`);
+    }
+    this.useBias = opts.useBias ?? true;
+    this.activation = opts.activation ?? 'linear';
+    activationByName(this.activation);
+    this.inputQuantizer = getQuantizer(opts.inputQuantizer);
+    this.depthwiseQuantizer = getQuantizer(pick(opts.depthwiseQuantizer, opts.kernelQuantizer, 'the quantizer'));
+    this.depthwiseConstraint = getConstraint(pick(opts.depthwiseConstraint, opts.kernelConstraint, 'the constraint'));
+    this.depthwiseInitializer = opts.depthwiseInitializer ?? 'glorot_uniform';
+    this.biasInitializer = opts.biasInitializer ?? 'zeros';
+    this.padValues = checkPadValues(opts.padValues ?? 0);
+    warnIfStarvable(this.depthwiseQuantizer, this.depthwiseConstraint, 'depthwise_constraint');
+  }
+
+  /** The same quantizer under the name the other quantized layers use. */
+  get kernelQuantizer(): Quantizer | null {
+    return this.depthwiseQuantizer;
+  }
+
+  get className(): string {
+    return 'quant_depthwise_conv2d';
+  }
+
+  computeOutputShape(inputShape: Shape): Shape {
+    if (inputShape.length !== 3) {
+      throw new ShapeError(`QuantDepthwiseConv2D "${this.name}" needs images [batch, height, width, channels], got [batch, ${inputShape.join(', ')}]`);
+    }
+    const g = windowGeometry(`QuantDepthwiseConv2D "${this.name}"`, [1, ...inputShape], this.kernelSize, this.strides, this.padding);
+    return [g.OH, g.OW, inputShape[2] * this.depthMultiplier];
+  }
+
+  protected override createVariables(inputShape: Shape, rng: Rng): void {
+    const [kh, kw] = this.kernelSize;
+    this.depthwiseKernel = this.addWeight('depthwise_kernel', [kh, kw, inputShape[2], this.depthMultiplier], this.depthwiseInitializer, rng);
+    tagKernel(this.depthwiseKernel, this.depthwiseQuantizer, this.depthwiseConstraint);
+    if (this.useBias) this.bias = this.addWeight('bias', [inputShape[2] * this.depthMultiplier], this.biasInitializer, rng);
+  }
+
+  call(x: Tensor, _ctx: CallContext): Tensor {
+    const p = padForSame(quantize(this.inputQuantizer, x), this.padding, this.padValues, this.kernelSize, this.strides);
+    let y = depthwiseConv2d(p.x, quantize(this.depthwiseQuantizer, this.depthwiseKernel!.value), { strides: this.strides, padding: p.padding });
+    if (this.bias) y = biasAdd(y, this.bias.value);
+    return activationByName(this.activation)(y);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(), kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
+      depthMultiplier: this.depthMultiplier, useBias: this.useBias, activation: this.activation,
+      inputQuantizer: quantizerConfig(this.inputQuantizer), depthwiseQuantizer: quantizerConfig(this.depthwiseQuantizer),
+      depthwiseConstraint: constraintConfig(this.depthwiseConstraint), padValues: this.padValues,
+    };
+  }
+}
