@@ -1,15 +1,20 @@
 // The CNN of Larq's "Introduction to BNNs with Larq" MNIST tutorial:
 // Conv32 3x3 → MaxPool 2 → BN → Conv64 → MaxPool → BN → Conv64 → BN → Flatten
 // → Dense64 → BN → Dense10 → BN → softmax; no biases, BatchNorm without scale.
-// This file builds the float twin (no quantizers); the quantized form adds
-// quantizers to the same skeleton.
+// Quantized as in the tutorial: the first layer binarizes only its kernel
+// (its input, the image, stays float); later layers quantize inputs and
+// kernels; every quantized kernel has weight_clip. The float twin is the same
+// skeleton without quantizers.
 import { Sequential } from '../sequential.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
+import { QuantConv2D } from '../layers/quantConv2D.js';
+import { QuantDense } from '../layers/quantDense.js';
 import { MaxPool2D } from '../layers/maxPool2D.js';
 import { BatchNormalization } from '../layers/batchNormalization.js';
 import { Flatten } from '../layers/flatten.js';
 import { Activation } from '../layers/activation.js';
+import { quantScheme, type QuantOptions } from './quantScheme.js';
 
 export interface ModelOptions {
   inputShape?: [number, number, number];
@@ -37,4 +42,28 @@ export function larqMnistFloat(opts: ModelOptions = {}): Sequential {
     bn(),
     new Activation('softmax'),
   ], { inputShape, seed: opts.seed, name: 'larq-mnist-float' });
+}
+
+export function larqMnist(opts: ModelOptions & QuantOptions = {}): Sequential {
+  const inputShape = opts.inputShape ?? [28, 28, 1];
+  const numClasses = opts.numClasses ?? 10;
+  const q = quantScheme(opts);
+  const bn = () => new BatchNormalization({ scale: false });
+  const kw = () => ({ inputQuantizer: q.input(), kernelQuantizer: q.kernel(), kernelConstraint: 'weight_clip', useBias: false });
+  return new Sequential([
+    new QuantConv2D({ filters: 32, kernelSize: 3, kernelQuantizer: q.kernel(), kernelConstraint: 'weight_clip', useBias: false }),
+    new MaxPool2D({ poolSize: 2 }),
+    bn(),
+    new QuantConv2D({ filters: 64, kernelSize: 3, ...kw() }),
+    new MaxPool2D({ poolSize: 2 }),
+    bn(),
+    new QuantConv2D({ filters: 64, kernelSize: 3, ...kw() }),
+    bn(),
+    new Flatten(),
+    new QuantDense({ units: 64, ...kw() }),
+    bn(),
+    new QuantDense({ units: numClasses, ...kw() }),
+    bn(),
+    new Activation('softmax'),
+  ], { inputShape, seed: opts.seed, name: 'larq-mnist' });
 }
