@@ -14,7 +14,11 @@ const BULK_BYTES: usize = 256;
   }
   let i: usize = 0;
   for (; i + 16 <= bytes; i += 16) v128.store(dst + i, v128.load(src + i));
-  for (; i < bytes; i += 4) store<f32>(dst + i, load<f32>(src + i));
+  if (bytes & 8) {
+    store<u64>(dst + i, load<u64>(src + i));
+    i += 8;
+  }
+  if (bytes & 4) store<u32>(dst + i, load<u32>(src + i));
 }
 
 @inline function zeroBytes(dst: usize, bytes: usize): void {
@@ -25,14 +29,22 @@ const BULK_BYTES: usize = 256;
   const z = i32x4.splat(0);
   let i: usize = 0;
   for (; i + 16 <= bytes; i += 16) v128.store(dst + i, z);
-  for (; i < bytes; i += 4) store<f32>(dst + i, 0);
+  if (bytes & 8) {
+    store<u64>(dst + i, 0);
+    i += 8;
+  }
+  if (bytes & 4) store<u32>(dst + i, 0);
 }
 
 // dst[i] += src[i] over a byte count that is a multiple of 4.
 @inline function addBytes(dst: usize, src: usize, bytes: usize): void {
   let i: usize = 0;
   for (; i + 16 <= bytes; i += 16) v128.store(dst + i, f32x4.add(v128.load(dst + i), v128.load(src + i)));
-  for (; i < bytes; i += 4) store<f32>(dst + i, load<f32>(dst + i) + load<f32>(src + i));
+  if (bytes & 8) {
+    v128.store64_lane(dst + i, f32x4.add(v128.load64_zero(dst + i), v128.load64_zero(src + i)), 0);
+    i += 8;
+  }
+  if (bytes & 4) store<f32>(dst + i, load<f32>(dst + i) + load<f32>(src + i));
 }
 
 export function im2col(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32,

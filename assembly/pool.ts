@@ -8,64 +8,98 @@
 // window with no in-bounds cell (only when padding >= kernel size) yields
 // Y = 0 and argmax = -1, which the backward pass ignores.
 
+// Max over one window for the G*4 channels (G = 1, 2 or 4, a literal) from
+// channel c. Tracks the winning cell as its element offset from the first
+// in-bounds cell, splatted, and turns it into flat indices once at the end.
+@inline function poolVectors(G: i32, X: usize, first: i32, c: i32, khN: i32, kwN: i32, rowStep: i32, C: i32,
+  y: usize, am: usize): void {
+  const p0 = X + (<usize>(first + c) << 2);
+  let b0 = v128.load(p0), b1 = G > 1 ? v128.load(p0, 16) : b0;
+  let b2 = G > 2 ? v128.load(p0, 32) : b0, b3 = G > 2 ? v128.load(p0, 48) : b0;
+  let i0 = i32x4.splat(0), i1 = i0, i2 = i0, i3 = i0;
+  for (let kh = 0; kh < khN; kh++) {
+    let off = kh * rowStep;
+    for (let kw = 0; kw < kwN; kw++) {
+      const p = p0 + (<usize>off << 2);
+      const cur = i32x4.splat(off);
+      // pmax(b, v) = b < v ? v : b: the same strict comparison as the mask.
+      const v0 = v128.load(p);
+      i0 = v128.bitselect(cur, i0, f32x4.gt(v0, b0));
+      b0 = f32x4.pmax(b0, v0);
+      if (G > 1) {
+        const v1 = v128.load(p, 16);
+        i1 = v128.bitselect(cur, i1, f32x4.gt(v1, b1));
+        b1 = f32x4.pmax(b1, v1);
+      }
+      if (G > 2) {
+        const v2 = v128.load(p, 32);
+        i2 = v128.bitselect(cur, i2, f32x4.gt(v2, b2));
+        b2 = f32x4.pmax(b2, v2);
+        const v3 = v128.load(p, 48);
+        i3 = v128.bitselect(cur, i3, f32x4.gt(v3, b3));
+        b3 = f32x4.pmax(b3, v3);
+      }
+      off += C;
+    }
+  }
+  const base = i32x4.add(i32x4.splat(first + c), i32x4(0, 1, 2, 3));
+  const o = <usize>c << 2;
+  v128.store(y + o, b0);
+  v128.store(am + o, i32x4.add(i0, base));
+  if (G > 1) {
+    v128.store(y + o, b1, 16);
+    v128.store(am + o, i32x4.add(i1, i32x4.add(base, i32x4.splat(4))), 16);
+  }
+  if (G > 2) {
+    v128.store(y + o, b2, 32);
+    v128.store(am + o, i32x4.add(i2, i32x4.add(base, i32x4.splat(8))), 32);
+    v128.store(y + o, b3, 48);
+    v128.store(am + o, i32x4.add(i3, i32x4.add(base, i32x4.splat(12))), 48);
+  }
+}
+
 export function maxPool2dForward(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32,
   SH: i32, SW: i32, PT: i32, PL: i32, OH: i32, OW: i32, Y: usize, argmax: usize): void {
-  const C4 = C & ~3;
-  const lanes = i32x4(0, 1, 2, 3);
+  const rowStep = W * C;
+  const pixBytes = <usize>C << 2;
   let y = Y, am = argmax;
   for (let n = 0; n < N; n++) {
     for (let oh = 0; oh < OH; oh++) {
       const ih0 = oh * SH - PT;
-      const khLo = max(0, -ih0), khHi = min(KH, H - ih0);
+      const khLo = max(0, -ih0), khN = min(KH, H - ih0) - khLo;
       for (let ow = 0; ow < OW; ow++) {
         const iw0 = ow * SW - PL;
-        const kwLo = max(0, -iw0), kwHi = min(KW, W - iw0);
-        if (khHi <= khLo || kwHi <= kwLo) {
-          memory.fill(y, 0, <usize>C << 2);
-          memory.fill(am, 0xff, <usize>C << 2);
-          y += <usize>C << 2;
-          am += <usize>C << 2;
-          continue;
-        }
-        // Flat X index of channel 0 of the first in-bounds cell.
-        const first = ((n * H + ih0 + khLo) * W + iw0 + kwLo) * C;
-        const rowStep = W * C;
-        let c = 0;
-        for (; c < C4; c += 4) {
-          let best = v128.load(X + (<usize>(first + c) << 2));
-          let bestIdx = i32x4.add(i32x4.splat(first + c), lanes);
-          for (let kh = khLo; kh < khHi; kh++) {
-            let idx = first + (kh - khLo) * rowStep + c;
-            for (let kw = kwLo; kw < kwHi; kw++) {
-              const v = v128.load(X + (<usize>idx << 2));
-              const gt = f32x4.gt(v, best);
-              best = v128.bitselect(v, best, gt);
-              bestIdx = v128.bitselect(i32x4.add(i32x4.splat(idx), lanes), bestIdx, gt);
-              idx += C;
-            }
-          }
-          v128.store(y + (<usize>c << 2), best);
-          v128.store(am + (<usize>c << 2), bestIdx);
-        }
-        for (; c < C; c++) {
-          let best = load<f32>(X + (<usize>(first + c) << 2));
-          let bestIdx = first + c;
-          for (let kh = khLo; kh < khHi; kh++) {
-            let idx = first + (kh - khLo) * rowStep + c;
-            for (let kw = kwLo; kw < kwHi; kw++) {
-              const v = load<f32>(X + (<usize>idx << 2));
-              if (v > best) {
-                best = v;
-                bestIdx = idx;
+        const kwLo = max(0, -iw0), kwN = min(KW, W - iw0) - kwLo;
+        if (khN <= 0 || kwN <= 0) {
+          memory.fill(y, 0, pixBytes);
+          memory.fill(am, 0xff, pixBytes);
+        } else {
+          // Flat X index of channel 0 of the first in-bounds cell.
+          const first = ((n * H + ih0 + khLo) * W + iw0 + kwLo) * C;
+          let c = 0;
+          for (; c + 16 <= C; c += 16) poolVectors(4, X, first, c, khN, kwN, rowStep, C, y, am);
+          for (; c + 8 <= C; c += 8) poolVectors(2, X, first, c, khN, kwN, rowStep, C, y, am);
+          for (; c + 4 <= C; c += 4) poolVectors(1, X, first, c, khN, kwN, rowStep, C, y, am);
+          for (; c < C; c++) {
+            let best = load<f32>(X + (<usize>(first + c) << 2));
+            let bestIdx = first + c;
+            for (let kh = 0; kh < khN; kh++) {
+              let idx = first + kh * rowStep + c;
+              for (let kw = 0; kw < kwN; kw++) {
+                const v = load<f32>(X + (<usize>idx << 2));
+                if (v > best) {
+                  best = v;
+                  bestIdx = idx;
+                }
+                idx += C;
               }
-              idx += C;
             }
+            store<f32>(y + (<usize>c << 2), best);
+            store<i32>(am + (<usize>c << 2), bestIdx);
           }
-          store<f32>(y + (<usize>c << 2), best);
-          store<i32>(am + (<usize>c << 2), bestIdx);
         }
-        y += <usize>C << 2;
-        am += <usize>C << 2;
+        y += pixBytes;
+        am += pixBytes;
       }
     }
   }

@@ -80,14 +80,14 @@ function randomGeos(seed: number, count: number): Geo[] {
   const r = rng(seed);
   const gs: Geo[] = [];
   while (gs.length < count) {
-    const g = geo({ N: pick(r, [1, 2, 3]), H: 1 + Math.floor(r() * 11), W: 1 + Math.floor(r() * 11), C: pick(r, [1, 3, 5, 32, 33]),
+    const g = geo({ N: pick(r, [1, 2, 3]), H: 1 + Math.floor(r() * 11), W: 1 + Math.floor(r() * 11), C: pick(r, [1, 3, 5, 13, 32, 33, 61]),
       KH: pick(r, [1, 2, 3, 5]), KW: pick(r, [1, 2, 3, 5]), SH: pick(r, [1, 2]), SW: pick(r, [1, 2]),
       PT: pick(r, [0, 1, 2]), PB: pick(r, [0, 1, 2]), PL: pick(r, [0, 1, 2]), PR: pick(r, [0, 1, 2]) });
     if (g.OH >= 1 && g.OW >= 1) gs.push(g);
   }
   return gs;
 }
-const GEOS = [...FIXED, ...randomGeos(7, 40)];
+const GEOS = [...FIXED, ...randomGeos(7, 50)];
 const label = (g: Geo) => `N${g.N} ${g.H}x${g.W}x${g.C} k${g.KH}x${g.KW} s${g.SH},${g.SW} pad t${g.PT} b${g.PB} l${g.PL} r${g.PR}`;
 const args = (g: Geo) => [g.N, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.OH, g.OW] as const;
 const xAt = (g: Geo, n: number, h: number, w: number, c: number) => ((n * g.H + h) * g.W + w) * g.C + c;
