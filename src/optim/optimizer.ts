@@ -6,12 +6,16 @@ import { keep } from '../tensor/scope.js';
 import { noGrad } from '../autograd/graph.js';
 import type { Variable } from '../nn/variable.js';
 import type { LearningRateSchedule } from './schedules.js';
+import { FlipRatio } from '../quantizers/flipRatio.js';
 
 export abstract class Optimizer {
   learningRate: number | LearningRateSchedule;
   /** Number of steps taken (Keras' optimizer.iterations). */
   iterations = 0;
   private readonly slots = new Map<Variable, Map<string, Tensor>>();
+  /** Measure the flip ratio of binary (precision-1) variables; an optimizer that delegates turns it off in its children. */
+  trackFlips = true;
+  private readonly flips = new FlipRatio();
 
   constructor(learningRate: number | LearningRateSchedule) {
     if (typeof learningRate === 'number' && !(learningRate >= 0)) {
@@ -40,6 +44,21 @@ export abstract class Optimizer {
       }
     });
     this.iterations++;
+    this.recordFlips(variables);
+  }
+
+  /** Feeds the signs of the trainable binary variables to the flip-ratio metric. */
+  protected recordFlips(variables: Variable[]): void {
+    if (!this.trackFlips) return;
+    const binary = variables.filter((v) => v.trainable && v.precision === 1);
+    if (binary.length > 0) this.flips.updateSigns(binary.map((v) => v.value.data));
+  }
+
+  /** Metrics of the steps since the last call, then reset (fit() puts them into each EpochLog): flip_ratio when the model has binary variables. */
+  epochMetrics(): Record<string, number> {
+    const m: Record<string, number> = this.flips.steps > 0 ? { flip_ratio: this.flips.result() } : {};
+    this.flips.reset();
+    return m;
   }
 
   /** Applies the update for one variable; `lr` is this step's learning rate. */

@@ -10,17 +10,33 @@ export class FlipRatio {
 
   /** Feeds the current values (cast to int8 by truncation, as Larq's values_dtype="int8"). */
   update(values: ArrayLike<number>): void {
-    if (!this.previous || this.previous.length !== values.length) this.previous = new Int8Array(values.length);
-    const prev = this.previous;
+    const prev = this.previousOf(values.length);
     let unchanged = 0;
     for (let i = 0; i < values.length; i++) {
       const v = (values[i] << 24) >> 24;
       if (prev[i] === v) unchanged++;
       prev[i] = v;
     }
-    const ratio = values.length === 0 ? 0 : 1 - unchanged / values.length;
-    if (this.count > 0) this.total += ratio;
-    this.count++;
+    this.count_(unchanged, values.length);
+  }
+
+  /**
+   * Feeds Larq's sign (+1 for x >= 0, −1 below) of several arrays taken as one
+   * vector — the binary weights of a model — without concatenating them.
+   */
+  updateSigns(chunks: readonly ArrayLike<number>[]): void {
+    const n = chunks.reduce((a, c) => a + c.length, 0);
+    const prev = this.previousOf(n);
+    let unchanged = 0;
+    let o = 0;
+    for (const c of chunks) {
+      for (let i = 0; i < c.length; i++, o++) {
+        const v = c[i] >= 0 ? 1 : -1;
+        if (prev[o] === v) unchanged++;
+        prev[o] = v;
+      }
+    }
+    this.count_(unchanged, n);
   }
 
   result(): number {
@@ -35,5 +51,16 @@ export class FlipRatio {
   reset(): void {
     this.total = 0;
     this.count = 0;
+  }
+
+  private previousOf(n: number): Int8Array {
+    if (!this.previous || this.previous.length !== n) this.previous = new Int8Array(n);
+    return this.previous;
+  }
+
+  private count_(unchanged: number, n: number): void {
+    const ratio = n === 0 ? 0 : 1 - unchanged / n;
+    if (this.count > 0) this.total += ratio;
+    this.count++;
   }
 }

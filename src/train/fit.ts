@@ -21,6 +21,8 @@ export interface EpochLog {
   seconds: number;
   samples_per_second: number;
   learning_rate: number;
+  /** Mean share of binary weights whose sign changed per step (when the model has binary variables). */
+  flip_ratio?: number;
 }
 
 export interface History {
@@ -114,6 +116,7 @@ export function fit(model: Sequential, data: Dataset, opts: FitOptions): History
     const log: EpochLog = {
       epoch, loss: lossSum / seen, accuracy: correct / seen, seconds, samples_per_second: seen / seconds, learning_rate: lr,
     };
+    Object.assign(log, optimizer.epochMetrics());
     if (opts.validationData) {
       const v = evaluate(model, opts.validationData, { batchSize: Math.max(batchSize, 256), verbose: 'quiet' });
       log.val_loss = v.loss;
