@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { trainCommand } from './commands/train.js';
+import { summaryCommand } from './commands/summary.js';
 import { reportAndExit } from './errors.js';
 import { presets } from '../nn/models/index.js';
 
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   program.addCommand(trainCommand());
+  program.addCommand(summaryCommand());
   program.command('models')
     .description('list the model presets')
     .action(() => {

@@ -8,6 +8,10 @@ import { loadDataset, datasetName } from '../../data/loadDataset.js';
 import { createModel } from '../../nn/models/index.js';
 import { Adam } from '../../optim/adam.js';
 import { SGD } from '../../optim/sgd.js';
+import { Bop } from '../../optim/bop.js';
+import { CaseOptimizer } from '../../optim/caseOptimizer.js';
+import { summary } from '../../nn/summary.js';
+import { quantScheme } from '../../nn/models/index.js';
 import { fit, evaluate, type History } from '../../train/fit.js';
 import { machineInfo } from '../../util/machine.js';
 import { writeJsonAtomic } from '../../util/files.js';
@@ -24,6 +28,11 @@ export interface TrainOptions {
   seed: number;
   lr: number;
   optimizer: string;
+  quantizer?: string;
+  bits?: number;
+  ternary: boolean;
+  bopThreshold: number;
+  bopGamma: number;
   limit?: number;
   testLimit?: number;
   dataDir?: string;
@@ -43,11 +52,16 @@ export function trainCommand(): Command {
     .option('--batch-size <n>', 'mini-batch size', positiveInt, 64)
     .option('--seed <n>', 'seed of initialisation, shuffling and dropout', nonNegativeInt, 1)
     .option('--lr <x>', 'learning rate', positiveFloat, 1e-3)
-    .option('--optimizer <name>', 'adam | sgd', choice('adam', 'sgd'), 'adam')
+    .option('--optimizer <name>', 'adam | sgd | bop (Bop for binary variables, Adam for the rest)', choice('adam', 'sgd', 'bop'), 'adam')
+    .option('--quantizer <name>', 'Larq quantizer for inputs and kernels (default ste_sign; approx_sign, swish_sign, ...)')
+    .option('--bits <k>', 'DoReFa k-bit weights and activations instead of binary', positiveInt)
+    .option('--ternary', 'ste_tern weights and activations instead of binary', false)
+    .option('--bop-threshold <x>', 'Bop threshold τ (with --optimizer bop)', positiveFloat, 1e-8)
+    .option('--bop-gamma <x>', 'Bop adaptivity rate γ (with --optimizer bop)', positiveFloat, 1e-4)
     .option('--limit <n>', 'use only the first N training samples', positiveInt)
     .option('--test-limit <n>', 'use only the first N test samples', positiveInt)
     .option('--data-dir <dir>', 'directory holding the dataset files')
-    .option('--out <dir>', 'run folder (default runs/<model>-<float|quant>-seed<S>)')
+    .option('--out <dir>', 'run folder (default runs/<model>-<float|quant|dorefaK|ternary|quantizer>[-bop]-seed<S>)')
     .option('--threads <n>', 'threads for the kernels (default: all cores)', positiveInt, availableParallelism())
     .option('--json', 'print results.json to stdout', false)
     .option('--quiet', 'no progress output', false)
@@ -66,10 +80,13 @@ export function runTrain(opts: TrainOptions): Record<string, unknown> {
   log(`${dataset}: ${train.count} training and ${test.count} test samples`);
 
   const model = createModel(opts.model, {
-    float: opts.float, seed: opts.seed, inputShape: [train.height, train.width, train.channels], numClasses: train.numClasses,
+    float: opts.float, quantizer: opts.quantizer, bits: opts.bits, ternary: opts.ternary || undefined, seed: opts.seed, inputShape: [train.height, train.width, train.channels], numClasses: train.numClasses,
   });
-  const optimizer = opts.optimizer === 'sgd' ? new SGD({ learningRate: opts.lr, momentum: 0.9 }) : new Adam({ learningRate: opts.lr });
-  const kind = opts.float ? 'float' : 'quant';
+  const optimizer = opts.optimizer === 'sgd' ? new SGD({ learningRate: opts.lr, momentum: 0.9 })
+    : opts.optimizer === 'bop' ? new CaseOptimizer([[Bop.isBinaryVariable, new Bop({ threshold: opts.bopThreshold, gamma: opts.bopGamma })]],
+      { defaultOptimizer: new Adam({ learningRate: opts.lr }) })
+      : new Adam({ learningRate: opts.lr });
+  const kind = (opts.float ? 'float' : quantScheme(opts).tag) + (opts.optimizer === 'bop' ? '-bop' : '');
   const out = opts.out ?? join('runs', `${opts.model}-${kind}-seed${opts.seed}`);
   const config = { command: 'train', ...opts, dataset, out };
   writeJsonAtomic(join(out, 'config.json'), config);
@@ -102,6 +119,7 @@ export function runTrain(opts: TrainOptions): Record<string, unknown> {
     samples_per_second: history.train_seconds > 0 ? samples / history.train_seconds : 0,
     interrupted: history.interrupted,
     history: history.epochs,
+    summary: summary(model).totals,
     machine: machineInfo(),
     date: new Date().toISOString(),
   };

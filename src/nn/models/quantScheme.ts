@@ -18,7 +18,7 @@ export interface QuantOptions {
 }
 
 export interface QuantScheme {
-  /** A short tag for run names: "binary", "dorefa4", "ternary", or the quantizer name. */
+  /** A short tag for run names: "quant" (binary ste_sign), "dorefa4", "ternary", or the quantizer name. */
   tag: string;
   input(): Quantizer;
   kernel(): Quantizer;
@@ -41,7 +41,7 @@ export function quantScheme(opts: QuantOptions): QuantScheme {
     throw new UsageError(`unknown quantizer "${name}" (known: ${quantizerNames().join(', ')})`);
   }
   return {
-    tag: opts.ternary ? 'ternary' : name === 'ste_sign' ? 'binary' : name,
+    tag: opts.ternary ? 'ternary' : name === 'ste_sign' ? 'quant' : name,
     input: () => getQuantizer(name)!,
     kernel: () => getQuantizer(name)!,
   };
