@@ -30,11 +30,13 @@ export let r2: v128 = i32x4(0, 0, 0, 0);
   return i8x16.popcnt(v128.xor(x, w));
 }
 
+// Two channels' counts share one u64 (low and high 32 bits: a tile's counts
+// stay far below 2^32), so a 3x4 tile needs 6 accumulators instead of 12 and
+// V8 keeps them in registers; the extra shift+add per pair runs on the ALU
+// ports that POPCNT leaves idle.
 // @ts-ignore: decorator
 @inline export function microScalar(a0: usize, a1: usize, a2: usize, aSeg: usize, nSeg: i32, segLen: i32, q: usize): void {
-  let c00: u64 = 0, c01: u64 = 0, c02: u64 = 0, c03: u64 = 0;
-  let c10: u64 = 0, c11: u64 = 0, c12: u64 = 0, c13: u64 = 0;
-  let c20: u64 = 0, c21: u64 = 0, c22: u64 = 0, c23: u64 = 0;
+  let c0l: u64 = 0, c0h: u64 = 0, c1l: u64 = 0, c1h: u64 = 0, c2l: u64 = 0, c2h: u64 = 0;
   const full = <usize>(segLen >> 1) << 4;
   for (let s = 0; s < nSeg; s++) {
     const off = <usize>s * aSeg;
@@ -42,29 +44,29 @@ export let r2: v128 = i32x4(0, 0, 0, 0);
     let k: usize = 0;
     for (; k < full; k += 16) {
       let x0 = load<u64>(p0 + k), x1 = load<u64>(p1 + k), x2 = load<u64>(p2 + k);
-      let w = load<u64>(q, 0); c00 += popcnt(x0 ^ w); c10 += popcnt(x1 ^ w); c20 += popcnt(x2 ^ w);
-      w = load<u64>(q, 16); c01 += popcnt(x0 ^ w); c11 += popcnt(x1 ^ w); c21 += popcnt(x2 ^ w);
-      w = load<u64>(q, 32); c02 += popcnt(x0 ^ w); c12 += popcnt(x1 ^ w); c22 += popcnt(x2 ^ w);
-      w = load<u64>(q, 48); c03 += popcnt(x0 ^ w); c13 += popcnt(x1 ^ w); c23 += popcnt(x2 ^ w);
+      let v = load<u64>(q, 0), u = load<u64>(q, 16);
+      c0l += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1l += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2l += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
+      v = load<u64>(q, 32); u = load<u64>(q, 48);
+      c0h += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1h += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2h += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
       x0 = load<u64>(p0 + k, 8); x1 = load<u64>(p1 + k, 8); x2 = load<u64>(p2 + k, 8);
-      w = load<u64>(q, 8); c00 += popcnt(x0 ^ w); c10 += popcnt(x1 ^ w); c20 += popcnt(x2 ^ w);
-      w = load<u64>(q, 24); c01 += popcnt(x0 ^ w); c11 += popcnt(x1 ^ w); c21 += popcnt(x2 ^ w);
-      w = load<u64>(q, 40); c02 += popcnt(x0 ^ w); c12 += popcnt(x1 ^ w); c22 += popcnt(x2 ^ w);
-      w = load<u64>(q, 56); c03 += popcnt(x0 ^ w); c13 += popcnt(x1 ^ w); c23 += popcnt(x2 ^ w);
+      v = load<u64>(q, 8); u = load<u64>(q, 24);
+      c0l += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1l += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2l += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
+      v = load<u64>(q, 40); u = load<u64>(q, 56);
+      c0h += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1h += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2h += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
       q += 64;
     }
     if (segLen & 1) {
       const x0 = load<u64>(p0 + k), x1 = load<u64>(p1 + k), x2 = load<u64>(p2 + k);
-      let w = load<u64>(q, 0); c00 += popcnt(x0 ^ w); c10 += popcnt(x1 ^ w); c20 += popcnt(x2 ^ w);
-      w = load<u64>(q, 16); c01 += popcnt(x0 ^ w); c11 += popcnt(x1 ^ w); c21 += popcnt(x2 ^ w);
-      w = load<u64>(q, 32); c02 += popcnt(x0 ^ w); c12 += popcnt(x1 ^ w); c22 += popcnt(x2 ^ w);
-      w = load<u64>(q, 48); c03 += popcnt(x0 ^ w); c13 += popcnt(x1 ^ w); c23 += popcnt(x2 ^ w);
+      let v = load<u64>(q, 0), u = load<u64>(q, 16);
+      c0l += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1l += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2l += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
+      v = load<u64>(q, 32); u = load<u64>(q, 48);
+      c0h += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1h += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2h += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
       q += 64;
     }
   }
-  r0 = pack4(c00, c01, c02, c03);
-  r1 = pack4(c10, c11, c12, c13);
-  r2 = pack4(c20, c21, c22, c23);
+  r0 = i64x2.replace_lane(i64x2.splat(c0l), 1, c0h);
+  r1 = i64x2.replace_lane(i64x2.splat(c1l), 1, c1h);
+  r2 = i64x2.replace_lane(i64x2.splat(c2l), 1, c2h);
 }
 
 // Per-byte counts grow by at most 8 per step; 31 steps keep them <= 248.
@@ -118,7 +120,7 @@ const STEPS: i32 = 31;
   const z = i32x4.splat(0);
   let s00 = z, s01 = z, s10 = z, s11 = z, s20 = z, s21 = z;
   let b00 = z, b01 = z, b10 = z, b11 = z, b20 = z, b21 = z;
-  let c02: u64 = 0, c03: u64 = 0, c12: u64 = 0, c13: u64 = 0, c22: u64 = 0, c23: u64 = 0;
+  let c0: u64 = 0, c1: u64 = 0, c2: u64 = 0; // channels 2 and 3, low and high halves
   const full = <usize>(segLen >> 1) << 4;
   const pairs = (segLen + 1) >> 1;
   let left = STEPS;
@@ -139,12 +141,12 @@ const STEPS: i32 = 31;
       w = v128.load(q, 16);
       b01 = i8x16.add(b01, pc8(x0, w)); b11 = i8x16.add(b11, pc8(x1, w)); b21 = i8x16.add(b21, pc8(x2, w));
       let y0 = load<u64>(p0 + k), y1 = load<u64>(p1 + k), y2 = load<u64>(p2 + k);
-      let v = load<u64>(q, 32); c02 += popcnt(y0 ^ v); c12 += popcnt(y1 ^ v); c22 += popcnt(y2 ^ v);
-      v = load<u64>(q, 48); c03 += popcnt(y0 ^ v); c13 += popcnt(y1 ^ v); c23 += popcnt(y2 ^ v);
+      let v = load<u64>(q, 32), u = load<u64>(q, 48);
+      c0 += popcnt(y0 ^ v) + (popcnt(y0 ^ u) << 32); c1 += popcnt(y1 ^ v) + (popcnt(y1 ^ u) << 32); c2 += popcnt(y2 ^ v) + (popcnt(y2 ^ u) << 32);
       if (whole) {
         y0 = load<u64>(p0 + k, 8); y1 = load<u64>(p1 + k, 8); y2 = load<u64>(p2 + k, 8);
-        v = load<u64>(q, 40); c02 += popcnt(y0 ^ v); c12 += popcnt(y1 ^ v); c22 += popcnt(y2 ^ v);
-        v = load<u64>(q, 56); c03 += popcnt(y0 ^ v); c13 += popcnt(y1 ^ v); c23 += popcnt(y2 ^ v);
+        v = load<u64>(q, 40); u = load<u64>(q, 56);
+        c0 += popcnt(y0 ^ v) + (popcnt(y0 ^ u) << 32); c1 += popcnt(y1 ^ v) + (popcnt(y1 ^ u) << 32); c2 += popcnt(y2 ^ v) + (popcnt(y2 ^ u) << 32);
       }
       q += 64;
       if (--left == 0) {
@@ -156,12 +158,9 @@ const STEPS: i32 = 31;
       }
     }
   }
-  r0 = hsum4(i32x4.add(s00, widen8(b00)), i32x4.add(s01, widen8(b01)), z, z);
-  r0 = i32x4.replace_lane(i32x4.replace_lane(r0, 2, <i32>c02), 3, <i32>c03);
-  r1 = hsum4(i32x4.add(s10, widen8(b10)), i32x4.add(s11, widen8(b11)), z, z);
-  r1 = i32x4.replace_lane(i32x4.replace_lane(r1, 2, <i32>c12), 3, <i32>c13);
-  r2 = hsum4(i32x4.add(s20, widen8(b20)), i32x4.add(s21, widen8(b21)), z, z);
-  r2 = i32x4.replace_lane(i32x4.replace_lane(r2, 2, <i32>c22), 3, <i32>c23);
+  r0 = i64x2.replace_lane(hsum4(i32x4.add(s00, widen8(b00)), i32x4.add(s01, widen8(b01)), z, z), 1, c0);
+  r1 = i64x2.replace_lane(hsum4(i32x4.add(s10, widen8(b10)), i32x4.add(s11, widen8(b11)), z, z), 1, c1);
+  r2 = i64x2.replace_lane(hsum4(i32x4.add(s20, widen8(b20)), i32x4.add(s21, widen8(b21)), z, z), 1, c2);
 }
 
 // Bit-serial 2-bit x 2-bit: word k of a pixel is followed by its second
