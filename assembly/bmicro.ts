@@ -168,10 +168,14 @@ const STEPS: i32 = 31;
 // segLen counts words of both planes. With a, w the codes (0..3):
 // sum a*w = sum over planes i, j of 2^(i+j) * popcount(A_i AND W_j).
 // @ts-ignore: decorator
+@inline function serial1(x: u64, y: u64, v: u64, u: u64): u64 {
+  return popcnt(x & v) + (popcnt(y & u) << 2) + ((popcnt(x & u) + popcnt(y & v)) << 1);
+}
+
+// Channel pairs share a u64 accumulator as in microScalar.
+// @ts-ignore: decorator
 @inline export function microSerial(a0: usize, a1: usize, a2: usize, aSeg: usize, nSeg: i32, segLen: i32, q: usize): void {
-  let c00: u64 = 0, c01: u64 = 0, c02: u64 = 0, c03: u64 = 0;
-  let c10: u64 = 0, c11: u64 = 0, c12: u64 = 0, c13: u64 = 0;
-  let c20: u64 = 0, c21: u64 = 0, c22: u64 = 0, c23: u64 = 0;
+  let c0l: u64 = 0, c0h: u64 = 0, c1l: u64 = 0, c1h: u64 = 0, c2l: u64 = 0, c2h: u64 = 0;
   const bytes = <usize>segLen << 3;
   for (let s = 0; s < nSeg; s++) {
     const off = <usize>s * aSeg;
@@ -180,28 +184,20 @@ const STEPS: i32 = 31;
       const x0 = load<u64>(p0 + k), y0 = load<u64>(p0 + k, 8);
       const x1 = load<u64>(p1 + k), y1 = load<u64>(p1 + k, 8);
       const x2 = load<u64>(p2 + k), y2 = load<u64>(p2 + k, 8);
-      let v = load<u64>(q, 0), u = load<u64>(q, 8);
-      c00 += popcnt(x0 & v) + (popcnt(y0 & u) << 2) + ((popcnt(x0 & u) + popcnt(y0 & v)) << 1);
-      c10 += popcnt(x1 & v) + (popcnt(y1 & u) << 2) + ((popcnt(x1 & u) + popcnt(y1 & v)) << 1);
-      c20 += popcnt(x2 & v) + (popcnt(y2 & u) << 2) + ((popcnt(x2 & u) + popcnt(y2 & v)) << 1);
-      v = load<u64>(q, 16); u = load<u64>(q, 24);
-      c01 += popcnt(x0 & v) + (popcnt(y0 & u) << 2) + ((popcnt(x0 & u) + popcnt(y0 & v)) << 1);
-      c11 += popcnt(x1 & v) + (popcnt(y1 & u) << 2) + ((popcnt(x1 & u) + popcnt(y1 & v)) << 1);
-      c21 += popcnt(x2 & v) + (popcnt(y2 & u) << 2) + ((popcnt(x2 & u) + popcnt(y2 & v)) << 1);
-      v = load<u64>(q, 32); u = load<u64>(q, 40);
-      c02 += popcnt(x0 & v) + (popcnt(y0 & u) << 2) + ((popcnt(x0 & u) + popcnt(y0 & v)) << 1);
-      c12 += popcnt(x1 & v) + (popcnt(y1 & u) << 2) + ((popcnt(x1 & u) + popcnt(y1 & v)) << 1);
-      c22 += popcnt(x2 & v) + (popcnt(y2 & u) << 2) + ((popcnt(x2 & u) + popcnt(y2 & v)) << 1);
-      v = load<u64>(q, 48); u = load<u64>(q, 56);
-      c03 += popcnt(x0 & v) + (popcnt(y0 & u) << 2) + ((popcnt(x0 & u) + popcnt(y0 & v)) << 1);
-      c13 += popcnt(x1 & v) + (popcnt(y1 & u) << 2) + ((popcnt(x1 & u) + popcnt(y1 & v)) << 1);
-      c23 += popcnt(x2 & v) + (popcnt(y2 & u) << 2) + ((popcnt(x2 & u) + popcnt(y2 & v)) << 1);
+      let v = load<u64>(q, 0), u = load<u64>(q, 8), v1 = load<u64>(q, 16), u1 = load<u64>(q, 24);
+      c0l += serial1(x0, y0, v, u) + (serial1(x0, y0, v1, u1) << 32);
+      c1l += serial1(x1, y1, v, u) + (serial1(x1, y1, v1, u1) << 32);
+      c2l += serial1(x2, y2, v, u) + (serial1(x2, y2, v1, u1) << 32);
+      v = load<u64>(q, 32); u = load<u64>(q, 40); v1 = load<u64>(q, 48); u1 = load<u64>(q, 56);
+      c0h += serial1(x0, y0, v, u) + (serial1(x0, y0, v1, u1) << 32);
+      c1h += serial1(x1, y1, v, u) + (serial1(x1, y1, v1, u1) << 32);
+      c2h += serial1(x2, y2, v, u) + (serial1(x2, y2, v1, u1) << 32);
       q += 64;
     }
   }
-  r0 = pack4(c00, c01, c02, c03);
-  r1 = pack4(c10, c11, c12, c13);
-  r2 = pack4(c20, c21, c22, c23);
+  r0 = i64x2.replace_lane(i64x2.splat(c0l), 1, c0h);
+  r1 = i64x2.replace_lane(i64x2.splat(c1l), 1, c1h);
+  r2 = i64x2.replace_lane(i64x2.splat(c2l), 1, c2h);
 }
 
 // Weight panels of one channel chunk (a quarter of L2).
