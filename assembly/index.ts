@@ -12,3 +12,4 @@ export * from "./elementwise";
 export * from "./bitpack";
 export * from "./bgemm";
 export * from "./bconv";
+export * from "./quantize";

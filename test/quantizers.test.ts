@@ -252,6 +252,23 @@ describe('DoReFa', () => {
   });
 });
 
+describe('WASM kernels: vector bodies and scalar tails agree', () => {
+  it('ste_sign and DoReFa activations on every length 1..11 with the edge values in every lane', () => {
+    const pool = [0, -0, 1, -1, 0.5, 1.5, -1.5, Math.fround(1 / 30), 0.2, 0.7, 1e-30];
+    for (let n = 1; n <= 11; n++) {
+      for (let shift = 0; shift < pool.length; shift++) {
+        const xs = Array.from({ length: n }, (_, i) => pool[(i + shift) % pool.length]);
+        const s = run(new SteSign(), xs);
+        expect(s.q).toEqual(xs.map(sign));
+        expect(s.g).toEqual(xs.map((x, i) => (Math.abs(x) <= 1 ? s.dy[i] : 0)));
+        const d = run(new DoReFa({ kBit: 3 }), xs);
+        expect(d.q).toEqual(xs.map((x) => Math.fround(roundHalfEven(Math.fround(Math.min(Math.max(x, 0), 1) * 7)) / 7)));
+        expect(d.g).toEqual(xs.map((x, i) => (x >= 0 && x <= 1 ? d.dy[i] : 0)));
+      }
+    }
+  });
+});
+
 describe('NoOp, custom quantizers and names', () => {
   it('NoOp is the identity with a precision tag', () => {
     const xs = randomValues(50, 30);

@@ -2,8 +2,7 @@
 // approximation of the derivative of sign, 2 − 2|x| on [−1, 1] — closer to the
 // true (Dirac) derivative than the box of ste_sign. No arguments in Larq.
 import type { Tensor } from '../tensor/tensor.js';
-import { type Quantizer, quantizeOp } from './quantizer.js';
-import { signForward } from './steSign.js';
+import { type Quantizer, quantizeOp, viaViews, signForward } from './quantizer.js';
 
 function approxSignBackward(x: Float32Array, dy: Float32Array, dx: Float32Array): void {
   for (let i = 0; i < x.length; i++) {
@@ -18,7 +17,7 @@ export class ApproxSign implements Quantizer {
   readonly precision = 1;
 
   call(x: Tensor): Tensor {
-    return quantizeOp('approxSign', x, signForward, approxSignBackward);
+    return quantizeOp('approxSign', x, signForward, viaViews(approxSignBackward));
   }
 
   getConfig(): Record<string, unknown> {

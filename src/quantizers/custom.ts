@@ -3,7 +3,7 @@
 // For quantizers that need whole-tensor statistics, implement the Quantizer
 // interface directly with any differentiable ops (their gradients compose).
 import type { Tensor } from '../tensor/tensor.js';
-import { type Quantizer, quantizeOp } from './quantizer.js';
+import { type Quantizer, quantizeOp, viaViews } from './quantizer.js';
 
 export interface CustomQuantizerSpec {
   /** Shown in summaries and errors; also the key under which registerQuantizer stores it. */
@@ -33,11 +33,11 @@ export class CustomQuantizer implements Quantizer {
 
   call(x: Tensor): Tensor {
     const { forward, gradient } = this.spec;
-    return quantizeOp(this.className, x, (xs, y) => {
+    return quantizeOp(this.className, x, viaViews((xs, y) => {
       for (let i = 0; i < xs.length; i++) y[i] = forward(xs[i]);
-    }, (xs, dy, dx) => {
+    }), viaViews((xs, dy, dx) => {
       for (let i = 0; i < xs.length; i++) dx[i] = dy[i] * gradient(xs[i]);
-    });
+    }));
   }
 
   getConfig(): Record<string, unknown> {

@@ -4,8 +4,9 @@
 //   activations: u = clip(x, 0, 1); gradient 1 on [0, 1] inclusive.
 //   weights:     u = tanh(x)/(2·max|tanh x|) + 1/2, q = 2·Q(u) − 1; the max is a
 //                constant for the gradient, which is (1 − tanh²x)/max|tanh x|.
-import type { Tensor } from '../tensor/tensor.js';
-import { type Quantizer, quantizeOp, roundHalfEven } from './quantizer.js';
+import { Tensor } from '../tensor/tensor.js';
+import { type Quantizer, quantizeOp } from './quantizer.js';
+import { wasm } from '../wasm/module.js';
 
 export type DoReFaMode = 'activations' | 'weights';
 
@@ -17,10 +18,6 @@ export interface DoReFaOptions {
 }
 
 const f = Math.fround;
-
-function levels(u: number, n: number): number {
-  return f(roundHalfEven(f(u * n)) / n);
-}
 
 export class DoReFa implements Quantizer {
   readonly className = 'DoReFa';
@@ -45,32 +42,17 @@ export class DoReFa implements Quantizer {
   call(x: Tensor): Tensor {
     const n = 2 ** this.kBit - 1;
     if (this.mode === 'activations') {
-      return quantizeOp('dorefa', x, (xs, y) => {
-        for (let i = 0; i < xs.length; i++) y[i] = levels(Math.min(Math.max(xs[i], 0), 1), n);
-      }, (xs, dy, dx) => {
-        for (let i = 0; i < xs.length; i++) dx[i] = xs[i] >= 0 && xs[i] <= 1 ? dy[i] : 0;
-      });
+      // WASM kernels: f32x4.nearest rounds half to even, as tf.round does.
+      return quantizeOp('dorefa', x, (xs, y) => wasm().quantDorefaActivations(xs.ptr, xs.size, n, y.ptr),
+        (xs, dy, dx) => wasm().quantRangeGrad(xs.ptr, dy.ptr, xs.size, 0, 1, dx.ptr));
     }
+    // tanh(x) is kept for the backward pass; it lives in the caller's scope like any op output.
+    const t = new Tensor(x.shape);
     let twoMax = 0;
-    let t: Float32Array = new Float32Array(0);
     return quantizeOp('dorefa', x, (xs, y) => {
-      t = new Float32Array(xs.length);
-      let max = 0;
-      for (let i = 0; i < xs.length; i++) {
-        t[i] = Math.tanh(xs[i]);
-        max = Math.max(max, Math.abs(t[i]));
-      }
-      twoMax = f(2 * max);
-      for (let i = 0; i < xs.length; i++) {
-        // divide_no_nan: an all-zero tensor maps to u = 1/2.
-        const u = f((twoMax === 0 ? 0 : f(t[i] / twoMax)) + 0.5);
-        y[i] = f(f(2 * levels(u, n)) - 1);
-      }
-    }, (_xs, dy, dx) => {
-      for (let i = 0; i < dy.length; i++) {
-        dx[i] = twoMax === 0 ? 0 : f(f(f(2 * dy[i]) / twoMax) * f(1 - f(t[i] * t[i])));
-      }
-    });
+      twoMax = f(2 * wasm().quantTanhAbsMax(xs.ptr, xs.size, t.ptr));
+      wasm().quantDorefaWeights(t.ptr, xs.size, twoMax, n, y.ptr);
+    }, (_xs, dy, dx) => wasm().quantDorefaWeightsGrad(t.ptr, dy.ptr, dy.size, twoMax, dx.ptr));
   }
 
   getConfig(): Record<string, unknown> {

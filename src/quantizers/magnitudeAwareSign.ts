@@ -3,7 +3,7 @@
 // the binary kernel keeps the magnitude of its float counterpart. The scale is
 // treated as a constant in the backward pass (Larq's stop_gradient).
 import type { Tensor } from '../tensor/tensor.js';
-import { type Quantizer, quantizeOp, clipWindow } from './quantizer.js';
+import { type Quantizer, quantizeOp, viaViews, clipWindow } from './quantizer.js';
 
 export interface MagnitudeAwareSignOptions {
   /** Gradient window; null passes the gradient everywhere. Default 1. */
@@ -35,14 +35,14 @@ export class MagnitudeAwareSign implements Quantizer {
     const C = x.rank === 0 ? 1 : x.shape[x.rank - 1];
     const clip = this.clip;
     let scale: Float32Array = new Float32Array(0);
-    return quantizeOp('magnitudeAwareSign', x, (xs, y) => {
+    return quantizeOp('magnitudeAwareSign', x, viaViews((xs, y) => {
       scale = lastAxisMeanAbs(xs, C);
       for (let i = 0; i < xs.length; i++) y[i] = xs[i] >= 0 ? scale[i % C] : -scale[i % C];
-    }, (xs, dy, dx) => {
+    }), viaViews((xs, dy, dx) => {
       for (let i = 0; i < xs.length; i++) {
         dx[i] = clip === null || Math.abs(xs[i]) <= clip ? Math.fround(dy[i] * scale[i % C]) : 0;
       }
-    });
+    }));
   }
 
   getConfig(): Record<string, unknown> {

@@ -9,6 +9,7 @@
 // a threshold comparison could come out differently in float64.
 import { Tensor } from '../tensor/tensor.js';
 import { record, accumulateGrad } from '../autograd/graph.js';
+import { wasm } from '../wasm/module.js';
 
 export interface Quantizer {
   /** Larq's class name ("SteSign", "DoReFa", ...), or the user's name. */
@@ -53,32 +54,43 @@ export function clipWindow(clipValue: number | null | undefined, fallback: numbe
   return Math.fround(c);
 }
 
+export type ForwardFn = (x: Tensor, y: Tensor) => void;
+export type BackwardFn = (x: Tensor, dy: Tensor, dx: Tensor) => void;
+
 /**
  * The shared shape of every built-in quantizer op: allocate the output,
- * quantize elementwise over the float32 views, and on the way back write
- * dx from (x, dy). Views are taken after each allocation because allocating
- * may grow WASM memory and invalidate older views.
+ * quantize, and on the way back write dx from (x, dy). The functions get
+ * tensors, so hot cases call WASM kernels; the others loop over views (see
+ * viaViews).
  */
-export function quantizeOp(op: string, x: Tensor,
-  forward: (x: Float32Array, y: Float32Array) => void,
-  backward: (x: Float32Array, dy: Float32Array, dx: Float32Array) => void): Tensor {
+export function quantizeOp(op: string, x: Tensor, forward: ForwardFn, backward: BackwardFn): Tensor {
   if (x.dtype !== 'float32') throw new Error(`${op}: input must be float32, got ${x.dtype}`);
   const out = new Tensor(x.shape);
-  forward(x.data, out.data);
+  forward(x, out);
   return record(out, op, [x], (g) => {
     const dx = new Tensor(x.shape);
-    backward(x.data, g.data, dx.data);
+    backward(x, g, dx);
     accumulateGrad(x, dx);
   });
 }
 
-/** dy where |x| <= clip (inclusive, as Larq's _clipped_gradient), 0 elsewhere. */
-export function clippedGradient(clip: number | null): (x: Float32Array, dy: Float32Array, dx: Float32Array) => void {
+/**
+ * Adapts a function of float32 views. Views are taken after every allocation
+ * because allocating may grow WASM memory and invalidate older views.
+ */
+export function viaViews(fn: (...views: Float32Array[]) => void): (...ts: Tensor[]) => void {
+  return (...ts) => fn(...ts.map((t) => t.data));
+}
+
+/** Larq's sign, elementwise (WASM kernel). */
+export function signForward(x: Tensor, y: Tensor): void {
+  wasm().quantSign(x.ptr, x.size, y.ptr);
+}
+
+/** dy where |x| <= clip (inclusive, as Larq's _clipped_gradient), 0 elsewhere; null = no window. */
+export function clippedGradient(clip: number | null): BackwardFn {
   return (x, dy, dx) => {
-    if (clip === null) {
-      dx.set(dy);
-      return;
-    }
-    for (let i = 0; i < x.length; i++) dx[i] = Math.abs(x[i]) <= clip ? dy[i] : 0;
+    if (clip === null) dx.assign(dy);
+    else wasm().quantClipGrad(x.ptr, dy.ptr, x.size, clip, dx.ptr);
   };
 }

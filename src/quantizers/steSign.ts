@@ -1,15 +1,11 @@
 // ste_sign: binarize with Larq's sign (sign(0) = +1); the gradient passes
 // unchanged where |x| <= clipValue (the hard-tanh STE of BinaryNet).
 import type { Tensor } from '../tensor/tensor.js';
-import { type Quantizer, quantizeOp, clippedGradient, clipWindow } from './quantizer.js';
+import { type Quantizer, quantizeOp, clippedGradient, clipWindow, signForward } from './quantizer.js';
 
 export interface SteSignOptions {
   /** Gradient window; null passes the gradient everywhere. Default 1. */
   clipValue?: number | null;
-}
-
-export function signForward(x: Float32Array, y: Float32Array): void {
-  for (let i = 0; i < x.length; i++) y[i] = x[i] >= 0 ? 1 : -1;
 }
 
 export class SteSign implements Quantizer {

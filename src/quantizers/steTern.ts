@@ -4,7 +4,7 @@
 // sign(sign(x + Δ) + sign(x − Δ)) with tf.sign (0 at 0), which decides the
 // ties: x = Δ gives +1, x = −Δ gives −1.
 import type { Tensor } from '../tensor/tensor.js';
-import { type Quantizer, quantizeOp, clippedGradient, clipWindow, tsign } from './quantizer.js';
+import { type Quantizer, quantizeOp, viaViews, clippedGradient, clipWindow, tsign } from './quantizer.js';
 
 export interface SteTernOptions {
   /** Δ when ternaryWeightNetworks is false. Default 0.05. */
@@ -39,7 +39,7 @@ export class SteTern implements Quantizer {
   }
 
   call(x: Tensor): Tensor {
-    return quantizeOp('steTern', x, (xs, y) => {
+    return quantizeOp('steTern', x, viaViews((xs, y) => {
       let delta = Math.fround(this.thresholdValue);
       if (this.ternaryWeightNetworks) {
         let s = 0;
@@ -47,7 +47,7 @@ export class SteTern implements Quantizer {
         delta = Math.fround(Math.fround(0.7) * Math.fround(xs.length > 0 ? s / xs.length : 0));
       }
       ternarize(xs, y, delta);
-    }, clippedGradient(this.clip));
+    }), clippedGradient(this.clip));
   }
 
   getConfig(): Record<string, unknown> {

@@ -3,8 +3,7 @@
 // does. It has no window and turns slightly negative for |βx| > ~2.4; that is
 // Larq's behaviour and is kept.
 import type { Tensor } from '../tensor/tensor.js';
-import { type Quantizer, quantizeOp } from './quantizer.js';
-import { signForward } from './steSign.js';
+import { type Quantizer, quantizeOp, viaViews, signForward } from './quantizer.js';
 
 export interface SwishSignOptions {
   /** Steepness; the gradient at 0 equals beta. Default 5. */
@@ -23,13 +22,13 @@ export class SwishSign implements Quantizer {
 
   call(x: Tensor): Tensor {
     const beta = Math.fround(this.beta);
-    return quantizeOp('swishSign', x, signForward, (xs, dy, dx) => {
+    return quantizeOp('swishSign', x, signForward, viaViews((xs, dy, dx) => {
       for (let i = 0; i < xs.length; i++) {
         const b = beta * xs[i];
         // For large |b| the factor underflows to ±0, as it does in Larq (where float32 cosh overflows).
         dx[i] = Math.fround(dy[i] * beta * (2 - b * Math.tanh(b / 2)) / (1 + Math.cosh(b)));
       }
-    });
+    }));
   }
 
   getConfig(): Record<string, unknown> {

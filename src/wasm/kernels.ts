@@ -4,10 +4,11 @@
 // arrays i32, row-major, images NHWC. Add a kernel here when you export it from
 // assembly/index.ts.
 import type { BinaryKernels } from './binaryKernels.js';
+import type { QuantizeKernels } from './quantizeKernels.js';
 
 type Ptr = number;
 
-export interface KernelExports extends FloatKernels, BinaryKernels {}
+export interface KernelExports extends FloatKernels, BinaryKernels, QuantizeKernels {}
 
 export interface FloatKernels {
   heapBase(): Ptr;
