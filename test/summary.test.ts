@@ -17,6 +17,7 @@ import { SteTern } from '../src/quantizers/steTern.js';
 import { createModel } from '../src/nn/models/index.js';
 import { summary, type SummaryTotals } from '../src/nn/summary.js';
 import { pyFixed, pyGeneral, readableNumber, readableMemory } from '../src/nn/summaryFormat.js';
+import { runSummary } from '../src/cli/commands/summary.js';
 
 // Tables copied from docs/larq-semantics.md (§5.1 and §5.2 are Larq's published outputs).
 const LARQ_MNIST_PUBLISHED = `
@@ -301,6 +302,45 @@ describe('presets against Larq', () => {
     expect(macLayers.slice(1).every((l) => l.input_precision === 1)).toBe(true);
     expect(Object.keys(s.totals.params_by_bits)).toEqual(['1', '32']);
     m.dispose();
+  });
+});
+
+describe('presets: options and the summary command', () => {
+  it('quantizer options pick the quantizers; contradictory options are usage errors', () => {
+    const m = preset('larq-mnist', { quantizer: 'approx_sign' });
+    const l = m.layers[3] as QuantConv2D;
+    expect([l.inputQuantizer!.className, l.kernelQuantizer!.className]).toEqual(['ApproxSign', 'ApproxSign']);
+    expect((m.layers[0] as QuantConv2D).inputQuantizer).toBeNull();
+    m.dispose();
+    const t = preset('vgg8', { ternary: true, inputShape: [32, 32, 3] });
+    expect((t.layers[2] as QuantConv2D).padValues).toBe(0);
+    expect(summary(t).totals.macs_by_bits).toHaveProperty('2');
+    t.dispose();
+    const b = preset('vgg8');
+    expect((b.layers[2] as QuantConv2D).padValues).toBe(1);
+    b.dispose();
+    expect(() => createModel('larq-mnist', { float: true, bits: 4 })).toThrow(/--float/);
+    expect(() => createModel('larq-mnist', { bits: 4, ternary: true })).toThrow(/one of/);
+    expect(() => createModel('larq-mnist', { quantizer: 'dorefa' })).toThrow(/unknown quantizer/);
+    expect(() => createModel('larq-mnist', { bits: 0 })).toThrow(/--bits/);
+    expect(() => createModel('resnet')).toThrow(/unknown model/);
+  });
+
+  it('`xnorkit summary --json` prints { layers, totals }', () => {
+    let out = '';
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      out += String(chunk);
+      return true;
+    });
+    try {
+      runSummary({ model: 'larq-mnist', float: false, ternary: false, json: true });
+    } finally {
+      spy.mockRestore();
+    }
+    const parsed = JSON.parse(out);
+    expect(Object.keys(parsed)).toEqual(['layers', 'totals']);
+    expect(parsed.layers).toHaveLength(14);
+    expect(parsed.totals).toMatchObject({ total_params: 93556, params_by_bits: { 1: 93088, 32: 468 }, macs: 2794240, binarized_ratio: 2599552 / 2794240 });
   });
 });
 
