@@ -1,0 +1,123 @@
+// Training throughput of the larq-mnist float CNN (batch 64): xnorkit over one
+// full MNIST epoch (60000 samples) on 1 thread and on all cores, next to the
+// same architecture in @tensorflow/tfjs on its CPU backend (a few hundred
+// samples: it runs at a few samples/s) and a check of whether tfjs' WASM
+// backend can train it at all. Writes bench/results/train.json and the
+// "train" section of BENCHMARKS.md.
+//
+//   npm run bench:train [-- --tfjs-samples 256] [-- --epochs-samples 60000]
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { loadMnist, take } from '../src/data/index.js';
+import { larqMnistFloat } from '../src/nn/models/larqMnist.js';
+import { Adam } from '../src/optim/adam.js';
+import { fit } from '../src/train/fit.js';
+import { setThreads } from '../src/wasm/threads.js';
+import { machineInfo, machineLine } from './machine.js';
+import { initTfjsWasm } from './peers/tfjs-wasm.js';
+import { updateBenchmarksSection, mdTable } from './benchmarksMd.js';
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+
+const BATCH = 64;
+const ourSamples = arg('samples', 60000);
+const tfjsSamples = arg('tfjs-samples', 256);
+const train = loadMnist({ split: 'train' });
+
+function ours(threads: number): { samples_per_second: number; seconds: number; samples: number } {
+  setThreads(threads);
+  // Warm-up on a throwaway model: V8 tiers the WASM code up during the first calls.
+  const warm = larqMnistFloat({ seed: 0 });
+  fit(warm, take(train, 20 * BATCH), { epochs: 1, batchSize: BATCH, optimizer: new Adam(), verbose: 'quiet' });
+  warm.dispose();
+  const model = larqMnistFloat({ seed: 1 });
+  const data = take(train, ourSamples);
+  const h = fit(model, data, { epochs: 1, batchSize: BATCH, optimizer: new Adam(), seed: 1, verbose: 'lines' });
+  model.dispose();
+  const e = h.epochs[0];
+  return { samples_per_second: e.samples_per_second, seconds: e.seconds, samples: data.count };
+}
+
+function tfjsModel(): tf.Sequential {
+  const bn = () => tf.layers.batchNormalization({ scale: false, momentum: 0.99, epsilon: 1e-3 });
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, useBias: false }),
+      tf.layers.maxPooling2d({ poolSize: 2 }), bn(),
+      tf.layers.conv2d({ filters: 64, kernelSize: 3, useBias: false }),
+      tf.layers.maxPooling2d({ poolSize: 2 }), bn(),
+      tf.layers.conv2d({ filters: 64, kernelSize: 3, useBias: false }), bn(),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 64, useBias: false }), bn(),
+      tf.layers.dense({ units: 10, useBias: false }), bn(),
+      tf.layers.activation({ activation: 'softmax' }),
+    ],
+  });
+}
+
+async function tfjsTrain(backend: string, samples: number): Promise<{ samples_per_second?: number; seconds?: number; samples: number; error?: string }> {
+  if (backend === 'wasm') await initTfjsWasm();
+  else await tf.setBackend(backend);
+  await tf.ready();
+  const model = tfjsModel();
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'sparseCategoricalCrossentropy' });
+  const n = samples + BATCH; // one warm-up batch
+  const x = tf.tensor4d(train.images.subarray(0, n * 784), [n, 28, 28, 1]);
+  const y = tf.tensor1d(Array.from(train.labels.subarray(0, n)), 'float32');
+  try {
+    const xw = x.slice(0, BATCH), yw = y.slice(0, BATCH);
+    await model.trainOnBatch(xw, yw);
+    const t0 = performance.now();
+    for (let s = BATCH; s < n; s += BATCH) {
+      const xb = x.slice(s, Math.min(BATCH, n - s));
+      const yb = y.slice(s, Math.min(BATCH, n - s));
+      await model.trainOnBatch(xb, yb);
+      xb.dispose(); yb.dispose();
+      process.stderr.write(`tfjs-${backend}: ${s}/${samples} samples\n`);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    return { samples_per_second: samples / seconds, seconds, samples };
+  } catch (e) {
+    return { samples, error: (e as Error).message.split('\n')[0] };
+  } finally {
+    x.dispose(); y.dispose(); model.dispose();
+  }
+}
+
+const threads = availableParallelism();
+const results: Record<string, unknown> = { machine: machineInfo(), batch_size: BATCH, model: 'larq-mnist (float)' };
+const one = ours(1);
+const all = threads > 1 ? ours(threads) : one;
+results.xnorkit_1_thread = one;
+results[`xnorkit_${threads}_threads`] = all;
+const cpu = await tfjsTrain('cpu', tfjsSamples);
+results.tfjs_cpu = cpu;
+const wasmTrain = await tfjsTrain('wasm', BATCH);
+results.tfjs_wasm = wasmTrain;
+mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
+writeFileSync(join(import.meta.dirname, 'results', 'train.json'), JSON.stringify(results, null, 2) + '\n');
+
+const f = (x?: number) => (x === undefined ? '—' : x.toFixed(0));
+const rows = [
+  [`xnorkit, ${threads} threads`, f(all.samples_per_second), all.samples, cpu.samples_per_second ? `${(all.samples_per_second / cpu.samples_per_second).toFixed(0)}×` : '—'],
+  ['xnorkit, 1 thread', f(one.samples_per_second), one.samples, cpu.samples_per_second ? `${(one.samples_per_second / cpu.samples_per_second).toFixed(0)}×` : '—'],
+  ['tfjs 4.22, CPU backend', f(cpu.samples_per_second), cpu.samples, '1×'],
+  ['tfjs 4.22, WASM backend', wasmTrain.error ? `cannot train: ${wasmTrain.error}` : f(wasmTrain.samples_per_second), wasmTrain.samples, '—'],
+];
+const md = `## Training throughput: larq-mnist float CNN, batch 64
+
+Command: \`npm run bench:train\` (bench/train.ts), ${new Date().toISOString().slice(0, 10)}.
+Machine: ${machineLine()}.
+xnorkit is timed over one full epoch of MNIST after a 20-step warm-up on a throwaway model;
+tfjs over ${cpu.samples} samples after one warm-up batch (it is too slow for a full epoch).
+
+${mdTable(['engine', 'samples/s', 'samples timed', 'vs tfjs CPU'], rows)}
+`;
+updateBenchmarksSection('train', md);
+process.stdout.write(md);
+process.exit(0);
