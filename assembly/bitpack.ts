@@ -114,67 +114,128 @@ export function bitpackNHWC(X: usize, N: i32, H: i32, W: i32, C: i32,
 
 /**
  * Packs weights Wt[KH,KW,C,OC] into panels (planes 1: signs, 2: DoReFa
- * weight codes). Lanes of a v128 are 4 output channels, so the bits of one
- * word are gathered by shifting 32 channel masks into each lane.
+ * weight codes). A panel word holds one output channel's bits over 64 input
+ * channels, while Wt's rows run over output channels: each 64 x 64 block is
+ * read row by row (contiguous floats, one u64 of bits per input channel),
+ * written to the 64 words it will occupy, and bit-transposed there.
+ * Output channels past the last multiple of 64 go 4 at a time (packLanes).
  */
 export function bitpackWeights(Wt: usize, KH: i32, KW: i32, C: i32, OC: i32, planes: i32, out: usize): void {
   const CW = ceilDiv(C, 64);
-  const L = KW * CW * planes;
-  const pairs = (L + 1) >> 1;
+  const pairs = (KW * CW * planes + 1) >> 1;
+  const panelBytes = <usize>KH * pairs * 64;
   const cStride = <usize>OC << 2;
+  const OC64 = OC & ~63;
   memory.fill(out, 0, <usize>bitpackWeightsBytes(KH, KW, C, OC, planes));
-  for (let o = 0; o < OC; o += 4) {
-    const nv = min(4, OC - o);
-    const panel = out + <usize>(o >> 2) * <usize>KH * pairs * 64;
-    for (let kh = 0; kh < KH; kh++) {
-      const row = panel + <usize>kh * pairs * 64;
-      for (let kw = 0; kw < KW; kw++) {
-        const tap = Wt + <usize>(kh * KW + kw) * <usize>C * cStride + (<usize>o << 2);
-        for (let cw = 0; cw < CW; cw++) {
-          const c0 = cw << 6;
-          const c1 = min(C, c0 + 64);
-          // lo/hi: channels c0..c0+31 / c0+32..c0+63, plane 0 and plane 1
-          let lo0 = i32x4.splat(0), hi0 = lo0, lo1 = lo0, hi1 = lo0;
-          for (let c = c1 - 1; c >= c0; c--) {
-            const p = tap + <usize>c * cStride;
-            let q: v128;
-            if (nv == 4) {
-              const v = v128.load(p);
-              if (planes == 1) q = i32x4.neg(f32x4.lt(v, f32x4.splat(0)));
-              else q = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(f32x4.add(v, f32x4.splat(1)), f32x4.splat(1.5))));
-            } else {
-              // lane indices must be constants: the last panel has 1-3 channels
-              q = i32x4.splat(codeScalar(load<f32>(p), planes, true));
-              q = i32x4.replace_lane(q, 1, nv > 1 ? codeScalar(load<f32>(p + 4), planes, true) : 0);
-              q = i32x4.replace_lane(q, 2, nv > 2 ? codeScalar(load<f32>(p + 8), planes, true) : 0);
-              q = i32x4.replace_lane(q, 3, 0);
+  for (let kh = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++) {
+      const tap = Wt + <usize>(kh * KW + kw) * <usize>C * cStride;
+      for (let cw = 0; cw < CW; cw++) {
+        const c0 = cw << 6;
+        const n = min(C, c0 + 64) - c0;
+        const word = (kw * CW + cw) * planes; // plane p is word + p
+        const wordOff = <usize>kh * pairs * 64 + (<usize>(word >> 1) << 6) + (<usize>(word & 1) << 3);
+        for (let o0 = 0; o0 < OC64; o0 += 64) {
+          const base = out + <usize>(o0 >> 2) * panelBytes + wordOff;
+          for (let r = 0; r < 64; r++) {
+            let m0: u64 = 0, m1: u64 = 0;
+            if (r < n) {
+              const src = tap + <usize>(c0 + r) * cStride + (<usize>o0 << 2);
+              for (let i = 0; i < 64; i += 16) {
+                const p = src + (<usize>i << 2);
+                if (planes == 1) {
+                  m0 |= bits16(f32x4.lt(v128.load(p), f32x4.splat(0)), f32x4.lt(v128.load(p, 16), f32x4.splat(0)),
+                    f32x4.lt(v128.load(p, 32), f32x4.splat(0)), f32x4.lt(v128.load(p, 48), f32x4.splat(0))) << <u64>i;
+                } else {
+                  const q0 = weightCodes4(p), q1 = weightCodes4(p + 16), q2 = weightCodes4(p + 32), q3 = weightCodes4(p + 48);
+                  m0 |= bits16(bit(q0, 1), bit(q1, 1), bit(q2, 1), bit(q3, 1)) << <u64>i;
+                  m1 |= bits16(bit(q0, 2), bit(q1, 2), bit(q2, 2), bit(q3, 2)) << <u64>i;
+                }
+              }
             }
-            q = i32x4.min_s(i32x4.max_s(q, i32x4.splat(0)), i32x4.splat(3));
-            const b0 = v128.and(q, i32x4.splat(1));
-            const b1 = i32x4.shr_u(q, 1);
-            if (c - c0 >= 32) {
-              hi0 = v128.or(i32x4.shl(hi0, 1), b0);
-              hi1 = v128.or(i32x4.shl(hi1, 1), b1);
-            } else {
-              lo0 = v128.or(i32x4.shl(lo0, 1), b0);
-              lo1 = v128.or(i32x4.shl(lo1, 1), b1);
-            }
+            const d = slot(base, panelBytes, r);
+            store<u64>(d, m0);
+            if (planes == 2) store<u64>(d, m1, 8);
           }
-          for (let p = 0; p < planes; p++) {
-            const lo = p == 0 ? lo0 : lo1, hi = p == 0 ? hi0 : hi1;
-            const word = (kw * CW + cw) * planes + p;
-            const dst = row + (<usize>(word >> 1) << 6) + (<usize>(word & 1) << 3);
-            // lane j -> channel j's word: interleave lo/hi into u64 lanes
-            const w01 = i32x4.shuffle(lo, hi, 0, 4, 1, 5);
-            const w23 = i32x4.shuffle(lo, hi, 2, 6, 3, 7);
-            v128.store64_lane(dst, w01, 0);
-            v128.store64_lane(dst + 16, w01, 1);
-            v128.store64_lane(dst + 32, w23, 0);
-            v128.store64_lane(dst + 48, w23, 1);
-          }
+          transpose64(base, panelBytes);
+          if (planes == 2) transpose64(base + 8, panelBytes);
+        }
+        for (let o = OC64; o < OC; o += 4) {
+          packLanes(tap + (<usize>o << 2), cStride, c0, c0 + n, min(4, OC - o), planes,
+            out + <usize>(o >> 2) * panelBytes + wordOff);
         }
       }
     }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function weightCodes4(p: usize): v128 {
+  const q = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(f32x4.add(v128.load(p), f32x4.splat(1)), f32x4.splat(1.5))));
+  return i32x4.min_s(i32x4.max_s(q, i32x4.splat(0)), i32x4.splat(3));
+}
+
+// @ts-ignore: decorator
+@inline function bit(q: v128, b: i32): v128 {
+  return i32x4.ne(v128.and(q, i32x4.splat(b)), i32x4.splat(0));
+}
+
+// Word of lane j of a 64-channel group: panel j/4, slot j%4.
+// @ts-ignore: decorator
+@inline function slot(base: usize, panelBytes: usize, j: i32): usize {
+  return base + <usize>(j >> 2) * panelBytes + (<usize>(j & 3) << 4);
+}
+
+// In-place transpose of the 64x64 bit matrix whose row j is the u64 at
+// slot(j), bit c of row r becoming bit r of row c: swap the off-diagonal
+// halves of ever smaller blocks (32, 16, ..., 1).
+function transpose64(base: usize, panelBytes: usize): void {
+  let j = 32;
+  let m: u64 = 0x00000000ffffffff;
+  while (j != 0) {
+    for (let k = 0; k < 64; k = ((k | j) + 1) & ~j) {
+      const pa = slot(base, panelBytes, k), pb = slot(base, panelBytes, k | j);
+      const a = load<u64>(pa), b = load<u64>(pb);
+      const t = ((a >> <u64>j) ^ b) & m;
+      store<u64>(pb, b ^ t);
+      store<u64>(pa, a ^ (t << <u64>j));
+    }
+    j >>= 1;
+    m ^= m << <u64>j;
+  }
+}
+
+// Up to 4 output channels (lanes of a v128) at src = &Wt[tap][0][o]: the bits
+// of input channels c0..c1-1 are shifted into each lane, 32 per half.
+function packLanes(src: usize, cStride: usize, c0: i32, c1: i32, nv: i32, planes: i32, dst: usize): void {
+  let lo0 = i32x4.splat(0), hi0 = lo0, lo1 = lo0, hi1 = lo0;
+  for (let c = c1 - 1; c >= c0; c--) {
+    const p = src + <usize>c * cStride;
+    // lane indices must be constants: the last panel has 1-3 channels
+    let q = i32x4.splat(codeScalar(load<f32>(p), planes, true));
+    q = i32x4.replace_lane(q, 1, nv > 1 ? codeScalar(load<f32>(p + 4), planes, true) : 0);
+    q = i32x4.replace_lane(q, 2, nv > 2 ? codeScalar(load<f32>(p + 8), planes, true) : 0);
+    q = i32x4.replace_lane(q, 3, nv > 3 ? codeScalar(load<f32>(p + 12), planes, true) : 0);
+    const b0 = v128.and(q, i32x4.splat(1));
+    const b1 = i32x4.shr_u(q, 1);
+    if (c - c0 >= 32) {
+      hi0 = v128.or(i32x4.shl(hi0, 1), b0);
+      hi1 = v128.or(i32x4.shl(hi1, 1), b1);
+    } else {
+      lo0 = v128.or(i32x4.shl(lo0, 1), b0);
+      lo1 = v128.or(i32x4.shl(lo1, 1), b1);
+    }
+  }
+  for (let p = 0; p < planes; p++) {
+    const lo = p == 0 ? lo0 : lo1, hi = p == 0 ? hi0 : hi1;
+    const d = dst + (<usize>p << 3);
+    // lane j -> channel j's word: interleave lo/hi into u64 lanes
+    const w01 = i32x4.shuffle(lo, hi, 0, 4, 1, 5);
+    const w23 = i32x4.shuffle(lo, hi, 2, 6, 3, 7);
+    v128.store64_lane(d, w01, 0);
+    v128.store64_lane(d + 16, w01, 1);
+    v128.store64_lane(d + 32, w23, 0);
+    v128.store64_lane(d + 48, w23, 1);
   }
 }
 
