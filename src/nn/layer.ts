@@ -13,8 +13,24 @@ export interface CallContext {
   rng: Rng;
 }
 
+/**
+ * A transformation hooked into a layer's forward pass from outside the layer
+ * (the hardware models in src/hardware/): layers apply them without knowing
+ * what they model.
+ */
+export interface LayerTransform {
+  readonly name: string;
+  apply(x: Tensor, ctx: CallContext, layer: Layer): Tensor;
+}
+
 export abstract class Layer {
   name: string;
+  /** Applied, in order, to the kernel the forward pass uses (after its quantizer). Dense and conv layers honour it. */
+  readonly kernelTransforms: LayerTransform[] = [];
+  /** Applied, in order, to the raw product (the accumulator: before bias and activation). Dense and conv layers honour it. */
+  readonly accumulatorTransforms: LayerTransform[] = [];
+  /** Applied, in order, to the layer's output. Every layer honours it (see apply()). */
+  readonly outputTransforms: LayerTransform[] = [];
   /** Input shape without the batch axis, set by build(). */
   inputShape: Shape | null = null;
   outputShape: Shape | null = null;
@@ -59,7 +75,15 @@ export abstract class Layer {
     if (!sameDims(x.shape.slice(1), this.inputShape!)) {
       throw new ShapeError(`layer "${this.name}" expects input [batch, ${this.inputShape!.join(', ')}], got ${shapeStr(x.shape)}`);
     }
-    return this.call(x, ctx);
+    let y = this.call(x, ctx);
+    for (const t of this.outputTransforms) y = t.apply(y, ctx, this);
+    return y;
+  }
+
+  protected applyTransforms(list: LayerTransform[], x: Tensor, ctx: CallContext): Tensor {
+    let y = x;
+    for (const t of list) y = t.apply(y, ctx, this);
+    return y;
   }
 
   protected addWeight(name: string, shape: Shape, init: string | Initializer, rng: Rng,

@@ -74,8 +74,14 @@ export class Conv2D extends Layer {
     return x;
   }
 
+  /** The convolution proper (quantized layers override it for their padding and kernels). */
+  protected convolve(x: Tensor, kernel: Tensor, _ctx: CallContext): Tensor {
+    return conv2d(x, kernel, { strides: this.strides, padding: this.padding });
+  }
+
   call(x: Tensor, ctx: CallContext): Tensor {
-    let y = conv2d(this.effectiveInput(x, ctx), this.effectiveKernel(ctx), { strides: this.strides, padding: this.padding });
+    const kernel = this.applyTransforms(this.kernelTransforms, this.effectiveKernel(ctx), ctx);
+    let y = this.applyTransforms(this.accumulatorTransforms, this.convolve(this.effectiveInput(x, ctx), kernel, ctx), ctx);
     if (this.bias) y = biasAdd(y, this.bias.value);
     return activationByName(this.activation)(y);
   }

@@ -64,7 +64,8 @@ export class Dense extends Layer {
   }
 
   call(x: Tensor, ctx: CallContext): Tensor {
-    let y = matmul(this.effectiveInput(x, ctx), this.effectiveKernel(ctx));
+    const kernel = this.applyTransforms(this.kernelTransforms, this.effectiveKernel(ctx), ctx);
+    let y = this.applyTransforms(this.accumulatorTransforms, matmul(this.effectiveInput(x, ctx), kernel), ctx);
     if (this.bias) y = biasAdd(y, this.bias.value);
     return activationByName(this.activation)(y);
   }
