@@ -1,6 +1,6 @@
 // Quantizers with Larq's names and exact semantics, the weight_clip
 // constraint and the flip-ratio metric.
-export { type Quantizer, isQuantizer, lsign, tsign, roundHalfEven, quantizeOp } from './quantizer.js';
+export { type Quantizer, type ForwardFn, type BackwardFn, isQuantizer, lsign, tsign, roundHalfEven, quantizeOp, viaViews } from './quantizer.js';
 export { SteSign, steSign, type SteSignOptions } from './steSign.js';
 export { ApproxSign, approxSign } from './approxSign.js';
 export { SwishSign, swishSign, type SwishSignOptions } from './swishSign.js';
