@@ -18,7 +18,7 @@
 //   the output is cut into rectangles of pixels sharing one padded-tap set,
 //   each run with its own constant correction (most pixels need none).
 import { beginOutput, OUT_BITS } from "./bitops";
-import { xnorTiles } from "./bmicro";
+import { xnorTiles, resolvePath } from "./btiles";
 
 /** Bytes of bconv2d's workspace (the per-channel correction vector). */
 export function bconv2dWorkspaceBytes(OC: i32): i32 {
@@ -57,7 +57,7 @@ export function bconv2d(
   const pix = <usize>CW << 3;
   const aSeg = <usize>Wd * pix;
   const oPix: usize = outMode == OUT_BITS ? <usize>((OC + 63) >> 6) << 3 : <usize>OC << 2;
-  const p = path == 0 ? 1 : path;
+  const p = resolvePath(path);
   const kFull = KH * KW * C;
   // One rectangle, or one per padded-tap set when zero padding must be undone.
   const hasPad = padT > 0 || padB > 0 || padL > 0 || padR > 0;

@@ -1,7 +1,7 @@
 // Binary GEMM (XNOR-popcount) for dense layers: rows of packed activations
 // against a packed weight panel, with the fused output transform.
 import { beginOutput } from "./bitops";
-import { xnorTiles } from "./bmicro";
+import { xnorTiles, resolvePath } from "./btiles";
 
 /**
  * out[m, n] = transform(dot[m, n]) for m < M, n < N, where
@@ -17,7 +17,7 @@ export function bgemm(M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, out:
   beginOutput(outMode, p1, p2, accBits, accMode);
   const KW = (K + 63) >> 6;
   const oPix = <usize>ldo << (outMode == 2 ? 3 : 2);
-  xnorTiles(A, 0, 0, <usize>lda << 3, 0, 1, KW, B, N, 1, 0, 1, 0, M, out, 0, 0, oPix, K, 0, path == 0 ? 1 : path);
+  xnorTiles(A, 0, 0, <usize>lda << 3, 0, 1, KW, B, N, 1, 0, 1, 0, M, out, 0, 0, oPix, K, 0, resolvePath(path));
 }
 
 // The 2-bit bit-serial kernels share the tile loop; exported from here so the

@@ -1,8 +1,9 @@
-// Register-tiled micro-kernels of the XNOR-popcount GEMM. Each computes, for
-// 3 pixels (rows of the implicit GEMM) x 4 output channels, the popcounts of
-// (activation XOR weight) over the whole reduction and leaves them in the
-// globals r0, r1, r2 (one i32x4 of 4 channels per pixel). Globals instead of
-// memory: they are per instance, so threads never share them.
+// Register-tiled micro-kernels of the XNOR-popcount GEMM (driven by
+// btiles.ts). Each computes, for 3 pixels (rows of the implicit GEMM) x 4 or
+// 8 output channels, the popcounts of (activation XOR weight) over the whole
+// reduction and leaves them in the globals r0..r5 (an i32x4 of 4 channels per
+// pixel: r0-r2 channels 0-3, r3-r5 channels 4-7). Globals, not memory: they
+// belong to the instance, so threads sharing the memory never share them.
 //
 // Operand layouts (see bitpack.ts):
 // - activations: pixel i starts at a_i; the reduction is nSeg segments of
@@ -12,14 +13,15 @@
 //   segment, per pair of words: 4 channels x 2 words (64 bytes). An odd
 //   segment's last pair has a zero second word.
 //
-// Three ways to count bits, picked per shape (see bgemm.ts, autoPath):
-// - scalar: popcnt<u64>, which V8 emits as one POPCNT (1/cycle on port 1);
-// - v128: i8x16.popcnt, which V8 lowers to a PSHUFB nibble lookup (about 6
-//   ALU uops per 128 bits) with per-byte counts accumulated for up to 31
-//   steps before widening;
-// - hybrid: channels 0-1 on v128 and 2-3 on scalar, so the POPCNT port and
-//   the other vector ports work at the same time.
-import { widen8, hsum4, pack4, emit } from "./bitops";
+// Three ways to count bits (all give identical results; btiles.ts says
+// which one runs):
+// - scalar: popcnt<u64>, which V8 emits as one POPCNT (one per cycle, port 1);
+// - v128: i8x16.popcnt, which V8 lowers on x64 to a PSHUFB nibble lookup
+//   (about 8 uops per 128 bits, constants reloaded each time), per-byte
+//   counts accumulated for up to 31 steps before widening;
+// - hybrid: channels 0-1 on v128 and 2-3 on scalar, so that the POPCNT port
+//   and the other vector ports work at the same time.
+import { widen8, hsum4 } from "./bitops";
 
 export let r0: v128 = i32x4(0, 0, 0, 0);
 export let r1: v128 = i32x4(0, 0, 0, 0);
@@ -30,43 +32,77 @@ export let r2: v128 = i32x4(0, 0, 0, 0);
   return i8x16.popcnt(v128.xor(x, w));
 }
 
-// Two channels' counts share one u64 (low and high 32 bits: a tile's counts
-// stay far below 2^32), so a 3x4 tile needs 6 accumulators instead of 12 and
-// V8 keeps them in registers; the extra shift+add per pair runs on the ALU
-// ports that POPCNT leaves idle.
+export let r3: v128 = i32x4(0, 0, 0, 0);
+export let r4: v128 = i32x4(0, 0, 0, 0);
+export let r5: v128 = i32x4(0, 0, 0, 0);
+
+// Segments up to this many words run as one flat loop (see microScalar8).
+const FLAT_MAX: i32 = 3;
+
+// The scalar path: 3 pixels x 8 channels, the panels at q and q + panel2
+// (panel2 = 0 repeats the first panel when only 4 channels are left).
+// Two channels' counts share one u64 (low and high 32 bits; a tile's counts
+// stay far below 2^32): 12 accumulators for 24 outputs, so V8 spills few of
+// them, and the shift+add per pair runs on ALU ports POPCNT leaves idle.
+// 8 channels rather than 4 halve the per-tile costs (address setup, the
+// epilogue's loads), which dominate short reductions: measured on the
+// 56x56x64 3x3 conv, 0.75 -> 0.69 ms; 28x28x128: 0.75 -> 0.62 ms.
 // @ts-ignore: decorator
-@inline export function microScalar(a0: usize, a1: usize, a2: usize, aSeg: usize, nSeg: i32, segLen: i32, q: usize): void {
+@inline export function microScalar8(a0: usize, a1: usize, a2: usize, aSeg: usize, nSeg: i32, segLen: i32, q: usize, panel2: usize): void {
   let c0l: u64 = 0, c0h: u64 = 0, c1l: u64 = 0, c1h: u64 = 0, c2l: u64 = 0, c2h: u64 = 0;
-  const full = <usize>(segLen >> 1) << 4;
-  for (let s = 0; s < nSeg; s++) {
-    const off = <usize>s * aSeg;
-    const p0 = a0 + off, p1 = a1 + off, p2 = a2 + off;
-    let k: usize = 0;
-    for (; k < full; k += 16) {
-      let x0 = load<u64>(p0 + k), x1 = load<u64>(p1 + k), x2 = load<u64>(p2 + k);
+  let d0l: u64 = 0, d0h: u64 = 0, d1l: u64 = 0, d1h: u64 = 0, d2l: u64 = 0, d2h: u64 = 0;
+  if (segLen <= FLAT_MAX) {
+    // One flat loop over all nSeg*segLen words, the jumps at segment ends made
+    // with selects: nested short loops cost a mispredicted exit per segment.
+    const last = segLen - 1;
+    const aJump = aSeg - (<usize>last << 3);
+    let k = 0;
+    let ka: usize = 0;
+    const n = nSeg * segLen;
+    for (let t = 0; t < n; t++) {
+      const x0 = load<u64>(a0 + ka), x1 = load<u64>(a1 + ka), x2 = load<u64>(a2 + ka);
       let v = load<u64>(q, 0), u = load<u64>(q, 16);
       c0l += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1l += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2l += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
       v = load<u64>(q, 32); u = load<u64>(q, 48);
       c0h += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1h += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2h += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-      x0 = load<u64>(p0 + k, 8); x1 = load<u64>(p1 + k, 8); x2 = load<u64>(p2 + k, 8);
-      v = load<u64>(q, 8); u = load<u64>(q, 24);
-      c0l += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1l += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2l += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-      v = load<u64>(q, 40); u = load<u64>(q, 56);
-      c0h += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1h += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2h += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-      q += 64;
+      const w2 = q + panel2;
+      v = load<u64>(w2, 0); u = load<u64>(w2, 16);
+      d0l += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); d1l += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); d2l += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
+      v = load<u64>(w2, 32); u = load<u64>(w2, 48);
+      d0h += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); d1h += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); d2h += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
+      const end = k == last;
+      // panel: next word of the pair (+8), next pair (+56), or the next segment's first pair
+      q += select<usize>(56, select<usize>(64, 8, end), k & 1);
+      ka += select<usize>(aJump, 8, end);
+      k = select<i32>(0, k + 1, end);
     }
-    if (segLen & 1) {
-      const x0 = load<u64>(p0 + k), x1 = load<u64>(p1 + k), x2 = load<u64>(p2 + k);
-      let v = load<u64>(q, 0), u = load<u64>(q, 16);
-      c0l += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1l += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2l += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-      v = load<u64>(q, 32); u = load<u64>(q, 48);
-      c0h += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1h += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2h += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-      q += 64;
+  } else {
+    for (let g = 0; g < nSeg; g++) {
+      const off = <usize>g * aSeg;
+      const p0 = a0 + off, p1 = a1 + off, p2 = a2 + off;
+      for (let k = 0; k < segLen; k++) {
+        const w = q + (<usize>(k >> 1) << 6) + (<usize>(k & 1) << 3);
+        const ka = <usize>k << 3;
+        const x0 = load<u64>(p0 + ka), x1 = load<u64>(p1 + ka), x2 = load<u64>(p2 + ka);
+        let v = load<u64>(w, 0), u = load<u64>(w, 16);
+        c0l += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1l += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2l += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
+        v = load<u64>(w, 32); u = load<u64>(w, 48);
+        c0h += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1h += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2h += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
+        const w2 = w + panel2;
+        v = load<u64>(w2, 0); u = load<u64>(w2, 16);
+        d0l += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); d1l += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); d2l += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
+        v = load<u64>(w2, 32); u = load<u64>(w2, 48);
+        d0h += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); d1h += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); d2h += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
+      }
+      q += <usize>((segLen + 1) >> 1) << 6;
     }
   }
   r0 = i64x2.replace_lane(i64x2.splat(c0l), 1, c0h);
   r1 = i64x2.replace_lane(i64x2.splat(c1l), 1, c1h);
   r2 = i64x2.replace_lane(i64x2.splat(c2l), 1, c2h);
+  r3 = i64x2.replace_lane(i64x2.splat(d0l), 1, d0h);
+  r4 = i64x2.replace_lane(i64x2.splat(d1l), 1, d1h);
+  r5 = i64x2.replace_lane(i64x2.splat(d2l), 1, d2h);
 }
 
 // Per-byte counts grow by at most 8 per step; 31 steps keep them <= 248.
@@ -198,84 +234,4 @@ const STEPS: i32 = 31;
   r0 = i64x2.replace_lane(i64x2.splat(c0l), 1, c0h);
   r1 = i64x2.replace_lane(i64x2.splat(c1l), 1, c1h);
   r2 = i64x2.replace_lane(i64x2.splat(c2l), 1, c2h);
-}
-
-// Weight panels of one channel chunk (a quarter of L2).
-const CHUNK_BYTES: usize = 512 << 10;
-
-export const PATH_SCALAR: i32 = 1;
-export const PATH_SIMD: i32 = 2;
-export const PATH_HYBRID: i32 = 3;
-/** 2-bit x 2-bit bit-serial AND-popcount (bserial.ts). */
-export const PATH_SERIAL: i32 = 4;
-
-/**
- * The tile loop shared by bgemm and bconv2d: an implicit GEMM over the output
- * pixels (n, oy, ox) of the rectangle [oy0,oy1) x [ox0,ox1) of nImg images.
- * Pixel (n, oy, ox) reads its activations at A + n*aImg + oy*aRow + ox*aPix
- * and writes its outputs at out + n*oImg + oy*oRow + ox*oPix (all in bytes).
- * XNOR paths: dot = kEff - 2*(popcount - corr[o]); corr (i32[OC] padded to
- * a multiple of 4) = 0 means none.
- * PATH_SERIAL: dot = 2*S - 3*corr[p] with corr = the per-pixel activation
- * code sums in enumeration order (see bserial.ts).
- * The output transform must have been set with beginOutput.
- */
-export function xnorTiles(
-  A: usize, aImg: usize, aRow: usize, aPix: usize, aSeg: usize, nSeg: i32, segLen: i32,
-  B: usize, OC: i32,
-  nImg: i32, oy0: i32, oy1: i32, ox0: i32, ox1: i32,
-  out: usize, oImg: usize, oRow: usize, oPix: usize,
-  kEff: i32, corr: usize, path: i32,
-): void {
-  const total = nImg * (oy1 - oy0) * (ox1 - ox0);
-  if (total <= 0 || OC <= 0) return;
-  const panel = <usize>nSeg * <usize>((segLen + 1) >> 1) << 6;
-  const kv = i32x4.splat(kEff);
-  const serial = path == PATH_SERIAL;
-  const blocks = (OC + 3) >> 2;
-  // Channels in chunks whose panels fit in L2, pixel tiles inside, 4-channel
-  // blocks innermost: a tile's activations stay in L1 and its addresses are
-  // computed once for the whole chunk, while the panels stream from L2.
-  // Blocks of one pixel are visited in increasing order, which OUT_BITS needs.
-  const chunk = max(1, <i32>(CHUNK_BYTES / panel));
-  for (let c0 = 0; c0 < blocks; c0 += chunk) {
-    const c1 = min(blocks, c0 + chunk);
-    let n = 0, y = oy0, x = ox0;
-    for (let p = 0; p < total; p += 3) {
-      const a0 = A + <usize>n * aImg + <usize>y * aRow + <usize>x * aPix;
-      const d0 = out + <usize>n * oImg + <usize>y * oRow + <usize>x * oPix;
-      let a1 = a0, a2 = a0, d1 = d0, d2 = d0;
-      if (++x == ox1) { x = ox0; if (++y == oy1) { y = oy0; n++; } }
-      if (p + 1 < total) {
-        a1 = A + <usize>n * aImg + <usize>y * aRow + <usize>x * aPix;
-        d1 = out + <usize>n * oImg + <usize>y * oRow + <usize>x * oPix;
-        if (++x == ox1) { x = ox0; if (++y == oy1) { y = oy0; n++; } }
-      }
-      if (p + 2 < total) {
-        a2 = A + <usize>n * aImg + <usize>y * aRow + <usize>x * aPix;
-        d2 = out + <usize>n * oImg + <usize>y * oRow + <usize>x * oPix;
-        if (++x == ox1) { x = ox0; if (++y == oy1) { y = oy0; n++; } }
-      }
-      for (let cb = c0; cb < c1; cb++) {
-        const o = cb << 2;
-        const nv = min(4, OC - o);
-        const q = B + <usize>cb * panel;
-        const cv = corr && !serial ? v128.load(corr + (<usize>o << 2)) : i32x4.splat(0);
-        if (path == PATH_SIMD) microSimd(a0, a1, a2, aSeg, nSeg, segLen, q);
-        else if (path == PATH_HYBRID) microHybrid(a0, a1, a2, aSeg, nSeg, segLen, q);
-        else if (serial) microSerial(a0, a1, a2, aSeg, nSeg, segLen, q);
-        else microScalar(a0, a1, a2, aSeg, nSeg, segLen, q);
-        if (serial) {
-          const sa = corr + (<usize>p << 2);
-          emit(i32x4.sub(i32x4.shl(r0, 1), i32x4.splat(3 * load<i32>(sa))), o, nv, d0);
-          if (p + 1 < total) emit(i32x4.sub(i32x4.shl(r1, 1), i32x4.splat(3 * load<i32>(sa, 4))), o, nv, d1);
-          if (p + 2 < total) emit(i32x4.sub(i32x4.shl(r2, 1), i32x4.splat(3 * load<i32>(sa, 8))), o, nv, d2);
-          continue;
-        }
-        emit(i32x4.sub(kv, i32x4.shl(i32x4.sub(r0, cv), 1)), o, nv, d0);
-        if (p + 1 < total) emit(i32x4.sub(kv, i32x4.shl(i32x4.sub(r1, cv), 1)), o, nv, d1);
-        if (p + 2 < total) emit(i32x4.sub(kv, i32x4.shl(i32x4.sub(r2, cv), 1)), o, nv, d2);
-      }
-    }
-  }
 }

@@ -14,7 +14,7 @@
 // Zero padding is native: a padded activation has code 0, i.e. x = 0, which
 // is DoReFa's (and Keras') zero padding of the quantized input.
 import { beginOutput, OUT_BITS } from "./bitops";
-import { xnorTiles, PATH_SERIAL } from "./bmicro";
+import { xnorTiles, PATH_SERIAL } from "./btiles";
 
 // sum over nSeg segments of segLen plane-interleaved words of (plane0 + 2*plane1).
 // @ts-ignore: decorator

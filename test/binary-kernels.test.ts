@@ -186,7 +186,8 @@ describe('binary conv2d', () => {
 });
 
 describe('binary dense', () => {
-  for (const [M, K, N] of [[1, 1, 1], [5, 63, 7], [7, 65, 13], [64, 1023, 33], [3, 130, 64], [11, 4097, 9]]) {
+  // 7 x 8193 x 1030 spans three channel chunks of the tile loop
+  for (const [M, K, N] of [[1, 1, 1], [5, 63, 7], [7, 65, 13], [64, 1023, 33], [3, 130, 64], [11, 4097, 9], [7, 8193, 1030]]) {
     it(`M=${M} K=${K} N=${N} (odd K) equals the float reference, int and float output`, () => {
       const rng = new Rng(M * 7 + K * 3 + N);
       const x = randomValues(rng, M * K), w = randomValues(rng, K * N);
