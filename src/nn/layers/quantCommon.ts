@@ -3,9 +3,8 @@
 // precision, Larq's warning for binary kernels without a constraint, and
 // "same" padding with a non-zero pad value.
 import type { Tensor } from '../../tensor/tensor.js';
-import type { Variable } from '../variable.js';
-import type { Constraint } from '../variable.js';
-import { type Quantizer } from '../../quantizers/quantizer.js';
+import type { Variable, Constraint } from '../variable.js';
+import type { Quantizer } from '../../quantizers/quantizer.js';
 import { getQuantizer, type QuantizerLike } from '../../quantizers/registry.js';
 import { getConstraint, type ConstraintLike } from '../../quantizers/constraints.js';
 import { NoOp } from '../../quantizers/noOp.js';
