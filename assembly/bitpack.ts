@@ -55,7 +55,6 @@ export function bitpackWeightsBytes(KH: i32, KW: i32, C: i32, OC: i32, planes: i
 // Packs `count` consecutive activations at src into words at dst
 // (planes interleaved per word), zeroing bits past count.
 function packRun(src: usize, count: i32, planes: i32, dst: usize): void {
-  const zero = i32x4.splat(0);
   while (count > 0) {
     let w0: u64 = 0, w1: u64 = 0;
     const n = min(count, 64);
@@ -66,11 +65,10 @@ function packRun(src: usize, count: i32, planes: i32, dst: usize): void {
       if (planes == 1) {
         w0 |= bits16(q0, q1, q2, q3) << <u64>i;
       } else {
-        const one = i32x4.splat(1), two = i32x4.splat(2);
-        w0 |= bits16(i32x4.ne(v128.and(q0, one), zero), i32x4.ne(v128.and(q1, one), zero),
-          i32x4.ne(v128.and(q2, one), zero), i32x4.ne(v128.and(q3, one), zero)) << <u64>i;
-        w1 |= bits16(i32x4.ne(v128.and(q0, two), zero), i32x4.ne(v128.and(q1, two), zero),
-          i32x4.ne(v128.and(q2, two), zero), i32x4.ne(v128.and(q3, two), zero)) << <u64>i;
+        // 16 codes (0..3) as bytes; moving bit p to the byte's top lets bitmask read plane p
+        const b = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q3));
+        w0 |= <u64>(<u32>i8x16.bitmask(i8x16.shl(b, 7))) << <u64>i;
+        w1 |= <u64>(<u32>i8x16.bitmask(i8x16.shl(b, 6))) << <u64>i;
       }
     }
     for (; i < n; i++) {
