@@ -18,10 +18,15 @@
 //   the output is cut into rectangles of pixels sharing one padded-tap set,
 //   each run with its own constant correction (most pixels need none).
 import { beginOutput, OUT_BITS } from "./bitops";
-import { xnorTiles, resolvePath } from "./btiles";
+import { xnorTiles, resolvePath, tilesWorkspaceBytes } from "./btiles";
 
-/** Bytes of bconv2d's workspace (the per-channel correction vector). */
-export function bconv2dWorkspaceBytes(OC: i32): i32 {
+/** Bytes of bconv2d's workspace: the per-channel correction vector, then the tile loop's. */
+export function bconv2dWorkspaceBytes(KH: i32, KW: i32, C: i32, OC: i32): i32 {
+  return corrBytes(OC) + tilesWorkspaceBytes(KH * KW * ((C + 63) >> 6));
+}
+
+// @ts-ignore: decorator
+@inline function corrBytes(OC: i32): i32 {
   return ((OC + 3) & ~3) << 2;
 }
 
@@ -41,7 +46,7 @@ export function bconv2dWorkspaceBytes(OC: i32): i32 {
  * bytes, pix = OC*4 (OUT_INT/OUT_FLOAT) or ceil(OC/64)*8 (OUT_BITS); pass
  * outRowPix = OW, outImgPix = OH*OW for a dense NHWC output, or the geometry
  * of the next layer's padded input buffer to write straight into it.
- * ws: bconv2dWorkspaceBytes(OC) bytes. path: 0 auto, 1 scalar, 2 v128, 3 hybrid.
+ * ws: bconv2dWorkspaceBytes(KH, KW, C, OC) bytes. path: 0 auto, 1 scalar, 2 v128, 3 hybrid.
  */
 export function bconv2d(
   X: usize, N: i32, H: i32, W: i32, C: i32, padT: i32, padB: i32, padL: i32, padR: i32,
@@ -84,7 +89,7 @@ export function bconv2d(
       }
       xnorTiles(X, <usize>Hp * aSeg, <usize>SH * aSeg, <usize>SW * pix, aSeg, KH, KW * CW, Wp, OC,
         N, y, y1, x, x1,
-        out, <usize>outImgPix * oPix, <usize>outRowPix * oPix, oPix, kEff, corr, p);
+        out, <usize>outImgPix * oPix, <usize>outRowPix * oPix, oPix, kEff, corr, p, ws + corrBytes(OC));
       x = x1;
     }
     y = y1;
@@ -98,7 +103,7 @@ function correction(Wp: usize, KH: i32, KW: i32, C: i32, OC: i32, iy: i32, H: i3
   const CW = (C + 63) >> 6;
   const pairs = (KW * CW + 1) >> 1;
   const panel = <usize>KH * pairs << 6;
-  memory.fill(corr, 0, <usize>((OC + 3) & ~3) << 2);
+  memory.fill(corr, 0, <usize>corrBytes(OC));
   let real = 0;
   for (let kh = 0; kh < KH; kh++) {
     const rowOut = iy + kh < 0 || iy + kh >= H;

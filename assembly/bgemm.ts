@@ -1,7 +1,11 @@
 // Binary GEMM (XNOR-popcount) for dense layers: rows of packed activations
 // against a packed weight panel, with the fused output transform.
 import { beginOutput } from "./bitops";
-import { xnorTiles, resolvePath } from "./btiles";
+import { xnorTiles, resolvePath, tilesWorkspaceBytes } from "./btiles";
+
+export function bgemmWorkspaceBytes(K: i32): i32 {
+  return tilesWorkspaceBytes((K + 63) >> 6);
+}
 
 /**
  * out[m, n] = transform(dot[m, n]) for m < M, n < N, where
@@ -10,14 +14,14 @@ import { xnorTiles, resolvePath } from "./btiles";
  * B: weight panels from bitpackWeights(.., KH=1, KW=1, C=K, OC=N).
  * out row m starts at out + m*ldo*(4 bytes for OUT_INT/OUT_FLOAT, 8 for OUT_BITS).
  * Transform/limit arguments: see beginOutput (bitops.ts). path: 0 auto,
- * 1 scalar, 2 v128, 3 hybrid.
+ * 1 scalar, 2 v128, 3 hybrid. ws: bgemmWorkspaceBytes(K) bytes.
  */
 export function bgemm(M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, out: usize, ldo: i32,
-  outMode: i32, p1: usize, p2: usize, accBits: i32, accMode: i32, path: i32): void {
+  outMode: i32, p1: usize, p2: usize, accBits: i32, accMode: i32, path: i32, ws: usize): void {
   beginOutput(outMode, p1, p2, accBits, accMode);
   const KW = (K + 63) >> 6;
   const oPix = <usize>ldo << (outMode == 2 ? 3 : 2);
-  xnorTiles(A, 0, 0, <usize>lda << 3, 0, 1, KW, B, N, 1, 0, 1, 0, M, out, 0, 0, oPix, K, 0, resolvePath(path));
+  xnorTiles(A, 0, 0, <usize>lda << 3, 0, 1, KW, B, N, 1, 0, 1, 0, M, out, 0, 0, oPix, K, 0, resolvePath(path), ws);
 }
 
 // The 2-bit bit-serial kernels share the tile loop; exported from here so the

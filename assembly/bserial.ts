@@ -46,7 +46,7 @@ export function bserialGemm(M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize
   const rowBytes = <usize>lda << 3;
   for (let m = 0; m < M; m++) store<i32>(ws + (<usize>m << 2), codeSum(A + <usize>m * rowBytes, 0, 1, L));
   const oPix = <usize>ldo << (outMode == OUT_BITS ? 3 : 2);
-  xnorTiles(A, 0, 0, rowBytes, 0, 1, L, B, N, 1, 0, 1, 0, M, out, 0, 0, oPix, 0, ws, PATH_SERIAL);
+  xnorTiles(A, 0, 0, rowBytes, 0, 1, L, B, N, 1, 0, 1, 0, M, out, 0, 0, oPix, 0, ws, PATH_SERIAL, 0);
 }
 
 export function bserialConv2dWorkspaceBytes(N: i32, OH: i32, OW: i32): i32 {
@@ -80,5 +80,5 @@ export function bserialConv2d(
         store<i32>(ws + (i << 2), codeSum(X + <usize>n * aImg + <usize>y * aRow + <usize>x * aPix, aSeg, KH, L));
   const oPix: usize = outMode == OUT_BITS ? <usize>((OC + 63) >> 6) << 3 : <usize>OC << 2;
   xnorTiles(X, aImg, aRow, aPix, aSeg, KH, L, Wp, OC, N, 0, OH, 0, OW,
-    out, <usize>outImgPix * oPix, <usize>outRowPix * oPix, oPix, 0, ws, PATH_SERIAL);
+    out, <usize>outImgPix * oPix, <usize>outRowPix * oPix, oPix, 0, ws, PATH_SERIAL, 0);
 }

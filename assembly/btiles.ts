@@ -28,6 +28,16 @@ export function resolvePath(path: i32): i32 {
 // Weight panels of one channel chunk (a quarter of L2).
 const CHUNK_BYTES: usize = 512 << 10;
 
+/** Workspace of xnorTiles for T = nSeg*segLen words: offset table + 3-pixel panel. */
+export function tilesWorkspaceBytes(T: i32): i32 {
+  return tableBytes(T) + T * 24;
+}
+
+// @ts-ignore: decorator
+@inline function tableBytes(T: i32): i32 {
+  return ((T << 2) + 15) & ~15;
+}
+
 /**
  * An implicit GEMM over the output pixels (n, oy, ox) of the rectangle
  * [oy0,oy1) x [ox0,ox1) of nImg images. Pixel (n, oy, ox) reads its
@@ -38,6 +48,7 @@ const CHUNK_BYTES: usize = 512 << 10;
  * a multiple of 4) = 0 means none.
  * PATH_SERIAL: dot = 2*S - 3*corr[p] with corr = the per-pixel activation
  * code sums in enumeration order (see bserial.ts).
+ * ws: tilesWorkspaceBytes(nSeg*segLen) bytes (scalar path only).
  * The output transform must have been set with beginOutput.
  */
 export function xnorTiles(
@@ -45,7 +56,7 @@ export function xnorTiles(
   B: usize, OC: i32,
   nImg: i32, oy0: i32, oy1: i32, ox0: i32, ox1: i32,
   out: usize, oImg: usize, oRow: usize, oPix: usize,
-  kEff: i32, corr: usize, path: i32,
+  kEff: i32, corr: usize, path: i32, ws: usize,
 ): void {
   const total = nImg * (oy1 - oy0) * (ox1 - ox0);
   if (total <= 0 || OC <= 0) return;
@@ -56,6 +67,16 @@ export function xnorTiles(
   // computed once per chunk while the panels stream from L2. Blocks of one
   // pixel are visited in increasing order, which OUT_BITS relies on.
   const chunk = max(2, <i32>(CHUNK_BYTES / panel) & ~1);
+  const T = nSeg * segLen;
+  const tab = ws, ap = ws + <usize>tableBytes(T);
+  if (path == PATH_SCALAR) {
+    // word (segment g, k) of a panel: pairs of 64 bytes, halves 8 bytes apart
+    const segBytes = ((segLen + 1) >> 1) << 6;
+    let t: usize = 0;
+    for (let g = 0; g < nSeg; g++) {
+      for (let k = 0; k < segLen; k++, t++) store<u32>(tab + (t << 2), g * segBytes + ((k >> 1) << 6) + ((k & 1) << 3));
+    }
+  }
   for (let c0 = 0; c0 < blocks; c0 += chunk) {
     const c1 = min(blocks, c0 + chunk);
     let n = 0, y = oy0, x = ox0;
@@ -76,12 +97,13 @@ export function xnorTiles(
         if (++x == ox1) { x = ox0; if (++y == oy1) { y = oy0; n++; } }
       }
       const pixels = min(3, total - p);
+      if (path == PATH_SCALAR) gather(ap, a0, a1, a2, aSeg, nSeg, segLen);
       let cb = c0;
       while (cb < c1) {
         const q = B + <usize>cb * panel;
         if (path == PATH_SCALAR) {
           const two = cb + 1 < c1;
-          microScalar8(a0, a1, a2, aSeg, nSeg, segLen, q, two ? panel : 0);
+          microScalar8(ap, T, tab, q, two ? panel : 0);
           finish(r0, r1, r2, cb << 2, OC, pixels, d0, d1, d2, kEff, corr, false, p);
           if (two) finish(r3, r4, r5, (cb + 1) << 2, OC, pixels, d0, d1, d2, kEff, corr, false, p);
           cb += 2;
@@ -93,6 +115,21 @@ export function xnorTiles(
         finish(r0, r1, r2, cb << 2, OC, pixels, d0, d1, d2, kEff, corr, path == PATH_SERIAL, p);
         cb++;
       }
+    }
+  }
+}
+
+// The 3 pixels' words, interleaved: word t of pixel i at d + 24t + 8i.
+// @ts-ignore: decorator
+@inline function gather(d: usize, a0: usize, a1: usize, a2: usize, aSeg: usize, nSeg: i32, segLen: i32): void {
+  const bytes = <usize>segLen << 3;
+  for (let g = 0; g < nSeg; g++) {
+    const off = <usize>g * aSeg;
+    for (let k: usize = off; k < off + bytes; k += 8) {
+      store<u64>(d, load<u64>(a0 + k));
+      store<u64>(d, load<u64>(a1 + k), 8);
+      store<u64>(d, load<u64>(a2 + k), 16);
+      d += 24;
     }
   }
 }

@@ -67,15 +67,17 @@ export interface BinaryKernels {
   bitpackWeights(Wt: Ptr, KH: number, KW: number, C: number, OC: number, planes: number, out: Ptr): void;
 
   // --- bgemm.ts ---------------------------------------------------------------
+  /** Bytes of bgemm's workspace (the scalar path gathers each 3-row tile there). */
+  bgemmWorkspaceBytes(K: number): number;
   /** out[m,n] = transform(K - 2*popcount(A[m] xor B[n])), m < M, n < N.
    *  A: M rows of ceil(K/64) words, row m at A + 8*m*lda. B: panels of a [K,N] kernel.
    *  Row m of out at out + m*ldo*(4 bytes, or 8 for OUT_BITS). */
   bgemm(M: number, N: number, K: number, A: Ptr, lda: number, B: Ptr, out: Ptr, ldo: number,
-    outMode: number, p1: Ptr, p2: Ptr, accBits: number, accMode: number, path: number): void;
+    outMode: number, p1: Ptr, p2: Ptr, accBits: number, accMode: number, path: number, ws: Ptr): void;
 
   // --- bconv.ts ---------------------------------------------------------------
   /** Bytes of bconv2d's workspace. */
-  bconv2dWorkspaceBytes(OC: number): number;
+  bconv2dWorkspaceBytes(KH: number, KW: number, C: number, OC: number): number;
   /** Binary conv2d. X: the padded packed input from bitpackNHWC(.., padT, padB, padL, padR, 1)
    *  with C real channels; Wp: panels of Wt[KH,KW,C,OC]. OH = (H+padT+padB-KH)/SH+1, OW alike.
    *  padValue 1: padded taps are +1 (Larq pad_values=1); 0: they contribute nothing (exact

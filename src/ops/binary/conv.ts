@@ -72,7 +72,7 @@ export function binaryConv2d(x: PackedActivations, w: PackedWeights, opts: Binar
   const [mode, p1, p2] = outputArgs(opts.output);
   const [accBits, accMode] = accumulatorArgs(opts.accumulator);
   const k = wasm();
-  const ws = scratch(k.bconv2dWorkspaceBytes(w.OC), 'bconv2d');
+  const ws = scratch(k.bconv2dWorkspaceBytes(w.KH, w.KW, w.C, w.OC), 'bconv2d');
   k.bconv2d(x.ptr, x.N, x.H, x.W, x.C, x.pad.top, x.pad.bottom, x.pad.left, x.pad.right,
     w.ptr, w.OC, w.KH, w.KW, SH, SW, opts.padValue ?? 0,
     dst.ptr, dst.rowPix, dst.imgPix, mode, p1, p2, accBits, accMode, pathArg(opts.path), ws);

@@ -42,7 +42,9 @@ export function binaryDense(x: PackedActivations, w: PackedWeights, opts: Binary
   const [mode, p1, p2] = outputArgs(opts.output);
   const [accBits, accMode] = accumulatorArgs(opts.accumulator);
   const ldo = opts.output?.kind === 'bits' ? Math.ceil(N / 64) : N;
-  wasm().bgemm(M, N, w.C, x.ptr, x.pixelWords, w.ptr, ptr, ldo, mode, p1, p2, accBits, accMode, pathArg(opts.path));
+  const k = wasm();
+  const ws = scratch(k.bgemmWorkspaceBytes(w.C), 'bgemm');
+  k.bgemm(M, N, w.C, x.ptr, x.pixelWords, w.ptr, ptr, ldo, mode, p1, p2, accBits, accMode, pathArg(opts.path), ws);
   return { ptr, shape: [M, N], allocated };
 }
 
