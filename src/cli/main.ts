@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { trainCommand } from './commands/train.js';
 import { summaryCommand } from './commands/summary.js';
+import { robustnessCommand } from './commands/robustness.js';
 import { reportAndExit } from './errors.js';
 import { presets } from '../nn/models/index.js';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addCommand(trainCommand());
   program.addCommand(summaryCommand());
+  program.addCommand(robustnessCommand());
   program.command('models')
     .description('list the model presets')
     .action(() => {

@@ -11,6 +11,17 @@ export interface CallContext {
   training: boolean;
   /** Randomness for dropout and training-time perturbations. */
   rng: Rng;
+  /** The simulated chip of a hardware evaluation (src/hardware/chip.ts); absent otherwise. */
+  chip?: ChipContext;
+}
+
+/** What layer transforms may ask of a simulated chip: keyed, reproducible random draws. */
+export interface ChipContext {
+  readonly seed: number;
+  /** A fresh generator for a fixed (per-chip) draw, the same for the same key. */
+  rng(key: string): Rng;
+  /** A generator that continues across forward passes (temporal noise), one per key. */
+  stream(key: string): Rng;
 }
 
 /**

@@ -1,0 +1,220 @@
+// `xnorkit robustness`: accuracy of a model over a population of simulated
+// chips as one hardware non-ideality grows (noise, process variation,
+// accumulator saturation, weight bit flips), for models trained without and
+// with that non-ideality. Writes results.json (sweep, points[] with level,
+// mean, std, p5, yield, ci95, clean_accuracy) after every point, so Ctrl-C
+// keeps what finished.
+import { Command } from 'commander';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { setThreads } from '../../wasm/threads.js';
+import { loadDataset, datasetName } from '../../data/loadDataset.js';
+import type { Dataset } from '../../data/dataset.js';
+import { createModel } from '../../nn/models/index.js';
+import type { Sequential } from '../../nn/sequential.js';
+import { Adam } from '../../optim/adam.js';
+import { fit, evaluate } from '../../train/fit.js';
+import { machineInfo } from '../../util/machine.js';
+import { writeJsonAtomic } from '../../util/files.js';
+import { positiveInt, positiveFloat, nonNegativeInt, choice } from '../options.js';
+import { onInterrupt } from '../interrupt.js';
+import { UsageError } from '../errors.js';
+import type { Verbosity } from '../../train/progress.js';
+import { withPerturbations } from '../../hardware/perturbation.js';
+import { saveWeights, loadWeights } from '../../hardware/weights.js';
+import {
+  runSweep, trainingPerturbations, DEFAULT_LEVELS, SWEEP_KINDS, type SweepKind, type SweepPoint, type SweepPerturbationOptions,
+} from '../../hardware/sweeps.js';
+
+export interface RobustnessOptions {
+  model: string;
+  float: boolean;
+  weights?: string;
+  sweep: SweepKind;
+  levels?: number[];
+  trainLevels: number[];
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  limit?: number;
+  chips: number;
+  chipSeed: number;
+  engine: 'float' | 'xnor';
+  layers: string;
+  absolute: boolean;
+  variationModel: 'additive' | 'multiplicative' | 'lognormal';
+  variationBinary: 'analog' | 'digital';
+  overflow: 'saturate' | 'wrap';
+  yieldThreshold: number;
+  testLimit?: number;
+  dataset: string;
+  dataDir?: string;
+  out?: string;
+  modelsDir: string;
+  retrain: boolean;
+  threads: number;
+  json: boolean;
+  quiet: boolean;
+}
+
+function numberList(value: string): number[] {
+  const xs = value.split(',').map((s) => Number(s.trim()));
+  if (xs.length === 0 || xs.some((x) => !Number.isFinite(x) || x < 0)) throw new UsageError(`expected a comma-separated list of non-negative numbers, got "${value}"`);
+  return xs;
+}
+
+function probability(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new UsageError(`expected a number in [0, 1], got "${value}"`);
+  return n;
+}
+
+export function robustnessCommand(): Command {
+  return new Command('robustness')
+    .description('Monte-Carlo accuracy over simulated chips vs noise / process variation / accumulator bits / bit-error rate')
+    .requiredOption('--sweep <kind>', SWEEP_KINDS.join(' | '), choice(...SWEEP_KINDS))
+    .option('--model <name>', 'model preset (see `xnorkit models`)', 'larq-mnist')
+    .option('--float', 'the float twin of the preset', false)
+    .option('--weights <file>', 'evaluate these trained weights (saved by an earlier run) instead of training')
+    .option('--levels <list>', 'inference levels: noise sigma (relative to each output std), variation sigma, accumulator bits, or bit-error rate')
+    .option('--train-levels <list>', 'train one model per level under the same perturbation (0 = standard training)', numberList, [0])
+    .option('--epochs <n>', 'training epochs per model', positiveInt, 6)
+    .option('--batch-size <n>', 'training mini-batch size', positiveInt, 64)
+    .option('--lr <x>', 'Adam learning rate', positiveFloat, 1e-3)
+    .option('--seed <n>', 'training seed', nonNegativeInt, 1)
+    .option('--limit <n>', 'train on the first N samples only', positiveInt)
+    .option('--chips <n>', 'simulated chips per point', positiveInt, 20)
+    .option('--chip-seed <n>', 'seed of the chip population (the same chips for every model and level)', nonNegativeInt, 1)
+    .option('--engine <name>', 'float | xnor (binary layers on the packed kernels; identical results)', choice('float', 'xnor'), 'xnor')
+    .option('--layers <sel>', 'all | dense | conv | binary | comma-separated layer names', 'all')
+    .option('--absolute', 'noise sigma is absolute, not relative to each output std', false)
+    .option('--variation-model <m>', 'additive | multiplicative | lognormal', choice('additive', 'multiplicative', 'lognormal'), 'multiplicative')
+    .option('--variation-binary <m>', 'binary weights: analog (value varies) | digital (sign flips)', choice('analog', 'digital'), 'analog')
+    .option('--overflow <m>', 'accumulator: saturate | wrap', choice('saturate', 'wrap'), 'saturate')
+    .option('--yield-threshold <x>', 'accuracy a chip needs to count towards the yield', probability, 0.9)
+    .option('--test-limit <n>', 'evaluate on the first N test samples', positiveInt)
+    .option('--dataset <name>', 'mnist | fashion-mnist | cifar10', 'mnist')
+    .option('--data-dir <dir>', 'directory holding the dataset files')
+    .option('--out <dir>', 'run folder (default runs/robustness-<model>-<sweep>-seed<S>)')
+    .option('--models-dir <dir>', 'where trained models are cached and reused', join('runs', 'models'))
+    .option('--retrain', 'train again even when a cached model matches', false)
+    .option('--threads <n>', 'threads for the kernels', positiveInt, availableParallelism())
+    .option('--json', 'print results.json to stdout', false)
+    .option('--quiet', 'no progress output', false)
+    .action((opts: RobustnessOptions & { levels?: string }) => {
+      runRobustness({ ...opts, levels: opts.levels === undefined ? undefined : numberList(opts.levels) });
+    });
+}
+
+function layerSelector(s: string): SweepPerturbationOptions['layers'] {
+  return ['all', 'dense', 'conv', 'binary'].includes(s) ? (s as 'all') : s.split(',').map((x) => x.trim());
+}
+
+interface TrainedModel { trainLevel: number | null; model: Sequential; weights: string; trained: boolean; train_seconds?: number }
+
+/** A model trained under `trainLevel` of the sweep's perturbation, from the cache when an identical run exists. */
+export function trainedModel(o: RobustnessOptions, train: () => Dataset, trainLevel: number, perturbation: SweepPerturbationOptions,
+  signal: AbortSignal, verbose: Verbosity, log: (s: string) => void): TrainedModel | null {
+  const model = createModel(o.model, { float: o.float, seed: o.seed });
+  const tag = `${o.model}-${o.float ? 'float' : 'quant'}-${trainLevel === 0 ? 'standard' : `${o.sweep}${trainLevel}`}` +
+    `-e${o.epochs}-b${o.batchSize}-lr${o.lr}-s${o.seed}${o.limit ? `-n${o.limit}` : ''}`;
+  const file = join(o.modelsDir, `${tag}.weights.json`);
+  const perturbations = trainingPerturbations(o.sweep, trainLevel, perturbation);
+  const recipe = { model: o.model, float: o.float, epochs: o.epochs, batch_size: o.batchSize, lr: o.lr, seed: o.seed, limit: o.limit ?? null,
+    perturbations: perturbations.map((p) => p.toJSON()) };
+  if (!o.retrain && existsSync(file)) {
+    const meta = loadWeights(model, file);
+    if (JSON.stringify(meta?.recipe) === JSON.stringify(recipe)) {
+      log(`using cached model ${file}`);
+      return { trainLevel, model, weights: file, trained: false };
+    }
+  }
+  const data = train();
+  log(`training ${tag}${perturbations.length ? ` under ${JSON.stringify(perturbations.map((p) => p.toJSON()))}` : ''}`);
+  const optimizer = new Adam({ learningRate: o.lr });
+  const h = withPerturbations(model, perturbations, () =>
+    fit(model, data, { epochs: o.epochs, batchSize: o.batchSize, optimizer, seed: o.seed, verbose, signal }));
+  optimizer.dispose();
+  if (h.interrupted) {
+    model.dispose();
+    return null;
+  }
+  saveWeights(model, file, { recipe, train_seconds: h.train_seconds, history: h.epochs });
+  return { trainLevel, model, weights: file, trained: true, train_seconds: h.train_seconds };
+}
+
+export function runRobustness(o: RobustnessOptions): Record<string, unknown> {
+  const dataset = datasetName(o.dataset);
+  setThreads(o.threads);
+  const verbose: Verbosity = o.quiet ? 'quiet' : 'auto';
+  const log = (s: string) => { if (!o.quiet) process.stderr.write(s + '\n'); };
+  const levels = o.levels ?? DEFAULT_LEVELS[o.sweep];
+  if (o.sweep === 'saturation' && levels.some((b) => !Number.isInteger(b) || b < 1 || b > 31)) throw new UsageError('saturation levels are accumulator bits: integers in 1..31');
+  if (o.sweep === 'bitflips' && levels.some((r) => r > 1)) throw new UsageError('bitflips levels are bit-error rates in [0, 1]');
+  const perturbation: SweepPerturbationOptions = {
+    layers: o.sweep === 'bitflips' && o.layers === 'all' ? 'binary' : layerSelector(o.layers), relative: !o.absolute,
+    variationModel: o.variationModel, variationBinary: o.variationBinary, overflow: o.overflow,
+  };
+  const test = loadDataset(dataset, { split: 'test', limit: o.testLimit, dataDir: o.dataDir });
+  let trainData: Dataset | null = null;
+  const train = () => (trainData ??= loadDataset(dataset, { split: 'train', limit: o.limit, dataDir: o.dataDir }));
+  const out = o.out ?? join('runs', `robustness-${o.model}-${o.sweep}-seed${o.chipSeed}`);
+  writeJsonAtomic(join(out, 'config.json'), { command: 'robustness', ...o, levels, dataset, out });
+
+  const controller = new AbortController();
+  const release = onInterrupt(() => {
+    log('interrupt: finishing the current chip or training step, then writing what finished (Ctrl-C again to abort at once)');
+    controller.abort();
+  });
+  const results: Record<string, unknown> = {
+    sweep: o.sweep, model: o.model, float: o.float, dataset, test_samples: test.count, levels, chips: o.chips, chip_seed: o.chipSeed,
+    engine: o.engine, yield_threshold: o.yieldThreshold, perturbation, models: [] as unknown[], points: [] as SweepPoint[],
+    machine: machineInfo(), date: new Date().toISOString(), interrupted: false,
+  };
+  const write = () => writeJsonAtomic(join(out, 'results.json'), results);
+  const t0 = performance.now();
+  try {
+    const models: TrainedModel[] = [];
+    if (o.weights) {
+      const model = createModel(o.model, { float: o.float, seed: o.seed });
+      const meta = loadWeights(model, o.weights);
+      const recipe = meta?.recipe as { perturbations?: { kind: string; sigma?: number; bits?: number; rate?: number }[] } | undefined;
+      const p = recipe?.perturbations?.[0];
+      models.push({ trainLevel: p ? (p.sigma ?? p.bits ?? p.rate ?? null) : recipe ? 0 : null, model, weights: o.weights, trained: false });
+    } else {
+      for (const tl of o.trainLevels) {
+        const m = trainedModel(o, train, tl, perturbation, controller.signal, verbose, log);
+        if (!m) break;
+        models.push(m);
+      }
+    }
+    for (const m of models) {
+      const clean = evaluate(m.model, test, { batchSize: 500 }).accuracy;
+      (results.models as unknown[]).push({ train_level: m.trainLevel, weights: m.weights, trained_now: m.trained, train_seconds: m.train_seconds, clean_accuracy: clean });
+      log(`model trained at ${o.sweep} level ${m.trainLevel}: clean test accuracy ${(100 * clean).toFixed(2)} %`);
+    }
+    write();
+    const r = runSweep(models.map((m) => ({ trainLevel: m.trainLevel, model: m.model })), test, {
+      ...perturbation, kind: o.sweep, levels, chips: o.chips, seed: o.chipSeed, engine: o.engine, yieldThreshold: o.yieldThreshold,
+      verbose, signal: controller.signal,
+      onPoint: (p, all) => {
+        results.points = all;
+        write();
+        log(`train ${p.train_level} · level ${p.level}: mean ${(100 * p.mean).toFixed(2)} % ± ${(100 * p.std).toFixed(2)} ` +
+          `(ci95 ${(100 * p.ci95[0]).toFixed(2)}–${(100 * p.ci95[1]).toFixed(2)}, p5 ${(100 * p.p5).toFixed(2)}, yield ${p.yield.toFixed(2)}) · ${p.seconds.toFixed(1)} s`);
+      },
+    });
+    results.points = r.points;
+    results.interrupted = r.interrupted || controller.signal.aborted || models.length < (o.weights ? 1 : o.trainLevels.length);
+    for (const m of models) m.model.dispose();
+  } finally {
+    release();
+    results.seconds = (performance.now() - t0) / 1000;
+    write();
+  }
+  log(`wrote ${join(out, 'results.json')}`);
+  if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+  return results;
+}

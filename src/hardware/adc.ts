@@ -1,0 +1,81 @@
+// ADC quantisation: an analog accumulator (or output) is read by a b-bit
+// converter with a fixed input range: values are clamped to [lo, hi] and
+// rounded to one of 2^b evenly spaced levels. Straight-through gradient
+// inside the range, 0 outside (the clamp's derivative; the rounding is
+// treated as the identity).
+import { Tensor } from '../tensor/tensor.js';
+import { record, accumulateGrad } from '../autograd/graph.js';
+import type { CallContext, Layer, LayerTransform } from '../nn/layer.js';
+import type { Sequential } from '../nn/sequential.js';
+import { type LayerSelector, type Perturbation, selectLayers, hookLayers, isKernelLayer } from './perturbation.js';
+
+/** [lo, hi]; or 'fan-in': [-K, K] with K the layer's fan-in, the full range of a dot of values in [-1, 1]. */
+export type AdcRange = readonly [number, number] | 'fan-in';
+
+export interface AdcOptions {
+  bits: number;
+  range: AdcRange;
+  /** 'accumulator' (default) or 'output'. */
+  target?: 'accumulator' | 'output';
+  /** Default 'all'. */
+  layers?: LayerSelector;
+}
+
+/** Levels lo + i·step, i = 0 .. 2^bits - 1, step = (hi - lo) / (2^bits - 1); ties round up. */
+export function adcQuantize(x: Tensor, bits: number, lo: number, hi: number): Tensor {
+  const levels = 2 ** bits - 1;
+  const step = (hi - lo) / levels;
+  const out = new Tensor(x.shape);
+  const src = x.data;
+  const dst = out.data;
+  for (let i = 0; i < dst.length; i++) {
+    const v = src[i] < lo ? lo : src[i] > hi ? hi : src[i];
+    dst[i] = lo + Math.floor((v - lo) / step + 0.5) * step;
+  }
+  return record(out, 'adc', [x], (g) => {
+    const dx = new Tensor(x.shape);
+    const xs = x.data;
+    const gd = g.data;
+    const d = dx.data;
+    for (let i = 0; i < d.length; i++) d[i] = xs[i] >= lo && xs[i] <= hi ? gd[i] : 0;
+    accumulateGrad(x, dx);
+  });
+}
+
+function fanIn(layer: Layer): number {
+  if (!isKernelLayer(layer) || !layer.kernel) throw new Error(`ADC: range 'fan-in' needs a Dense or Conv2D layer, "${layer.name}" is a ${layer.className}`);
+  const s = layer.kernel.shape;
+  return layer.kernel.size / s[s.length - 1];
+}
+
+export class ADC implements Perturbation {
+  readonly kind = 'adc';
+  readonly bits: number;
+  readonly range: AdcRange;
+  readonly target: 'accumulator' | 'output';
+  readonly layers: LayerSelector;
+
+  constructor(opts: AdcOptions) {
+    if (!Number.isInteger(opts.bits) || opts.bits < 1 || opts.bits > 24) throw new Error(`ADC: bits must be an integer in 1..24, got ${opts.bits}`);
+    if (opts.range !== 'fan-in' && !(Array.isArray(opts.range) && opts.range.length === 2 && opts.range[0] < opts.range[1])) {
+      throw new Error(`ADC: range must be [lo, hi] with lo < hi, or 'fan-in'; got ${JSON.stringify(opts.range)}`);
+    }
+    this.bits = opts.bits;
+    this.range = opts.range;
+    this.target = opts.target ?? 'accumulator';
+    this.layers = opts.layers ?? 'all';
+  }
+
+  attach(model: Sequential): () => void {
+    const acc = this.target === 'accumulator';
+    const layers = selectLayers(model, this.layers, 'ADC', acc);
+    return hookLayers(layers, acc ? 'accumulatorTransforms' : 'outputTransforms', (l): LayerTransform => {
+      const [lo, hi] = this.range === 'fan-in' ? [-fanIn(l), fanIn(l)] : this.range;
+      return { name: `adc-${this.bits}`, apply: (x: Tensor, _ctx: CallContext) => adcQuantize(x, this.bits, lo, hi) };
+    });
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { kind: this.kind, bits: this.bits, range: this.range, target: this.target, layers: this.layers };
+  }
+}

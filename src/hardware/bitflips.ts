@@ -1,0 +1,74 @@
+// Bit errors in the stored binary weights of a chip: each 1-bit cell is
+// inverted with probability `rate`, or stuck at 0 (+1) / 1 (-1). Drawn once
+// per chip (or, as a training-time regulariser, redrawn every forward pass);
+// on the XNOR path the errors are applied to the packed words.
+import type { Tensor } from '../tensor/tensor.js';
+import type { CallContext, Layer } from '../nn/layer.js';
+import type { Sequential } from '../nn/sequential.js';
+import { Chip, drawKey } from './chip.js';
+import type { DrawMode } from './variation.js';
+import { type LayerSelector, type Perturbation, type KernelLayer, selectLayers, hookLayers, checkRate, kernelPrecision } from './perturbation.js';
+import { applyBitErrors, drawBitErrors, PerChipCache, type BitErrorRates, type BitErrorTransform } from './bitErrors.js';
+
+export interface BitFlipsOptions {
+  /** Probability that a stored weight bit reads inverted. */
+  rate: number;
+  /** Probability that a cell is stuck at 0 (reads +1). Default 0. */
+  stuckAt0?: number;
+  /** Probability that a cell is stuck at 1 (reads -1). Default 0. */
+  stuckAt1?: number;
+  /** Default 'binary': every layer with a binary kernel. */
+  layers?: LayerSelector;
+  /** 'per-chip' (default) or 'per-forward' (fresh errors every forward pass, for training). */
+  mode?: DrawMode;
+  /** The chip used when the call context has none. Default seed 0. */
+  chipSeed?: number;
+}
+
+export class BitFlips implements Perturbation {
+  readonly kind = 'bitflips';
+  readonly rates: BitErrorRates;
+  readonly layers: LayerSelector;
+  readonly chipSeed: number;
+  readonly mode: DrawMode;
+
+  constructor(opts: BitFlipsOptions) {
+    this.rates = {
+      flip: checkRate('BitFlips rate', opts.rate),
+      stuck0: checkRate('BitFlips stuckAt0', opts.stuckAt0 ?? 0),
+      stuck1: checkRate('BitFlips stuckAt1', opts.stuckAt1 ?? 0),
+    };
+    if (this.rates.flip + this.rates.stuck0 + this.rates.stuck1 > 1) throw new Error('BitFlips: rate + stuckAt0 + stuckAt1 must not exceed 1');
+    this.layers = opts.layers ?? 'binary';
+    this.chipSeed = opts.chipSeed ?? 0;
+    this.mode = opts.mode ?? 'per-chip';
+    if (this.mode !== 'per-chip' && this.mode !== 'per-forward') throw new Error(`BitFlips: mode must be per-chip or per-forward, got "${this.mode}"`);
+  }
+
+  attach(model: Sequential): () => void {
+    const layers = selectLayers(model, this.layers, 'BitFlips', true) as KernelLayer[];
+    const bad = layers.find((l) => kernelPrecision(l) !== 1);
+    if (bad) throw new Error(`BitFlips: layer "${bad.name}" has a ${kernelPrecision(bad)}-bit kernel; bit flips model 1-bit weight cells (select layers: 'binary')`);
+    return hookLayers(layers, 'kernelTransforms', () => this.transform());
+  }
+
+  private transform(): BitErrorTransform {
+    const cache = new PerChipCache<Uint8Array>();
+    const none = this.rates.flip + this.rates.stuck0 + this.rates.stuck1 === 0;
+    const codes = (ctx: CallContext, layer: Layer, size: number): Uint8Array => {
+      if (this.mode === 'per-forward') return drawBitErrors(ctx.rng, size, this.rates);
+      const chip = ctx.chip ?? new Chip(this.chipSeed);
+      return cache.get(chip.seed, () => drawBitErrors(chip.rng(drawKey('bitflips', layer.name, 'kernel')), size, this.rates));
+    };
+    return {
+      name: 'bit-flips',
+      bitErrorSource: true,
+      codes,
+      apply: (w: Tensor, ctx: CallContext, layer: Layer): Tensor => (none ? w : applyBitErrors(w, codes(ctx, layer, w.size))),
+    };
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { kind: this.kind, rate: this.rates.flip, stuck_at_0: this.rates.stuck0, stuck_at_1: this.rates.stuck1, layers: this.layers, mode: this.mode, chip_seed: this.chipSeed };
+  }
+}

@@ -1,0 +1,91 @@
+// Additive Gaussian noise on layer outputs (thermal and read noise of analog
+// or mixed-signal hardware). The noise is temporal: fresh draws on every
+// forward pass, from the training rng, or from the chip's own per-layer
+// stream in a Monte-Carlo evaluation. Its gradient is the identity (the
+// noise is a constant added to the signal).
+import { Tensor } from '../tensor/tensor.js';
+import { record, accumulateGrad } from '../autograd/graph.js';
+import type { Rng } from '../tensor/random.js';
+import type { CallContext, Layer, LayerTransform } from '../nn/layer.js';
+import type { Sequential } from '../nn/sequential.js';
+import { drawKey } from './chip.js';
+import { type LayerSelector, type Perturbation, selectLayers, hookLayers, checkNonNegative } from './perturbation.js';
+
+export interface NoiseOptions {
+  /** Standard deviation: absolute, or a multiple of the output's std when `relative`. */
+  sigma: number;
+  /** Scale sigma by the standard deviation of the tensor the noise is added to (per forward pass, no gradient). Default false. */
+  relative?: boolean;
+  /** On in training (default true). */
+  training?: boolean;
+  /** On in evaluation (default false; a Monte-Carlo evaluation of noise turns it on). */
+  evaluation?: boolean;
+}
+
+export interface GaussianNoiseOptions extends NoiseOptions {
+  /** Layers whose outputs get noise (default 'all': every Dense/Conv2D, quantized or not). */
+  layers?: LayerSelector;
+}
+
+/** Standard deviation of all elements (float64 sums). */
+export function tensorStd(x: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i];
+  const m = s / x.length;
+  let ss = 0;
+  for (let i = 0; i < x.length; i++) ss += (x[i] - m) ** 2;
+  return Math.sqrt(ss / x.length);
+}
+
+/** y = x + std·ε with ε ~ N(0, 1) from rng; dy/dx = 1. */
+export function addGaussianNoise(x: Tensor, std: number, rng: Rng): Tensor {
+  const out = new Tensor(x.shape);
+  const src = x.data;
+  const dst = out.data;
+  for (let i = 0; i < dst.length; i++) dst[i] = src[i] + std * rng.normal();
+  return record(out, 'gaussianNoise', [x], (g) => accumulateGrad(x, g.clone()));
+}
+
+function noiseRng(ctx: CallContext, layer: Layer): Rng {
+  return ctx.chip ? ctx.chip.stream(drawKey('noise', layer.name, 'output')) : ctx.rng;
+}
+
+/** The noise as a layer transform; sigma 0 or a phase where it is off returns x itself. */
+export function noiseTransform(opts: NoiseOptions): LayerTransform & { options: Required<NoiseOptions> } {
+  const o: Required<NoiseOptions> = {
+    sigma: checkNonNegative('GaussianNoise sigma', opts.sigma),
+    relative: opts.relative ?? false,
+    training: opts.training ?? true,
+    evaluation: opts.evaluation ?? false,
+  };
+  return {
+    name: 'gaussian-noise',
+    options: o,
+    apply(x: Tensor, ctx: CallContext, layer: Layer): Tensor {
+      if (o.sigma === 0 || !(ctx.training ? o.training : o.evaluation)) return x;
+      const std = o.relative ? o.sigma * tensorStd(x.data) : o.sigma;
+      return addGaussianNoise(x, std, noiseRng(ctx, layer));
+    },
+  };
+}
+
+/** Gaussian noise on the outputs of the selected layers of a model. */
+export class GaussianNoise implements Perturbation {
+  readonly kind = 'noise';
+  readonly options: Required<NoiseOptions>;
+  readonly layers: LayerSelector;
+
+  constructor(opts: GaussianNoiseOptions) {
+    this.options = noiseTransform(opts).options;
+    this.layers = opts.layers ?? 'all';
+  }
+
+  attach(model: Sequential): () => void {
+    const layers = selectLayers(model, this.layers, 'GaussianNoise', false);
+    return hookLayers(layers, 'outputTransforms', () => noiseTransform(this.options));
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { kind: this.kind, ...this.options, layers: this.layers };
+  }
+}

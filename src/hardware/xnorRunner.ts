@@ -1,0 +1,140 @@
+// Per-chip forward pass on the XNOR-popcount kernels. Layers that binarize
+// both input and kernel with a sign quantizer run as packed binary conv /
+// dense; the chip's weight bit errors (BitFlips, digital ProcessVariation)
+// are applied to the packed words, and a signed accumulator limit runs
+// inside the kernel. Every other layer, and a binary layer carrying a
+// perturbation the packed path cannot express, runs its ordinary float
+// forward with its hooks. The result equals the float path exactly: a
+// binary dot is an integer either way (tests prove it).
+//
+// This is one ChipEngine; a packed inference engine can be plugged into
+// evaluateOnChips in its place (see montecarlo.ts).
+import { Tensor } from '../tensor/tensor.js';
+import { noGrad } from '../autograd/graph.js';
+import type { CallContext, Layer, LayerTransform } from '../nn/layer.js';
+import type { Sequential } from '../nn/sequential.js';
+import { Dense } from '../nn/layers/dense.js';
+import { Conv2D } from '../nn/layers/conv2d.js';
+import type { Quantizer } from '../quantizers/quantizer.js';
+import { biasAdd } from '../ops/biasAdd.js';
+import { activationByName } from '../ops/activations.js';
+import { alloc, free, f32View, u8View } from '../wasm/memory.js';
+import {
+  packActivations, packRows, packWeights, binaryConv2d, binaryDense, samePad, NO_PAD, type PackedWeights, type AccumulatorLimit,
+} from '../ops/binary/index.js';
+import { isKernelLayer, type KernelLayer } from './perturbation.js';
+import { isBitErrorTransform, BIT_FLIP, BIT_STUCK0, BIT_STUCK1 } from './bitErrors.js';
+import { isAccumulatorLimitTransform } from './saturation.js';
+import type { ChipEngine, ChipRunner } from './montecarlo.js';
+
+const SIGN_QUANTIZERS = new Set(['SteSign', 'ApproxSign', 'SwishSign']);
+
+function isSign(q: Quantizer | null | undefined): boolean {
+  return !!q && SIGN_QUANTIZERS.has(q.className);
+}
+
+/** Why `layer` cannot run on the packed kernels, or null when it can. */
+export function packedPathBlocker(layer: Layer): string | null {
+  if (!isKernelLayer(layer)) return 'not a Dense/Conv2D layer';
+  const q = layer as { inputQuantizer?: Quantizer | null; kernelQuantizer?: Quantizer | null; padValues?: number };
+  if (!isSign(q.inputQuantizer) || !isSign(q.kernelQuantizer)) return 'input and kernel are not both sign-binarized';
+  if (Object.prototype.hasOwnProperty.call(layer, 'call')) return 'its call is wrapped (saturating multipliers)';
+  if (!layer.kernelTransforms.every(isBitErrorTransform)) return 'a kernel perturbation other than bit errors';
+  if (layer instanceof Conv2D && layer.padding === 'same' && q.padValues !== 0 && q.padValues !== 1) return 'padValues other than 0 or 1';
+  return null;
+}
+
+/** XOR / AND-NOT / OR the packed image of each error kind into w (the packing puts bit i where weight i goes). */
+export function applyCodesPacked(w: PackedWeights, shape: readonly number[], codes: Uint8Array): void {
+  for (const kind of [BIT_FLIP, BIT_STUCK0, BIT_STUCK1]) {
+    let any = false;
+    for (let i = 0; i < codes.length && !any; i++) any = codes[i] === kind;
+    if (!any) continue;
+    const m = alloc(codes.length * 4);
+    const mv = f32View(m, codes.length);
+    for (let i = 0; i < codes.length; i++) mv[i] = codes[i] === kind ? -1 : 1;
+    const mask = packWeights(m, shape);
+    free(m);
+    const a = u8View(w.ptr, w.bytes);
+    const b = u8View(mask.ptr, mask.bytes);
+    for (let i = 0; i < a.length; i++) a[i] = kind === BIT_FLIP ? a[i] ^ b[i] : kind === BIT_STUCK0 ? a[i] & ~b[i] : a[i] | b[i];
+    mask.dispose();
+  }
+}
+
+interface PackedLayer {
+  layer: KernelLayer;
+  weights: PackedWeights;
+  ones: number;
+  limit: AccumulatorLimit | undefined;
+  /** Accumulator transforms left for the float output (after the in-kernel limit, if any). */
+  rest: LayerTransform[];
+}
+
+function prepare(layer: KernelLayer, ctx: CallContext): PackedLayer {
+  const kq = (layer as { kernelQuantizer?: Quantizer | null }).kernelQuantizer!;
+  const signs = noGrad(() => kq.call(layer.kernel!.value));
+  const shape = layer.kernel!.shape;
+  const weights = packWeights(signs.ptr, shape);
+  signs.dispose();
+  for (const t of layer.kernelTransforms) if (isBitErrorTransform(t)) applyCodesPacked(weights, shape, t.codes(ctx, layer, layer.kernel!.size));
+  const oc = shape[shape.length - 1];
+  const ones = alloc(oc * 4);
+  f32View(ones, oc).fill(1);
+  const first = layer.accumulatorTransforms[0];
+  const limit = first && isAccumulatorLimitTransform(first) && first.accumulatorLimit ? first.accumulatorLimit : undefined;
+  return { layer, weights, ones, limit, rest: layer.accumulatorTransforms.slice(limit ? 1 : 0) };
+}
+
+function forwardPacked(p: PackedLayer, x: Tensor, ctx: CallContext): Tensor {
+  const { layer } = p;
+  const output = { kind: 'float' as const, scale: p.ones };
+  let y: Tensor;
+  if (layer instanceof Dense) {
+    const [M, K] = x.shape;
+    y = new Tensor([M, layer.units]);
+    const xp = packRows(x.ptr, M, K);
+    binaryDense(xp, p.weights, { output, accumulator: p.limit, into: y.ptr });
+    xp.dispose();
+  } else {
+    const [N, H, W, C] = x.shape;
+    const [KH, KW] = layer.kernelSize;
+    const pad = layer.padding === 'same' ? samePad(H, W, KH, KW, layer.strides) : NO_PAD;
+    const padValue = ((layer as { padValues?: number }).padValues ?? 0) as 0 | 1;
+    y = new Tensor([N, ...layer.outputShape!]);
+    const xp = packActivations(x.ptr, [N, H, W, C], { pad });
+    binaryConv2d(xp, p.weights, { strides: layer.strides, padValue, output, accumulator: p.limit, into: y.ptr });
+    xp.dispose();
+  }
+  for (const t of p.rest) y = t.apply(y, ctx, layer);
+  if (layer.bias) y = biasAdd(y, layer.bias.value);
+  y = activationByName(layer.activation)(y);
+  for (const t of layer.outputTransforms) y = t.apply(y, ctx, layer);
+  return y;
+}
+
+/** The XNOR engine: packs each eligible layer's weights once per chip, then runs batches. */
+export const xnorEngine: ChipEngine = (model: Sequential, ctx: CallContext): ChipRunner => {
+  const packed = new Map<Layer, PackedLayer>();
+  for (const l of model.layers) if (packedPathBlocker(l) === null) packed.set(l, prepare(l as KernelLayer, ctx));
+  return {
+    packedLayers: [...packed.keys()].map((l) => l.name),
+    run(x: Tensor, c: CallContext): Tensor {
+      return noGrad(() => {
+        let y = x;
+        for (const l of model.layers) {
+          const p = packed.get(l);
+          y = p ? forwardPacked(p, y, c) : l.apply(y, c);
+        }
+        return y;
+      });
+    },
+    dispose(): void {
+      for (const p of packed.values()) {
+        p.weights.dispose();
+        free(p.ones);
+      }
+      packed.clear();
+    },
+  };
+};

@@ -1,0 +1,151 @@
+// Output noise: injected noise has the requested mean and std (absolute and
+// relative), is off when asked (bit-identical outputs), passes the gradient
+// unchanged, and the NoisyLayer wrapper behaves like the unwrapped layer
+// plus noise.
+import { describe, it, expect } from 'vitest';
+import { Tensor } from '../src/tensor/tensor.js';
+import { tidy } from '../src/tensor/scope.js';
+import { Rng } from '../src/tensor/random.js';
+import { noGrad } from '../src/autograd/graph.js';
+import { Sequential } from '../src/nn/sequential.js';
+import { QuantDense } from '../src/nn/layers/quantDense.js';
+import { Flatten } from '../src/nn/layers/flatten.js';
+import { GaussianNoise, addGaussianNoise, tensorStd } from '../src/hardware/noise.js';
+import { NoisyLayer, noisy } from '../src/hardware/noisyLayer.js';
+import { withPerturbations } from '../src/hardware/perturbation.js';
+import { Chip } from '../src/hardware/chip.js';
+import { gradCheck, randomTensor } from './helpers/gradcheck.js';
+import { smallBnn, smallMlp } from './hardware-fixtures.js';
+
+function moments(a: ArrayLike<number>): { mean: number; std: number } {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  const mean = s / a.length;
+  let ss = 0;
+  for (let i = 0; i < a.length; i++) ss += (a[i] - mean) ** 2;
+  return { mean, std: Math.sqrt(ss / a.length) };
+}
+
+describe('GaussianNoise', () => {
+  it('injects zero-mean noise of the requested std (200k draws)', () => {
+    tidy(() => {
+      const x = Tensor.zeros([200_000]);
+      const y = addGaussianNoise(x, 0.3, new Rng(1)).toArray();
+      const m = moments(y);
+      // std error of the mean 0.3/sqrt(2e5) = 6.7e-4; of the std ~4.7e-4
+      expect(Math.abs(m.mean)).toBeLessThan(3e-3);
+      expect(Math.abs(m.std - 0.3)).toBeLessThan(3e-3);
+    });
+  });
+
+  it('relative sigma scales with the std of each output tensor', () => {
+    const m = smallMlp(3);
+    const x = randomTensor([64, 8, 8, 1], new Rng(2));
+    const ctx = { training: true, rng: new Rng(4) };
+    const clean = noGrad(() => m.call(x, ctx).toArray());
+    const noisyOut = withPerturbations(m, [new GaussianNoise({ sigma: 0.5, relative: true, layers: [m.layers[3].name] })],
+      () => noGrad(() => m.call(x, ctx).toArray()));
+    const diff = noisyOut.map((v, i) => v - clean[i]);
+    const expected = 0.5 * tensorStd(clean);
+    const got = moments(diff);
+    expect(Math.abs(got.mean)).toBeLessThan(0.1 * expected);
+    expect(Math.abs(got.std / expected - 1)).toBeLessThan(0.15); // 192 draws
+    x.dispose();
+    m.dispose();
+  });
+
+  it('off (sigma 0, or evaluation without evaluation: true, or detached) gives bit-identical outputs', () => {
+    const m = smallBnn(1);
+    const x = randomTensor([6, 12, 12, 2], new Rng(3));
+    const run = (training: boolean) => noGrad(() => m.call(x, { training, rng: new Rng(9) }).toArray());
+    const clean = run(false);
+    expect(withPerturbations(m, [new GaussianNoise({ sigma: 0 })], () => run(false))).toEqual(clean);
+    expect(withPerturbations(m, [new GaussianNoise({ sigma: 0, evaluation: true })], () => run(false))).toEqual(clean);
+    expect(withPerturbations(m, [new GaussianNoise({ sigma: 0.5 })], () => run(false))).toEqual(clean);
+    expect(withPerturbations(m, [new GaussianNoise({ sigma: 0.5, evaluation: true })], () => run(false))).not.toEqual(clean);
+    expect(run(false)).toEqual(clean); // detached again
+    for (const l of m.layers) expect(l.outputTransforms).toHaveLength(0);
+    x.dispose();
+    m.dispose();
+  });
+
+  it('is on in training by default and draws from the chip streams when a chip is given', () => {
+    const m = smallMlp(2);
+    const x = randomTensor([4, 8, 8, 1], new Rng(5));
+    const out = (ctx: Parameters<Sequential['call']>[1]) => noGrad(() => m.call(x, ctx).toArray());
+    withPerturbations(m, [new GaussianNoise({ sigma: 0.2, evaluation: true })], () => {
+      expect(out({ training: true, rng: new Rng(1) })).toEqual(out({ training: true, rng: new Rng(1) }));
+      expect(out({ training: true, rng: new Rng(1) })).not.toEqual(out({ training: true, rng: new Rng(2) }));
+      const c1 = new Chip(77);
+      const first = out({ training: false, rng: new Rng(0), chip: c1 });
+      expect(out({ training: false, rng: new Rng(0), chip: new Chip(77) })).toEqual(first);
+      expect(out({ training: false, rng: new Rng(0), chip: new Chip(78) })).not.toEqual(first);
+      // a chip's noise is temporal: the next forward pass draws new noise
+      expect(out({ training: false, rng: new Rng(0), chip: c1 })).not.toEqual(first);
+    });
+    x.dispose();
+    m.dispose();
+  });
+
+  it('passes the gradient unchanged (finite differences through a noisy layer with fixed draws)', () => {
+    const x = randomTensor([3, 5], new Rng(6));
+    gradCheck(([a]) => addGaussianNoise(a, 0.7, new Rng(3)), [x], { eps: 1e-2 });
+    x.dispose();
+  });
+
+  it('rejects bad options and unknown layers', () => {
+    const m = smallMlp(1);
+    expect(() => new GaussianNoise({ sigma: -1 })).toThrow(/non-negative/);
+    expect(() => new GaussianNoise({ sigma: 1, layers: ['nope'] }).attach(m)).toThrow(/no layer "nope"/);
+    m.dispose();
+  });
+});
+
+describe('NoisyLayer', () => {
+  const bin = { inputQuantizer: 'ste_sign', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip', useBias: false } as const;
+  const build = (wrap: boolean) => new Sequential([
+    new Flatten(),
+    wrap ? noisy(new QuantDense({ units: 16, ...bin }), { sigma: 0.25 }) : new QuantDense({ units: 16, ...bin }),
+    new QuantDense({ units: 3, ...bin }),
+  ], { inputShape: [4, 4, 1], seed: 5 });
+
+  it('shares the inner layer\'s weights and names, and equals the plain model plus noise', () => {
+    const plain = build(false);
+    const wrapped = build(true);
+    expect(wrapped.layers[1]).toBeInstanceOf(NoisyLayer);
+    expect(wrapped.variables.map((v) => v.name)).toEqual(plain.variables.map((v) => v.name));
+    expect(wrapped.countParams()).toBe(plain.countParams());
+    for (let i = 0; i < plain.variables.length; i++) expect(wrapped.variables[i].value.toArray()).toEqual(plain.variables[i].value.toArray());
+    const x = randomTensor([5, 4, 4, 1], new Rng(1));
+    const evalOut = (m: Sequential) => noGrad(() => m.call(x, { training: false, rng: new Rng(2) }).toArray());
+    expect(evalOut(wrapped)).toEqual(evalOut(plain)); // evaluation: off by default
+    // in training the wrapper's output is the inner output plus N(0, 0.25²) noise
+    const inner = (wrapped.layers[1] as NoisyLayer).inner;
+    const diffs: number[] = [];
+    for (let s = 0; s < 50; s++) {
+      tidy(() => noGrad(() => {
+        const h = wrapped.layers[0].apply(x, { training: true, rng: new Rng(0) });
+        const a = inner.apply(h, { training: true, rng: new Rng(0) }).toArray();
+        const b = wrapped.layers[1].apply(h, { training: true, rng: new Rng(100 + s) }).toArray();
+        for (let i = 0; i < a.length; i++) diffs.push(b[i] - a[i]);
+      }));
+    }
+    const m = moments(diffs);
+    expect(Math.abs(m.mean)).toBeLessThan(0.02);
+    expect(Math.abs(m.std - 0.25)).toBeLessThan(0.015);
+    x.dispose();
+    plain.dispose();
+    wrapped.dispose();
+  });
+
+  it('lets model-wide kernel perturbations reach the wrapped layer', async () => {
+    const { BitFlips } = await import('../src/hardware/bitflips.js');
+    const wrapped = build(true);
+    const inner = (wrapped.layers[1] as NoisyLayer).inner;
+    const detach = new BitFlips({ rate: 0.1 }).attach(wrapped);
+    expect(inner.kernelTransforms).toHaveLength(1);
+    detach();
+    expect(inner.kernelTransforms).toHaveLength(0);
+    wrapped.dispose();
+  });
+});
