@@ -181,26 +181,23 @@ const STEPS: i32 = 31;
 
 // Channel pairs share a u64 accumulator as in microScalar.
 // @ts-ignore: decorator
-@inline export function microSerial(a0: usize, a1: usize, a2: usize, aSeg: usize, nSeg: i32, segLen: i32, q: usize): void {
+@inline export function microSerial(ap: usize, T: i32, q: usize): void {
   let c0l: u64 = 0, c0h: u64 = 0, c1l: u64 = 0, c1h: u64 = 0, c2l: u64 = 0, c2h: u64 = 0;
-  const bytes = <usize>segLen << 3;
-  for (let s = 0; s < nSeg; s++) {
-    const off = <usize>s * aSeg;
-    const p0 = a0 + off, p1 = a1 + off, p2 = a2 + off;
-    for (let k: usize = 0; k < bytes; k += 16) {
-      const x0 = load<u64>(p0 + k), y0 = load<u64>(p0 + k, 8);
-      const x1 = load<u64>(p1 + k), y1 = load<u64>(p1 + k, 8);
-      const x2 = load<u64>(p2 + k), y2 = load<u64>(p2 + k, 8);
-      let v = load<u64>(q, 0), u = load<u64>(q, 8), v1 = load<u64>(q, 16), u1 = load<u64>(q, 24);
-      c0l += serial1(x0, y0, v, u) + (serial1(x0, y0, v1, u1) << 32);
-      c1l += serial1(x1, y1, v, u) + (serial1(x1, y1, v1, u1) << 32);
-      c2l += serial1(x2, y2, v, u) + (serial1(x2, y2, v1, u1) << 32);
-      v = load<u64>(q, 32); u = load<u64>(q, 40); v1 = load<u64>(q, 48); u1 = load<u64>(q, 56);
-      c0h += serial1(x0, y0, v, u) + (serial1(x0, y0, v1, u1) << 32);
-      c1h += serial1(x1, y1, v, u) + (serial1(x1, y1, v1, u1) << 32);
-      c2h += serial1(x2, y2, v, u) + (serial1(x2, y2, v1, u1) << 32);
-      q += 64;
-    }
+  // gathered as in microScalar8: plane 0 of pixel i at ap + 8i, plane 1 at ap + 24 + 8i
+  const end = ap + <usize>T * 24;
+  while (ap < end) {
+    const x0 = load<u64>(ap, 0), x1 = load<u64>(ap, 8), x2 = load<u64>(ap, 16);
+    const y0 = load<u64>(ap, 24), y1 = load<u64>(ap, 32), y2 = load<u64>(ap, 40);
+    let v = load<u64>(q, 0), u = load<u64>(q, 8), v1 = load<u64>(q, 16), u1 = load<u64>(q, 24);
+    c0l += serial1(x0, y0, v, u) + (serial1(x0, y0, v1, u1) << 32);
+    c1l += serial1(x1, y1, v, u) + (serial1(x1, y1, v1, u1) << 32);
+    c2l += serial1(x2, y2, v, u) + (serial1(x2, y2, v1, u1) << 32);
+    v = load<u64>(q, 32); u = load<u64>(q, 40); v1 = load<u64>(q, 48); u1 = load<u64>(q, 56);
+    c0h += serial1(x0, y0, v, u) + (serial1(x0, y0, v1, u1) << 32);
+    c1h += serial1(x1, y1, v, u) + (serial1(x1, y1, v1, u1) << 32);
+    c2h += serial1(x2, y2, v, u) + (serial1(x2, y2, v1, u1) << 32);
+    q += 64;
+    ap += 48;
   }
   r0 = i64x2.replace_lane(i64x2.splat(c0l), 1, c0h);
   r1 = i64x2.replace_lane(i64x2.splat(c1l), 1, c1h);

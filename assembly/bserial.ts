@@ -14,7 +14,7 @@
 // Zero padding is native: a padded activation has code 0, i.e. x = 0, which
 // is DoReFa's (and Keras') zero padding of the quantized input.
 import { beginOutput, OUT_BITS } from "./bitops";
-import { xnorTiles, PATH_SERIAL } from "./btiles";
+import { xnorTiles, PATH_SERIAL, tilesWorkspaceBytes } from "./btiles";
 
 // sum over nSeg segments of segLen plane-interleaved words of (plane0 + 2*plane1).
 // @ts-ignore: decorator
@@ -28,8 +28,14 @@ import { xnorTiles, PATH_SERIAL } from "./btiles";
   return <i32>s;
 }
 
-export function bserialGemmWorkspaceBytes(M: i32): i32 {
-  return M << 2;
+// Workspace: the per-pixel code sums, then the tile loop's (16-byte aligned).
+export function bserialGemmWorkspaceBytes(M: i32, K: i32): i32 {
+  return sumsBytes(M) + tilesWorkspaceBytes(((K + 63) >> 6) << 1);
+}
+
+// @ts-ignore: decorator
+@inline function sumsBytes(pixels: i32): i32 {
+  return ((pixels << 2) + 15) & ~15;
 }
 
 /**
@@ -37,7 +43,7 @@ export function bserialGemmWorkspaceBytes(M: i32): i32 {
  * on the 2-bit DoReFa grids. A: M rows of 2*ceil(K/64) words from
  * bitpackNHWC(.., planes=2), row m at A + m*lda*8. B: panels from
  * bitpackWeights(.., KH=1, KW=1, C=K, OC=N, planes=2). out/ldo/transform as
- * bgemm. ws: bserialGemmWorkspaceBytes(M) bytes.
+ * bgemm. ws: bserialGemmWorkspaceBytes(M, K) bytes.
  */
 export function bserialGemm(M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, out: usize, ldo: i32,
   outMode: i32, p1: usize, p2: usize, accBits: i32, accMode: i32, ws: usize): void {
@@ -46,18 +52,18 @@ export function bserialGemm(M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize
   const rowBytes = <usize>lda << 3;
   for (let m = 0; m < M; m++) store<i32>(ws + (<usize>m << 2), codeSum(A + <usize>m * rowBytes, 0, 1, L));
   const oPix = <usize>ldo << (outMode == OUT_BITS ? 3 : 2);
-  xnorTiles(A, 0, 0, rowBytes, 0, 1, L, B, N, 1, 0, 1, 0, M, out, 0, 0, oPix, 0, ws, PATH_SERIAL, 0);
+  xnorTiles(A, 0, 0, rowBytes, 0, 1, L, B, N, 1, 0, 1, 0, M, out, 0, 0, oPix, 0, ws, PATH_SERIAL, ws + sumsBytes(M));
 }
 
-export function bserialConv2dWorkspaceBytes(N: i32, OH: i32, OW: i32): i32 {
-  return (N * OH * OW) << 2;
+export function bserialConv2dWorkspaceBytes(N: i32, OH: i32, OW: i32, KH: i32, KW: i32, C: i32): i32 {
+  return sumsBytes(N * OH * OW) + tilesWorkspaceBytes(KH * KW * (((C + 63) >> 6) << 1));
 }
 
 /**
  * 2-bit conv2d, zero padding, on the padded plane-interleaved input
  * (bitpackNHWC with planes=2) and weights (bitpackWeights with planes=2).
  * Geometry, output layout and transform as bconv2d; D as bserialGemm.
- * ws: bserialConv2dWorkspaceBytes(N, OH, OW) bytes.
+ * ws: bserialConv2dWorkspaceBytes(N, OH, OW, KH, KW, C) bytes.
  */
 export function bserialConv2d(
   X: usize, N: i32, H: i32, W: i32, C: i32, padT: i32, padB: i32, padL: i32, padR: i32,
@@ -80,5 +86,5 @@ export function bserialConv2d(
         store<i32>(ws + (i << 2), codeSum(X + <usize>n * aImg + <usize>y * aRow + <usize>x * aPix, aSeg, KH, L));
   const oPix: usize = outMode == OUT_BITS ? <usize>((OC + 63) >> 6) << 3 : <usize>OC << 2;
   xnorTiles(X, aImg, aRow, aPix, aSeg, KH, L, Wp, OC, N, 0, OH, 0, OW,
-    out, <usize>outImgPix * oPix, <usize>outRowPix * oPix, oPix, 0, ws, PATH_SERIAL, 0);
+    out, <usize>outImgPix * oPix, <usize>outRowPix * oPix, oPix, 0, ws, PATH_SERIAL, ws + sumsBytes(N * OH * OW));
 }

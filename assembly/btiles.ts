@@ -48,7 +48,7 @@ export function tilesWorkspaceBytes(T: i32): i32 {
  * a multiple of 4) = 0 means none.
  * PATH_SERIAL: dot = 2*S - 3*corr[p] with corr = the per-pixel activation
  * code sums in enumeration order (see bserial.ts).
- * ws: tilesWorkspaceBytes(nSeg*segLen) bytes (scalar path only).
+ * ws: tilesWorkspaceBytes(nSeg*segLen) bytes (scalar and serial paths).
  * The output transform must have been set with beginOutput.
  */
 export function xnorTiles(
@@ -97,7 +97,7 @@ export function xnorTiles(
         if (++x == ox1) { x = ox0; if (++y == oy1) { y = oy0; n++; } }
       }
       const pixels = min(3, total - p);
-      if (path == PATH_SCALAR) gather(ap, a0, a1, a2, aSeg, nSeg, segLen);
+      if (path == PATH_SCALAR || path == PATH_SERIAL) gather(ap, a0, a1, a2, aSeg, nSeg, segLen);
       let cb = c0;
       while (cb < c1) {
         const q = B + <usize>cb * panel;
@@ -111,7 +111,7 @@ export function xnorTiles(
         }
         if (path == PATH_SIMD) microSimd(a0, a1, a2, aSeg, nSeg, segLen, q);
         else if (path == PATH_HYBRID) microHybrid(a0, a1, a2, aSeg, nSeg, segLen, q);
-        else microSerial(a0, a1, a2, aSeg, nSeg, segLen, q);
+        else microSerial(ap, T, q);
         finish(r0, r1, r2, cb << 2, OC, pixels, d0, d1, d2, kEff, corr, path == PATH_SERIAL, p);
         cb++;
       }

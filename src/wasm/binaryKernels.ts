@@ -97,13 +97,13 @@ export interface BinaryKernels {
     out: Ptr, outRowPix: number, outImgPix: number): void;
 
   // --- bserial.ts (2-bit DoReFa, bit-serial AND-popcount) ----------------------
-  bserialGemmWorkspaceBytes(M: number): number;
+  bserialGemmWorkspaceBytes(M: number, K: number): number;
   /** out[m,n] = transform(D[m,n]), D = 9*sum_k x[m,k]*w[k,n] on the 2-bit grids.
    *  A: M rows of 2*ceil(K/64) words (bitpackNHWC planes 2), row m at A + 8*m*lda;
    *  B: panels with planes 2. Otherwise as bgemm (scalar path only). */
   bserialGemm(M: number, N: number, K: number, A: Ptr, lda: number, B: Ptr, out: Ptr, ldo: number,
     outMode: number, p1: Ptr, p2: Ptr, accBits: number, accMode: number, ws: Ptr): void;
-  bserialConv2dWorkspaceBytes(N: number, OH: number, OW: number): number;
+  bserialConv2dWorkspaceBytes(N: number, OH: number, OW: number, KH: number, KW: number, C: number): number;
   /** 2-bit conv2d with zero padding (padded codes are 0 = activation 0). X: bitpackNHWC(.., planes 2)
    *  with its border; Wp: panels with planes 2. Geometry and output as bconv2d, D as bserialGemm. */
   bserialConv2d(X: Ptr, N: number, H: number, W: number, C: number,

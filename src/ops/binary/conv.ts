@@ -92,7 +92,7 @@ export function dorefa2Conv2d(x: PackedActivations, w: PackedWeights,
   const [mode, p1, p2] = outputArgs(opts.output);
   const [accBits, accMode] = accumulatorArgs(opts.accumulator);
   const k = wasm();
-  const ws = scratch(k.bserialConv2dWorkspaceBytes(x.N, OH, OW), 'bserialConv2d');
+  const ws = scratch(k.bserialConv2dWorkspaceBytes(x.N, OH, OW, w.KH, w.KW, w.C), 'bserialConv2d');
   k.bserialConv2d(x.ptr, x.N, x.H, x.W, x.C, x.pad.top, x.pad.bottom, x.pad.left, x.pad.right,
     w.ptr, w.OC, w.KH, w.KW, SH, SW, dst.ptr, dst.rowPix, dst.imgPix, mode, p1, p2, accBits, accMode, ws);
   return { ptr: dst.ptr, shape: [x.N, OH, OW, w.OC], allocated: dst.allocated };

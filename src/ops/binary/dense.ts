@@ -57,7 +57,7 @@ export function dorefa2Dense(x: PackedActivations, w: PackedWeights, opts: Omit<
   const [accBits, accMode] = accumulatorArgs(opts.accumulator);
   const ldo = opts.output?.kind === 'bits' ? Math.ceil(N / 64) : N;
   const k = wasm();
-  const ws = scratch(k.bserialGemmWorkspaceBytes(M), 'bserialGemm');
+  const ws = scratch(k.bserialGemmWorkspaceBytes(M, w.C), 'bserialGemm');
   k.bserialGemm(M, N, w.C, x.ptr, x.pixelWords, w.ptr, ptr, ldo, mode, p1, p2, accBits, accMode, ws);
   return { ptr, shape: [M, N], allocated };
 }
