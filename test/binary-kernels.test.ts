@@ -4,6 +4,7 @@
 // integer-equal. Every case runs on the three kernel paths.
 import { describe, it, expect } from 'vitest';
 import { Rng } from '../src/tensor/random.js';
+import { wasm } from '../src/wasm/module.js';
 import { alloc, free, f32View, i32View, u8View } from '../src/wasm/memory.js';
 import {
   packActivations, packRows, packWeights, allocPacked, unpackActivations, binaryConv2d, binaryDense, samePad,
@@ -75,6 +76,16 @@ function readBits(ptr: number, pixels: number, OC: number): Uint8Array {
   for (let p = 0; p < pixels; p++) for (let o = 0; o < OC; o++) out[p * OC + o] = (bytes[p * words * 8 + (o >> 3)] >> (o & 7)) & 1;
   return out;
 }
+
+describe('module surface', () => {
+  it('exports every function of the BinaryKernels interface', () => {
+    const names = ['bitpackNHWC', 'bitunpackNHWC', 'bitpackWeightsBytes', 'bitpackWeights', 'bgemmWorkspaceBytes', 'bgemm',
+      'bconv2dWorkspaceBytes', 'bconv2d', 'bmaxpool2d', 'bserialGemmWorkspaceBytes', 'bserialGemm',
+      'bserialConv2dWorkspaceBytes', 'bserialConv2d'];
+    const k = wasm() as unknown as Record<string, unknown>;
+    expect(names.filter((n) => typeof k[n] !== 'function')).toEqual([]);
+  });
+});
 
 describe('bit packing', () => {
   it('packs signs LSB-first with zero padding bits and zero borders, and unpacks back', () => {

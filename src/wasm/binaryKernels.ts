@@ -34,11 +34,14 @@
 // order-independent). A per-step saturating accumulator would depend on the
 // summation order, which a popcount has not; the clamp is its read-out model.
 //
-// path: 0 auto, 1 scalar popcnt<u64>, 2 v128 (i8x16.popcnt + pairwise
-// widening), 3 hybrid (two channels v128, two scalar). All paths give
-// identical results. Auto is scalar: on x64 V8 lowers i8x16.popcnt to a
-// 6-uop PSHUFB lookup while POPCNT is one uop, and the scalar path was the
-// fastest on every benchmarked shape (bench/results/kernels.json, "paths").
+// path: 0 auto, 1 scalar popcnt<u64> (3 pixels x 8 channels per tile, the
+// tile's activations gathered into a workspace panel), 2 v128 (i8x16.popcnt +
+// pairwise widening, 3 x 4 tiles), 3 hybrid (two channels v128, two scalar).
+// All paths give identical results. Auto is scalar: on x64, V8 lowers
+// i8x16.popcnt to a PSHUFB nibble lookup of ~8 uops per 128 bits while
+// POPCNT is one uop per 64 bits, and the scalar path was the fastest on every
+// benchmarked shape (numbers in assembly/btiles.ts, current ones in
+// bench/results/kernels.json under "paths"). Only bit-serial kernels ignore path.
 
 type Ptr = number;
 
