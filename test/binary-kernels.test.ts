@@ -8,7 +8,7 @@ import { wasm } from '../src/wasm/module.js';
 import { alloc, free, f32View, i32View, u8View } from '../src/wasm/memory.js';
 import {
   packActivations, packRows, packWeights, allocPacked, unpackActivations, binaryConv2d, binaryDense, samePad,
-  thresholdsFromAffine, NO_PAD, type KernelPath, type BinaryOutput, type Pad,
+  thresholdsFromAffine, foldBatchNorm, NO_PAD, type KernelPath, type BinaryOutput, type Pad,
 } from '../src/ops/binary/index.js';
 
 const PATHS: KernelPath[] = ['scalar', 'v128', 'hybrid'];
@@ -193,6 +193,19 @@ describe('binary conv2d', () => {
     binaryConv2d(xb, packWeights(w1p, [3, 3, C, OC]), { padValue: 1, output: { kind: 'bits', thresholds: tp }, into: next });
     const out = binaryConv2d(next, packWeights(w2p, [3, 3, OC, 4]), { padValue: 0 });
     expect(firstMismatch(i32View(out.ptr, r2.dot.length), r2.dot)).toBeNull();
+  });
+});
+
+describe('output transform helpers', () => {
+  it('foldBatchNorm matches BatchNorm applied after the bias', () => {
+    const gamma = [1.5, -0.5, 0], beta = [0.1, 0.2, -0.3], mean = [2, -1, 0.5], variance = [4, 0.25, 1], bias = [1, 0, -2];
+    const { scale, shift } = foldBatchNorm({ gamma, beta, mean, variance, epsilon: 1e-3 }, bias);
+    for (const x of [-7, 0, 3]) {
+      for (let c = 0; c < 3; c++) {
+        const bn = (gamma[c] * (x + bias[c] - mean[c])) / Math.sqrt(variance[c] + 1e-3) + beta[c];
+        expect(x * scale[c] + shift[c]).toBeCloseTo(bn, 5);
+      }
+    }
   });
 });
 

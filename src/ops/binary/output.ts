@@ -85,3 +85,24 @@ export function thresholdsFromAffine(scale: ArrayLike<number>, bias: ArrayLike<n
   }
   return { thresholds, flip };
 }
+
+/**
+ * Folds y = gamma*(x + bias - mean)/sqrt(variance + eps) + beta (a conv or
+ * dense bias, then inference-mode BatchNorm) into y = x*scale + shift, the
+ * 'float' output transform; thresholdsFromAffine(scale, shift, K) gives the
+ * matching 'bits' output. The fold rounds differently from evaluating the
+ * BatchNorm formula step by step (a few ulps), so only the integer dot is
+ * bit-exact against the float model, not y.
+ */
+export function foldBatchNorm(bn: { gamma?: ArrayLike<number>; beta?: ArrayLike<number>; mean: ArrayLike<number>;
+  variance: ArrayLike<number>; epsilon: number }, bias?: ArrayLike<number>): { scale: Float32Array; shift: Float32Array } {
+  const n = bn.mean.length;
+  const scale = new Float32Array(n);
+  const shift = new Float32Array(n);
+  for (let c = 0; c < n; c++) {
+    const s = (bn.gamma ? bn.gamma[c] : 1) / Math.sqrt(bn.variance[c] + bn.epsilon);
+    scale[c] = s;
+    shift[c] = (bn.beta ? bn.beta[c] : 0) + ((bias ? bias[c] : 0) - bn.mean[c]) * s;
+  }
+  return { scale, shift };
+}
