@@ -8,7 +8,8 @@
 // Operand layouts (see bitpack.ts):
 // - activations: pixel i starts at a_i; the reduction is nSeg segments of
 //   segLen u64 words, segment s at a_i + s*aSeg (for a conv: one segment per
-//   kernel row, KW*CW contiguous words of the NHWC input).
+//   kernel row, KW*CW contiguous words of the NHWC input). The scalar and
+//   bit-serial kernels read a copy gathered per tile (btiles.ts, gather).
 // - weights: a panel of 4 output channels, walked linearly from q: per
 //   segment, per pair of words: 4 channels x 2 words (64 bytes). An odd
 //   segment's last pair has a zero second word.
@@ -26,15 +27,14 @@ import { widen8, hsum4 } from "./bitops";
 export let r0: v128 = i32x4(0, 0, 0, 0);
 export let r1: v128 = i32x4(0, 0, 0, 0);
 export let r2: v128 = i32x4(0, 0, 0, 0);
+export let r3: v128 = i32x4(0, 0, 0, 0);
+export let r4: v128 = i32x4(0, 0, 0, 0);
+export let r5: v128 = i32x4(0, 0, 0, 0);
 
 // @ts-ignore: decorator
 @inline function pc8(x: v128, w: v128): v128 {
   return i8x16.popcnt(v128.xor(x, w));
 }
-
-export let r3: v128 = i32x4(0, 0, 0, 0);
-export let r4: v128 = i32x4(0, 0, 0, 0);
-export let r5: v128 = i32x4(0, 0, 0, 0);
 
 // The scalar path: 3 pixels x 8 channels. The tile loop first gathers the 3
 // pixels' words into an interleaved panel (ap: word t of pixel i at
