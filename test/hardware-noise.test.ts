@@ -14,6 +14,8 @@ import { GaussianNoise, addGaussianNoise, tensorStd } from '../src/hardware/nois
 import { NoisyLayer, noisy } from '../src/hardware/noisyLayer.js';
 import { withPerturbations } from '../src/hardware/perturbation.js';
 import { Chip } from '../src/hardware/chip.js';
+import { fillGaussian } from '../src/hardware/gaussian.js';
+import { normalCdf } from '../src/hardware/stats.js';
 import { gradCheck, randomTensor } from './helpers/gradcheck.js';
 import { smallBnn, smallMlp } from './hardware-fixtures.js';
 
@@ -25,6 +27,28 @@ function moments(a: ArrayLike<number>): { mean: number; std: number } {
   for (let i = 0; i < a.length; i++) ss += (a[i] - mean) ** 2;
   return { mean, std: Math.sqrt(ss / a.length) };
 }
+
+describe('ziggurat normal draws', () => {
+  it('match N(0, 1): moments, central and tail probabilities over 2M draws', () => {
+    const n = 2_000_000;
+    const z = fillGaussian(new Float32Array(n), new Rng(11));
+    const m = moments(z);
+    let k4 = 0;
+    const count = [0, 0, 0, 0];
+    const bounds = [0.5, 1, 2, 3.442619855899]; // the last is where the tail algorithm takes over
+    for (const v of z) {
+      k4 += v ** 4;
+      for (let j = 0; j < 4; j++) if (Math.abs(v) > bounds[j]) count[j]++;
+    }
+    expect(Math.abs(m.mean)).toBeLessThan(4 / Math.sqrt(n));
+    expect(Math.abs(m.std - 1)).toBeLessThan(4 / Math.sqrt(2 * n));
+    expect(Math.abs(k4 / n - 3)).toBeLessThan(4 * Math.sqrt(96 / n));
+    for (let j = 0; j < 4; j++) {
+      const p = 2 * normalCdf(-bounds[j]);
+      expect(Math.abs(count[j] / n - p)).toBeLessThan(4 * Math.sqrt(p * (1 - p) / n));
+    }
+  });
+});
 
 describe('GaussianNoise', () => {
   it('injects zero-mean noise of the requested std (200k draws)', () => {
@@ -40,7 +64,7 @@ describe('GaussianNoise', () => {
 
   it('relative sigma scales with the std of each output tensor', () => {
     const m = smallMlp(3);
-    const x = randomTensor([64, 8, 8, 1], new Rng(2));
+    const x = randomTensor([2000, 8, 8, 1], new Rng(2));
     const ctx = { training: true, rng: new Rng(4) };
     const clean = noGrad(() => m.call(x, ctx).toArray());
     const noisyOut = withPerturbations(m, [new GaussianNoise({ sigma: 0.5, relative: true, layers: [m.layers[3].name] })],
@@ -48,8 +72,9 @@ describe('GaussianNoise', () => {
     const diff = noisyOut.map((v, i) => v - clean[i]);
     const expected = 0.5 * tensorStd(clean);
     const got = moments(diff);
-    expect(Math.abs(got.mean)).toBeLessThan(0.1 * expected);
-    expect(Math.abs(got.std / expected - 1)).toBeLessThan(0.15); // 192 draws
+    // 6000 draws: 4 standard errors of the mean and of the std
+    expect(Math.abs(got.mean)).toBeLessThan(4 * expected / Math.sqrt(6000));
+    expect(Math.abs(got.std / expected - 1)).toBeLessThan(4 / Math.sqrt(2 * 6000));
     x.dispose();
     m.dispose();
   });

@@ -9,6 +9,7 @@ import type { Rng } from '../tensor/random.js';
 import type { CallContext, Layer, LayerTransform } from '../nn/layer.js';
 import type { Sequential } from '../nn/sequential.js';
 import { drawKey } from './chip.js';
+import { addGaussian } from './gaussian.js';
 import { type LayerSelector, type Perturbation, selectLayers, hookLayers, checkNonNegative } from './perturbation.js';
 
 export interface NoiseOptions {
@@ -40,9 +41,7 @@ export function tensorStd(x: Float32Array): number {
 /** y = x + std·ε with ε ~ N(0, 1) from rng; dy/dx = 1. */
 export function addGaussianNoise(x: Tensor, std: number, rng: Rng): Tensor {
   const out = new Tensor(x.shape);
-  const src = x.data;
-  const dst = out.data;
-  for (let i = 0; i < dst.length; i++) dst[i] = src[i] + std * rng.normal();
+  addGaussian(x.data, out.data, std, rng);
   return record(out, 'gaussianNoise', [x], (g) => accumulateGrad(x, g.clone()));
 }
 

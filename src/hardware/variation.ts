@@ -16,6 +16,7 @@ import type { CallContext, Layer, LayerTransform } from '../nn/layer.js';
 import type { Sequential } from '../nn/sequential.js';
 import { Chip, drawKey } from './chip.js';
 import { normalCdf } from './stats.js';
+import { fillGaussian } from './gaussian.js';
 import { type LayerSelector, type Perturbation, type KernelLayer, selectLayers, hookLayers, checkNonNegative, kernelPrecision } from './perturbation.js';
 import { applyBitErrors, drawBitErrors, PerChipCache, type BitErrorTransform } from './bitErrors.js';
 
@@ -116,7 +117,7 @@ export class ProcessVariation implements Perturbation {
 
   private analogTransform(): LayerTransform {
     const cache = new PerChipCache<Float32Array>();
-    const draw = (rng: Rng, n: number) => rng.fillNormal(new Float32Array(n));
+    const draw = (rng: Rng, n: number) => fillGaussian(new Float32Array(n), rng);
     return {
       name: 'process-variation',
       apply: (w: Tensor, ctx: CallContext, layer: Layer): Tensor => {
