@@ -12,14 +12,15 @@ export const PATH_HYBRID: i32 = 3;
 export const PATH_SERIAL: i32 = 4;
 
 /**
- * path 0 (auto) -> the scalar path. Measured with bench/kernels.ts on
- * Sapphire Rapids / V8 11.3 (kernel only, ms, scalar / v128 / hybrid):
- * GEMM 512x512x8192 9.8 / 12.8 / 12.8; dense 64x1024x1024 0.38 / 0.47 / 0.44;
- * conv 3x3 56x56x64 0.74 / 1.22 / 0.99; 14x14x256 0.67 / 0.79 / 0.76
- * (bench/results/kernels.json, "paths", has the current numbers). POPCNT
- * retires one 64-bit count per cycle, while V8's i8x16.popcnt costs ~8 uops
- * per 128 bits on the three vector ports, so v128 never catches up and the
- * hybrid loses what it gains on ports to register pressure.
+ * path 0 (auto) -> the scalar path. Best-of-4 medians, kernel only, ms, on
+ * Sapphire Rapids / V8 11.3 (scalar / v128 / hybrid):
+ *   conv 3x3 56x56x64   0.65 / 1.22 / 1.00    GEMM 512x512x8192   10.4 / 13.2 / 17.0
+ *   conv 3x3 28x28x128  0.57 / 0.83 / 0.75    dense 64x1024x1024  0.36 / 0.48 / 0.44
+ *   conv 3x3 14x14x256  0.57 / 0.78 / 0.72    dense 64x4096x4096  5.2 / 10.0 / 9.2
+ * (bench/results/kernels.json, "paths", has the latest run). POPCNT retires
+ * one 64-bit count per cycle, while V8's i8x16.popcnt costs ~8 uops per 128
+ * bits on the three vector ports, so v128 never catches up, and the hybrid
+ * loses to register pressure what it gains by using both.
  */
 export function resolvePath(path: i32): i32 {
   return path == 0 ? PATH_SCALAR : path;
