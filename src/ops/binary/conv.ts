@@ -7,7 +7,8 @@
 // with BatchNorm folded into scale/bias, or output 'bits' + `into` a buffer
 // from allocPacked when the next layer binarizes its input.
 import { wasm } from '../../wasm/module.js';
-import { alloc, scratch } from '../../wasm/memory.js';
+import { alloc } from '../../wasm/memory.js';
+import { splitCall } from './parallel.js';
 import { ShapeError } from '../../tensor/shape.js';
 import { pair, windowGeometry } from '../convGeometry.js';
 import { type PackedActivations, type PackedWeights, type Pad } from './pack.js';
@@ -59,6 +60,11 @@ function destination(op: string, into: Ptr | PackedActivations | undefined, N: n
   return { ptr: into.ptr + (into.pad.top * Wp + into.pad.left) * pix, rowPix: Wp, imgPix: Hp * Wp, allocated: false };
 }
 
+// Bytes of one image of the packed (bordered) input, and of one output image.
+function imageBytes(x: PackedActivations, outImage: number): [number, number] {
+  return [(x.H + x.pad.top + x.pad.bottom) * (x.W + x.pad.left + x.pad.right) * x.pixelWords * 8, outImage];
+}
+
 function checkOperands(op: string, x: PackedActivations, w: PackedWeights, planes: number): void {
   if (x.planes !== planes || w.planes !== planes) throw new Error(`${op}: operands must be packed with planes=${planes}`);
   if (w.C !== x.C) throw new ShapeError(`${op}: kernel expects ${w.C} input channels, input has ${x.C}`);
@@ -71,11 +77,12 @@ export function binaryConv2d(x: PackedActivations, w: PackedWeights, opts: Binar
   const dst = destination('binaryConv2d', opts.into, x.N, OH, OW, w.OC, opts.output);
   const [mode, p1, p2] = outputArgs(opts.output);
   const [accBits, accMode] = accumulatorArgs(opts.accumulator);
-  const k = wasm();
-  const ws = scratch(k.bconv2dWorkspaceBytes(w.KH, w.KW, w.C, w.OC), 'bconv2d');
-  k.bconv2d(x.ptr, x.N, x.H, x.W, x.C, x.pad.top, x.pad.bottom, x.pad.left, x.pad.right,
-    w.ptr, w.OC, w.KH, w.KW, SH, SW, opts.padValue ?? 0,
-    dst.ptr, dst.rowPix, dst.imgPix, mode, p1, p2, accBits, accMode, pathArg(opts.path), ws);
+  const path = pathArg(opts.path);
+  const [imgIn, imgOut] = imageBytes(x, dst.imgPix * outputPixelBytes(opts.output, w.OC));
+  splitCall('bconv2d', x.N, 1, x.N * OH * OW * w.OC * w.KH * w.KW * x.C, wasm().bconv2dWorkspaceBytes(w.KH, w.KW, w.C, w.OC),
+    (s, e, ws) => [x.ptr + s * imgIn, e - s, x.H, x.W, x.C, x.pad.top, x.pad.bottom, x.pad.left, x.pad.right,
+      w.ptr, w.OC, w.KH, w.KW, SH, SW, opts.padValue ?? 0,
+      dst.ptr + s * imgOut, dst.rowPix, dst.imgPix, mode, p1, p2, accBits, accMode, path, ws]);
   return { ptr: dst.ptr, shape: [x.N, OH, OW, w.OC], allocated: dst.allocated };
 }
 
@@ -91,10 +98,11 @@ export function dorefa2Conv2d(x: PackedActivations, w: PackedWeights,
   const dst = destination('dorefa2Conv2d', opts.into, x.N, OH, OW, w.OC, opts.output);
   const [mode, p1, p2] = outputArgs(opts.output);
   const [accBits, accMode] = accumulatorArgs(opts.accumulator);
-  const k = wasm();
-  const ws = scratch(k.bserialConv2dWorkspaceBytes(x.N, OH, OW, w.KH, w.KW, w.C), 'bserialConv2d');
-  k.bserialConv2d(x.ptr, x.N, x.H, x.W, x.C, x.pad.top, x.pad.bottom, x.pad.left, x.pad.right,
-    w.ptr, w.OC, w.KH, w.KW, SH, SW, dst.ptr, dst.rowPix, dst.imgPix, mode, p1, p2, accBits, accMode, ws);
+  const [imgIn, imgOut] = imageBytes(x, dst.imgPix * outputPixelBytes(opts.output, w.OC));
+  splitCall('bserialConv2d', x.N, 1, 4 * x.N * OH * OW * w.OC * w.KH * w.KW * x.C,
+    wasm().bserialConv2dWorkspaceBytes(x.N, OH, OW, w.KH, w.KW, w.C),
+    (s, e, ws) => [x.ptr + s * imgIn, e - s, x.H, x.W, x.C, x.pad.top, x.pad.bottom, x.pad.left, x.pad.right,
+      w.ptr, w.OC, w.KH, w.KW, SH, SW, dst.ptr + s * imgOut, dst.rowPix, dst.imgPix, mode, p1, p2, accBits, accMode, ws]);
   return { ptr: dst.ptr, shape: [x.N, OH, OW, w.OC], allocated: dst.allocated };
 }
 

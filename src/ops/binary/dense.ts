@@ -3,7 +3,8 @@
 //   binaryDense(packRows(x, M, K), packWeights(kernel, [K, N]),
 //     { output: { kind: 'float', scale, bias } })
 import { wasm } from '../../wasm/module.js';
-import { alloc, scratch } from '../../wasm/memory.js';
+import { alloc } from '../../wasm/memory.js';
+import { splitCall } from './parallel.js';
 import { ShapeError } from '../../tensor/shape.js';
 import { type PackedActivations, type PackedWeights } from './pack.js';
 import { type BinaryOutput, type AccumulatorLimit, type KernelPath, outputArgs, accumulatorArgs, pathArg, outputPixelBytes }
@@ -42,9 +43,11 @@ export function binaryDense(x: PackedActivations, w: PackedWeights, opts: Binary
   const [mode, p1, p2] = outputArgs(opts.output);
   const [accBits, accMode] = accumulatorArgs(opts.accumulator);
   const ldo = opts.output?.kind === 'bits' ? Math.ceil(N / 64) : N;
-  const k = wasm();
-  const ws = scratch(k.bgemmWorkspaceBytes(w.C), 'bgemm');
-  k.bgemm(M, N, w.C, x.ptr, x.pixelWords, w.ptr, ptr, ldo, mode, p1, p2, accBits, accMode, pathArg(opts.path), ws);
+  const rowOut = outputPixelBytes(opts.output, N);
+  const path = pathArg(opts.path);
+  // rows split in multiples of 3, the kernel's tile height
+  splitCall('bgemm', M, 3, M * N * w.C, wasm().bgemmWorkspaceBytes(w.C), (s, e, ws) =>
+    [e - s, N, w.C, x.ptr + s * x.pixelWords * 8, x.pixelWords, w.ptr, ptr + s * rowOut, ldo, mode, p1, p2, accBits, accMode, path, ws]);
   return { ptr, shape: [M, N], allocated };
 }
 
@@ -56,8 +59,8 @@ export function dorefa2Dense(x: PackedActivations, w: PackedWeights, opts: Omit<
   const [mode, p1, p2] = outputArgs(opts.output);
   const [accBits, accMode] = accumulatorArgs(opts.accumulator);
   const ldo = opts.output?.kind === 'bits' ? Math.ceil(N / 64) : N;
-  const k = wasm();
-  const ws = scratch(k.bserialGemmWorkspaceBytes(M, w.C), 'bserialGemm');
-  k.bserialGemm(M, N, w.C, x.ptr, x.pixelWords, w.ptr, ptr, ldo, mode, p1, p2, accBits, accMode, ws);
+  const rowOut = outputPixelBytes(opts.output, N);
+  splitCall('bserialGemm', M, 3, 4 * M * N * w.C, wasm().bserialGemmWorkspaceBytes(M, w.C), (s, e, ws) =>
+    [e - s, N, w.C, x.ptr + s * x.pixelWords * 8, x.pixelWords, w.ptr, ptr + s * rowOut, ldo, mode, p1, p2, accBits, accMode, ws]);
   return { ptr, shape: [M, N], allocated };
 }
