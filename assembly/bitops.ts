@@ -52,18 +52,6 @@ export function beginOutput(mode: i32, p1: usize, p2: usize, accBits: i32, accMo
   return i32x4.max_s(i32x4.min_s(d, limitHi), limitLo);
 }
 
-/** Scalar form of `limit` for reference paths (same definition). */
-export function limitScalar(d: i32): i32 {
-  if (limitBits == 0) return d;
-  if (limitWrap) {
-    const s = 32 - limitBits;
-    return (d << s) >> s;
-  }
-  const hi = (1 << (limitBits - 1)) - 1;
-  const lo = -(1 << (limitBits - 1));
-  return d > hi ? hi : d < lo ? lo : d;
-}
-
 /**
  * Writes the dot products `dot` of output channels o..o+nv-1 (nv <= 4, o a
  * multiple of 4) of one pixel whose output starts at byte `dst`.
@@ -141,13 +129,4 @@ export function limitScalar(d: i32): i32 {
 // @ts-ignore: decorator
 @inline export function widen8(v: v128): v128 {
   return i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(v));
-}
-
-/** Four u64 lane counts as one i32x4 (counts fit in 31 bits). */
-// @ts-ignore: decorator
-@inline export function pack4(c0: u64, c1: u64, c2: u64, c3: u64): v128 {
-  let v = i32x4.splat(<i32>c0);
-  v = i32x4.replace_lane(v, 1, <i32>c1);
-  v = i32x4.replace_lane(v, 2, <i32>c2);
-  return i32x4.replace_lane(v, 3, <i32>c3);
 }
