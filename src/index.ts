@@ -38,3 +38,5 @@ export * as schedules from './optim/schedules.js';
 
 export * from './data/index.js';
 export { fit, evaluate, type History, type EpochLog, type FitOptions } from './train/fit.js';
+
+export * from './hardware/index.js';

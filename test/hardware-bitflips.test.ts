@@ -21,7 +21,14 @@ import { Chip } from '../src/hardware/chip.js';
 import { xnorEngine, applyCodesPacked, packedPathBlocker } from '../src/hardware/xnorRunner.js';
 import { floatEngine } from '../src/hardware/montecarlo.js';
 import { randomTensor } from './helpers/gradcheck.js';
-import { smallBnn } from './hardware-fixtures.js';
+import { smallBnn, HookedQuantConv2D } from './hardware-fixtures.js';
+import { QuantDense } from '../src/nn/layers/quantDense.js';
+import { QuantConv2D } from '../src/nn/layers/quantConv2D.js';
+import type { Layer } from '../src/nn/layer.js';
+import type { KernelLayer } from '../src/hardware/perturbation.js';
+import { weightChanges, dotsWithChanges } from '../src/hardware/weightDeltas.js';
+
+const bin = { inputQuantizer: 'ste_sign', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip', useBias: false } as const;
 
 describe('bit-error draws', () => {
   it('flip and stuck-at rates within 4 standard errors over 10^6 cells', () => {
@@ -80,6 +87,42 @@ function logits(model: Sequential, engine: typeof floatEngine, x: Tensor, chip: 
     r.dispose();
   }
 }
+
+describe('weight changes added to shared clean dots', () => {
+  it('equal the kernel on the perturbed weights (conv valid/same, pad 0/1, stride 2; dense)', () => {
+    const rng = new Rng(12);
+    const cases: [string, () => Layer][] = [
+      ['conv same pad0', () => new HookedQuantConv2D({ filters: 70, kernelSize: 3, padding: 'same', ...bin })],
+      ['conv same pad1 stride2', () => new HookedQuantConv2D({ filters: 9, kernelSize: 3, padding: 'same', padValues: 1, strides: 2, ...bin })],
+      ['conv valid', () => new HookedQuantConv2D({ filters: 5, kernelSize: 2, ...bin })],
+      ['dense', () => new QuantDense({ units: 13, ...bin })],
+    ];
+    for (const [name, make] of cases) {
+      const l = make() as KernelLayer;
+      const dense = l instanceof QuantDense;
+      l.build(dense ? [130] : [7, 6, 66], new Rng(3));
+      tidy(() => {
+        const x = randomTensor(dense ? [4, 130] : [2, 7, 6, 66], rng);
+        const signs = Tensor.from(l.kernel!.value.toArray().map((v) => (v < 0 ? -1 : 1)), l.kernel!.shape);
+        const codes = drawBitErrors(rng, signs.size, { flip: 0.05, stuck0: 0.02, stuck1: 0.02 });
+        const perturbed = noGrad(() => applyBitErrors(signs, codes));
+        const changes = weightChanges(signs.toArray(), perturbed.toArray());
+        expect(changes.length).toBeGreaterThan(0);
+        const cleanW = packWeights(signs.ptr, signs.shape);
+        const got = dotsWithChanges(l, x, cleanW, changes);
+        // reference: the float op on binarized input and perturbed kernel
+        l.kernel!.value.assign(perturbed);
+        // (QuantConv2D's own call: it pads with padValues; Conv2D's call used by HookedQuantConv2D does not yet)
+        const call = (dense ? QuantDense.prototype.call : QuantConv2D.prototype.call) as (this: Layer, x: Tensor, c: CallContext) => Tensor;
+        const ref = noGrad(() => call.call(l, x, { training: false, rng: new Rng(0) })).toArray();
+        expect(Array.from(got)).toEqual(Array.from(ref));
+        cleanW.dispose();
+      });
+      l.dispose();
+      void name;
+    }
+  });
+});
 
 describe('float path == XNOR path', () => {
   const cases: [string, () => Perturbation[]][] = [

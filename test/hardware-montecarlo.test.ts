@@ -13,6 +13,10 @@ import { BitFlips } from '../src/hardware/bitflips.js';
 import { GaussianNoise } from '../src/hardware/noise.js';
 import { ProcessVariation } from '../src/hardware/variation.js';
 import { Saturation } from '../src/hardware/saturation.js';
+import { withPerturbations } from '../src/hardware/perturbation.js';
+import { firstPerturbedLayer } from '../src/hardware/prefix.js';
+import { Chip } from '../src/hardware/chip.js';
+import { Rng } from '../src/tensor/random.js';
 import { runRobustness, type RobustnessOptions } from '../src/cli/commands/robustness.js';
 import { smallBnn, smallMlp, syntheticData } from './hardware-fixtures.js';
 
@@ -65,7 +69,7 @@ describe('evaluateOnChips', () => {
     const m = smallBnn(1);
     const ctl = new AbortController();
     const r = evaluateOnChips(m, data, {
-      chips: 10, seed: 2, perturbations: [new BitFlips({ rate: 0.1 })], signal: ctl.signal, yieldThreshold: 0.3,
+      chips: 10, seed: 2, perturbations: [new BitFlips({ rate: 0.1 })], signal: ctl.signal, yieldThreshold: 0.3, group: 3,
       onChip: (i) => { if (i === 2) ctl.abort(); },
     });
     expect(r.interrupted).toBe(true);
@@ -74,6 +78,26 @@ describe('evaluateOnChips', () => {
     expect(r.mean).toBeCloseTo(mean, 12);
     expect(r.yield).toBeCloseTo(r.accuracies.filter((x) => x >= 0.3).length / 3, 12);
     expect(r.ci95[0]).toBeLessThanOrEqual(r.mean);
+    m.dispose();
+  });
+
+  it('sharing the clean prefix between chips changes nothing (groups of 1 vs 8, both engines)', () => {
+    const m = smallBnn(6);
+    // a rate at which some chips leave the first layers untouched and others do not
+    const p = () => [new BitFlips({ rate: 0.004 }), new GaussianNoise({ sigma: 0.1, relative: true, evaluation: true, layers: ['quant_dense'] })];
+    const starts = withPerturbations(m, p(), () => Chip.population(4, 8).map((chip) => firstPerturbedLayer(m, { training: false, rng: new Rng(0), chip })));
+    expect(new Set(starts).size).toBeGreaterThan(1); // chips start at different layers
+    expect(Math.max(...starts)).toBeGreaterThan(0);
+    const probe = (engine: 'float' | 'xnor') => evaluateOnChips(m, data, { chips: 8, seed: 4, perturbations: p(), engine, group: 8, batchSize: 100 });
+    const one = evaluateOnChips(m, data, { chips: 8, seed: 4, perturbations: p(), engine: 'float', group: 1, batchSize: 100 });
+    expect(probe('float').accuracies).toEqual(one.accuracies);
+    expect(probe('xnor').accuracies).toEqual(one.accuracies);
+    // the XNOR engine adds each chip's weight changes to shared clean dots, saturating in JS: still identical
+    const q = () => [new BitFlips({ rate: 0.004 }), new Saturation({ bits: 5, mode: 'wrap', layers: ['quant_conv2d_1'] })];
+    const ref = evaluateOnChips(m, data, { chips: 8, seed: 4, perturbations: q(), engine: 'float', group: 1, batchSize: 100 });
+    const fast = evaluateOnChips(m, data, { chips: 8, seed: 4, perturbations: q(), engine: 'xnor', group: 8, batchSize: 100 });
+    expect(fast.accuracies).toEqual(ref.accuracies);
+    expect(new Set(ref.accuracies).size).toBeGreaterThan(1);
     m.dispose();
   });
 

@@ -77,16 +77,22 @@ export function isBitErrorTransform(t: LayerTransform): t is BitErrorTransform {
   return (t as Partial<BitErrorTransform>).bitErrorSource === true;
 }
 
-/** Remembers the draw of the last chip seen, so a chip's many batches draw once. */
+/**
+ * Remembers the draws of recently seen chips (a Monte-Carlo evaluation
+ * visits a group of chips batch after batch), so each chip draws once.
+ */
 export class PerChipCache<T> {
-  private seed = -1;
-  private value: T | null = null;
+  private readonly entries = new Map<number, T>();
+
+  constructor(private readonly capacity = 128) {}
 
   get(seed: number, make: () => T): T {
-    if (this.value === null || this.seed !== seed) {
-      this.value = make();
-      this.seed = seed;
+    let v = this.entries.get(seed);
+    if (v === undefined) {
+      v = make();
+      if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(seed, v);
     }
-    return this.value;
+    return v;
   }
 }

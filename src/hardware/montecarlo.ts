@@ -22,10 +22,20 @@ import { chipStats, type ChipStats } from './stats.js';
 import { attachAll, type Perturbation } from './perturbation.js';
 import { GaussianNoise } from './noise.js';
 import { xnorEngine } from './xnorRunner.js';
+import { firstPerturbedLayer } from './prefix.js';
+import { sharedActivations } from './weightDeltas.js';
 
 export interface ChipRunner {
   /** Logits of a batch on this chip (no gradient). */
   run(x: Tensor, ctx: CallContext): Tensor;
+  /**
+   * Optional: layers [from, to) only, x being the input of layer `from`.
+   * With firstPerturbed, lets the evaluation share the clean prefix of the
+   * forward pass between chips.
+   */
+  runLayers?(x: Tensor, ctx: CallContext, from: number, to: number): Tensor;
+  /** Optional: layers before this index compute exactly as the clean model on this chip. */
+  firstPerturbed?: number;
   dispose(): void;
   /** Layers that run on packed kernels, for reports. */
   packedLayers?: string[];
@@ -34,10 +44,19 @@ export interface ChipRunner {
 /** Builds the per-chip forward pass of a model (ctx carries the chip; perturbations are attached). */
 export type ChipEngine = (model: Sequential, ctx: CallContext) => ChipRunner;
 
-export const floatEngine: ChipEngine = (model) => ({
-  run: (x, ctx) => noGrad(() => model.call(x, ctx)),
-  dispose: () => {},
-});
+export const floatEngine: ChipEngine = (model, ctx) => {
+  const runLayers = (x: Tensor, c: CallContext, from: number, to: number) => noGrad(() => {
+    let y = x;
+    for (let i = from; i < to; i++) y = model.layers[i].apply(y, c);
+    return y;
+  });
+  return {
+    run: (x, c) => runLayers(x, c, 0, model.layers.length),
+    runLayers,
+    firstPerturbed: firstPerturbedLayer(model, ctx),
+    dispose: () => {},
+  };
+};
 
 export interface EvaluateOnChipsOptions {
   chips: number;
@@ -53,7 +72,9 @@ export interface EvaluateOnChipsOptions {
   cleanAccuracy?: number;
   verbose?: Verbosity;
   label?: string;
-  /** Stop after the current chip; the result holds the chips that finished. */
+  /** Chips evaluated together, sharing each batch's clean prefix (default 20). */
+  group?: number;
+  /** Stop after the current group of chips; the result holds the chips that finished. */
   signal?: AbortSignal;
   onChip?: (index: number, accuracy: number) => void;
 }
@@ -76,21 +97,57 @@ function engineOf(e: EvaluateOnChipsOptions['engine']): [ChipEngine, string] {
   return [e, 'custom'];
 }
 
-/** Accuracy of one chip (or of the clean model with chip undefined) over prepared batches. */
-function accuracyOn(model: Sequential, engine: ChipEngine, data: { x: Tensor; y: Uint8Array }[], chip: Chip | undefined): { acc: number; packed?: string[] } {
-  const ctx: CallContext = { training: false, rng: chip ? chip.stream('forward') : new Rng(0), chip };
-  const runner = engine(model, ctx);
-  let correct = 0;
-  let n = 0;
+interface PreparedBatch { x: Tensor; y: Uint8Array }
+
+interface LiveChip { chip: Chip | undefined; ctx: CallContext; runner: ChipRunner; correct: number }
+
+/**
+ * Accuracies of a group of chips (or of the clean model: chip undefined).
+ * Batches outside, chips inside: each batch's clean prefix (the activations
+ * entering the first layer a chip perturbs) is computed once and shared;
+ * every chip still sees its batches in order, so its noise streams and its
+ * results are those of a chip-by-chip evaluation.
+ */
+function accuracies(model: Sequential, engine: ChipEngine, data: PreparedBatch[], chips: (Chip | undefined)[],
+  tick: () => void): { acc: number[]; packed?: string[] } {
+  const live: LiveChip[] = chips.map((chip) => {
+    chip?.reset();
+    const ctx: CallContext = { training: false, rng: chip ? chip.stream('forward') : new Rng(0), chip };
+    return { chip, ctx, runner: engine(model, ctx), correct: 0 };
+  });
+  const L = model.layers.length;
   try {
     for (const b of data) {
-      correct += tidy(() => countCorrect(runner.run(b.x, ctx), b.y));
-      n += b.y.length;
+      // prefix[i]: the clean activation entering layer i for this batch
+      const prefix = new Map<number, Tensor>([[0, b.x]]);
+      sharedActivations.add(b.x);
+      try {
+        for (const c of live) {
+          const r = c.runner;
+          c.correct += tidy(() => {
+            if (!r.runLayers || r.firstPerturbed === undefined || r.firstPerturbed === 0) return countCorrect(r.run(b.x, c.ctx), b.y);
+            const start = r.firstPerturbed;
+            let from = 0;
+            for (const i of prefix.keys()) if (i <= start && i > from) from = i;
+            let h = prefix.get(from)!;
+            if (from < start) {
+              h = keep(r.runLayers(h, c.ctx, from, start));
+              sharedActivations.add(h);
+              prefix.set(start, h);
+            }
+            return countCorrect(start === L ? h : r.runLayers(h, c.ctx, start, L), b.y);
+          });
+        }
+      } finally {
+        for (const [i, t] of prefix) if (i !== 0) t.dispose();
+      }
+      tick();
     }
   } finally {
-    runner.dispose();
+    for (const c of live) c.runner.dispose();
   }
-  return { acc: correct / n, packed: runner.packedLayers };
+  const n = data.reduce((s, b) => s + b.y.length, 0);
+  return { acc: live.map((c) => c.correct / n), packed: live[0]?.runner.packedLayers };
 }
 
 export function evaluateOnChips(model: Sequential, data: Dataset, opts: EvaluateOnChipsOptions): ChipEvaluation {
@@ -108,38 +165,42 @@ export function evaluateOnChips(model: Sequential, data: Dataset, opts: Evaluate
   for (const b of batches(data, { batchSize })) prepared.push({ x: keep(b.x), y: b.y });
   const progress = createProgress(opts.verbose ?? 'quiet');
   try {
-    const clean = opts.cleanAccuracy ?? accuracyOn(model, engine, prepared, undefined).acc;
-    const accuracies: number[] = [];
+    const quiet = () => {};
+    const clean = opts.cleanAccuracy ?? accuracies(model, engine, prepared, [undefined], quiet).acc[0];
+    const accs: number[] = [];
     const records: ChipJSON[] = [];
     let packed: string[] | undefined;
+    const group = opts.group ?? 20;
     const detach = attachAll(model, opts.perturbations);
-    progress.start(opts.chips, opts.label ?? 'chips');
+    progress.start(opts.chips * prepared.length, opts.label ?? 'chips');
+    let done = 0;
     try {
-      for (let i = 0; i < opts.chips && !opts.signal?.aborted; i++) {
-        const chip = Chip.nth(opts.seed, i);
-        const r = accuracyOn(model, engine, prepared, chip);
+      for (let g = 0; g < opts.chips && !opts.signal?.aborted; g += group) {
+        const chips = Chip.population(opts.seed, Math.min(opts.chips, g + group)).slice(g);
+        const r = accuracies(model, engine, prepared, chips, () => progress.update(done += chips.length));
         packed = r.packed;
-        accuracies.push(r.acc);
-        records.push(chip.toJSON());
-        opts.onChip?.(i, r.acc);
-        progress.update(i + 1, { accuracy: r.acc });
+        r.acc.forEach((a, j) => {
+          accs.push(a);
+          records.push(chips[j].toJSON());
+          opts.onChip?.(g + j, a);
+        });
       }
     } finally {
       detach();
       progress.stop();
     }
-    if (accuracies.length === 0) throw new Error('evaluateOnChips: interrupted before the first chip finished');
+    if (accs.length === 0) throw new Error('evaluateOnChips: interrupted before the first chip finished');
     return {
       clean_accuracy: clean,
-      ...chipStats(accuracies, opts.yieldThreshold ?? 0.9),
-      accuracies,
+      ...chipStats(accs, opts.yieldThreshold ?? 0.9),
+      accuracies: accs,
       chip_records: records,
       perturbations: opts.perturbations.map((p) => p.toJSON()),
       engine: engineName,
       ...(packed ? { packed_layers: packed } : {}),
       samples: data.count,
       seconds: (performance.now() - t0) / 1000,
-      interrupted: accuracies.length < opts.chips,
+      interrupted: accs.length < opts.chips,
     };
   } finally {
     for (const b of prepared) b.x.dispose();

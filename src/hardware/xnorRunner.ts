@@ -5,7 +5,9 @@
 // inside the kernel. Every other layer, and a binary layer carrying a
 // perturbation the packed path cannot express, runs its ordinary float
 // forward with its hooks. The result equals the float path exactly: a
-// binary dot is an integer either way (tests prove it).
+// binary dot is an integer either way (tests prove it). When many chips
+// feed a packed layer the same (clean-prefix) input, each chip adds its
+// weight changes to shared clean dots instead (weightDeltas.ts).
 //
 // This is one ChipEngine; a packed inference engine can be plugged into
 // evaluateOnChips in its place (see montecarlo.ts).
@@ -23,9 +25,11 @@ import {
   packActivations, packRows, packWeights, binaryConv2d, binaryDense, samePad, NO_PAD, type PackedWeights, type AccumulatorLimit,
 } from '../ops/binary/index.js';
 import { isKernelLayer, type KernelLayer } from './perturbation.js';
-import { isBitErrorTransform, BIT_FLIP, BIT_STUCK0, BIT_STUCK1 } from './bitErrors.js';
-import { isAccumulatorLimitTransform } from './saturation.js';
+import { isBitErrorTransform, applyBitErrors, BIT_FLIP, BIT_STUCK0, BIT_STUCK1 } from './bitErrors.js';
+import { isAccumulatorLimitTransform, intRange, limitValue } from './saturation.js';
+import { sharedActivations, weightChanges, deltaPays, dotsWithChanges, type WeightChange } from './weightDeltas.js';
 import type { ChipEngine, ChipRunner } from './montecarlo.js';
+import { firstPerturbedLayer } from './prefix.js';
 
 const SIGN_QUANTIZERS = new Set(['SteSign', 'ApproxSign', 'SwishSign']);
 
@@ -65,6 +69,9 @@ export function applyCodesPacked(w: PackedWeights, shape: readonly number[], cod
 interface PackedLayer {
   layer: KernelLayer;
   weights: PackedWeights;
+  /** The error-free weights and what this chip's errors change, for inputs shared between chips. */
+  cleanWeights: PackedWeights;
+  changes: WeightChange[];
   ones: number;
   limit: AccumulatorLimit | undefined;
   /** Accumulator transforms left for the float output (after the in-kernel limit, if any). */
@@ -76,21 +83,38 @@ function prepare(layer: KernelLayer, ctx: CallContext): PackedLayer {
   const signs = noGrad(() => kq.call(layer.kernel!.value));
   const shape = layer.kernel!.shape;
   const weights = packWeights(signs.ptr, shape);
+  const cleanWeights = packWeights(signs.ptr, shape);
+  let perturbed = signs;
+  for (const t of layer.kernelTransforms) {
+    if (!isBitErrorTransform(t)) continue;
+    const codes = t.codes(ctx, layer, layer.kernel!.size);
+    applyCodesPacked(weights, shape, codes);
+    perturbed = noGrad(() => applyBitErrors(perturbed, codes));
+  }
+  const changes = weightChanges(signs.toArray(), perturbed.toArray());
+  if (perturbed !== signs) perturbed.dispose();
   signs.dispose();
-  for (const t of layer.kernelTransforms) if (isBitErrorTransform(t)) applyCodesPacked(weights, shape, t.codes(ctx, layer, layer.kernel!.size));
   const oc = shape[shape.length - 1];
   const ones = alloc(oc * 4);
   f32View(ones, oc).fill(1);
   const first = layer.accumulatorTransforms[0];
   const limit = first && isAccumulatorLimitTransform(first) && first.accumulatorLimit ? first.accumulatorLimit : undefined;
-  return { layer, weights, ones, limit, rest: layer.accumulatorTransforms.slice(limit ? 1 : 0) };
+  return { layer, weights, cleanWeights, changes, ones, limit, rest: layer.accumulatorTransforms.slice(limit ? 1 : 0) };
 }
 
 function forwardPacked(p: PackedLayer, x: Tensor, ctx: CallContext): Tensor {
   const { layer } = p;
   const output = { kind: 'float' as const, scale: p.ones };
   let y: Tensor;
-  if (layer instanceof Dense) {
+  if (sharedActivations.has(x) && deltaPays(layer, p.changes.length)) {
+    const dots = dotsWithChanges(layer, x, p.cleanWeights, p.changes);
+    y = new Tensor(layer instanceof Dense ? [x.shape[0], layer.units] : [x.shape[0], ...layer.outputShape!]);
+    const d = y.data;
+    if (p.limit) {
+      const r = intRange(p.limit.bits, true);
+      for (let i = 0; i < d.length; i++) d[i] = limitValue(dots[i], r, p.limit.mode);
+    } else d.set(dots);
+  } else if (layer instanceof Dense) {
     const [M, K] = x.shape;
     y = new Tensor([M, layer.units]);
     const xp = packRows(x.ptr, M, K);
@@ -117,21 +141,24 @@ function forwardPacked(p: PackedLayer, x: Tensor, ctx: CallContext): Tensor {
 export const xnorEngine: ChipEngine = (model: Sequential, ctx: CallContext): ChipRunner => {
   const packed = new Map<Layer, PackedLayer>();
   for (const l of model.layers) if (packedPathBlocker(l) === null) packed.set(l, prepare(l as KernelLayer, ctx));
+  const runLayers = (x: Tensor, c: CallContext, from: number, to: number): Tensor => noGrad(() => {
+    let y = x;
+    for (let i = from; i < to; i++) {
+      const l = model.layers[i];
+      const p = packed.get(l);
+      y = p ? forwardPacked(p, y, c) : l.apply(y, c);
+    }
+    return y;
+  });
   return {
     packedLayers: [...packed.keys()].map((l) => l.name),
-    run(x: Tensor, c: CallContext): Tensor {
-      return noGrad(() => {
-        let y = x;
-        for (const l of model.layers) {
-          const p = packed.get(l);
-          y = p ? forwardPacked(p, y, c) : l.apply(y, c);
-        }
-        return y;
-      });
-    },
+    firstPerturbed: firstPerturbedLayer(model, ctx),
+    runLayers,
+    run: (x: Tensor, c: CallContext) => runLayers(x, c, 0, model.layers.length),
     dispose(): void {
       for (const p of packed.values()) {
         p.weights.dispose();
+        p.cleanWeights.dispose();
         free(p.ones);
       }
       packed.clear();
