@@ -10,8 +10,6 @@ import type { Constraint } from '../variable.js';
 import type { Quantizer } from '../../quantizers/quantizer.js';
 import { Conv2D, type Conv2DOptions } from './conv2d.js';
 import { conv2d } from '../../ops/conv2d.js';
-import { biasAdd } from '../../ops/biasAdd.js';
-import { activationByName } from '../../ops/activations.js';
 import {
   type QuantizerOptions, type QuantizedLayer, resolveQuantizers, warnIfStarvable, tagKernel, quantize, padForSame,
   checkPadValues, quantizerConfig, constraintConfig,
@@ -55,11 +53,9 @@ export class QuantConv2D extends Conv2D implements QuantizedLayer {
     return quantize(this.inputQuantizer, x);
   }
 
-  override call(x: Tensor, ctx: CallContext): Tensor {
-    const p = padForSame(this.effectiveInput(x, ctx), this.padding, this.padValues, this.kernelSize, this.strides);
-    let y = conv2d(p.x, this.effectiveKernel(ctx), { strides: this.strides, padding: p.padding });
-    if (this.bias) y = biasAdd(y, this.bias.value);
-    return activationByName(this.activation)(y);
+  protected override convolve(x: Tensor, kernel: Tensor, _ctx: CallContext): Tensor {
+    const p = padForSame(x, this.padding, this.padValues, this.kernelSize, this.strides);
+    return conv2d(p.x, kernel, { strides: this.strides, padding: p.padding });
   }
 
   override getConfig(): Record<string, unknown> {
