@@ -32,6 +32,7 @@ import {
   packActivations, packWeights, packedBytes, binaryConv2d, binaryDense, dorefa2Conv2d, dorefa2Dense, samePad,
   type BinaryOutput, type KernelPath, type PackedActivations, type PackedWeights,
 } from '../src/ops/binary/index.js';
+import { threadCount } from '../src/wasm/threads.js';
 import { initTfjsWasm, tfjsWasmInfo, type Tf } from './peers/tfjs-wasm.js';
 import { machineInfo, machineLine } from './machine.js';
 import { updateBenchmarksSection } from './benchmarksMd.js';
@@ -219,7 +220,7 @@ async function main(): Promise<void> {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify({
     bench: 'kernels', date: new Date().toISOString(), machine,
-    peer: info, ours: { threads: 1, kernels: 'assembly/bgemm.ts bconv.ts bserial.ts (tile loop btiles.ts, micro-kernels bmicro.ts)' },
+    peer: info, ours: { threads: threadCount(), kernels: 'assembly/bgemm.ts bconv.ts bserial.ts (tile loop btiles.ts, micro-kernels bmicro.ts)' },
     timing: { tool: 'tinybench', statistic: 'median of pooled samples', timeMsPerTask: TIME_MS, rounds: ROUNDS },
     loadAverage: { start: loadStart, end: os.loadavg() },
     timed: {
