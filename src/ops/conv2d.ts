@@ -12,6 +12,12 @@ import { windowGeometry, pair, type Padding, type WindowGeometry } from './convG
 export interface Conv2dOptions {
   strides?: number | [number, number];
   padding?: Padding;
+  /**
+   * Computes the forward output instead of im2col + GEMM (the XNOR-popcount
+   * path of binarized layers); the gradient stays the float one, and the
+   * patch matrix it needs is then built only in the backward pass.
+   */
+  forward?: (x: Tensor, w: Tensor, geometry: WindowGeometry) => Tensor;
 }
 
 function isPointwise(g: WindowGeometry): boolean {
@@ -36,21 +42,28 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
   const K = KH * KW * C;
   const k = wasm();
   const pointwise = isPointwise(geo);
-  let cols: Tensor;
-  if (pointwise) {
-    cols = x;
+  const patches = (): Tensor => {
+    if (pointwise) return x;
+    const c = new Tensor([M, K]);
+    k.im2col(x.ptr, N, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, c.ptr);
+    return c;
+  };
+  let cols: Tensor | null = null;
+  let out: Tensor;
+  if (opts.forward) {
+    out = opts.forward(x, w, geo);
   } else {
-    cols = new Tensor([M, K]);
-    k.im2col(x.ptr, N, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, cols.ptr);
+    cols = patches();
+    out = new Tensor([N, OH, OW, OC]);
+    gemm(false, false, M, OC, K, cols.ptr, w.ptr, out.ptr);
   }
-  const out = new Tensor([N, OH, OW, OC]);
-  gemm(false, false, M, OC, K, cols.ptr, w.ptr, out.ptr);
   if (!needsGrad(x, w)) {
-    if (!pointwise) cols.dispose();
+    if (cols && !pointwise) cols.dispose();
     return out;
   }
   return record(out, 'conv2d', [x, w], (g) => {
     if (w.requiresGrad) {
+      cols ??= patches();
       const dw = new Tensor(w.shape);
       gemm(true, false, K, OC, M, cols.ptr, g.ptr, dw.ptr);
       accumulateGrad(w, dw);
@@ -67,6 +80,6 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
       }
       accumulateGrad(x, dx);
     }
-    if (!pointwise) cols.dispose();
+    if (cols && !pointwise) cols.dispose();
   });
 }

@@ -7,6 +7,8 @@ import { gemm } from './gemm.js';
 export interface MatmulOptions {
   transposeA?: boolean;
   transposeB?: boolean;
+  /** Computes the [M,N] product instead of the float GEMM (the XNOR path); the gradient stays the float one. */
+  forward?: (a: Tensor, b: Tensor) => Tensor;
 }
 
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
@@ -20,8 +22,16 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   if (K !== K2) {
     throw new ShapeError(`matmul: inner dimensions differ: ${shapeStr(a.shape)}${ta ? 'ᵀ' : ''} · ${shapeStr(b.shape)}${tb ? 'ᵀ' : ''}`);
   }
-  const out = new Tensor([M, N]);
-  gemm(ta, tb, M, N, K, a.ptr, b.ptr, out.ptr);
+  let out: Tensor;
+  if (opts.forward) {
+    out = opts.forward(a, b);
+    if (out.rank !== 2 || out.shape[0] !== M || out.shape[1] !== N) {
+      throw new ShapeError(`matmul: custom forward returned ${shapeStr(out.shape)}, expected [${M}, ${N}]`);
+    }
+  } else {
+    out = new Tensor([M, N]);
+    gemm(ta, tb, M, N, K, a.ptr, b.ptr, out.ptr);
+  }
   return record(out, 'matmul', [a, b], (g) => {
     // C = A·B: dA = g·Bᵀ, dB = Aᵀ·g; the transposed cases follow by symmetry.
     if (a.requiresGrad) {

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { setThreads } from '../../wasm/threads.js';
+import { setXnorKernels } from '../../nn/layers/xnorPath.js';
 import { loadDataset, datasetName } from '../../data/loadDataset.js';
 import { createModel } from '../../nn/models/index.js';
 import { Adam } from '../../optim/adam.js';
@@ -40,6 +41,7 @@ export interface TrainOptions {
   json: boolean;
   quiet: boolean;
   threads: number;
+  xnor: boolean;
 }
 
 export function trainCommand(): Command {
@@ -63,6 +65,7 @@ export function trainCommand(): Command {
     .option('--data-dir <dir>', 'directory holding the dataset files')
     .option('--out <dir>', 'run folder (default runs/<model>-<float|quant|dorefaK|ternary|quantizer>[-bop]-seed<S>)')
     .option('--threads <n>', 'threads for the kernels (default: all cores)', positiveInt, availableParallelism())
+    .option('--no-xnor', 'binarized layers: float-emulated forward instead of the XNOR-popcount kernels')
     .option('--json', 'print results.json to stdout', false)
     .option('--quiet', 'no progress output', false)
     .action((opts: TrainOptions) => {
@@ -73,6 +76,7 @@ export function trainCommand(): Command {
 export function runTrain(opts: TrainOptions): Record<string, unknown> {
   const dataset = datasetName(opts.dataset);
   setThreads(opts.threads);
+  setXnorKernels(opts.xnor);
   const verbose: Verbosity = opts.quiet ? 'quiet' : 'auto';
   const log = (s: string) => { if (!opts.quiet) process.stderr.write(s + '\n'); };
   const train = loadDataset(dataset, { split: 'train', limit: opts.limit, dataDir: opts.dataDir });
@@ -112,6 +116,7 @@ export function runTrain(opts: TrainOptions): Record<string, unknown> {
     epochs_requested: opts.epochs,
     batch_size: opts.batchSize,
     threads: opts.threads,
+    xnor_kernels: opts.xnor,
     optimizer: optimizer.getConfig(),
     train_samples: train.count,
     test_samples: test.count,

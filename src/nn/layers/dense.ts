@@ -63,9 +63,14 @@ export class Dense extends Layer {
     return x;
   }
 
+  /** The matrix product proper (quantized layers override it to run on packed bits). */
+  protected product(x: Tensor, kernel: Tensor, _ctx: CallContext): Tensor {
+    return matmul(x, kernel);
+  }
+
   call(x: Tensor, ctx: CallContext): Tensor {
     const kernel = this.applyTransforms(this.kernelTransforms, this.effectiveKernel(ctx), ctx);
-    let y = this.applyTransforms(this.accumulatorTransforms, matmul(this.effectiveInput(x, ctx), kernel), ctx);
+    let y = this.applyTransforms(this.accumulatorTransforms, this.product(this.effectiveInput(x, ctx), kernel, ctx), ctx);
     if (this.bias) y = biasAdd(y, this.bias.value);
     return activationByName(this.activation)(y);
   }

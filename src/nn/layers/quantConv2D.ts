@@ -10,6 +10,7 @@ import type { Constraint } from '../variable.js';
 import type { Quantizer } from '../../quantizers/quantizer.js';
 import { Conv2D, type Conv2DOptions } from './conv2d.js';
 import { conv2d } from '../../ops/conv2d.js';
+import { usesXnorPath, xnorConvForward } from './xnorPath.js';
 import {
   type QuantizerOptions, type QuantizedLayer, resolveQuantizers, warnIfStarvable, tagKernel, quantize, padForSame,
   checkPadValues, quantizerConfig, constraintConfig,
@@ -55,7 +56,8 @@ export class QuantConv2D extends Conv2D implements QuantizedLayer {
 
   protected override convolve(x: Tensor, kernel: Tensor, _ctx: CallContext): Tensor {
     const p = padForSame(x, this.padding, this.padValues, this.kernelSize, this.strides);
-    return conv2d(p.x, kernel, { strides: this.strides, padding: p.padding });
+    const xnor = usesXnorPath(this, this.inputQuantizer, this.kernelQuantizer);
+    return conv2d(p.x, kernel, { strides: this.strides, padding: p.padding, forward: xnor ? xnorConvForward : undefined });
   }
 
   override getConfig(): Record<string, unknown> {

@@ -9,6 +9,8 @@ import type { CallContext } from '../layer.js';
 import type { Constraint } from '../variable.js';
 import type { Quantizer } from '../../quantizers/quantizer.js';
 import { Dense, type DenseOptions } from './dense.js';
+import { matmul } from '../../ops/matmul.js';
+import { usesXnorPath, xnorDenseForward } from './xnorPath.js';
 import { type QuantizerOptions, type QuantizedLayer, resolveQuantizers, warnIfStarvable, tagKernel, quantize, quantizerConfig, constraintConfig } from './quantCommon.js';
 
 export interface QuantDenseOptions extends DenseOptions, QuantizerOptions {}
@@ -42,6 +44,11 @@ export class QuantDense extends Dense implements QuantizedLayer {
 
   protected override effectiveInput(x: Tensor, _ctx: CallContext): Tensor {
     return quantize(this.inputQuantizer, x);
+  }
+
+  protected override product(x: Tensor, kernel: Tensor, _ctx: CallContext): Tensor {
+    const xnor = usesXnorPath(this, this.inputQuantizer, this.kernelQuantizer);
+    return matmul(x, kernel, xnor ? { forward: xnorDenseForward } : {});
   }
 
   override getConfig(): Record<string, unknown> {

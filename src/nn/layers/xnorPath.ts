@@ -1,0 +1,77 @@
+// When a quantized Dense/Conv2D binarizes both its input and its kernel with
+// a sign quantizer, its forward product is a dot of ±1 vectors: an integer
+// that the XNOR-popcount kernels compute exactly, bit-packed. This module
+// decides when that applies and supplies the packed forward; the gradient
+// stays the float one (straight-through estimators need float values).
+// setXnorKernels(false) forces the float-emulated forward, for comparisons.
+import { Tensor } from '../../tensor/tensor.js';
+import { keep } from '../../tensor/scope.js';
+import type { Quantizer } from '../../quantizers/quantizer.js';
+import type { WindowGeometry } from '../../ops/convGeometry.js';
+import { packActivations, packRows, packWeights, binaryConv2d, binaryDense } from '../../ops/binary/index.js';
+import type { Layer } from '../layer.js';
+
+// Quantizers whose forward output is exactly sign(x) ∈ {−1, +1} (Larq's sign: 0 → +1).
+const SIGN_QUANTIZERS = new Set(['SteSign', 'ApproxSign', 'SwishSign']);
+
+let enabled = true;
+
+/** Turns the XNOR-popcount forward of binarized layers on (default) or off. */
+export function setXnorKernels(on: boolean): void {
+  enabled = on;
+}
+
+export function xnorKernelsEnabled(): boolean {
+  return enabled;
+}
+
+export function isSignQuantizer(q: Quantizer | null | undefined): boolean {
+  return !!q && SIGN_QUANTIZERS.has(q.className);
+}
+
+/**
+ * True when the layer's product may run on the packed kernels: both operands
+ * sign-binarized and nothing (e.g. a hardware weight model) altering the ±1
+ * kernel between quantizer and product.
+ */
+export function usesXnorPath(layer: Layer, input: Quantizer | null, kernel: Quantizer | null): boolean {
+  return enabled && isSignQuantizer(input) && isSignQuantizer(kernel) && layer.kernelTransforms.length === 0;
+}
+
+const onesCache = new Map<number, Tensor>();
+function ones(n: number): Tensor {
+  let t = onesCache.get(n);
+  if (!t) onesCache.set(n, (t = keep(Tensor.ones([n]))));
+  return t;
+}
+
+/** conv2d forward of ±1 input x[N,H,W,C] and kernel w[KH,KW,C,OC] with zero padding, exact. */
+export function xnorConvForward(x: Tensor, w: Tensor, g: WindowGeometry): Tensor {
+  const OC = w.shape[3];
+  const xb = packActivations(x.ptr, [g.N, g.H, g.W, g.C], { pad: { top: g.PT, bottom: g.PB, left: g.PL, right: g.PR } });
+  const wb = packWeights(w.ptr, w.shape);
+  const out = new Tensor([g.N, g.OH, g.OW, OC]);
+  try {
+    binaryConv2d(xb, wb, { strides: [g.SH, g.SW], padValue: 0, output: { kind: 'float', scale: ones(OC).ptr, bias: 0 }, into: out.ptr });
+  } finally {
+    xb.dispose();
+    wb.dispose();
+  }
+  return out;
+}
+
+/** a[M,K]·b[K,N] for ±1 operands, exact. */
+export function xnorDenseForward(a: Tensor, b: Tensor): Tensor {
+  const [M, K] = a.shape;
+  const N = b.shape[1];
+  const xb = packRows(a.ptr, M, K);
+  const wb = packWeights(b.ptr, b.shape);
+  const out = new Tensor([M, N]);
+  try {
+    binaryDense(xb, wb, { output: { kind: 'float', scale: ones(N).ptr, bias: 0 }, into: out.ptr });
+  } finally {
+    xb.dispose();
+    wb.dispose();
+  }
+  return out;
+}
