@@ -21,9 +21,10 @@ import { Chip } from '../src/hardware/chip.js';
 import { xnorEngine, applyCodesPacked, packedPathBlocker } from '../src/hardware/xnorRunner.js';
 import { floatEngine } from '../src/hardware/montecarlo.js';
 import { randomTensor } from './helpers/gradcheck.js';
-import { smallBnn, HookedQuantConv2D } from './hardware-fixtures.js';
+import { smallBnn } from './hardware-fixtures.js';
 import { QuantDense } from '../src/nn/layers/quantDense.js';
 import { QuantConv2D } from '../src/nn/layers/quantConv2D.js';
+import { setXnorKernels } from '../src/nn/layers/xnorPath.js';
 import type { Layer } from '../src/nn/layer.js';
 import type { KernelLayer } from '../src/hardware/perturbation.js';
 import { weightChanges, dotsWithChanges } from '../src/hardware/weightDeltas.js';
@@ -77,14 +78,18 @@ describe('bit-error draws', () => {
   });
 });
 
+/** Logits on one chip; the float engine runs with the layers' own XNOR kernels off, as a pure float reference. */
 function logits(model: Sequential, engine: typeof floatEngine, x: Tensor, chip: Chip | undefined): Float32Array {
   const ctx: CallContext = { training: false, rng: new Rng(0), chip };
   chip?.reset();
+  const pureFloat = engine === floatEngine;
+  if (pureFloat) setXnorKernels(false);
   const r = engine(model, ctx);
   try {
     return tidy(() => r.run(x, ctx).toArray());
   } finally {
     r.dispose();
+    if (pureFloat) setXnorKernels(true);
   }
 }
 
@@ -92,9 +97,9 @@ describe('weight changes added to shared clean dots', () => {
   it('equal the kernel on the perturbed weights (conv valid/same, pad 0/1, stride 2; dense)', () => {
     const rng = new Rng(12);
     const cases: [string, () => Layer][] = [
-      ['conv same pad0', () => new HookedQuantConv2D({ filters: 70, kernelSize: 3, padding: 'same', ...bin })],
-      ['conv same pad1 stride2', () => new HookedQuantConv2D({ filters: 9, kernelSize: 3, padding: 'same', padValues: 1, strides: 2, ...bin })],
-      ['conv valid', () => new HookedQuantConv2D({ filters: 5, kernelSize: 2, ...bin })],
+      ['conv same pad0', () => new QuantConv2D({ filters: 70, kernelSize: 3, padding: 'same', ...bin })],
+      ['conv same pad1 stride2', () => new QuantConv2D({ filters: 9, kernelSize: 3, padding: 'same', padValues: 1, strides: 2, ...bin })],
+      ['conv valid', () => new QuantConv2D({ filters: 5, kernelSize: 2, ...bin })],
       ['dense', () => new QuantDense({ units: 13, ...bin })],
     ];
     for (const [name, make] of cases) {
@@ -112,9 +117,10 @@ describe('weight changes added to shared clean dots', () => {
         const got = dotsWithChanges(l, x, cleanW, changes);
         // reference: the float op on binarized input and perturbed kernel
         l.kernel!.value.assign(perturbed);
-        // (QuantConv2D's own call: it pads with padValues; Conv2D's call used by HookedQuantConv2D does not yet)
-        const call = (dense ? QuantDense.prototype.call : QuantConv2D.prototype.call) as (this: Layer, x: Tensor, c: CallContext) => Tensor;
-        const ref = noGrad(() => call.call(l, x, { training: false, rng: new Rng(0) })).toArray();
+        // the layer's own float forward (the XNOR kernels off: a true float reference)
+        setXnorKernels(false);
+        const ref = noGrad(() => l.call(x, { training: false, rng: new Rng(0) })).toArray();
+        setXnorKernels(true);
         expect(Array.from(got)).toEqual(Array.from(ref));
         cleanW.dispose();
       });

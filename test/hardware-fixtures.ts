@@ -2,7 +2,6 @@
 import { Tensor } from '../src/tensor/tensor.js';
 import type { CallContext } from '../src/nn/layer.js';
 import { Sequential } from '../src/nn/sequential.js';
-import { Conv2D } from '../src/nn/layers/conv2d.js';
 import { QuantConv2D } from '../src/nn/layers/quantConv2D.js';
 import { QuantDense } from '../src/nn/layers/quantDense.js';
 import { Dense } from '../src/nn/layers/dense.js';
@@ -12,28 +11,17 @@ import { BatchNormalization } from '../src/nn/layers/batchNormalization.js';
 import { Rng } from '../src/tensor/random.js';
 import type { Dataset } from '../src/data/dataset.js';
 
-/**
- * QuantConv2D running Conv2D's call, which honours the kernel and
- * accumulator hooks (QuantConv2D is moving to the same; until then the
- * tests use this).
- */
-export class HookedQuantConv2D extends QuantConv2D {
-  override call(x: Tensor, ctx: CallContext): Tensor {
-    return Conv2D.prototype.call.call(this, x, ctx);
-  }
-}
-
 const bin = { inputQuantizer: 'ste_sign', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip', useBias: false } as const;
 
 /** A small binarized CNN on 12x12x2 inputs: float-input binary conv, two XNOR convs (one 'same'), XNOR dense, float dense. */
 export function smallBnn(seed: number): Sequential {
   return new Sequential([
-    new HookedQuantConv2D({ filters: 8, kernelSize: 3, kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip', useBias: false }),
+    new QuantConv2D({ filters: 8, kernelSize: 3, kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip', useBias: false }),
     new BatchNormalization(),
-    new HookedQuantConv2D({ filters: 70, kernelSize: 3, padding: 'same', ...bin }),
+    new QuantConv2D({ filters: 70, kernelSize: 3, padding: 'same', ...bin }),
     new MaxPool2D({ poolSize: 2 }),
     new BatchNormalization(),
-    new HookedQuantConv2D({ filters: 16, kernelSize: 3, strides: 2, ...bin, useBias: true }),
+    new QuantConv2D({ filters: 16, kernelSize: 3, strides: 2, ...bin, useBias: true }),
     new BatchNormalization(),
     new Flatten(),
     new QuantDense({ units: 33, ...bin }),

@@ -13,12 +13,12 @@ import { packRows, packWeights, packActivations, binaryDense, binaryConv2d, same
 import { Sequential } from '../src/nn/sequential.js';
 import { Flatten } from '../src/nn/layers/flatten.js';
 import { QuantDense } from '../src/nn/layers/quantDense.js';
+import { QuantConv2D } from '../src/nn/layers/quantConv2D.js';
 import { intRange, limitValue, limitTensor, Saturation } from '../src/hardware/saturation.js';
 import { ADC, adcQuantize } from '../src/hardware/adc.js';
 import { SaturatingMultiplier } from '../src/hardware/multiplier.js';
 import { withPerturbations } from '../src/hardware/perturbation.js';
 import { DoReFa } from '../src/quantizers/index.js';
-import { HookedQuantConv2D } from './hardware-fixtures.js';
 
 const sgn = (v: number) => (v < 0 ? -1 : 1);
 
@@ -226,7 +226,7 @@ describe('SaturatingMultiplier', () => {
   });
 
   it('on a binary conv: clamps ±1 products (unsigned 1-bit keeps only +1 products), straight-through gradient', () => {
-    const conv = new HookedQuantConv2D({ filters: 3, kernelSize: 2, inputQuantizer: 'ste_sign', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip', useBias: false });
+    const conv = new QuantConv2D({ filters: 3, kernelSize: 2, inputQuantizer: 'ste_sign', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip', useBias: false });
     const m = new Sequential([conv], { inputShape: [4, 4, 2], seed: 1 });
     tidy(() => {
       const rng = new Rng(5);
