@@ -24,6 +24,11 @@
   return (a + b - 1) / b;
 }
 
+/** Bytes of bitpackWeights' workspace (two 64x64 bit blocks). */
+export function bitpackWeightsWorkspaceBytes(): i32 {
+  return 1024;
+}
+
 /** Bytes of bitpackWeights' output. */
 export function bitpackWeightsBytes(KH: i32, KW: i32, C: i32, OC: i32, planes: i32): i32 {
   const L = KW * ceilDiv(C, 64) * planes;
@@ -36,15 +41,6 @@ export function bitpackWeightsBytes(KH: i32, KW: i32, C: i32, OC: i32, planes: i
   return <u64>(<u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(m0, m1), i16x8.narrow_i32x4_s(m2, m3))));
 }
 
-// Codes of 4 floats at p: planes 1 -> sign mask, 2 -> activation code.
-// @ts-ignore: decorator
-@inline function codes4(p: usize, planes: i32): v128 {
-  const v = v128.load(p);
-  if (planes == 1) return f32x4.lt(v, f32x4.splat(0));
-  const q = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v, f32x4.splat(3))));
-  return i32x4.min_s(i32x4.max_s(q, i32x4.splat(0)), i32x4.splat(3));
-}
-
 // @ts-ignore: decorator
 @inline function codeScalar(x: f32, planes: i32, weights: bool): i32 {
   if (planes == 1) return x < 0 ? 1 : 0;
@@ -55,20 +51,21 @@ export function bitpackWeightsBytes(KH: i32, KW: i32, C: i32, OC: i32, planes: i
 // Packs `count` consecutive activations at src into words at dst
 // (planes interleaved per word), zeroing bits past count.
 function packRun(src: usize, count: i32, planes: i32, dst: usize): void {
+  const zero = f32x4.splat(0), k3 = f32x4.splat(3), k05 = f32x4.splat(0.5), k15 = f32x4.splat(1.5), k25 = f32x4.splat(2.5);
   while (count > 0) {
     let w0: u64 = 0, w1: u64 = 0;
     const n = min(count, 64);
     let i = 0;
     for (; i + 16 <= n; i += 16) {
       const p = src + (<usize>i << 2);
-      const q0 = codes4(p, planes), q1 = codes4(p + 16, planes), q2 = codes4(p + 32, planes), q3 = codes4(p + 48, planes);
+      const v0 = v128.load(p), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
       if (planes == 1) {
-        w0 |= bits16(q0, q1, q2, q3) << <u64>i;
+        w0 |= bits16(f32x4.lt(v0, zero), f32x4.lt(v1, zero), f32x4.lt(v2, zero), f32x4.lt(v3, zero)) << <u64>i;
       } else {
-        // 16 codes (0..3) as bytes; moving bit p to the byte's top lets bitmask read plane p
-        const b = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q3));
-        w0 |= <u64>(<u32>i8x16.bitmask(i8x16.shl(b, 7))) << <u64>i;
-        w1 |= <u64>(<u32>i8x16.bitmask(i8x16.shl(b, 6))) << <u64>i;
+        // u = 3x, the DoReFa activation code before rounding
+        const u0 = f32x4.mul(v0, k3), u1 = f32x4.mul(v1, k3), u2 = f32x4.mul(v2, k3), u3 = f32x4.mul(v3, k3);
+        w0 |= bits16(plane0(u0, k05, k15, k25), plane0(u1, k05, k15, k25), plane0(u2, k05, k15, k25), plane0(u3, k05, k15, k25)) << <u64>i;
+        w1 |= bits16(f32x4.ge(u0, k15), f32x4.ge(u1, k15), f32x4.ge(u2, k15), f32x4.ge(u3, k15)) << <u64>i;
       }
     }
     for (; i < n; i++) {
@@ -115,15 +112,17 @@ export function bitpackNHWC(X: usize, N: i32, H: i32, W: i32, C: i32,
  * weight codes). A panel word holds one output channel's bits over 64 input
  * channels, while Wt's rows run over output channels: each 64 x 64 block is
  * read row by row (contiguous floats, one u64 of bits per input channel),
- * written to the 64 words it will occupy, and bit-transposed there.
+ * bit-transposed in the workspace (bitpackWeightsWorkspaceBytes) and
+ * written to the 64 words it occupies.
  * Output channels past the last multiple of 64 go 4 at a time (packLanes).
  */
-export function bitpackWeights(Wt: usize, KH: i32, KW: i32, C: i32, OC: i32, planes: i32, out: usize): void {
+export function bitpackWeights(Wt: usize, KH: i32, KW: i32, C: i32, OC: i32, planes: i32, out: usize, ws: usize): void {
   const CW = ceilDiv(C, 64);
   const pairs = (KW * CW * planes + 1) >> 1;
   const panelBytes = <usize>KH * pairs * 64;
   const cStride = <usize>OC << 2;
   const OC64 = OC & ~63;
+  const zero = f32x4.splat(0), k1 = f32x4.splat(1), k05 = f32x4.splat(0.5), k15 = f32x4.splat(1.5), k25 = f32x4.splat(2.5);
   memory.fill(out, 0, <usize>bitpackWeightsBytes(KH, KW, C, OC, planes));
   for (let kh = 0; kh < KH; kh++) {
     for (let kw = 0; kw < KW; kw++) {
@@ -142,21 +141,25 @@ export function bitpackWeights(Wt: usize, KH: i32, KW: i32, C: i32, OC: i32, pla
               for (let i = 0; i < 64; i += 16) {
                 const p = src + (<usize>i << 2);
                 if (planes == 1) {
-                  m0 |= bits16(f32x4.lt(v128.load(p), f32x4.splat(0)), f32x4.lt(v128.load(p, 16), f32x4.splat(0)),
-                    f32x4.lt(v128.load(p, 32), f32x4.splat(0)), f32x4.lt(v128.load(p, 48), f32x4.splat(0))) << <u64>i;
+                  m0 |= bits16(f32x4.lt(v128.load(p), zero), f32x4.lt(v128.load(p, 16), zero),
+                    f32x4.lt(v128.load(p, 32), zero), f32x4.lt(v128.load(p, 48), zero)) << <u64>i;
                 } else {
-                  const q0 = weightCodes4(p), q1 = weightCodes4(p + 16), q2 = weightCodes4(p + 32), q3 = weightCodes4(p + 48);
-                  m0 |= bits16(bit(q0, 1), bit(q1, 1), bit(q2, 1), bit(q3, 1)) << <u64>i;
-                  m1 |= bits16(bit(q0, 2), bit(q1, 2), bit(q2, 2), bit(q3, 2)) << <u64>i;
+                  // u = (w + 1) * 1.5, the DoReFa weight code before rounding
+                  const q0 = f32x4.mul(f32x4.add(v128.load(p), k1), k15), q1 = f32x4.mul(f32x4.add(v128.load(p, 16), k1), k15);
+                  const q2 = f32x4.mul(f32x4.add(v128.load(p, 32), k1), k15), q3 = f32x4.mul(f32x4.add(v128.load(p, 48), k1), k15);
+                  m0 |= bits16(plane0(q0, k05, k15, k25), plane0(q1, k05, k15, k25), plane0(q2, k05, k15, k25), plane0(q3, k05, k15, k25)) << <u64>i;
+                  m1 |= bits16(f32x4.ge(q0, k15), f32x4.ge(q1, k15), f32x4.ge(q2, k15), f32x4.ge(q3, k15)) << <u64>i;
                 }
               }
             }
-            const d = slot(base, panelBytes, r);
-            store<u64>(d, m0);
-            if (planes == 2) store<u64>(d, m1, 8);
+            store<u64>(ws + (<usize>r << 3), m0);
+            store<u64>(ws + (<usize>r << 3), m1, 512);
           }
-          transpose64(base, panelBytes);
-          if (planes == 2) transpose64(base + 8, panelBytes);
+          for (let p = 0; p < planes; p++) {
+            const blk = ws + (<usize>p << 9);
+            transpose64(blk);
+            for (let j = 0; j < 64; j++) store<u64>(slot(base, panelBytes, j) + (<usize>p << 3), load<u64>(blk + (<usize>j << 3)));
+          }
         }
         for (let o = OC64; o < OC; o += 4) {
           packLanes(tap + (<usize>o << 2), cStride, c0, c0 + n, min(4, OC - o), planes,
@@ -167,15 +170,16 @@ export function bitpackWeights(Wt: usize, KH: i32, KW: i32, C: i32, OC: i32, pla
   }
 }
 
+// Weight codes of 4 floats as f32 (0..3): staying in float avoids
+// i32x4.trunc_sat, which V8 expands to a long sequence on x64.
+// Planes of the 2-bit code q = clamp(round(u), 0, 3), round half to even as
+// f32x4.nearest, straight from compares (q >= 1 <=> u > 0.5, q >= 2 <=>
+// u >= 1.5, q >= 3 <=> u > 2.5; bit 0 = parity = their xor): no rounding or
+// conversion instructions. The splatted constants come from the caller,
+// hoisted out of the loops: V8 rebuilds a v128 constant at every use.
 // @ts-ignore: decorator
-@inline function weightCodes4(p: usize): v128 {
-  const q = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(f32x4.add(v128.load(p), f32x4.splat(1)), f32x4.splat(1.5))));
-  return i32x4.min_s(i32x4.max_s(q, i32x4.splat(0)), i32x4.splat(3));
-}
-
-// @ts-ignore: decorator
-@inline function bit(q: v128, b: i32): v128 {
-  return i32x4.ne(v128.and(q, i32x4.splat(b)), i32x4.splat(0));
+@inline function plane0(u: v128, k05: v128, k15: v128, k25: v128): v128 {
+  return v128.xor(v128.xor(f32x4.gt(u, k05), f32x4.ge(u, k15)), f32x4.gt(u, k25));
 }
 
 // Word of lane j of a 64-channel group: panel j/4, slot j%4.
@@ -184,15 +188,17 @@ export function bitpackWeights(Wt: usize, KH: i32, KW: i32, C: i32, OC: i32, pla
   return base + <usize>(j >> 2) * panelBytes + (<usize>(j & 3) << 4);
 }
 
-// In-place transpose of the 64x64 bit matrix whose row j is the u64 at
-// slot(j), bit c of row r becoming bit r of row c: swap the off-diagonal
-// halves of ever smaller blocks (32, 16, ..., 1).
-function transpose64(base: usize, panelBytes: usize): void {
+// In-place transpose of the 64x64 bit matrix of 64 consecutive u64 rows, bit
+// c of row r becoming bit r of row c: swap the off-diagonal halves of ever
+// smaller blocks (32, 16, ..., 1). Done in a contiguous block because the
+// rows' final places are a panel apart, and 16 panels 4 KB apart fall in one
+// L1 set (12 ways): transposing there missed on every access.
+function transpose64(base: usize): void {
   let j = 32;
   let m: u64 = 0x00000000ffffffff;
   while (j != 0) {
     for (let k = 0; k < 64; k = ((k | j) + 1) & ~j) {
-      const pa = slot(base, panelBytes, k), pb = slot(base, panelBytes, k | j);
+      const pa = base + (<usize>k << 3), pb = base + (<usize>(k | j) << 3);
       const a = load<u64>(pa), b = load<u64>(pb);
       const t = ((a >> <u64>j) ^ b) & m;
       store<u64>(pb, b ^ t);

@@ -79,7 +79,7 @@ function readBits(ptr: number, pixels: number, OC: number): Uint8Array {
 
 describe('module surface', () => {
   it('exports every function of the BinaryKernels interface', () => {
-    const names = ['bitpackNHWC', 'bitunpackNHWC', 'bitpackWeightsBytes', 'bitpackWeights', 'bgemmWorkspaceBytes', 'bgemm',
+    const names = ['bitpackNHWC', 'bitunpackNHWC', 'bitpackWeightsBytes', 'bitpackWeightsWorkspaceBytes', 'bitpackWeights', 'bgemmWorkspaceBytes', 'bgemm',
       'bconv2dWorkspaceBytes', 'bconv2d', 'bmaxpool2d', 'bserialGemmWorkspaceBytes', 'bserialGemm',
       'bserialConv2dWorkspaceBytes', 'bserialConv2d'];
     const k = wasm() as unknown as Record<string, unknown>;

@@ -34,7 +34,8 @@ const wCode = (w: number) => Math.round((w + 1) * 1.5);
 // Activations mostly on the grid {0,1/3,2/3,1}, some off it (including exact
 // ties 0.5 -> 1.5 -> 2 and values outside [0, 1]) to exercise the rounding.
 function activations(rng: Rng, n: number): Float32Array {
-  const offGrid = [0.5, 1 / 6, 0.17, 1.4, -0.3, 0.83];
+  // 0.5, 1/6 and 5/6 land exactly on ties of round(3x) (1.5, 0.5, 2.5) in float32
+  const offGrid = [0.5, 1 / 6, 5 / 6, 0.17, 1.4, -0.3, 0.83];
   return Float32Array.from({ length: n }, () => (rng.uniform() < 0.1 ? offGrid[rng.int(offGrid.length)] : rng.int(4) / 3));
 }
 const weights = (rng: Rng, n: number) => Float32Array.from({ length: n }, () => (2 * rng.int(4) - 3) / 3);

@@ -65,9 +65,11 @@ export interface BinaryKernels {
   bitunpackNHWC(P: Ptr, N: number, H: number, W: number, C: number, planes: number, out: Ptr): void;
   /** Bytes of bitpackWeights' output. */
   bitpackWeightsBytes(KH: number, KW: number, C: number, OC: number, planes: number): number;
+  /** Bytes of bitpackWeights' workspace. */
+  bitpackWeightsWorkspaceBytes(): number;
   /** Wt f32[KH,KW,C,OC] (HWIO; a dense kernel [K,N] is KH=KW=1, C=K, OC=N) -> panels.
    *  planes 2 expects DoReFa weights on the 2-bit grid {-1,-1/3,1/3,1}. */
-  bitpackWeights(Wt: Ptr, KH: number, KW: number, C: number, OC: number, planes: number, out: Ptr): void;
+  bitpackWeights(Wt: Ptr, KH: number, KW: number, C: number, OC: number, planes: number, out: Ptr, ws: Ptr): void;
 
   // --- bgemm.ts ---------------------------------------------------------------
   /** Bytes of bgemm's workspace (the scalar path gathers each 3-row tile there). */

@@ -2,7 +2,7 @@
 // planes) with an optional zero border for 'same' convolutions, weights as
 // the kernels' 4-channel panels. Thin owners of a block of linear memory.
 import { wasm } from '../../wasm/module.js';
-import { alloc, free, u8View } from '../../wasm/memory.js';
+import { alloc, free, scratch, u8View } from '../../wasm/memory.js';
 import { ShapeError, shapeStr } from '../../tensor/shape.js';
 
 type Ptr = number;
@@ -100,7 +100,7 @@ export function packWeights(w: Ptr, shape: readonly number[], opts: { planes?: P
   const k = wasm();
   const bytes = k.bitpackWeightsBytes(KH, KW, C, OC, planes);
   const ptr = opts.out ?? alloc(bytes);
-  k.bitpackWeights(w, KH, KW, C, OC, planes, ptr);
+  k.bitpackWeights(w, KH, KW, C, OC, planes, ptr, scratch(k.bitpackWeightsWorkspaceBytes(), 'bitpackWeights'));
   return { ptr, KH, KW, C, OC, planes, bytes, dispose: owner(ptr, opts.out === undefined) };
 }
 
