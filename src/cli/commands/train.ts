@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { setThreads } from '../../wasm/threads.js';
 import { setXnorKernels } from '../../nn/layers/xnorPath.js';
+import { checkFloatActivation } from '../../nn/models/floatActivation.js';
 import { loadDataset, datasetName } from '../../data/loadDataset.js';
 import { createModel } from '../../nn/models/index.js';
 import { Adam } from '../../optim/adam.js';
@@ -24,6 +25,7 @@ export interface TrainOptions {
   dataset: string;
   model: string;
   float: boolean;
+  floatActivation: string;
   epochs: number;
   batchSize: number;
   seed: number;
@@ -50,6 +52,7 @@ export function trainCommand(): Command {
     .option('--dataset <name>', 'mnist | fashion-mnist | cifar10', 'mnist')
     .option('--model <name>', 'model preset (see `xnorkit models`)', 'larq-mnist')
     .option('--float', 'train the float twin (same architecture, no quantizers)', false)
+    .option('--float-activation <name>', 'float twin: activation where the binarized model binarizes inputs (relu | hard_tanh | none)', 'relu')
     .option('--epochs <n>', 'epochs', positiveInt, 6)
     .option('--batch-size <n>', 'mini-batch size', positiveInt, 64)
     .option('--seed <n>', 'seed of initialisation, shuffling and dropout', nonNegativeInt, 1)
@@ -84,7 +87,7 @@ export function runTrain(opts: TrainOptions): Record<string, unknown> {
   log(`${dataset}: ${train.count} training and ${test.count} test samples`);
 
   const model = createModel(opts.model, {
-    float: opts.float, quantizer: opts.quantizer, bits: opts.bits, ternary: opts.ternary || undefined, seed: opts.seed, inputShape: [train.height, train.width, train.channels], numClasses: train.numClasses,
+    float: opts.float, floatActivation: checkFloatActivation(opts.floatActivation), quantizer: opts.quantizer, bits: opts.bits, ternary: opts.ternary || undefined, seed: opts.seed, inputShape: [train.height, train.width, train.channels], numClasses: train.numClasses,
   });
   const optimizer = opts.optimizer === 'sgd' ? new SGD({ learningRate: opts.lr, momentum: 0.9 })
     : opts.optimizer === 'bop' ? new CaseOptimizer([[Bop.isBinaryVariable, new Bop({ threshold: opts.bopThreshold, gamma: opts.bopGamma })]],
@@ -110,6 +113,7 @@ export function runTrain(opts: TrainOptions): Record<string, unknown> {
   const results: Record<string, unknown> = {
     model: opts.model,
     float: opts.float,
+    ...(opts.float ? { float_activation: opts.floatActivation } : {}),
     dataset,
     seed: opts.seed,
     epochs: history.epochs.length,

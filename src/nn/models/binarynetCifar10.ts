@@ -15,6 +15,7 @@ import { Flatten } from '../layers/flatten.js';
 import { Activation } from '../layers/activation.js';
 import type { Layer } from '../layer.js';
 import { quantScheme, type QuantOptions, type QuantScheme } from './quantScheme.js';
+import { activationBefore } from './floatActivation.js';
 import type { ModelOptions } from './larqMnist.js';
 
 function build(opts: ModelOptions, q: QuantScheme | null, name: string): Sequential {
@@ -30,17 +31,19 @@ function build(opts: ModelOptions, q: QuantScheme | null, name: string): Sequent
     return q ? new QuantConv2D({ ...o, ...quant(first) }) : new Conv2D(o);
   };
   const dense = (units: number): Layer => (q ? new QuantDense({ units, useBias: false, ...quant() }) : new Dense({ units, useBias: false }));
+  // Float twin: an activation where the quantized model binarizes the input.
+  const act = (): Layer[] => (q ? [] : activationBefore(opts.floatActivation));
   return new Sequential([
     conv(128, true), bn(),
-    conv(128), pool(), bn(),
-    conv(256), bn(),
-    conv(256), pool(), bn(),
-    conv(512), bn(),
-    conv(512), pool(), bn(),
+    ...act(), conv(128), pool(), bn(),
+    ...act(), conv(256), bn(),
+    ...act(), conv(256), pool(), bn(),
+    ...act(), conv(512), bn(),
+    ...act(), conv(512), pool(), bn(),
     new Flatten(),
-    dense(1024), bn(),
-    dense(1024), bn(),
-    dense(numClasses), bn(),
+    ...act(), dense(1024), bn(),
+    ...act(), dense(1024), bn(),
+    ...act(), dense(numClasses), bn(),
     new Activation('softmax'),
   ], { inputShape, seed: opts.seed, name });
 }

@@ -1,16 +1,20 @@
 // Model presets by name, as the CLI and the experiment runner refer to them.
 // Each has a quantized form (options: quantizer / bits / ternary) and a float
-// twin (`float`): the same layers with every quantizer removed.
+// twin (`float`): the same layers with every quantizer removed and a float
+// activation where the quantized model binarizes an input (floatActivation.ts).
 import type { Sequential } from '../sequential.js';
 import { larqMnist, larqMnistFloat } from './larqMnist.js';
 import { binarynetCifar10, binarynetCifar10Float } from './binarynetCifar10.js';
 import { vgg8, vgg8Float } from './vgg8.js';
 import type { QuantOptions } from './quantScheme.js';
+import type { FloatActivation } from './floatActivation.js';
 import { UsageError } from '../../cli/errors.js';
 
 export interface PresetOptions extends QuantOptions {
   /** The float twin: same architecture, no quantizers. */
   float?: boolean;
+  /** Float twin: the activation where the quantized model binarizes a layer's input (default relu). */
+  floatActivation?: FloatActivation;
   inputShape?: [number, number, number];
   numClasses?: number;
   seed?: number;
@@ -52,3 +56,4 @@ export function createModel(name: string, opts: PresetOptions = {}): Sequential 
 
 export { larqMnist, larqMnistFloat, binarynetCifar10, binarynetCifar10Float, vgg8, vgg8Float };
 export { quantScheme, type QuantOptions } from './quantScheme.js';
+export { FLOAT_ACTIVATIONS, type FloatActivation } from './floatActivation.js';

@@ -4,7 +4,9 @@
 // Quantized as in the tutorial: the first layer binarizes only its kernel
 // (its input, the image, stays float); later layers quantize inputs and
 // kernels; every quantized kernel has weight_clip. The float twin is the same
-// skeleton without quantizers.
+// skeleton without quantizers; where the binarized model's input quantizer
+// is the only non-linearity, the twin applies a float activation (ReLU by
+// default, see floatActivation.ts).
 import { Sequential } from '../sequential.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
@@ -15,29 +17,37 @@ import { BatchNormalization } from '../layers/batchNormalization.js';
 import { Flatten } from '../layers/flatten.js';
 import { Activation } from '../layers/activation.js';
 import { quantScheme, type QuantOptions } from './quantScheme.js';
+import { activationBefore, type FloatActivation } from './floatActivation.js';
 
 export interface ModelOptions {
   inputShape?: [number, number, number];
   numClasses?: number;
   seed?: number;
+  /** Float twins only: the activation standing where the quantized model binarizes a layer's input. */
+  floatActivation?: FloatActivation;
 }
 
 export function larqMnistFloat(opts: ModelOptions = {}): Sequential {
   const inputShape = opts.inputShape ?? [28, 28, 1];
   const numClasses = opts.numClasses ?? 10;
   const bn = () => new BatchNormalization({ scale: false });
+  const act = () => activationBefore(opts.floatActivation);
   return new Sequential([
     new Conv2D({ filters: 32, kernelSize: 3, useBias: false }),
     new MaxPool2D({ poolSize: 2 }),
     bn(),
+    ...act(),
     new Conv2D({ filters: 64, kernelSize: 3, useBias: false }),
     new MaxPool2D({ poolSize: 2 }),
     bn(),
+    ...act(),
     new Conv2D({ filters: 64, kernelSize: 3, useBias: false }),
     bn(),
     new Flatten(),
+    ...act(),
     new Dense({ units: 64, useBias: false }),
     bn(),
+    ...act(),
     new Dense({ units: numClasses, useBias: false }),
     bn(),
     new Activation('softmax'),

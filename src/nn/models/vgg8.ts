@@ -17,6 +17,7 @@ import { Flatten } from '../layers/flatten.js';
 import { Activation } from '../layers/activation.js';
 import type { Layer } from '../layer.js';
 import { quantScheme, type QuantOptions, type QuantScheme } from './quantScheme.js';
+import { activationBefore } from './floatActivation.js';
 import type { ModelOptions } from './larqMnist.js';
 
 const FILTERS = [32, 32, 64, 64, 128, 128];
@@ -38,13 +39,16 @@ function build(opts: ModelOptions, q: QuantScheme | null, name: string): Sequent
   const dense = (units: number): Layer => (q
     ? new QuantDense({ units, useBias: false, inputQuantizer: q.input(), kernelQuantizer: q.kernel(), kernelConstraint: 'weight_clip' })
     : new Dense({ units, useBias: false }));
+  // Float twin: an activation where the quantized model binarizes the input.
+  const act = (): Layer[] => (q ? [] : activationBefore(opts.floatActivation));
   const layers: Layer[] = [];
   FILTERS.forEach((f, i) => {
+    if (i > 0) layers.push(...act());
     layers.push(conv(f, i === 0));
     if (i % 2 === 1) layers.push(new MaxPool2D({ poolSize: 2 }));
     layers.push(bn());
   });
-  layers.push(new Flatten(), dense(HIDDEN), bn(), dense(numClasses), bn(), new Activation('softmax'));
+  layers.push(new Flatten(), ...act(), dense(HIDDEN), bn(), ...act(), dense(numClasses), bn(), new Activation('softmax'));
   return new Sequential(layers, { inputShape, seed: opts.seed, name });
 }
 
