@@ -172,8 +172,6 @@ export function bitpackWeights(Wt: usize, KH: i32, KW: i32, C: i32, OC: i32, pla
   }
 }
 
-// Weight codes of 4 floats as f32 (0..3): staying in float avoids
-// i32x4.trunc_sat, which V8 expands to a long sequence on x64.
 // Planes of the 2-bit code q = clamp(round(u), 0, 3), round half to even as
 // f32x4.nearest, straight from compares (q >= 1 <=> u > 0.5, q >= 2 <=>
 // u >= 1.5, q >= 3 <=> u > 2.5; bit 0 = parity = their xor): no rounding or
