@@ -30,6 +30,11 @@ export { Activation } from './nn/layers/activation.js';
 export { Dropout } from './nn/layers/dropout.js';
 export { Sequential } from './nn/sequential.js';
 export { createModel, presets } from './nn/models/index.js';
+export {
+  saveTrainingState, loadTrainingState, ModelFormatError, TRAINING_STATE_VERSION,
+  type TrainingState, type TrainingStateHeader, type SaveExtra,
+} from './nn/checkpoint.js';
+export { modelToSpec, modelFromSpec, registerLayer, type ModelSpec, type LayerSpec } from './nn/serialize.js';
 
 export { Optimizer } from './optim/optimizer.js';
 export { Adam } from './optim/adam.js';
@@ -37,6 +42,6 @@ export { SGD } from './optim/sgd.js';
 export * as schedules from './optim/schedules.js';
 
 export * from './data/index.js';
-export { fit, evaluate, type History, type EpochLog, type FitOptions } from './train/fit.js';
+export { fit, evaluate, epochRngs, type History, type EpochLog, type FitOptions } from './train/fit.js';
 
 export * from './hardware/index.js';

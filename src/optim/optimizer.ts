@@ -84,6 +84,13 @@ export abstract class Optimizer {
     return out;
   }
 
+  /** Restores one slot of slotEntries() (loading a saved training state). */
+  setSlot(v: Variable, name: string, values: ArrayLike<number>): void {
+    const t = this.slot(v, name);
+    if (values.length !== t.size) throw new Error(`setSlot: ${t.describe()} needs ${t.size} values, got ${values.length}`);
+    t.data.set(values);
+  }
+
   getConfig(): Record<string, unknown> {
     return { name: this.name, learningRate: typeof this.learningRate === 'number' ? this.learningRate : 'schedule' };
   }

@@ -34,10 +34,16 @@ export interface History {
 }
 
 export interface FitOptions {
+  /** Index of the last epoch to train (Keras semantics: with initialEpoch k, epochs k+1..epochs run). */
   epochs: number;
+  /**
+   * Epochs already trained (Keras' initial_epoch, default 0): resuming a
+   * saved training state passes its epoch here, with the same seed.
+   */
+  initialEpoch?: number;
   batchSize: number;
   optimizer: Optimizer;
-  /** Seeds shuffling and dropout (default 0). */
+  /** Seeds shuffling and dropout (default 0); each epoch's draws depend only on (seed, epoch). */
   seed?: number;
   validationData?: Dataset;
   verbose?: Verbosity;
@@ -62,19 +68,36 @@ function checkCompatible(model: Sequential, data: Dataset): void {
   }
 }
 
+/**
+ * The generators of one epoch, a function of (seed, epoch) alone: an epoch
+ * draws the same shuffle and dropout masks whether the run started at epoch
+ * 1 or was resumed from a saved state, which is what makes "train 2 epochs"
+ * and "train 1, save, load, train 1 more" bit-identical.
+ */
+export function epochRngs(seed: number, epoch: number): { shuffleRng: Rng; dropoutRng: Rng } {
+  const root = new Rng(seed);
+  // Rng folds its seed to 32 bits; mixing the epoch into a word drawn from the
+  // seed's own stream (then splitmix in the constructor) decorrelates epochs.
+  const e = new Rng((root.nextU32() ^ Math.imul(epoch, 0x9e3779b9)) >>> 0);
+  return { shuffleRng: e.fork(), dropoutRng: e.fork() };
+}
+
 export function fit(model: Sequential, data: Dataset, opts: FitOptions): History {
   const { epochs, batchSize, optimizer } = opts;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`fit: batchSize must be a positive integer, got ${batchSize}`);
+  const initialEpoch = opts.initialEpoch ?? 0;
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs) {
+    throw new Error(`fit: initialEpoch must be an integer in [0, epochs=${epochs}], got ${initialEpoch}`);
+  }
   checkCompatible(model, data);
-  const rng = new Rng(opts.seed ?? 0);
-  const shuffleRng = rng.fork();
-  const dropoutRng = rng.fork();
+  const seed = opts.seed ?? 0;
   const progress = createProgress(opts.verbose);
   const history: History = { epochs: [], train_seconds: 0, interrupted: false };
   const steps = numBatches(data.count, batchSize);
 
-  for (let epoch = 1; epoch <= epochs && !opts.signal?.aborted; epoch++) {
+  for (let epoch = initialEpoch + 1; epoch <= epochs && !opts.signal?.aborted; epoch++) {
+    const { shuffleRng, dropoutRng } = epochRngs(seed, epoch);
     progress.start(steps, `epoch ${epoch}/${epochs}`);
     const lr = optimizer.currentLearningRate();
     let lossSum = 0;

@@ -16,7 +16,7 @@ import { conv2d } from '../../ops/conv2d.js';
 import { biasAdd } from '../../ops/biasAdd.js';
 import { activationByName } from '../../ops/activations.js';
 import { windowGeometry, pair, type Padding } from '../../ops/convGeometry.js';
-import { type QuantizedLayer, warnIfStarvable, tagKernel, quantize, padForSame, checkPadValues, quantizerConfig } from './quantCommon.js';
+import { type QuantizedLayer, warnIfStarvable, tagKernel, quantize, padForSame, checkPadValues, quantizerConfig, constraintConfig } from './quantCommon.js';
 
 export interface QuantSeparableConv2DOptions {
   filters: number;
@@ -122,7 +122,8 @@ export class QuantSeparableConv2D extends Layer implements QuantizedLayer {
       ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
       depthMultiplier: this.depthMultiplier, useBias: this.useBias, activation: this.activation,
       inputQuantizer: quantizerConfig(this.inputQuantizer), depthwiseQuantizer: quantizerConfig(this.depthwiseQuantizer),
-      pointwiseQuantizer: quantizerConfig(this.pointwiseQuantizer), padValues: this.padValues,
+      pointwiseQuantizer: quantizerConfig(this.pointwiseQuantizer), depthwiseConstraint: constraintConfig(this.depthwiseConstraint),
+      pointwiseConstraint: constraintConfig(this.pointwiseConstraint), padValues: this.padValues,
     };
   }
 }
