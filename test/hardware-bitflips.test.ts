@@ -27,7 +27,8 @@ import { QuantConv2D } from '../src/nn/layers/quantConv2D.js';
 import { setXnorKernels } from '../src/nn/layers/xnorPath.js';
 import type { Layer } from '../src/nn/layer.js';
 import type { KernelLayer } from '../src/hardware/perturbation.js';
-import { weightChanges, dotsWithChanges } from '../src/hardware/weightDeltas.js';
+import { weightChanges, dotsWithChanges, sharedActivations } from '../src/hardware/weightDeltas.js';
+import { releaseCleanSegments } from '../src/hardware/channelSparse.js';
 
 const bin = { inputQuantizer: 'ste_sign', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip', useBias: false } as const;
 
@@ -114,7 +115,8 @@ describe('weight changes added to shared clean dots', () => {
         const changes = weightChanges(signs.toArray(), perturbed.toArray());
         expect(changes.length).toBeGreaterThan(0);
         const cleanW = packWeights(signs.ptr, signs.shape);
-        const got = dotsWithChanges(l, x, cleanW, changes);
+        const got = new Float32Array(dense ? 4 * 13 : l.outputShape!.reduce((a, b) => a * b, 2));
+        dotsWithChanges(l, x, cleanW, changes, got);
         // reference: the float op on binarized input and perturbed kernel
         l.kernel!.value.assign(perturbed);
         // the layer's own float forward (the XNOR kernels off: a true float reference)
@@ -129,6 +131,16 @@ describe('weight changes added to shared clean dots', () => {
     }
   });
 });
+
+/** Output channels of the first layer whose weights this chip changes. */
+function withChip(m: Sequential, ctx: CallContext): number {
+  const l = m.layers[0] as KernelLayer;
+  const codes = (l.kernelTransforms[0] as unknown as { codes(c: CallContext, l: Layer, n: number): Uint8Array }).codes(ctx, l, l.kernel!.size);
+  const OC = l.kernel!.shape[3];
+  const ch = new Set<number>();
+  codes.forEach((c, i) => { if (c !== BIT_OK) ch.add(i % OC); });
+  return ch.size;
+}
 
 describe('float path == XNOR path', () => {
   const cases: [string, () => Perturbation[]][] = [
@@ -167,6 +179,28 @@ describe('float path == XNOR path', () => {
       m.dispose();
     });
   }
+
+  it('a shared input through the channel-sparse first layer and the weight-delta packed layers gives the same logits', () => {
+    const m = smallBnn(4);
+    for (const v of m.variables) if (v.name.endsWith('moving_mean')) new Rng(5).fillUniform(v.value.data, -2, 2);
+    const x = randomTensor([5, 12, 12, 2], new Rng(6));
+    sharedActivations.add(x);
+    const detach = attachAll(m, [new BitFlips({ rate: 0.01 })]);
+    let sparseChips = 0;
+    for (let c = 0; c < 12; c++) {
+      const chip = Chip.nth(3, c);
+      const ctx: CallContext = { training: false, rng: new Rng(0), chip };
+      const changed = withChip(m, ctx);
+      if (changed > 0 && changed <= 4) sparseChips++;
+      const f = logits(m, floatEngine, x, chip);
+      expect(logits(m, xnorEngine, x, chip)).toEqual(f);
+      releaseCleanSegments();
+    }
+    expect(sparseChips).toBeGreaterThan(0);
+    detach();
+    x.dispose();
+    m.dispose();
+  });
 
   it('rate 0 is bit-identical to the unperturbed model, on both paths', () => {
     const m = smallBnn(3);

@@ -23,7 +23,8 @@ import { attachAll, type Perturbation } from './perturbation.js';
 import { GaussianNoise } from './noise.js';
 import { xnorEngine } from './xnorRunner.js';
 import { firstPerturbedLayer } from './prefix.js';
-import { sharedActivations } from './weightDeltas.js';
+import { sharedActivations, releaseCleanDots } from './weightDeltas.js';
+import { releaseCleanSegments } from './channelSparse.js';
 
 export interface ChipRunner {
   /** Logits of a batch on this chip (no gradient). */
@@ -140,6 +141,8 @@ function accuracies(model: Sequential, engine: ChipEngine, data: PreparedBatch[]
         }
       } finally {
         for (const [i, t] of prefix) if (i !== 0) t.dispose();
+        releaseCleanSegments();
+        releaseCleanDots();
       }
       tick();
     }

@@ -24,8 +24,10 @@ import { alloc, free, f32View, u8View } from '../wasm/memory.js';
 import {
   packActivations, packRows, packWeights, binaryConv2d, binaryDense, samePad, NO_PAD, type PackedWeights, type AccumulatorLimit,
 } from '../ops/binary/index.js';
-import { isKernelLayer, type KernelLayer } from './perturbation.js';
-import { isBitErrorTransform, applyBitErrors, BIT_FLIP, BIT_STUCK0, BIT_STUCK1 } from './bitErrors.js';
+import { isKernelLayer, kernelPrecision, type KernelLayer } from './perturbation.js';
+import { keep } from '../tensor/scope.js';
+import { channelSegmentEnd, segmentForward, kernelColumns, mergeChannels, quantizedKernel, cleanSegment } from './channelSparse.js';
+import { isBitErrorTransform, applyBitErrors, BIT_FLIP, BIT_STUCK0, BIT_STUCK1, type BitErrorTransform } from './bitErrors.js';
 import { isAccumulatorLimitTransform, intRange, limitValue } from './saturation.js';
 import { sharedActivations, weightChanges, deltaPays, dotsWithChanges, type WeightChange } from './weightDeltas.js';
 import type { ChipEngine, ChipRunner } from './montecarlo.js';
@@ -107,13 +109,13 @@ function forwardPacked(p: PackedLayer, x: Tensor, ctx: CallContext): Tensor {
   const output = { kind: 'float' as const, scale: p.ones };
   let y: Tensor;
   if (sharedActivations.has(x) && deltaPays(layer, p.changes.length)) {
-    const dots = dotsWithChanges(layer, x, p.cleanWeights, p.changes);
     y = new Tensor(layer instanceof Dense ? [x.shape[0], layer.units] : [x.shape[0], ...layer.outputShape!]);
     const d = y.data;
+    dotsWithChanges(layer, x, p.cleanWeights, p.changes, d);
     if (p.limit) {
       const r = intRange(p.limit.bits, true);
-      for (let i = 0; i < d.length; i++) d[i] = limitValue(dots[i], r, p.limit.mode);
-    } else d.set(dots);
+      for (let i = 0; i < d.length; i++) d[i] = limitValue(d[i], r, p.limit.mode);
+    }
   } else if (layer instanceof Dense) {
     const [M, K] = x.shape;
     y = new Tensor([M, layer.units]);
@@ -137,14 +139,51 @@ function forwardPacked(p: PackedLayer, x: Tensor, ctx: CallContext): Tensor {
   return y;
 }
 
+/** A float-input layer with a binary kernel whose only perturbation is bit errors (see channelSparse.ts). */
+interface SparseLayer { cleanKernel: Tensor; perturbed: Tensor; changed: number[]; end: number }
+
+function prepareSparse(model: Sequential, i: number, ctx: CallContext): SparseLayer | null {
+  const l = model.layers[i];
+  if (!isKernelLayer(l) || kernelPrecision(l) !== 1 || l.kernelTransforms.length === 0 || !l.kernelTransforms.every(isBitErrorTransform)) return null;
+  if (l.accumulatorTransforms.length > 0 || l.outputTransforms.length > 0 || Object.prototype.hasOwnProperty.call(l, 'call')) return null;
+  const cleanKernel = quantizedKernel(l);
+  let perturbed = cleanKernel;
+  for (const t of l.kernelTransforms) {
+    const codes = (t as BitErrorTransform).codes(ctx, l, l.kernel!.size);
+    const next = noGrad(() => applyBitErrors(perturbed, codes));
+    if (perturbed !== cleanKernel) perturbed.dispose();
+    perturbed = next;
+  }
+  const OC = cleanKernel.shape[cleanKernel.rank - 1];
+  const changed = new Set<number>();
+  for (const c of weightChanges(cleanKernel.toArray(), perturbed.toArray())) changed.add(c.index % OC);
+  return { cleanKernel: keep(cleanKernel), perturbed: keep(perturbed), changed: [...changed].sort((a, b) => a - b), end: channelSegmentEnd(model, i, ctx) };
+}
+
 /** The XNOR engine: packs each eligible layer's weights once per chip, then runs batches. */
 export const xnorEngine: ChipEngine = (model: Sequential, ctx: CallContext): ChipRunner => {
   const packed = new Map<Layer, PackedLayer>();
-  for (const l of model.layers) if (packedPathBlocker(l) === null) packed.set(l, prepare(l as KernelLayer, ctx));
+  const sparse = new Map<number, SparseLayer>();
+  model.layers.forEach((l, i) => {
+    if (packedPathBlocker(l) === null) packed.set(l, prepare(l as KernelLayer, ctx));
+    else {
+      const s = prepareSparse(model, i, ctx);
+      if (s) sparse.set(i, s);
+    }
+  });
   const runLayers = (x: Tensor, c: CallContext, from: number, to: number): Tensor => noGrad(() => {
     let y = x;
     for (let i = from; i < to; i++) {
       const l = model.layers[i];
+      const sp = sparse.get(i);
+      if (sp && sp.end <= to && sharedActivations.has(y) && sp.changed.length <= sp.cleanKernel.shape[sp.cleanKernel.rank - 1] / 2) {
+        const input = y;
+        const clean = cleanSegment(input, l, () => segmentForward(model, i, sp.end, input, sp.cleanKernel, null, c));
+        const cols = kernelColumns(sp.perturbed, sp.changed);
+        y = mergeChannels(clean, segmentForward(model, i, sp.end, input, cols, sp.changed, c), sp.changed);
+        i = sp.end - 1;
+        continue;
+      }
       const p = packed.get(l);
       y = p ? forwardPacked(p, y, c) : l.apply(y, c);
     }
@@ -161,7 +200,12 @@ export const xnorEngine: ChipEngine = (model: Sequential, ctx: CallContext): Chi
         p.cleanWeights.dispose();
         free(p.ones);
       }
+      for (const s of sparse.values()) {
+        s.cleanKernel.dispose();
+        s.perturbed.dispose();
+      }
       packed.clear();
+      sparse.clear();
     },
   };
 };
