@@ -63,3 +63,23 @@ export function cosineDecay(opts: { initialLearningRate: number; decaySteps: num
     return initialLearningRate * ((1 - alpha) * cos + alpha);
   }, { className: 'CosineDecay', config: { initialLearningRate, decaySteps, alpha } });
 }
+
+export const SCHEDULE_NAMES = ['constant', 'cosine'] as const;
+export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
+
+/**
+ * The schedule a CLI run uses: `cosine` decays lr to 0 over the whole run
+ * (the usual choice for binarized nets, e.g. in Larq Zoo: the latent weights
+ * stop flipping at the end, so BatchNorm's moving statistics settle on the
+ * final binary weights); `constant` keeps lr (Larq's MNIST tutorial).
+ */
+export function scheduleByName(name: string, lr: number, totalSteps: number): number | LearningRateSchedule {
+  switch (name) {
+    case 'constant':
+      return lr;
+    case 'cosine':
+      return cosineDecay({ initialLearningRate: lr, decaySteps: Math.max(1, totalSteps) });
+    default:
+      throw new Error(`unknown learning-rate schedule "${name}" (known: ${SCHEDULE_NAMES.join(', ')})`);
+  }
+}

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { setThreads } from '../../wasm/threads.js';
 import { setXnorKernels } from '../../nn/layers/xnorPath.js';
+import { scheduleByName, SCHEDULE_NAMES } from '../../optim/schedules.js';
+import { numBatches } from '../../data/batches.js';
 import { checkFloatActivation } from '../../nn/models/floatActivation.js';
 import { loadDataset, datasetName } from '../../data/loadDataset.js';
 import { createModel } from '../../nn/models/index.js';
@@ -30,6 +32,7 @@ export interface TrainOptions {
   batchSize: number;
   seed: number;
   lr: number;
+  lrSchedule: string;
   optimizer: string;
   quantizer?: string;
   bits?: number;
@@ -57,6 +60,7 @@ export function trainCommand(): Command {
     .option('--batch-size <n>', 'mini-batch size', positiveInt, 64)
     .option('--seed <n>', 'seed of initialisation, shuffling and dropout', nonNegativeInt, 1)
     .option('--lr <x>', 'learning rate', positiveFloat, 1e-3)
+    .option('--lr-schedule <name>', 'constant | cosine (decay to 0 over the run)', choice(...SCHEDULE_NAMES), 'cosine')
     .option('--optimizer <name>', 'adam | sgd | bop (Bop for binary variables, Adam for the rest)', choice('adam', 'sgd', 'bop'), 'adam')
     .option('--quantizer <name>', 'Larq quantizer for inputs and kernels (default ste_sign; approx_sign, swish_sign, ...)')
     .option('--bits <k>', 'DoReFa k-bit weights and activations instead of binary', positiveInt)
@@ -89,10 +93,11 @@ export function runTrain(opts: TrainOptions): Record<string, unknown> {
   const model = createModel(opts.model, {
     float: opts.float, floatActivation: checkFloatActivation(opts.floatActivation), quantizer: opts.quantizer, bits: opts.bits, ternary: opts.ternary || undefined, seed: opts.seed, inputShape: [train.height, train.width, train.channels], numClasses: train.numClasses,
   });
-  const optimizer = opts.optimizer === 'sgd' ? new SGD({ learningRate: opts.lr, momentum: 0.9 })
+  const lr = scheduleByName(opts.lrSchedule, opts.lr, opts.epochs * numBatches(train.count, opts.batchSize));
+  const optimizer = opts.optimizer === 'sgd' ? new SGD({ learningRate: lr, momentum: 0.9 })
     : opts.optimizer === 'bop' ? new CaseOptimizer([[Bop.isBinaryVariable, new Bop({ threshold: opts.bopThreshold, gamma: opts.bopGamma })]],
-      { defaultOptimizer: new Adam({ learningRate: opts.lr }) })
-      : new Adam({ learningRate: opts.lr });
+      { defaultOptimizer: new Adam({ learningRate: lr }) })
+      : new Adam({ learningRate: lr });
   const kind = (opts.float ? 'float' : quantScheme(opts).tag) + (opts.optimizer === 'bop' ? '-bop' : '');
   const out = opts.out ?? join('runs', `${opts.model}-${kind}-seed${opts.seed}`);
   const config = { command: 'train', ...opts, dataset, out };
@@ -122,6 +127,8 @@ export function runTrain(opts: TrainOptions): Record<string, unknown> {
     threads: opts.threads,
     xnor_kernels: opts.xnor,
     optimizer: optimizer.getConfig(),
+    learning_rate: opts.lr,
+    lr_schedule: opts.lrSchedule,
     train_samples: train.count,
     test_samples: test.count,
     train_seconds: history.train_seconds,
