@@ -16,3 +16,32 @@ describe('tensor memory', () => {
     expect(memoryStats().bytesInUse).toBe(before);
   });
 });
+
+import { matmul } from '../src/ops/matmul.js';
+import { relu } from '../src/ops/activations.js';
+import { sum } from '../src/ops/reduce.js';
+import { backward } from '../src/autograd/graph.js';
+
+describe('autograd lifetimes', () => {
+  it('backward after the graph was freed by tidy fails loudly instead of leaving grads empty', () => {
+    const w = Tensor.from([1, -2, 3, -4], [2, 2]);
+    w.requiresGrad = true;
+    const loss = tidy(() => sum(relu(matmul(Tensor.from([1, 1], [1, 2]), w))));
+    expect(() => backward(loss)).toThrow(/was disposed before backward/);
+    loss.dispose();
+    w.dispose();
+  });
+
+  it('backward inside tidy gives the gradient', () => {
+    const w = Tensor.from([1, -2, 3, -4], [2, 2]);
+    w.requiresGrad = true;
+    const g = tidy(() => {
+      const loss = sum(relu(matmul(Tensor.from([1, 1], [1, 2]), w)));
+      backward(loss);
+      expect(loss.item()).toBe(4);
+      return w.grad!.toArray();
+    });
+    expect(Array.from(g)).toEqual([1, 0, 1, 0]);
+    w.dispose();
+  });
+});

@@ -55,7 +55,7 @@ const ownedGrads = new WeakSet<Tensor>();
 export function accumulateGrad(t: Tensor, g: Tensor): void {
   if (!t.requiresGrad) return;
   if (g.size !== t.size) {
-    throw new Error(`autograd: gradient ${g.describe()} does not match tensor ${t.describe()}`);
+    throw new Error(`autograd: gradient ${g.describe()} does not match ${t.describe()}`);
   }
   if (t.grad === null) {
     t.grad = ownedGrads.has(g) ? g.clone() : g;
@@ -79,6 +79,10 @@ function topoSort(root: Tensor): Tensor[] {
     if (i < parents.length) {
       top[1]++;
       const p = parents[i];
+      if (p.isDisposed) {
+        throw new Error(`backward: ${p.describe()}, an input of ${t.node!.op}, was disposed before backward() ` +
+          '(call backward inside the tidy() that built the graph)');
+      }
       if (p.requiresGrad && !visited.has(p)) {
         visited.add(p);
         stack.push([p, 0]);

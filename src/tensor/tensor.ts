@@ -62,7 +62,7 @@ export class Tensor {
   }
 
   get ptr(): number {
-    if (this._ptr < 0) throw new Error(`tensor ${this.describe()} was disposed`);
+    if (this._ptr < 0) throw new Error(`${this.describe()} was disposed`);
     return this._ptr;
   }
 
@@ -76,12 +76,12 @@ export class Tensor {
 
   /** A live view of the float32 contents (invalidated when memory grows: do not keep it). */
   get data(): Float32Array {
-    if (this.dtype !== 'float32') throw new Error(`tensor ${this.describe()} is ${this.dtype}, not float32`);
+    if (this.dtype !== 'float32') throw new Error(`${this.describe()} is ${this.dtype}, not float32`);
     return f32View(this.ptr, this.size);
   }
 
   get int32Data(): Int32Array {
-    if (this.dtype !== 'int32') throw new Error(`tensor ${this.describe()} is ${this.dtype}, not int32`);
+    if (this.dtype !== 'int32') throw new Error(`${this.describe()} is ${this.dtype}, not int32`);
     return i32View(this.ptr, this.size);
   }
 
@@ -91,7 +91,7 @@ export class Tensor {
   }
 
   item(): number {
-    if (this.size !== 1) throw new Error(`item(): tensor ${this.describe()} has ${this.size} elements, not 1`);
+    if (this.size !== 1) throw new Error(`item(): ${this.describe()} has ${this.size} elements, not 1`);
     return this.dtype === 'float32' ? this.data[0] : this.int32Data[0];
   }
 
@@ -109,7 +109,7 @@ export class Tensor {
   }
 
   describe(): string {
-    return `${this.name ? this.name + ' ' : ''}${shapeStr(this.shape)}`;
+    return `tensor ${this.name ? this.name + ' ' : ''}${shapeStr(this.shape)}`;
   }
 
   toString(): string {
