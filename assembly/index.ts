@@ -13,3 +13,4 @@ export * from "./bitpack";
 export * from "./bgemm";
 export * from "./bconv";
 export * from "./quantize";
+export * from "./infer-simd";

@@ -1,0 +1,244 @@
+// Runs a plan (infer-plan.ts) on a batch of images: every layer over a
+// sub-batch of images at a time, activations ping-ponging between two
+// buffers of the caller's workspace. Float layers go through
+// infer-float.ts, packed layers through a bit im2col and a binary GEMM with
+// the fused output transform (thresholds straight to bits, or the folded
+// BatchNorm as scale/shift).
+//
+// The binary GEMMs are reached through function references: the standalone
+// module keeps the portable ones (infer-bits.ts), the kernel module installs
+// the SIMD-tiled bgemm/bserialGemm (infer-simd.ts). Both compute the same
+// integers and the same transform, so both predict the same classes.
+import {
+  words, OUT_INT, OUT_BITS, emitDot, xnorGemmScalar, serialGemmScalar, bitIm2col, bitFlatten, bitMaxPool,
+  packSigns, packCodes2,
+} from "./infer-bits";
+import { floatIm2col, floatGemmScalar, floatEpilogue, signConv, floatMaxPool, channelAffine, activate } from "./infer-float";
+import {
+  rec, fld, P_NOPS, P_OUTPUTS, P_ACT, P_COLS, P_INTS, P_TAPS, P_H, P_W, P_C,
+  OP_CONV, OP_POOL, OP_AFFINE, OP_ACT, OP_SIGN, OP_DOREFA2, OP_FLATTEN, T_FLOAT, T_BITS, T_CODES,
+  F_OP, F_IN, F_H, F_W, F_C, F_OH, F_OW, F_OC, F_WK, F_KH, F_KW, F_SH, F_SW, F_PT, F_PL, F_PADV,
+  F_CH, F_CW, F_K, F_WPTR, F_P1, F_P2, F_TAPPOP, F_MODE, F_DIRECT,
+} from "./infer-plan";
+import { sgemm, sgemmWorkspaceBytes } from "./sgemm";
+
+type Gemm = (M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, out: usize, ldo: i32,
+  mode: i32, p1: usize, p2: usize, ws: usize) => void;
+type GemmWs = (M: i32, K: i32) => i32;
+
+function xnorPortable(M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, out: usize, ldo: i32,
+  mode: i32, p1: usize, p2: usize, ws: usize): void {
+  xnorGemmScalar(M, N, K, A, lda, B, out, ldo, mode, p1, p2);
+}
+function serialPortable(M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, out: usize, ldo: i32,
+  mode: i32, p1: usize, p2: usize, ws: usize): void {
+  serialGemmScalar(M, N, K, A, lda, B, out, ldo, mode, p1, p2);
+}
+function noWorkspace(M: i32, K: i32): i32 {
+  return 0;
+}
+
+let xnorGemm: Gemm = xnorPortable;
+let xnorWs: GemmWs = noWorkspace;
+let serialGemm: Gemm = serialPortable;
+let serialWs: GemmWs = noWorkspace;
+
+/** Installs faster binary GEMMs with the same contract (see infer-simd.ts). */
+export function setBinaryGemms(x: Gemm, xw: GemmWs, s: Gemm, sw: GemmWs): void {
+  xnorGemm = x;
+  xnorWs = xw;
+  serialGemm = s;
+  serialWs = sw;
+}
+
+// @ts-ignore: decorator
+@inline function hdr(plan: usize, f: i32): i32 {
+  return load<i32>(plan + (<usize>f << 2));
+}
+
+// @ts-ignore: decorator
+@inline function up64(n: i64): i64 {
+  return (n + 63) & ~63;
+}
+
+// Bytes of the GEMM workspace layer r needs for B images.
+function gemmWs(r: usize, B: i32): i64 {
+  if (fld(r, F_OP) != OP_CONV) return 0;
+  const M = B * fld(r, F_OH) * fld(r, F_OW), K = fld(r, F_K), inK = fld(r, F_IN);
+  if (inK == T_FLOAT) {
+    if (fld(r, F_WK) == T_BITS) return 0;
+    if (ASC_FEATURE_SIMD) return sgemmWorkspaceBytes(M, fld(r, F_OC), K);
+    return 0;
+  }
+  return inK == T_CODES ? serialWs(M, K) : xnorWs(M, K);
+}
+
+/** Workspace bytes for planRun with sub-batches of B images (or -1 if over 2 GiB). */
+export function planWorkspaceBytes(plan: usize, B: i32): i32 {
+  let g: i64 = 0;
+  const n = hdr(plan, P_NOPS);
+  for (let i = 0; i < n; i++) g = max(g, gemmWs(rec(plan, i), B));
+  const total = 2 * up64(<i64>B * hdr(plan, P_ACT)) + up64(<i64>B * hdr(plan, P_COLS)) + up64(<i64>B * hdr(plan, P_INTS))
+    + up64(<i64>hdr(plan, P_TAPS)) + up64(g) + 64;
+  return total > 0x7fffffff ? -1 : <i32>total;
+}
+
+/** Number of logits per image. */
+export function planOutputs(plan: usize): i32 {
+  return hdr(plan, P_OUTPUTS);
+}
+
+/** Floats per input image. */
+export function planInputs(plan: usize): i32 {
+  return hdr(plan, P_H) * hdr(plan, P_W) * hdr(plan, P_C);
+}
+
+/**
+ * logits[n, outputs] of images X[n, H, W, C] (f32 NHWC), B images at a time.
+ * ws: planWorkspaceBytes(plan, B) bytes, 64-aligned.
+ */
+export function planRun(plan: usize, X: usize, n: i32, out: usize, ws: usize, B: i32): void {
+  const act = <usize>up64(<i64>B * hdr(plan, P_ACT));
+  const bufA = ws, bufB = ws + act;
+  const cols = bufB + act;
+  const ints = cols + <usize>up64(<i64>B * hdr(plan, P_COLS));
+  const taps = ints + <usize>up64(<i64>B * hdr(plan, P_INTS));
+  const gws = taps + <usize>up64(<i64>hdr(plan, P_TAPS));
+  const inBytes = <usize>planInputs(plan) << 2, outBytes = <usize>hdr(plan, P_OUTPUTS) << 2;
+  const nOps = hdr(plan, P_NOPS);
+  for (let b0 = 0; b0 < n; b0 += B) {
+    const nb = min(B, n - b0);
+    let cur = X + <usize>b0 * inBytes;
+    for (let i = 0; i < nOps; i++) {
+      const r = rec(plan, i);
+      const dst = cur == bufA ? bufB : bufA;
+      cur = layer(r, nb, cur, dst, cur != bufA && cur != bufB, cols, ints, taps, gws);
+    }
+    memory.copy(out + <usize>b0 * outBytes, cur, <usize>nb * outBytes);
+  }
+}
+
+// Runs one layer on nb images at src; returns where its output is.
+function layer(r: usize, nb: i32, src: usize, dst: usize, srcIsInput: bool,
+  cols: usize, ints: usize, taps: usize, gws: usize): usize {
+  const op = fld(r, F_OP), inK = fld(r, F_IN);
+  const H = fld(r, F_H), W = fld(r, F_W), C = fld(r, F_C);
+  if (op == OP_CONV) {
+    conv(r, nb, src, dst, cols, ints, taps, gws);
+    return dst;
+  }
+  if (op == OP_POOL) {
+    if (inK == T_FLOAT) {
+      floatMaxPool(src, nb, H, W, C, fld(r, F_KH), fld(r, F_KW), fld(r, F_SH), fld(r, F_SW),
+        fld(r, F_PT), fld(r, F_PL), fld(r, F_OH), fld(r, F_OW), dst);
+    } else {
+      bitMaxPool(src, nb, H, W, C, fld(r, F_KH), fld(r, F_KW), fld(r, F_SH), fld(r, F_SW),
+        fld(r, F_PT), fld(r, F_PL), fld(r, F_OH), fld(r, F_OW), <usize>fld(r, F_P1), dst);
+    }
+    return dst;
+  }
+  if (op == OP_AFFINE || op == OP_ACT) {
+    // in place, except on the caller's images
+    const count = nb * H * W * C;
+    let p = src;
+    if (srcIsInput) {
+      memory.copy(dst, src, <usize>count << 2);
+      p = dst;
+    }
+    if (op == OP_AFFINE) channelAffine(p, nb * H * W, C, <usize>fld(r, F_P1), <usize>fld(r, F_P2));
+    else activate(p, count, fld(r, F_WK));
+    return p;
+  }
+  if (op == OP_SIGN) {
+    packSigns(src, nb * H * W, C, dst);
+    return dst;
+  }
+  if (op == OP_DOREFA2) {
+    packCodes2(src, nb * H * W, C, dst);
+    return dst;
+  }
+  // OP_FLATTEN: NHWC is already flat unless packed pixels end in padding bits
+  if (inK == T_FLOAT || (C & 63) == 0 || H * W == 1) return src;
+  bitFlatten(src, nb, H * W, C, inK == T_CODES ? 2 : 1, dst);
+  return dst;
+}
+
+function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usize, taps: usize, gws: usize): void {
+  const inK = fld(r, F_IN), wK = fld(r, F_WK);
+  const H = fld(r, F_H), W = fld(r, F_W), C = fld(r, F_C), OC = fld(r, F_OC);
+  const KH = fld(r, F_KH), KW = fld(r, F_KW), SH = fld(r, F_SH), SW = fld(r, F_SW), PT = fld(r, F_PT), PL = fld(r, F_PL);
+  const CH = fld(r, F_CH), CW = fld(r, F_CW), K = fld(r, F_K);
+  const wp = <usize>fld(r, F_WPTR), p1 = <usize>fld(r, F_P1), p2 = <usize>fld(r, F_P2), mode = fld(r, F_MODE);
+  const padV = reinterpret<f32>(fld(r, F_PADV));
+  const direct = fld(r, F_DIRECT) != 0;
+  const M = nb * CH * CW;
+  if (inK == T_FLOAT && wK == T_BITS) {
+    signConv(src, nb, H, W, C, KH, KW, SH, SW, PT, PL, CH, CW, padV, OC, wp, mode, p1, p2, dst, taps);
+    return;
+  }
+  if (inK == T_FLOAT) {
+    let A = src;
+    if (!direct) {
+      floatIm2col(src, nb, H, W, C, KH, KW, SH, SW, PT, PL, CH, CW, padV, cols);
+      A = cols;
+    }
+    const epilogue = mode == OUT_BITS || p1 != 0;
+    const sums = epilogue ? ints : dst;
+    if (ASC_FEATURE_SIMD) sgemm(0, 0, M, OC, K, 1, A, K, wp, OC, 0, sums, OC, gws);
+    else floatGemmScalar(M, OC, K, A, K, wp, sums);
+    if (epilogue) floatEpilogue(sums, M, OC, mode, p1, p2, dst);
+    return;
+  }
+  const planes = inK == T_CODES ? 2 : 1;
+  let A = src, lda = words(C) * planes;
+  if (!direct) {
+    bitIm2col(src, nb, H, W, C, planes, KH, KW, SH, SW, PT, PL, CH, CW, cols);
+    A = cols;
+    lda = words(K) * planes;
+  }
+  const gemm = planes == 2 ? serialGemm : xnorGemm;
+  const tapPop = <usize>fld(r, F_TAPPOP);
+  if (tapPop == 0) {
+    gemm(M, OC, K, A, lda, wp, dst, mode == OUT_BITS ? words(OC) : OC, mode, p1, p2, gws);
+    return;
+  }
+  gemm(M, OC, K, A, lda, wp, ints, OC, OUT_INT, 0, 0, gws);
+  zeroPadCorrection(r, nb, ints, tapPop, mode, p1, p2, dst);
+}
+
+// pad_values = 0 on sign bits: a padded tap was read as +1 (bit 0), adding
+// popcount(w_tap) to the XOR count and C to K. Undo both per output pixel:
+// dot = dot_raw - K + K_eff + 2*corr, K_eff = C * (taps inside the input).
+function zeroPadCorrection(r: usize, nb: i32, ints: usize, tapPop: usize, mode: i32, p1: usize, p2: usize, dst: usize): void {
+  const H = fld(r, F_H), W = fld(r, F_W), C = fld(r, F_C), OC = fld(r, F_OC), K = fld(r, F_K);
+  const KH = fld(r, F_KH), KW = fld(r, F_KW), SH = fld(r, F_SH), SW = fld(r, F_SW);
+  const CH = fld(r, F_CH), CW = fld(r, F_CW);
+  const rowOut: usize = mode == OUT_BITS ? <usize>words(OC) << 3 : <usize>OC << 2;
+  for (let n = 0; n < nb; n++) {
+    for (let oy = 0; oy < CH; oy++) {
+      const iy0 = oy * SH - fld(r, F_PT);
+      for (let ox = 0; ox < CW; ox++) {
+        const ix0 = ox * SW - fld(r, F_PL);
+        if (mode == OUT_BITS) memory.fill(dst, 0, rowOut);
+        let inside = 0;
+        for (let t = 0; t < KH * KW; t++) {
+          const iy = iy0 + t / KW, ix = ix0 + t % KW;
+          if (iy >= 0 && iy < H && ix >= 0 && ix < W) inside++;
+        }
+        const base = inside * C - K;
+        for (let o = 0; o < OC; o++) {
+          let corr = 0;
+          if (inside < KH * KW) {
+            for (let t = 0; t < KH * KW; t++) {
+              const iy = iy0 + t / KW, ix = ix0 + t % KW;
+              if (iy < 0 || iy >= H || ix < 0 || ix >= W) corr += load<i32>(tapPop + ((<usize>t * OC + o) << 2));
+            }
+          }
+          emitDot(load<i32>(ints + (<usize>o << 2)) + base + 2 * corr, o, mode, p1, p2, dst);
+        }
+        ints += <usize>OC << 2;
+        dst += rowOut;
+      }
+    }
+  }
+}

@@ -1,0 +1,269 @@
+// Float kernels of the inference engine. Each reproduces, bit for bit, the
+// float32 arithmetic the training engine performs for the same layer, so that
+// a compiled model predicts exactly what model.predict() does:
+// - products are summed per output in (kh, kw, c) order starting from +0,
+//   in blocks of KC = 512 taps whose partial sums are added in order (what
+//   sgemm.ts computes for im2col rows; no FMA in WebAssembly);
+// - BatchNorm is y = f32(f32(x*scale) + shift) with the scale/shift of
+//   ops/batchNorm.ts; max-pool keeps the first maximum (strictly greater
+//   replaces), as pool.ts.
+// SIMD variants sit behind `if (ASC_FEATURE_SIMD)`, which the compiler
+// resolves statically: the standalone module is built without SIMD.
+import { OUT_BITS, words } from "./infer-bits";
+
+/** sgemm's K block: partial sums of this many taps are added together. */
+export const KC: i32 = 512;
+
+/**
+ * Patch rows for a float conv: for output pixels (n, oy < CH, ox < CW), the
+ * KH*KW*C window values in (kh, kw, c) order; taps outside the input hold
+ * padValue (0 for Keras "same", Larq pad_values otherwise).
+ */
+export function floatIm2col(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH: i32, SW: i32,
+  padT: i32, padL: i32, CH: i32, CW: i32, padValue: f32, out: usize): void {
+  const run = <usize>C << 2;
+  for (let n = 0; n < N; n++) {
+    const img = X + <usize>n * H * W * run;
+    for (let oy = 0; oy < CH; oy++) {
+      for (let ox = 0; ox < CW; ox++) {
+        for (let kh = 0; kh < KH; kh++) {
+          const iy = oy * SH - padT + kh;
+          for (let kw = 0; kw < KW; kw++) {
+            const ix = ox * SW - padL + kw;
+            if (iy < 0 || iy >= H || ix < 0 || ix >= W) {
+              for (let c = 0; c < C; c++) store<f32>(out + (<usize>c << 2), padValue);
+            } else {
+              const src = img + <usize>(iy * W + ix) * run;
+              // a call into memory.copy costs more than a few word moves
+              if (C <= 16) for (let c = 0; c < C; c++) store<u32>(out + (<usize>c << 2), load<u32>(src + (<usize>c << 2)));
+              else memory.copy(out, src, run);
+            }
+            out += run;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Portable C[M,N] = A[M,K] * B[K,N] with sgemm's summation order (see above). */
+export function floatGemmScalar(M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, C: usize): void {
+  for (let m = 0; m < M; m++) {
+    const a = A + (<usize>m * lda << 2);
+    const c = C + (<usize>m * N << 2);
+    for (let o = 0; o < N; o++) {
+      let total: f32 = 0;
+      for (let k0 = 0; k0 < K; k0 += KC) {
+        const k1 = min(K, k0 + KC);
+        let acc: f32 = 0;
+        for (let k = k0; k < k1; k++) acc += load<f32>(a + (<usize>k << 2)) * load<f32>(B + ((<usize>k * N + o) << 2));
+        total = k0 == 0 ? acc : acc + total;
+      }
+      store<f32>(c + (<usize>o << 2), total);
+    }
+  }
+}
+
+/**
+ * Output transform of float sums v[M, OC] into out: mode OUT_BITS writes bit
+ * o = (v ^ flipMask[o]) < thr[o] (flipMask 0x80000000 negates); otherwise
+ * y = f32(v*scale[o]) + shift[o] (shift 0 = none; scale 0 = no transform).
+ */
+export function floatEpilogue(V: usize, M: i32, OC: i32, mode: i32, p1: usize, p2: usize, out: usize): void {
+  const cw = words(OC);
+  for (let m = 0; m < M; m++) {
+    if (mode == OUT_BITS) {
+      for (let j = 0; j < cw; j++) {
+        let w: u64 = 0;
+        const n = min(64, OC - (j << 6));
+        for (let c = 0; c < n; c++) {
+          const q = <usize>((j << 6) + c) << 2;
+          const v = reinterpret<f32>(reinterpret<u32>(load<f32>(V + q)) ^ load<u32>(p2 + q));
+          if (v < load<f32>(p1 + q)) w |= (<u64>1) << <u64>c;
+        }
+        store<u64>(out + (<usize>j << 3), w);
+      }
+      out += <usize>cw << 3;
+    } else {
+      for (let o = 0; o < OC; o++) {
+        const q = <usize>o << 2;
+        let y = load<f32>(V + q);
+        if (p1) y = y * load<f32>(p1 + q) + (p2 ? load<f32>(p2 + q) : <f32>0);
+        store<f32>(out + q, y);
+      }
+      out += <usize>OC << 2;
+    }
+    V += <usize>OC << 2;
+  }
+}
+
+/**
+ * A conv with float input and ±1 weights (a binarized first layer): the
+ * products are exact (±x), so the sum is a run of f32 additions in tap order.
+ * masks: u32 [K][OCp], OCp = OC rounded up to 4, 0x80000000 where the
+ * weight is -1 (sign flip), 0 where +1 or past OC. Output as floatEpilogue
+ * (thr/flipMask or scale/shift arrays padded to OCp). taps: K*4 bytes.
+ */
+export function signConv(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH: i32, SW: i32,
+  padT: i32, padL: i32, CH: i32, CW: i32, padValue: f32, OC: i32, masks: usize,
+  mode: i32, p1: usize, p2: usize, out: usize, taps: usize): void {
+  const K = KH * KW * C;
+  const OCp = (OC + 3) & ~3;
+  const rowOut: usize = mode == OUT_BITS ? <usize>words(OC) << 3 : <usize>OC << 2;
+  for (let n = 0; n < N; n++) {
+    const img = X + <usize>n * H * W * C * 4;
+    for (let oy = 0; oy < CH; oy++) {
+      for (let ox = 0; ox < CW; ox++) {
+        floatIm2col(img, 1, H, W, C, KH, KW, SH, SW, padT - oy * SH, padL - ox * SW, 1, 1, padValue, taps);
+        if (ASC_FEATURE_SIMD) signPixelSimd(taps, K, OC, OCp, masks, mode, p1, p2, out);
+        else signPixelScalar(taps, K, OC, OCp, masks, mode, p1, p2, out);
+        out += rowOut;
+      }
+    }
+  }
+}
+
+function signPixelScalar(taps: usize, K: i32, OC: i32, OCp: i32, masks: usize,
+  mode: i32, p1: usize, p2: usize, out: usize): void {
+  if (mode == OUT_BITS) memory.fill(out, 0, <usize>words(OC) << 3);
+  for (let o = 0; o < OC; o++) {
+    let total: f32 = 0;
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const k1 = min(K, k0 + KC);
+      let acc: f32 = 0;
+      for (let k = k0; k < k1; k++) {
+        acc += reinterpret<f32>(load<u32>(taps + (<usize>k << 2)) ^ load<u32>(masks + ((<usize>k * OCp + o) << 2)));
+      }
+      total = k0 == 0 ? acc : acc + total;
+    }
+    const q = <usize>o << 2;
+    if (mode == OUT_BITS) {
+      if (reinterpret<f32>(reinterpret<u32>(total) ^ load<u32>(p2 + q)) < load<f32>(p1 + q)) {
+        const wp = out + (<usize>(o >> 6) << 3);
+        store<u64>(wp, load<u64>(wp) | ((<u64>1) << <u64>(o & 63)));
+      }
+    } else {
+      if (p1) total = total * load<f32>(p1 + q) + (p2 ? load<f32>(p2 + q) : <f32>0);
+      store<f32>(out + q, total);
+    }
+  }
+}
+
+// Four channels per lane group; a pass over the taps serves up to 32
+// channels (8 accumulators), so each tap value is splatted once per 32.
+function signPixelSimd(taps: usize, K: i32, OC: i32, OCp: i32, masks: usize,
+  mode: i32, p1: usize, p2: usize, out: usize): void {
+  const rowStride = <usize>OCp << 2;
+  let bits: u64 = 0;
+  for (let o0 = 0; o0 < OCp; o0 += 32) {
+    const groups = min(8, (OCp - o0) >> 2);
+    const z = f32x4.splat(0);
+    let t0 = z, t1 = z, t2 = z, t3 = z, t4 = z, t5 = z, t6 = z, t7 = z;
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const k1 = min(K, k0 + KC);
+      let a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
+      let m = masks + <usize>k0 * rowStride + (<usize>o0 << 2);
+      for (let k = k0; k < k1; k++) {
+        const v = v128.load32_splat(taps + (<usize>k << 2));
+        a0 = f32x4.add(a0, v128.xor(v, v128.load(m)));
+        if (groups > 1) a1 = f32x4.add(a1, v128.xor(v, v128.load(m, 16)));
+        if (groups > 2) a2 = f32x4.add(a2, v128.xor(v, v128.load(m, 32)));
+        if (groups > 3) a3 = f32x4.add(a3, v128.xor(v, v128.load(m, 48)));
+        if (groups > 4) {
+          a4 = f32x4.add(a4, v128.xor(v, v128.load(m, 64)));
+          a5 = f32x4.add(a5, v128.xor(v, v128.load(m, 80)));
+          a6 = f32x4.add(a6, v128.xor(v, v128.load(m, 96)));
+          a7 = f32x4.add(a7, v128.xor(v, v128.load(m, 112)));
+        }
+        m += rowStride;
+      }
+      if (k0 == 0) {
+        t0 = a0; t1 = a1; t2 = a2; t3 = a3; t4 = a4; t5 = a5; t6 = a6; t7 = a7;
+      } else {
+        t0 = f32x4.add(a0, t0); t1 = f32x4.add(a1, t1); t2 = f32x4.add(a2, t2); t3 = f32x4.add(a3, t3);
+        t4 = f32x4.add(a4, t4); t5 = f32x4.add(a5, t5); t6 = f32x4.add(a6, t6); t7 = f32x4.add(a7, t7);
+      }
+    }
+    for (let g = 0; g < groups; g++) {
+      const t = g == 0 ? t0 : g == 1 ? t1 : g == 2 ? t2 : g == 3 ? t3 : g == 4 ? t4 : g == 5 ? t5 : g == 6 ? t6 : t7;
+      const o = o0 + (g << 2);
+      const q = <usize>o << 2;
+      if (mode == OUT_BITS) {
+        const lt = f32x4.lt(v128.xor(t, v128.load(p2 + q)), v128.load(p1 + q));
+        const nv = min(4, OC - o);
+        bits |= <u64>(i32x4.bitmask(lt) & ((1 << nv) - 1)) << <u64>(o & 63);
+        if (((o + 4) & 63) == 0 || o + 4 >= OC) {
+          store<u64>(out + (<usize>(o >> 6) << 3), bits);
+          bits = 0;
+        }
+      } else {
+        let y = t;
+        if (p1) y = f32x4.add(f32x4.mul(y, v128.load(p1 + q)), p2 ? v128.load(p2 + q) : f32x4.splat(0));
+        const nv = OC - o;
+        if (nv >= 4) v128.store(out + q, y);
+        else {
+          v128.store32_lane(out + q, y, 0);
+          if (nv > 1) v128.store32_lane(out + q + 4, y, 1);
+          if (nv > 2) v128.store32_lane(out + q + 8, y, 2);
+        }
+      }
+    }
+  }
+}
+
+/** Max-pool of f32 NHWC (window cells outside the input skipped; first maximum kept). */
+export function floatMaxPool(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH: i32, SW: i32,
+  padT: i32, padL: i32, OH: i32, OW: i32, out: usize): void {
+  for (let n = 0; n < N; n++) {
+    const img = X + <usize>n * H * W * C * 4;
+    for (let oy = 0; oy < OH; oy++) {
+      const y0 = max(0, oy * SH - padT), y1 = min(H, oy * SH - padT + KH);
+      for (let ox = 0; ox < OW; ox++) {
+        const x0 = max(0, ox * SW - padL), x1 = min(W, ox * SW - padL + KW);
+        for (let c = 0; c < C; c++) {
+          let best: f32 = 0;
+          let first = true;
+          for (let y = y0; y < y1; y++) {
+            for (let x = x0; x < x1; x++) {
+              const v = load<f32>(img + ((<usize>(y * W + x) * C + c) << 2));
+              if (first || v > best) best = v;
+              first = false;
+            }
+          }
+          store<f32>(out + (<usize>c << 2), best);
+        }
+        out += <usize>C << 2;
+      }
+    }
+  }
+}
+
+/** In place over rows of C channels: x = f32(x*scale[c]) + shift[c] (either array may be 0 = absent). */
+export function channelAffine(X: usize, rows: i32, C: i32, scale: usize, shift: usize): void {
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < C; c++) {
+      const q = <usize>c << 2;
+      let v = load<f32>(X + q);
+      if (scale) v = v * load<f32>(scale + q);
+      if (shift) v = v + load<f32>(shift + q);
+      store<f32>(X + q, v);
+    }
+    X += <usize>C << 2;
+  }
+}
+
+export const ACT_RELU: i32 = 1;
+export const ACT_HARD_TANH: i32 = 2;
+
+/** In place: relu x > 0 ? x : 0; hard_tanh clamp(x, -1, 1) (elementwise.ts). */
+export function activate(X: usize, n: i32, kind: i32): void {
+  for (let i = 0; i < n; i++) {
+    const p = X + (<usize>i << 2);
+    const x = load<f32>(p);
+    if (kind == ACT_RELU) store<f32>(p, x > 0 ? x : 0);
+    else {
+      const t: f32 = <f32>-1 < x ? x : -1;
+      store<f32>(p, t < 1 ? t : 1);
+    }
+  }
+}

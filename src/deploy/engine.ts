@@ -1,0 +1,146 @@
+// The inference engine: a packed model loaded into the kernel module's
+// memory (assembly/infer-plan.ts builds the plan) and run there
+// (assembly/infer-exec.ts), the images split across the thread pool.
+import { wasm } from '../wasm/module.js';
+import { alloc, free, u8View, f32View, scratch } from '../wasm/memory.js';
+import { threadCount, runParallel, splitRange, type Task } from '../wasm/threads.js';
+import { Tensor } from '../tensor/tensor.js';
+import { ShapeError } from '../tensor/shape.js';
+import { readHeader, statusError, type ModelHeader } from './format.js';
+
+type Ptr = number;
+
+interface InferExports {
+  inferPlanBytes(file: Ptr, len: number, verify: number): number;
+  inferPlanBuild(file: Ptr, len: number, plan: Ptr): number;
+  inferErrorRecord(): number;
+  inferWorkspaceBytes(plan: Ptr, batch: number): number;
+  inferRun(plan: Ptr, x: Ptr, n: number, out: Ptr, ws: Ptr, batch: number): void;
+}
+
+const k = () => wasm() as unknown as InferExports;
+
+/** Images each layer processes at a time: activations of a sub-batch stay in L2. */
+const SUB_BATCH = 16;
+/** Below this many images per thread, waking workers costs more than it saves. */
+const MIN_PER_THREAD = 4;
+
+export interface RunResult {
+  /** [n, outputs] row-major: the model's output before any softmax. */
+  logits: Float32Array;
+  /** argmax of each row (first maximum). */
+  predictions: Int32Array;
+  n: number;
+}
+
+export interface RunOptions {
+  /** Images per layer pass (default 16). Results do not depend on it. */
+  subBatch?: number;
+}
+
+export class InferenceModel {
+  readonly header: ModelHeader;
+  readonly byteLength: number;
+  private plan: Ptr = 0;
+  private disposed = false;
+
+  /** Checks and loads a packed model file (throws ModelFormatError). */
+  constructor(bytes: Uint8Array) {
+    this.header = readHeader(bytes);
+    this.byteLength = this.header.byteLength;
+    const len = this.header.byteLength;
+    const file = alloc(len);
+    try {
+      u8View(file, len).set(bytes.subarray(0, len));
+      // readHeader verified the CRC in JS; the loader checks everything else
+      const need = k().inferPlanBytes(file, len, 0);
+      if (need < 0) throw statusError(need, k().inferErrorRecord(), this.header);
+      this.plan = alloc(need);
+      const st = k().inferPlanBuild(file, len, this.plan);
+      if (st < 0) {
+        free(this.plan);
+        throw statusError(st, k().inferErrorRecord(), this.header);
+      }
+    } finally {
+      free(file);
+    }
+  }
+
+  /** [H, W, C] of one input image. */
+  get inputShape(): [number, number, number] {
+    return this.header.inputShape;
+  }
+
+  get outputs(): number {
+    return this.header.outputs;
+  }
+
+  get meta(): Record<string, unknown> {
+    return this.header.meta;
+  }
+
+  /**
+   * Logits and predicted classes of images [n, H, W, C] (NHWC f32, the
+   * model's input normalisation already applied): a Float32Array of n whole
+   * images or a Tensor (read in place).
+   */
+  run(images: Float32Array | Tensor, opts: RunOptions = {}): RunResult {
+    if (this.disposed) throw new Error('InferenceModel: used after dispose()');
+    const [H, W, C] = this.inputShape;
+    const per = H * W * C;
+    const size = images instanceof Tensor ? images.size : images.length;
+    if (size % per !== 0) {
+      const got = images instanceof Tensor ? `[${images.shape.join(', ')}]` : `${size} values`;
+      throw new ShapeError(`InferenceModel.run: expected images [n, ${H}, ${W}, ${C}], got ${got}`);
+    }
+    const n = size / per;
+    const K = this.outputs;
+    const B = Math.max(1, Math.floor(opts.subBatch ?? SUB_BATCH));
+    let x: Ptr;
+    let owned = false;
+    if (images instanceof Tensor) x = images.ptr;
+    else {
+      x = alloc(size * 4);
+      owned = true;
+      f32View(x, size).set(images);
+    }
+    const out = alloc(Math.max(1, n * K) * 4);
+    try {
+      const parts = Math.max(1, Math.min(threadCount(), Math.floor(n / MIN_PER_THREAD)));
+      const wsBytes = k().inferWorkspaceBytes(this.plan, B);
+      if (wsBytes < 0) throw new Error('InferenceModel: workspace over 2 GiB; use a smaller subBatch');
+      const task = (s: number, e: number, i: number): Task => ({
+        kernel: 'inferRun', args: [this.plan, x + s * per * 4, e - s, out + s * K * 4, scratch(wsBytes, `infer${i}`), B],
+      });
+      const fn = (t: Task) => (k().inferRun as (...a: number[]) => void)(...t.args);
+      if (parts <= 1) fn(task(0, n, 0));
+      else runParallel(splitRange(n, parts).map(([s, e], i) => task(s, e, i)), fn);
+      const logits = f32View(out, n * K).slice();
+      return { logits, predictions: argmaxRows(logits, n, K), n };
+    } finally {
+      free(out);
+      if (owned) free(x);
+    }
+  }
+
+  /** Predicted classes only. */
+  predict(images: Float32Array | Tensor): Int32Array {
+    return this.run(images).predictions;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    free(this.plan);
+  }
+}
+
+export function argmaxRows(v: Float32Array, n: number, K: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < K; j++) if (v[i * K + j] > v[i * K + best]) best = j;
+    out[i] = best;
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+// Deployment: packed inference models (docs/model-format.md) and the fused
+// inference engine that runs them.
+//
+//   const bytes = exportModel(model);           // Uint8Array, the .xnk file
+//   const plan = loadInferenceModel(bytes);     // or compile(model)
+//   const { logits, predictions } = run(plan, images);
+import { readFileSync } from 'node:fs';
+import type { Sequential } from '../nn/sequential.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { compileLayers } from './compile.js';
+import { writeModel } from './format.js';
+import { InferenceModel, type RunOptions, type RunResult } from './engine.js';
+
+export { InferenceModel, type RunOptions, type RunResult, argmaxRows } from './engine.js';
+export { ModelFormatError, readHeader, crc32, FORMAT_VERSION, type ModelHeader, type LayerRecord } from './format.js';
+export { compileLayers } from './compile.js';
+
+export interface ExportOptions {
+  /** Free-form metadata stored in the file's JSON header (e.g. classNames, inputNormalization). */
+  meta?: Record<string, unknown>;
+}
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** The packed inference model file of a built (trained) model. */
+export function exportModel(model: Sequential, opts: ExportOptions = {}): Uint8Array {
+  const c = compileLayers(model);
+  let binary = 0, float = 0;
+  for (const r of c.records) {
+    if (r.op !== 'conv') continue;
+    const n = r.KH * r.KW * r.C * r.OC;
+    if (r.weightKind === 'float') float += n;
+    else binary += n;
+  }
+  const meta = {
+    format: 'xnorkit packed inference model',
+    createdBy: `xnorkit ${pkg.version}`,
+    model: model.name,
+    inputShape: model.inputShape,
+    output: 'logits',
+    weights: { packed: binary, float },
+    layers: c.records.map((r, i) => ({ op: r.op, from: c.sources[i] })),
+    ...opts.meta,
+  };
+  return writeModel(c.inputShape, c.outputs, c.records, meta);
+}
+
+/** Loads a packed model file into the engine; throws ModelFormatError for bad files. */
+export function loadInferenceModel(bytes: Uint8Array): InferenceModel {
+  return new InferenceModel(bytes);
+}
+
+/** The inference plan of a model: export + load in one step. */
+export function compile(model: Sequential, opts: ExportOptions = {}): InferenceModel {
+  return new InferenceModel(exportModel(model, opts));
+}
+
+export function run(plan: InferenceModel, images: Float32Array | Tensor, opts: RunOptions = {}): RunResult {
+  return plan.run(images, opts);
+}
