@@ -4,6 +4,7 @@
 // documented fields.
 import { describe, it, expect } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluate } from '../src/train/fit.js';
@@ -129,7 +130,7 @@ describe('sweeps', () => {
 });
 
 describe('xnorkit robustness', () => {
-  it('trains (or reuses) the models and writes results.json with the documented fields', () => {
+  it('trains (or reuses) the models and writes results.json with the documented fields', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'xnorkit-robustness-'));
     const o: RobustnessOptions = {
       model: 'larq-mnist', float: false, sweep: 'saturation', levels: [4, 12], trainLevels: [0], epochs: 1, batchSize: 50, lr: 1e-3, seed: 1,
@@ -138,7 +139,7 @@ describe('xnorkit robustness', () => {
       modelsDir: join(dir, 'models'), retrain: false, threads: 1, json: false, quiet: true,
     };
     try {
-      const r = runRobustness(o);
+      const r = await runRobustness(o);
       const file = JSON.parse(readFileSync(join(dir, 'run', 'results.json'), 'utf8'));
       expect(file.sweep).toBe('saturation');
       expect(file.points).toHaveLength(2);
@@ -149,11 +150,45 @@ describe('xnorkit robustness', () => {
       expect(file.models[0].trained_now).toBe(true);
       expect(existsSync(join(dir, 'run', 'config.json'))).toBe(true);
       // a second run reuses the cached model and reproduces the numbers
-      const again = runRobustness(o);
+      const again = await runRobustness(o);
       expect((again.models as { trained_now: boolean }[])[0].trained_now).toBe(false);
       expect((again.points as { mean: number }[]).map((p) => p.mean)).toEqual((r.points as { mean: number }[]).map((p) => p.mean));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('Ctrl-C keeps the points that finished and marks the run interrupted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xnorkit-robustness-int-'));
+    try {
+      // a small trained model to start from
+      await runRobustness({
+        model: 'larq-mnist', float: false, sweep: 'bitflips', levels: [0.01], trainLevels: [0], epochs: 1, batchSize: 50, lr: 1e-3, seed: 2,
+        limit: 100, chips: 1, chipSeed: 1, engine: 'xnor', layers: 'all', absolute: false, variationModel: 'multiplicative',
+        variationBinary: 'analog', overflow: 'saturate', yieldThreshold: 0.5, testLimit: 50, dataset: 'mnist', out: join(dir, 'first'),
+        modelsDir: join(dir, 'models'), retrain: false, threads: 1, json: false, quiet: true,
+      });
+      const weights = join(dir, 'models', 'larq-mnist-quant-standard-e1-b50-lr0.001-s2-n100.weights.json');
+      const out = join(dir, 'run');
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'robustness', '--sweep', 'bitflips', '--weights', weights,
+        '--levels', '0.001,0.002,0.003,0.004,0.005,0.006,0.007,0.008', '--chips', '60', '--test-limit', '500', '--out', out, '--threads', '1'],
+      { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      await new Promise<void>((resolve) => child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (/level 0\.001: mean/.test(err)) resolve();
+      }));
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+      expect(r.interrupted).toBe(true);
+      expect(r.points.length).toBeGreaterThanOrEqual(1);
+      expect(r.points.length).toBeLessThan(8);
+      expect(r.points[0].level).toBe(0.001);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+

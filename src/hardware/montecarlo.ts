@@ -75,7 +75,7 @@ export interface EvaluateOnChipsOptions {
   label?: string;
   /** Chips evaluated together, sharing each batch's clean prefix (default 20). */
   group?: number;
-  /** Stop after the current group of chips; the result holds the chips that finished. */
+  /** Stop after the current batch; the result holds the chips of the groups that finished. */
   signal?: AbortSignal;
   onChip?: (index: number, accuracy: number) => void;
 }
@@ -109,8 +109,8 @@ interface LiveChip { chip: Chip | undefined; ctx: CallContext; runner: ChipRunne
  * every chip still sees its batches in order, so its noise streams and its
  * results are those of a chip-by-chip evaluation.
  */
-function accuracies(model: Sequential, engine: ChipEngine, data: PreparedBatch[], chips: (Chip | undefined)[],
-  tick: () => void): { acc: number[]; packed?: string[] } {
+function* accuracies(model: Sequential, engine: ChipEngine, data: PreparedBatch[], chips: (Chip | undefined)[],
+  tick: () => void, signal?: AbortSignal): Generator<void, { acc: number[]; packed?: string[] } | null> {
   const live: LiveChip[] = chips.map((chip) => {
     chip?.reset();
     const ctx: CallContext = { training: false, rng: chip ? chip.stream('forward') : new Rng(0), chip };
@@ -145,6 +145,8 @@ function accuracies(model: Sequential, engine: ChipEngine, data: PreparedBatch[]
         releaseCleanDots();
       }
       tick();
+      yield; // lets a pending Ctrl-C handler run (see evaluateOnChipsAsync)
+      if (signal?.aborted) return null; // the group's chips are unfinished: drop them
     }
   } finally {
     for (const c of live) c.runner.dispose();
@@ -153,7 +155,7 @@ function accuracies(model: Sequential, engine: ChipEngine, data: PreparedBatch[]
   return { acc: live.map((c) => c.correct / n), packed: live[0]?.runner.packedLayers };
 }
 
-export function evaluateOnChips(model: Sequential, data: Dataset, opts: EvaluateOnChipsOptions): ChipEvaluation {
+function* evaluateSteps(model: Sequential, data: Dataset, opts: EvaluateOnChipsOptions): Generator<void, ChipEvaluation | null> {
   if (!Number.isInteger(opts.chips) || opts.chips < 1) throw new Error(`evaluateOnChips: chips must be a positive integer, got ${opts.chips}`);
   for (const p of opts.perturbations) {
     if (p instanceof GaussianNoise && !p.options.evaluation) {
@@ -169,7 +171,8 @@ export function evaluateOnChips(model: Sequential, data: Dataset, opts: Evaluate
   const progress = createProgress(opts.verbose ?? 'quiet');
   try {
     const quiet = () => {};
-    const clean = opts.cleanAccuracy ?? accuracies(model, engine, prepared, [undefined], quiet).acc[0];
+    const clean = opts.cleanAccuracy ?? (yield* accuracies(model, engine, prepared, [undefined], quiet, opts.signal))?.acc[0];
+    if (clean === undefined) return null;
     const accs: number[] = [];
     const records: ChipJSON[] = [];
     let packed: string[] | undefined;
@@ -180,7 +183,8 @@ export function evaluateOnChips(model: Sequential, data: Dataset, opts: Evaluate
     try {
       for (let g = 0; g < opts.chips && !opts.signal?.aborted; g += group) {
         const chips = Chip.population(opts.seed, Math.min(opts.chips, g + group)).slice(g);
-        const r = accuracies(model, engine, prepared, chips, () => progress.update(done += chips.length));
+        const r = yield* accuracies(model, engine, prepared, chips, () => progress.update(done += chips.length), opts.signal);
+        if (!r) break;
         packed = r.packed;
         r.acc.forEach((a, j) => {
           accs.push(a);
@@ -192,7 +196,7 @@ export function evaluateOnChips(model: Sequential, data: Dataset, opts: Evaluate
       detach();
       progress.stop();
     }
-    if (accs.length === 0) throw new Error('evaluateOnChips: interrupted before the first chip finished');
+    if (accs.length === 0) return null;
     return {
       clean_accuracy: clean,
       ...chipStats(accs, opts.yieldThreshold ?? 0.9),
@@ -209,3 +213,37 @@ export function evaluateOnChips(model: Sequential, data: Dataset, opts: Evaluate
     for (const b of prepared) b.x.dispose();
   }
 }
+
+/** Runs a step generator to its end without yielding to the event loop. */
+export function runSteps<T>(g: Generator<void, T>): T {
+  let r = g.next();
+  while (!r.done) r = g.next();
+  return r.value;
+}
+
+/**
+ * Runs a step generator, returning to the event loop after every step: a
+ * synchronous loop would never let a SIGINT handler run (Node delivers
+ * signals through the event loop).
+ */
+export async function runStepsAsync<T>(g: Generator<void, T>): Promise<T> {
+  let r = g.next();
+  while (!r.done) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    r = g.next();
+  }
+  return r.value;
+}
+
+export function evaluateOnChips(model: Sequential, data: Dataset, opts: EvaluateOnChipsOptions): ChipEvaluation {
+  const r = runSteps(evaluateSteps(model, data, opts));
+  if (!r) throw new Error('evaluateOnChips: interrupted before the first chip finished');
+  return r;
+}
+
+/** evaluateOnChips for long runs: yields to the event loop between batches (Ctrl-C); null when stopped before any chip finished. */
+export function evaluateOnChipsAsync(model: Sequential, data: Dataset, opts: EvaluateOnChipsOptions): Promise<ChipEvaluation | null> {
+  return runStepsAsync(evaluateSteps(model, data, opts));
+}
+
+export { evaluateSteps };

@@ -11,7 +11,7 @@ import { GaussianNoise } from './noise.js';
 import { ProcessVariation, type VariationModel } from './variation.js';
 import { Saturation, type OverflowMode } from './saturation.js';
 import { BitFlips } from './bitflips.js';
-import { evaluateOnChips, type ChipEngine } from './montecarlo.js';
+import { evaluateSteps, runSteps, runStepsAsync, type ChipEngine } from './montecarlo.js';
 
 export type SweepKind = 'noise' | 'variation' | 'saturation' | 'bitflips';
 export const SWEEP_KINDS: readonly SweepKind[] = ['noise', 'variation', 'saturation', 'bitflips'];
@@ -103,27 +103,36 @@ export interface SweepResult {
   interrupted: boolean;
 }
 
-/** Evaluates every model at every level on the same chips; models come as (train level, model) pairs. */
-export function runSweep(models: Iterable<SweepModel>, data: Dataset, o: SweepOptions): SweepResult {
+function* sweepSteps(models: Iterable<SweepModel>, data: Dataset, o: SweepOptions): Generator<void, SweepResult> {
   const points: SweepPoint[] = [];
   for (const { trainLevel, model } of models) {
     let clean: number | undefined;
     for (const level of o.levels) {
       if (o.signal?.aborted) return { sweep: o.kind, points, interrupted: true };
-      const r = evaluateOnChips(model, data, {
+      const r = yield* evaluateSteps(model, data, {
         chips: o.chips, seed: o.seed, perturbations: inferencePerturbations(o.kind, level, o), engine: o.engine,
         batchSize: o.batchSize, yieldThreshold: o.yieldThreshold, cleanAccuracy: clean, verbose: o.verbose, signal: o.signal,
         label: `${o.kind}${trainLevel !== null ? ` train ${trainLevel}` : ''} level ${level}`,
       });
+      if (!r || r.interrupted) return { sweep: o.kind, points, interrupted: true };
       clean = r.clean_accuracy;
       const p: SweepPoint = {
         level, train_level: trainLevel, mean: r.mean, std: r.std, p5: r.p5, yield: r.yield, ci95: r.ci95,
         clean_accuracy: r.clean_accuracy, chips: r.chips, min: r.min, max: r.max, accuracies: r.accuracies, seconds: r.seconds,
       };
-      if (r.interrupted) return { sweep: o.kind, points, interrupted: true };
       points.push(p);
       o.onPoint?.(p, points);
     }
   }
   return { sweep: o.kind, points, interrupted: false };
+}
+
+/** Evaluates every model at every level on the same chips; models come as (train level, model) pairs. */
+export function runSweep(models: Iterable<SweepModel>, data: Dataset, o: SweepOptions): SweepResult {
+  return runSteps(sweepSteps(models, data, o));
+}
+
+/** runSweep that returns to the event loop between batches, so Ctrl-C (o.signal) stops it promptly. */
+export function runSweepAsync(models: Iterable<SweepModel>, data: Dataset, o: SweepOptions): Promise<SweepResult> {
+  return runStepsAsync(sweepSteps(models, data, o));
 }

@@ -24,7 +24,7 @@ import type { Verbosity } from '../../train/progress.js';
 import { withPerturbations } from '../../hardware/perturbation.js';
 import { saveWeights, loadWeights } from '../../hardware/weights.js';
 import {
-  runSweep, trainingPerturbations, DEFAULT_LEVELS, SWEEP_KINDS, type SweepKind, type SweepPoint, type SweepPerturbationOptions,
+  runSweepAsync, trainingPerturbations, DEFAULT_LEVELS, SWEEP_KINDS, type SweepKind, type SweepPoint, type SweepPerturbationOptions,
 } from '../../hardware/sweeps.js';
 
 export interface RobustnessOptions {
@@ -103,8 +103,8 @@ export function robustnessCommand(): Command {
     .option('--threads <n>', 'threads for the kernels', positiveInt, availableParallelism())
     .option('--json', 'print results.json to stdout', false)
     .option('--quiet', 'no progress output', false)
-    .action((opts: RobustnessOptions & { levels?: string }) => {
-      runRobustness({ ...opts, levels: opts.levels === undefined ? undefined : numberList(opts.levels) });
+    .action(async (opts: RobustnessOptions & { levels?: string }) => {
+      await runRobustness({ ...opts, levels: opts.levels === undefined ? undefined : numberList(opts.levels) });
     });
 }
 
@@ -145,7 +145,7 @@ export function trainedModel(o: RobustnessOptions, train: () => Dataset, trainLe
   return { trainLevel, model, weights: file, trained: true, train_seconds: h.train_seconds };
 }
 
-export function runRobustness(o: RobustnessOptions): Record<string, unknown> {
+export async function runRobustness(o: RobustnessOptions): Promise<Record<string, unknown>> {
   const dataset = datasetName(o.dataset);
   setThreads(o.threads);
   const verbose: Verbosity = o.quiet ? 'quiet' : 'auto';
@@ -163,11 +163,12 @@ export function runRobustness(o: RobustnessOptions): Record<string, unknown> {
   const out = o.out ?? join('runs', `robustness-${o.model}-${o.sweep}-seed${o.chipSeed}`);
   writeJsonAtomic(join(out, 'config.json'), { command: 'robustness', ...o, levels, dataset, out });
 
+  // Training is one synchronous loop that a signal handler cannot interrupt,
+  // so Ctrl-C keeps its default effect (exit) while models train; models
+  // trained so far are cached. The sweep returns to the event loop between
+  // batches, so there Ctrl-C stops it and writes the points that finished.
   const controller = new AbortController();
-  const release = onInterrupt(() => {
-    log('interrupt: finishing the current chip or training step, then writing what finished (Ctrl-C again to abort at once)');
-    controller.abort();
-  });
+  let release = () => {};
   const results: Record<string, unknown> = {
     sweep: o.sweep, model: o.model, float: o.float, dataset, test_samples: test.count, levels, chips: o.chips, chip_seed: o.chipSeed,
     engine: o.engine, yield_threshold: o.yieldThreshold, perturbation, models: [] as unknown[], points: [] as SweepPoint[],
@@ -190,13 +191,17 @@ export function runRobustness(o: RobustnessOptions): Record<string, unknown> {
         models.push(m);
       }
     }
+    release = onInterrupt(() => {
+      log('interrupt: stopping after the current batch, then writing the points that finished (Ctrl-C again to abort at once)');
+      controller.abort();
+    });
     for (const m of models) {
       const clean = evaluate(m.model, test, { batchSize: 500 }).accuracy;
       (results.models as unknown[]).push({ train_level: m.trainLevel, weights: m.weights, trained_now: m.trained, train_seconds: m.train_seconds, clean_accuracy: clean });
       log(`model trained at ${o.sweep} level ${m.trainLevel}: clean test accuracy ${(100 * clean).toFixed(2)} %`);
     }
     write();
-    const r = runSweep(models.map((m) => ({ trainLevel: m.trainLevel, model: m.model })), test, {
+    const r = await runSweepAsync(models.map((m) => ({ trainLevel: m.trainLevel, model: m.model })), test, {
       ...perturbation, kind: o.sweep, levels, chips: o.chips, seed: o.chipSeed, engine: o.engine, yieldThreshold: o.yieldThreshold,
       verbose, signal: controller.signal,
       onPoint: (p, all) => {

@@ -1,0 +1,31 @@
+// The experiments of issue 5 (EXPERIMENTS.md, "Hardware non-idealities"),
+// run one after another (one training at a time: the machine has two cores
+// shared with others). Each is one `xnorkit robustness` command; trained
+// models are cached in runs/models and reused by later runs with the same
+// recipe. Results: runs/hw/<name>/results.json; tables: bench/hardware-report.ts.
+//
+//   npx tsx bench/hardware-experiments.ts [noise] [variation] [saturation] [bitflips] [speed]
+import { spawnSync } from 'node:child_process';
+
+const common = ['--model', 'larq-mnist', '--epochs', '6', '--seed', '1', '--chip-seed', '1'];
+const experiments: Record<string, string[]> = {
+  // Acceptance 2: train-noise x inference-noise grid (noise on the output of every conv/dense layer, sigma x its std).
+  noise: ['robustness', '--sweep', 'noise', '--train-levels', '0,0.1,0.2,0.3', '--levels', '0,0.1,0.2,0.3,0.4', '--chips', '20'],
+  // Acceptance 3: multiplicative variation of every binary weight, fixed per chip; aware training redraws it every step.
+  variation: ['robustness', '--sweep', 'variation', '--train-levels', '0,0.25,0.5', '--levels', '0,0.1,0.25,0.5,0.75,1', '--chips', '20'],
+  // Acceptance 3: signed accumulators of every layer saturating at b bits (deterministic: one chip is the population).
+  saturation: ['robustness', '--sweep', 'saturation', '--train-levels', '0,5,6', '--levels', '4,5,6,7,8,10,12,16', '--chips', '1'],
+  // Bit errors in the stored binary weights, 100 chips per rate on the XNOR path.
+  bitflips: ['robustness', '--sweep', 'bitflips', '--train-levels', '0', '--levels', '0.0001,0.0003,0.001,0.003,0.01,0.03,0.1', '--chips', '100'],
+};
+
+const names = process.argv.slice(2);
+for (const name of names.length ? names : [...Object.keys(experiments), 'speed']) {
+  const args = name === 'speed'
+    ? ['tsx', 'bench/hardware-speed.ts', '--chips', '100', '--rate', '1e-4,1e-3,1e-2', '--float-chips', '5']
+    : experiments[name] ? ['tsx', 'src/cli/main.ts', ...experiments[name], ...common, '--out', `runs/hw/${name}`] : null;
+  if (!args) throw new Error(`unknown experiment "${name}" (known: ${Object.keys(experiments).join(', ')}, speed)`);
+  process.stderr.write(`\n=== ${name}: npx ${args.join(' ')}\n`);
+  const r = spawnSync('npx', args, { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
