@@ -45,3 +45,8 @@ export * from './data/index.js';
 export { fit, evaluate, epochRngs, type History, type EpochLog, type FitOptions } from './train/fit.js';
 
 export * from './hardware/index.js';
+
+export { runExperiment, type RunOptions as ExperimentRunOptions } from './experiment/run.js';
+export { resolveConfig, readConfigFile, PRESETS, PRESET_DEFAULTS, ConfigError, type ExperimentConfig, type PresetName } from './experiment/config.js';
+export { startExperiment, type BackgroundRun } from './experiment/worker.js';
+export { writeReport, renderHtml, renderMarkdown, renderCharts, type ExperimentResults, type ModelResult, type SweepSection } from './report/index.js';

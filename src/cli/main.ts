@@ -5,6 +5,9 @@ import { readFileSync } from 'node:fs';
 import { trainCommand } from './commands/train.js';
 import { summaryCommand } from './commands/summary.js';
 import { robustnessCommand } from './commands/robustness.js';
+import { experimentCommand } from './commands/experiment.js';
+import { evalCommand } from './commands/eval.js';
+import { benchCommand } from './commands/bench.js';
 import { reportAndExit } from './errors.js';
 import { presets } from '../nn/models/index.js';
 
@@ -19,6 +22,9 @@ export function buildProgram(): Command {
   program.addCommand(trainCommand());
   program.addCommand(summaryCommand());
   program.addCommand(robustnessCommand());
+  program.addCommand(experimentCommand());
+  program.addCommand(evalCommand());
+  program.addCommand(benchCommand());
   program.command('models')
     .description('list the model presets')
     .action(() => {

@@ -75,6 +75,11 @@ export function decodeContainer(bytes: Uint8Array): DecodedContainer {
   if (!magicOk) {
     const partial = head.length < MAGIC.length && head.every((b, i) => b === MAGIC[i]);
     if (partial) throw new ModelFormatError(`truncated training state: ${bytes.length} bytes, not even the ${MAGIC.length}-byte signature`);
+    // The packed inference format (src/deploy, "\x89XNK\r\n...") is the other file users will hand us.
+    if (head.length >= 5 && [0x89, 0x58, 0x4e, 0x4b, 0x0d].every((b, i) => head[i] === b)) {
+      throw new ModelFormatError('this is a packed inference model (.xnk, from exportModel / `xnorkit export`), not a training state (.xnks): ' +
+        'load it with loadInferenceModel');
+    }
     throw new ModelFormatError(`not an xnorkit training state (it starts with ${hex(head) || 'nothing'}, expected ${hex(MAGIC)})`);
   }
   if (bytes.length < FIXED) throw new ModelFormatError(`truncated training state: ${bytes.length} bytes, shorter than the ${FIXED}-byte fixed header`);

@@ -1,0 +1,70 @@
+// Inference speed of a model as the comparison table reports it: latency of
+// one image (median over runs) and throughput at batch 256 (samples per
+// second at the median batch time). Both after warm-up: V8 tiers WASM up and
+// the first calls allocate, neither of which is the model's speed.
+import { Tensor } from '../tensor/tensor.js';
+import { tidy } from '../tensor/scope.js';
+import type { Dataset } from '../data/dataset.js';
+import { sampleSize } from '../data/dataset.js';
+
+export interface SpeedOptions {
+  latencyRuns: number;
+  throughputRuns: number;
+  throughputBatch: number;
+}
+
+export interface Speed {
+  latency_ms_batch1: number;
+  samples_per_second_batch256: number;
+  /** The batch size of the throughput figure (256 unless configured otherwise). */
+  throughput_batch: number;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** The first n images of `data` (repeated if it has fewer), as one NHWC tensor. */
+export function imageBatch(data: Dataset, n: number): Tensor {
+  const s = sampleSize(data);
+  const t = new Tensor([n, data.height, data.width, data.channels]);
+  const dst = t.data;
+  for (let i = 0; i < n; i++) {
+    const j = i % data.count;
+    dst.set(data.images.subarray(j * s, (j + 1) * s), i * s);
+  }
+  return t;
+}
+
+function timeMs(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+/** `predict` runs one forward pass of a batch (its tensors are freed after each call). */
+export function measureSpeed(predict: (x: Tensor) => unknown, data: Dataset, o: SpeedOptions): Speed {
+  const one = imageBatch(data, 1);
+  const many = imageBatch(data, o.throughputBatch);
+  const run = (x: Tensor) => () => tidy(() => {
+    predict(x);
+  });
+  try {
+    for (let i = 0; i < 10; i++) run(one)();
+    run(many)();
+    const lat: number[] = [];
+    for (let i = 0; i < o.latencyRuns; i++) lat.push(timeMs(run(one)));
+    const thr: number[] = [];
+    for (let i = 0; i < o.throughputRuns; i++) thr.push(timeMs(run(many)));
+    return {
+      latency_ms_batch1: median(lat),
+      samples_per_second_batch256: o.throughputBatch / (median(thr) / 1000),
+      throughput_batch: o.throughputBatch,
+    };
+  } finally {
+    one.dispose();
+    many.dispose();
+  }
+}

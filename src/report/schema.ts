@@ -1,0 +1,109 @@
+// The results.json of `xnorkit experiment`, as the report reads it. Field
+// names are a contract (issue 6): `float` and `binary` with test_accuracy,
+// file_size_bytes, latency_ms_batch1, samples_per_second_batch256,
+// train_seconds; `hardware` with the sweeps. Fields are only ever added.
+import type { EpochLog } from '../train/fit.js';
+import type { SweepPoint } from '../hardware/sweeps.js';
+
+/** Smoothed training trace: mean batch loss / accuracy over windows of steps. */
+export interface TracePoint {
+  /** Fractional epoch at the end of the window (1.5 = half-way through epoch 2). */
+  epoch: number;
+  loss: number;
+  accuracy: number;
+}
+
+export interface ModelResult {
+  /** Preset name and variant, e.g. "larq-mnist (float twin)". */
+  name: string;
+  /** What the model is: "float32", "binary (ste_sign)", "DoReFa 4-bit". */
+  kind: string;
+  /** Null while not evaluated (e.g. interrupted). */
+  test_accuracy: number | null;
+  test_loss: number | null;
+  params: number;
+  /** Larq summary memory (binary weights at 1 bit), KiB. */
+  summary_memory_kib: number;
+  /** Bytes of the model file for inference; see file_size_source. */
+  file_size_bytes: number | null;
+  /** How file_size_bytes was obtained (an exported file, or what stands in for one). */
+  file_size_source: string;
+  /** The file measured, relative to the run folder. */
+  model_file: string | null;
+  /** The training state (.xnks), relative to the run folder. */
+  state_file: string | null;
+  latency_ms_batch1: number | null;
+  samples_per_second_batch256: number | null;
+  /** What ran the speed measurement ("float kernels", "XNOR-popcount kernels per layer", ...). */
+  speed_engine: string | null;
+  train_seconds: number | null;
+  train_samples_per_second: number | null;
+  epochs: EpochLog[];
+  trace: TracePoint[];
+}
+
+export interface HardwareModel {
+  /** Level of the perturbation the model was trained under; null: standard training. */
+  train_level: number | null;
+  clean_accuracy: number | null;
+  train_seconds: number | null;
+  state_file: string | null;
+}
+
+export interface SweepSection {
+  kind: 'noise' | 'variation' | 'saturation';
+  /** What a level means, for axis titles. */
+  level_label: string;
+  levels: number[];
+  perturbation: Record<string, unknown>;
+  models: HardwareModel[];
+  points: SweepPoint[];
+  complete: boolean;
+}
+
+export interface HardwareResults {
+  chips: number;
+  chip_seed: number;
+  test_samples: number;
+  engine: string;
+  /** How the hardware-aware models were trained. */
+  aware_training: string;
+  noise: SweepSection | null;
+  variation: SweepSection | null;
+  saturation: SweepSection | null;
+}
+
+export interface ExperimentResults {
+  format: 'xnorkit-experiment';
+  version: 1;
+  status: 'running' | 'complete' | 'interrupted';
+  interrupted: boolean;
+  preset: string;
+  /** True for the quick preset (and any run on a data subset): the figures are not full-run figures. */
+  quick: boolean;
+  /** What this run cut compared with a full run, in words. */
+  cuts: string[];
+  dataset: string;
+  train_samples: number;
+  test_samples: number;
+  model: string;
+  quantization: string;
+  seed: number;
+  float: ModelResult | null;
+  binary: ModelResult | null;
+  comparison: {
+    accuracy_drop: number | null;
+    /** float file size / binary file size. */
+    size_ratio: number | null;
+    speedup_batch1: number | null;
+    speedup_batch256: number | null;
+  };
+  hardware: HardwareResults | null;
+  /** Seconds per finished step of the sequence. */
+  steps: { name: string; seconds: number }[];
+  seconds: number;
+  started: string;
+  finished: string | null;
+  machine: Record<string, unknown>;
+  config: Record<string, unknown>;
+}
