@@ -23,6 +23,7 @@ const { values: a } = parseArgs({
     seed: { type: 'string', default: '1' },
     threads: { type: 'string', default: '1' },
     out: { type: 'string', default: 'bench/results/hardware.json' },
+    engine: { type: 'string', default: 'xnor' },
   },
 });
 const threads = Number(a.threads);
@@ -38,13 +39,13 @@ const seed = Number(a.seed);
 const runs: Record<string, unknown>[] = [];
 for (const rate of rates) {
   const perturbations = [new BitFlips({ rate })];
-  const xnor = evaluateOnChips(model, test, { chips, seed, perturbations, engine: 'xnor', verbose: 'auto', label: `xnor rate ${rate}` });
+  const xnor = evaluateOnChips(model, test, { chips, seed, perturbations, engine: a.engine as 'xnor' | 'deploy', verbose: 'auto', label: `${a.engine} rate ${rate}` });
   const float = floatChips > 0
     ? evaluateOnChips(model, test, { chips: floatChips, seed, perturbations, engine: 'float', verbose: 'auto', label: `float rate ${rate}`, cleanAccuracy: xnor.clean_accuracy })
     : null;
   const same = float ? float.accuracies.every((x, i) => x === xnor.accuracies[i]) : null;
   const r = {
-    rate, chips, samples: test.count, xnor_seconds: xnor.seconds, xnor_chip_samples_per_second: (chips * test.count) / xnor.seconds,
+    engine: a.engine, rate, chips, samples: test.count, xnor_seconds: xnor.seconds, xnor_chip_samples_per_second: (chips * test.count) / xnor.seconds,
     packed_layers: xnor.packed_layers, mean: xnor.mean, std: xnor.std, p5: xnor.p5, ci95: xnor.ci95, clean_accuracy: xnor.clean_accuracy,
     float_chips: floatChips, float_seconds: float?.seconds ?? null,
     float_seconds_per_chip: float ? float.seconds / floatChips : null,
@@ -52,7 +53,7 @@ for (const rate of rates) {
     float_equals_xnor_on_common_chips: same,
   };
   runs.push(r);
-  process.stderr.write(`rate ${rate}: ${chips} chips x ${test.count} on the XNOR path in ${xnor.seconds.toFixed(1)} s ` +
+  process.stderr.write(`rate ${rate}: ${chips} chips x ${test.count} on the ${a.engine} engine in ${xnor.seconds.toFixed(1)} s ` +
     `(mean ${(100 * xnor.mean).toFixed(2)} %, clean ${(100 * xnor.clean_accuracy).toFixed(2)} %)` +
     (float ? `; float path ${(float.seconds / floatChips).toFixed(2)} s/chip vs ${(xnor.seconds / chips).toFixed(2)} s/chip, same accuracies: ${same}` : '') + '\n');
 }

@@ -102,6 +102,17 @@ describe('evaluateOnChips', () => {
     m.dispose();
   });
 
+  it('the fused packed inference engine (deploy) plugs in as a chip engine: same accuracies for bit flips', () => {
+    const m = smallBnn(8);
+    const p = () => [new BitFlips({ rate: 0.03, stuckAt1: 0.01 })];
+    const a = evaluateOnChips(m, data, { chips: 4, seed: 3, perturbations: p(), engine: 'float' });
+    const b = evaluateOnChips(m, data, { chips: 4, seed: 3, perturbations: p(), engine: 'deploy' });
+    expect(b.accuracies).toEqual(a.accuracies);
+    expect(b.clean_accuracy).toBe(a.clean_accuracy);
+    expect(() => evaluateOnChips(m, data, { chips: 1, seed: 3, perturbations: [new Saturation({ bits: 6 })], engine: 'deploy' })).toThrow(/bit errors only/);
+    m.dispose();
+  });
+
   it('refuses noise that is off in evaluation', () => {
     const m = smallMlp(1);
     expect(() => evaluateOnChips(m, syntheticData(10, [8, 8, 1], 3, 1), { chips: 1, seed: 1, perturbations: [new GaussianNoise({ sigma: 0.1 })] }))

@@ -22,6 +22,7 @@ import { chipStats, type ChipStats } from './stats.js';
 import { attachAll, type Perturbation } from './perturbation.js';
 import { GaussianNoise } from './noise.js';
 import { xnorEngine } from './xnorRunner.js';
+import { deployEngine } from './deployEngine.js';
 import { firstPerturbedLayer } from './prefix.js';
 import { sharedActivations, releaseCleanDots } from './weightDeltas.js';
 import { releaseCleanSegments } from './channelSparse.js';
@@ -64,8 +65,8 @@ export interface EvaluateOnChipsOptions {
   /** Population seed: chip i is Chip.nth(seed, i). */
   seed: number;
   perturbations: readonly Perturbation[];
-  /** 'float' (default), 'xnor', or an engine. */
-  engine?: 'float' | 'xnor' | ChipEngine;
+  /** 'float' (default), 'xnor', 'deploy' (the fused packed inference engine; bit errors only), or an engine. */
+  engine?: 'float' | 'xnor' | 'deploy' | ChipEngine;
   batchSize?: number;
   /** Accuracy a chip needs to count towards the yield (default 0.9). */
   yieldThreshold?: number;
@@ -95,6 +96,7 @@ export interface ChipEvaluation extends ChipStats {
 function engineOf(e: EvaluateOnChipsOptions['engine']): [ChipEngine, string] {
   if (e === undefined || e === 'float') return [floatEngine, 'float'];
   if (e === 'xnor') return [xnorEngine, 'xnor'];
+  if (e === 'deploy') return [deployEngine, 'deploy'];
   return [e, 'custom'];
 }
 

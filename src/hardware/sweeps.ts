@@ -88,7 +88,7 @@ export interface SweepOptions extends SweepPerturbationOptions {
   levels: readonly number[];
   chips: number;
   seed: number;
-  engine?: 'float' | 'xnor' | ChipEngine;
+  engine?: 'float' | 'xnor' | 'deploy' | ChipEngine;
   batchSize?: number;
   yieldThreshold?: number;
   verbose?: Verbosity;

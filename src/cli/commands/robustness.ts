@@ -41,7 +41,7 @@ export interface RobustnessOptions {
   limit?: number;
   chips: number;
   chipSeed: number;
-  engine: 'float' | 'xnor';
+  engine: 'float' | 'xnor' | 'deploy';
   layers: string;
   absolute: boolean;
   variationModel: 'additive' | 'multiplicative' | 'lognormal';
@@ -87,7 +87,7 @@ export function robustnessCommand(): Command {
     .option('--limit <n>', 'train on the first N samples only', positiveInt)
     .option('--chips <n>', 'simulated chips per point', positiveInt, 20)
     .option('--chip-seed <n>', 'seed of the chip population (the same chips for every model and level)', nonNegativeInt, 1)
-    .option('--engine <name>', 'float | xnor (binary layers on the packed kernels; identical results)', choice('float', 'xnor'), 'xnor')
+    .option('--engine <name>', 'float | xnor (binary layers on the packed kernels) | deploy (fused packed inference model; bit flips only); identical results', choice('float', 'xnor', 'deploy'), 'xnor')
     .option('--layers <sel>', 'all | dense | conv | binary | comma-separated layer names', 'all')
     .option('--absolute', 'noise sigma is absolute, not relative to each output std', false)
     .option('--variation-model <m>', 'additive | multiplicative | lognormal', choice('additive', 'multiplicative', 'lognormal'), 'multiplicative')
