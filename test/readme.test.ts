@@ -4,6 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 
 const root = join(import.meta.dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -13,8 +14,8 @@ describe('README examples', () => {
   it('has TypeScript examples', () => expect(blocks.length).toBeGreaterThan(0));
   blocks.forEach((code, i) => {
     it(`example ${i + 1} runs`, () => {
-      const dir = mkdtempSync(join(root, 'node_modules', '.readme-'));
-      const file = join(dir, `example${i + 1}.ts`);
+      const dir = mkdtempSync(join(tmpdir(), 'xnorkit-readme-'));
+      const file = join(dir, `example${i + 1}.mts`);
       writeFileSync(file, code.replaceAll("from 'xnorkit'", `from '${join(root, 'src', 'index.ts')}'`));
       const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, encoding: 'utf8', timeout: 300_000 });
       expect(r.status, r.stderr).toBe(0);
