@@ -28,6 +28,14 @@ const PERTURBATION: Record<HwKind, SweepPerturbationOptions> = {
   saturation: { layers: 'all', overflow: 'saturate' },
 };
 
+/**
+ * A saturating accumulator draws nothing at random: every chip computes the
+ * same numbers, so one chip is the whole population.
+ */
+export function chipsFor(kind: HwKind, c: ExperimentConfig): number {
+  return kind === 'saturation' ? 1 : c.hardware.chips;
+}
+
 export const AWARE_TRAINING = 'trained from scratch with the same data, schedule and seed as the standard binarized model, ' +
   'with the perturbation active during training (fresh draws every step).';
 
@@ -92,7 +100,7 @@ export function runHardware(job: HardwareJob, hw: HardwareResults): boolean {
       for (let i = 0; i < models.length; i++) section.models[i].clean_accuracy = evaluate(models[i].model, job.test, { batchSize: 500 }).accuracy;
       const t0 = performance.now();
       const r = runSweep(models, job.test, {
-        ...PERTURBATION[kind], kind, levels: sc.levels, chips: c.hardware.chips, seed: c.hardware.chipSeed, engine: c.hardware.engine,
+        ...PERTURBATION[kind], kind, levels: sc.levels, chips: chipsFor(kind, c), seed: c.hardware.chipSeed, engine: c.hardware.engine,
         verbose: job.verbose, signal: job.signal,
         onPoint: (p, all) => {
           section.points = [...all];

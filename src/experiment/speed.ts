@@ -46,23 +46,34 @@ function timeMs(fn: () => void): number {
 
 /** `predict` runs one forward pass of a batch (its tensors are freed after each call). */
 export function measureSpeed(predict: (x: Tensor) => unknown, data: Dataset, o: SpeedOptions): Speed {
+  return measureSpeeds([predict], data, o)[0];
+}
+
+/**
+ * Several engines timed in alternation, run by run: on a machine shared with
+ * other work, load that comes and goes then slows each engine alike, and
+ * their ratio stays meaningful even when the absolute times drift.
+ */
+export function measureSpeeds(predicts: ((x: Tensor) => unknown)[], data: Dataset, o: SpeedOptions): Speed[] {
   const one = imageBatch(data, 1);
   const many = imageBatch(data, o.throughputBatch);
-  const run = (x: Tensor) => () => tidy(() => {
-    predict(x);
+  const run = (p: (x: Tensor) => unknown, x: Tensor) => () => tidy(() => {
+    p(x);
   });
   try {
-    for (let i = 0; i < 10; i++) run(one)();
-    run(many)();
-    const lat: number[] = [];
-    for (let i = 0; i < o.latencyRuns; i++) lat.push(timeMs(run(one)));
-    const thr: number[] = [];
-    for (let i = 0; i < o.throughputRuns; i++) thr.push(timeMs(run(many)));
-    return {
-      latency_ms_batch1: median(lat),
-      samples_per_second_batch256: o.throughputBatch / (median(thr) / 1000),
+    for (const p of predicts) {
+      for (let i = 0; i < 10; i++) run(p, one)();
+      run(p, many)();
+    }
+    const lat = predicts.map(() => [] as number[]);
+    const thr = predicts.map(() => [] as number[]);
+    for (let i = 0; i < o.latencyRuns; i++) predicts.forEach((p, j) => lat[j].push(timeMs(run(p, one))));
+    for (let i = 0; i < o.throughputRuns; i++) predicts.forEach((p, j) => thr[j].push(timeMs(run(p, many))));
+    return predicts.map((_, j) => ({
+      latency_ms_batch1: median(lat[j]),
+      samples_per_second_batch256: o.throughputBatch / (median(thr[j]) / 1000),
       throughput_batch: o.throughputBatch,
-    };
+    }));
   } finally {
     one.dispose();
     many.dispose();

@@ -147,9 +147,11 @@ export async function renderCharts(r: ExperimentResults): Promise<Chart[]> {
   for (const kind of ['noise', 'variation', 'saturation'] as const) {
     const s = r.hardware?.[kind];
     if (!s) continue;
-    await add(`hw-${kind}`, SWEEP_TITLES[kind],
-      `Mean test accuracy over ${r.hardware!.chips} simulated chips per point; dark band: 95 % confidence interval of the mean, light band: min–max over chips.`,
-      sweepChart(s));
+    const chips = s.points[0]?.chips ?? r.hardware!.chips;
+    await add(`hw-${kind}`, SWEEP_TITLES[kind], chips === 1
+      ? 'Test accuracy; deterministic (every chip computes the same numbers), so one chip per point and no band.'
+      : `Mean test accuracy over ${chips} simulated chips per point; dark band: 95 % confidence interval of the mean, light band: min–max over chips.`,
+    sweepChart(s));
   }
   return out;
 }

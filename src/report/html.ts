@@ -60,7 +60,7 @@ Repeat it exactly: <code>xnorkit experiment --config ${escapeHtml(String(r.confi
   const hw = r.hardware;
   if (!hw) parts.push('<p>Not run.</p>');
   else {
-    parts.push(`<p>Monte-Carlo over ${hw.chips} simulated chips (population seed ${hw.chip_seed}) on ${int(hw.test_samples)} test samples,
+    parts.push(`<p>Monte-Carlo over ${hw.chips} simulated chips (population seed ${hw.chip_seed}; saturation is deterministic, one chip) on ${int(hw.test_samples)} test samples,
 ${escapeHtml(hw.engine)} engine. Hardware-aware models: ${escapeHtml(hw.aware_training)}</p>`);
     for (const kind of ['noise', 'variation', 'saturation'] as const) {
       const s = hw[kind];

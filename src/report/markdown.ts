@@ -38,6 +38,13 @@ export function comparisonRows(r: ExperimentResults): string[][] {
     ['model file on disk', `${int(f?.file_size_bytes)} B`, `${int(b?.file_size_bytes)} B`, ratio(r.comparison.size_ratio)],
     ['latency, batch 1', `${num(f?.latency_ms_batch1, 3)} ms`, `${num(b?.latency_ms_batch1, 3)} ms`, `${ratio(r.comparison.speedup_batch1)} speed-up`],
     ['throughput, batch 256', `${int(f?.samples_per_second_batch256)} samples/s`, `${int(b?.samples_per_second_batch256)} samples/s`, `${ratio(r.comparison.speedup_batch256)} speed-up`],
+    ...(f?.layer_by_layer && b?.layer_by_layer ? [
+      ['latency, batch 1, layer by layer (model.predict)', `${num(f.layer_by_layer.latency_ms_batch1, 3)} ms`, `${num(b.layer_by_layer.latency_ms_batch1, 3)} ms`,
+        `${ratio(f.layer_by_layer.latency_ms_batch1 / b.layer_by_layer.latency_ms_batch1)} speed-up`],
+      ['throughput, batch 256, layer by layer (model.predict)', `${int(f.layer_by_layer.samples_per_second_batch256)} samples/s`,
+        `${int(b.layer_by_layer.samples_per_second_batch256)} samples/s`,
+        `${ratio(b.layer_by_layer.samples_per_second_batch256 / f.layer_by_layer.samples_per_second_batch256)} speed-up`],
+    ] : []),
     ['training time', `${num(f?.train_seconds)} s`, `${num(b?.train_seconds)} s`, ''],
   ];
 }
@@ -100,7 +107,7 @@ export function renderMarkdown(r: ExperimentResults, charts: Chart[], chartDir =
   const hw = r.hardware;
   if (!hw) lines.push('Not run.', '');
   else {
-    lines.push(`Monte-Carlo over ${hw.chips} simulated chips (population seed ${hw.chip_seed}) on ${int(hw.test_samples)} test samples, ` +
+    lines.push(`Monte-Carlo over ${hw.chips} simulated chips (population seed ${hw.chip_seed}; saturation is deterministic, one chip) on ${int(hw.test_samples)} test samples, ` +
       `${hw.engine} engine. Hardware-aware models: ${hw.aware_training}`, '');
     for (const kind of ['noise', 'variation', 'saturation'] as const) {
       const s = hw[kind];

@@ -36,6 +36,8 @@ export interface ModelResult {
   samples_per_second_batch256: number | null;
   /** What ran the speed measurement ("float kernels", "XNOR-popcount kernels per layer", ...). */
   speed_engine: string | null;
+  /** The same measurement with model.predict (layer by layer, training code path), for reference. */
+  layer_by_layer?: { latency_ms_batch1: number; samples_per_second_batch256: number };
   train_seconds: number | null;
   train_samples_per_second: number | null;
   epochs: EpochLog[];

@@ -1,7 +1,8 @@
 // `xnorkit bench`: a few seconds of inference-speed comparison on this
-// machine — a preset's float twin on the float SIMD kernels against the
-// binarized model on the XNOR-popcount kernels (and, for reference, the same
-// binarized model computed float-emulated). Weights do not change the speed
+// machine — a preset's float twin against its binarized model, layer by
+// layer (model.predict: float SIMD kernels vs XNOR-popcount kernels, and the
+// binarized model float-emulated for reference) and as packed models on the
+// fused inference engine (src/deploy). Weights do not change the speed
 // of either, so untrained models and random images suffice. The full
 // benchmarks (tinybench, tfjs peers) are in bench/.
 import { Command } from 'commander';
@@ -11,7 +12,9 @@ import { setXnorKernels, xnorKernelsEnabled } from '../../nn/layers/xnorPath.js'
 import { createModel, presets } from '../../nn/models/index.js';
 import { Rng } from '../../tensor/random.js';
 import type { Dataset } from '../../data/dataset.js';
-import { measureSpeed, type Speed } from '../../experiment/speed.js';
+import { measureSpeeds, type Speed } from '../../experiment/speed.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { exportModel, loadInferenceModel } from '../../deploy/index.js';
 import { machineInfo, machineLine } from '../../util/machine.js';
 import { positiveInt } from '../options.js';
 
@@ -24,7 +27,7 @@ interface BenchOptions {
 
 export function benchCommand(): Command {
   return new Command('bench')
-    .description('quick inference-speed comparison: float twin vs binarized model on the XNOR-popcount kernels (a few seconds)')
+    .description('quick inference-speed comparison of a preset: float twin vs binarized model, layer by layer and as packed models (a few seconds)')
     .option('--model <name>', `model preset (${Object.keys(presets).join(', ')})`, 'larq-mnist')
     .option('--threads <n>', 'threads for the kernels (default: all cores)', positiveInt, availableParallelism())
     .option('--runs <n>', 'timed batch-1 runs (batch-256 runs: a tenth, at least 3)', positiveInt, 50)
@@ -46,20 +49,33 @@ export function runBench(o: BenchOptions): Record<string, unknown> {
   const data = randomImages(preset.defaultInputShape, 256);
   const opts = { latencyRuns: o.runs, throughputRuns: Math.max(3, Math.round(o.runs / 10)), throughputBatch: 256 };
   const before = xnorKernelsEnabled();
-  const rows: { engine: string; speed: Speed }[] = [];
-  const time = (engine: string, float: boolean, xnor: boolean) => {
-    const model = createModel(o.model, { float, seed: 1 });
-    setXnorKernels(xnor);
-    try {
-      rows.push({ engine, speed: measureSpeed((x) => model.predict(x), data, opts) });
-    } finally {
-      setXnorKernels(before);
-      model.dispose();
-    }
+  const floatModel = createModel(o.model, { float: true, seed: 1 });
+  const binaryModel = createModel(o.model, { seed: 1 });
+  const withXnor = (on: boolean) => (x: Tensor) => {
+    setXnorKernels(on);
+    return binaryModel.predict(x);
   };
-  time('float twin, float32 SIMD kernels', true, true);
-  time('binarized, XNOR-popcount kernels', false, true);
-  time('binarized, float-emulated (--no-xnor)', false, false);
+  const packedFloat = loadInferenceModel(exportModel(floatModel));
+  const packedBinary = loadInferenceModel(exportModel(binaryModel));
+  const engines: [string, (x: Tensor) => unknown][] = [
+    ['float twin, layer by layer (predict)', (x) => floatModel.predict(x)],
+    ['binarized, layer by layer, XNOR kernels', withXnor(true)],
+    ['binarized, layer by layer, float-emulated', withXnor(false)],
+    ['float twin, packed model, fused engine', (x) => packedFloat.run(x)],
+    ['binarized, packed model, fused engine', (x) => packedBinary.run(x)],
+  ];
+  let speeds: Speed[];
+  try {
+    // Alternating run by run, so that load from other processes slows all three alike.
+    speeds = measureSpeeds(engines.map((e) => e[1]), data, opts);
+  } finally {
+    setXnorKernels(before);
+    floatModel.dispose();
+    binaryModel.dispose();
+    packedFloat.dispose();
+    packedBinary.dispose();
+  }
+  const rows = engines.map(([engine], i) => ({ engine, speed: speeds[i] }));
   const base = rows[0].speed;
   const out = {
     model: o.model, threads: o.threads, machine: machineInfo(), loadavg: loadavg(),
@@ -77,7 +93,7 @@ export function runBench(o: BenchOptions): Record<string, unknown> {
     for (const r of out.results) {
       line([r.engine, r.latency_ms_batch1.toFixed(3), `${r.speedup_batch1.toFixed(2)}x`, r.samples_per_second_batch256.toFixed(0), `${r.speedup_batch256.toFixed(2)}x`]);
     }
-    process.stdout.write('Medians after warm-up; speed-ups against the float twin. Full benchmarks: npm run bench:kernels\n');
+    process.stdout.write('Medians after warm-up, engines alternating run by run; speed-ups against the first row. Full benchmarks: npm run bench:kernels\n');
   }
   return out;
 }
