@@ -13,6 +13,8 @@
 // evaluateOnChips in its place (see montecarlo.ts).
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/graph.js';
+import { keep } from '../tensor/scope.js';
+import { isSignQuantizer } from '../nn/layers/xnorPath.js';
 import type { CallContext, Layer, LayerTransform } from '../nn/layer.js';
 import type { Sequential } from '../nn/sequential.js';
 import { Dense } from '../nn/layers/dense.js';
@@ -25,7 +27,6 @@ import {
   packActivations, packRows, packWeights, binaryConv2d, binaryDense, samePad, NO_PAD, type PackedWeights, type AccumulatorLimit,
 } from '../ops/binary/index.js';
 import { isKernelLayer, kernelPrecision, type KernelLayer } from './perturbation.js';
-import { keep } from '../tensor/scope.js';
 import { channelSegmentEnd, segmentForward, kernelColumns, mergeChannels, quantizedKernel, cleanSegment } from './channelSparse.js';
 import { isBitErrorTransform, applyBitErrors, BIT_FLIP, BIT_STUCK0, BIT_STUCK1, type BitErrorTransform } from './bitErrors.js';
 import { isAccumulatorLimitTransform, intRange, limitValue } from './saturation.js';
@@ -33,17 +34,11 @@ import { sharedActivations, weightChanges, deltaPays, dotsWithChanges, type Weig
 import type { ChipEngine, ChipRunner } from './montecarlo.js';
 import { firstPerturbedLayer } from './prefix.js';
 
-const SIGN_QUANTIZERS = new Set(['SteSign', 'ApproxSign', 'SwishSign']);
-
-function isSign(q: Quantizer | null | undefined): boolean {
-  return !!q && SIGN_QUANTIZERS.has(q.className);
-}
-
 /** Why `layer` cannot run on the packed kernels, or null when it can. */
 export function packedPathBlocker(layer: Layer): string | null {
   if (!isKernelLayer(layer)) return 'not a Dense/Conv2D layer';
   const q = layer as { inputQuantizer?: Quantizer | null; kernelQuantizer?: Quantizer | null; padValues?: number };
-  if (!isSign(q.inputQuantizer) || !isSign(q.kernelQuantizer)) return 'input and kernel are not both sign-binarized';
+  if (!isSignQuantizer(q.inputQuantizer) || !isSignQuantizer(q.kernelQuantizer)) return 'input and kernel are not both sign-binarized';
   if (Object.prototype.hasOwnProperty.call(layer, 'call')) return 'its call is wrapped (saturating multipliers)';
   if (!layer.kernelTransforms.every(isBitErrorTransform)) return 'a kernel perturbation other than bit errors';
   if (layer instanceof Conv2D && layer.padding === 'same' && q.padValues !== 0 && q.padValues !== 1) return 'padValues other than 0 or 1';
