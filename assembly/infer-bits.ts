@@ -51,12 +51,15 @@ export function bitIm2col(X: usize, N: i32, H: i32, W: i32, C: i32, planes: i32,
   KH: i32, KW: i32, SH: i32, SW: i32, padT: i32, padL: i32, CH: i32, CW: i32, out: usize): void {
   const pix = <usize>(words(C) * planes) << 3;
   const rowBytes = <usize>(words(KH * KW * C) * planes) << 3;
+  // whole 32-bit halves land on 32-bit boundaries: plain copies, no shifts
+  const halves = planes == 1 && (C & 31) == 0;
+  const tapBytes = <usize>C >> 3;
   let row = out;
   for (let n = 0; n < N; n++) {
     const img = X + <usize>n * H * W * pix;
     for (let oy = 0; oy < CH; oy++) {
       for (let ox = 0; ox < CW; ox++) {
-        memory.fill(row, 0, rowBytes);
+        for (let q: usize = 0; q < rowBytes; q += 8) store<u64>(row + q, 0);
         const iy0 = oy * SH - padT, ix0 = ox * SW - padL;
         for (let kh = 0; kh < KH; kh++) {
           const iy = iy0 + kh;
@@ -64,7 +67,12 @@ export function bitIm2col(X: usize, N: i32, H: i32, W: i32, C: i32, planes: i32,
           for (let kw = 0; kw < KW; kw++) {
             const ix = ix0 + kw;
             if (ix < 0 || ix >= W) continue;
-            appendPixel(row, img + <usize>(iy * W + ix) * pix, C, planes, (kh * KW + kw) * C);
+            const src = img + <usize>(iy * W + ix) * pix;
+            const t = kh * KW + kw;
+            if (halves) {
+              const dst = row + <usize>t * tapBytes;
+              for (let b: usize = 0; b < tapBytes; b += 4) store<u32>(dst + b, load<u32>(src + b));
+            } else appendPixel(row, src, C, planes, t * C);
           }
         }
         row += rowBytes;

@@ -13,7 +13,9 @@ import {
   words, OUT_INT, OUT_BITS, emitDot, xnorGemmScalar, serialGemmScalar, bitIm2col, bitFlatten, bitMaxPool,
   packSigns, packCodes2,
 } from "./infer-bits";
-import { floatIm2col, floatGemmScalar, floatEpilogue, signConv, floatMaxPool, channelAffine, activate } from "./infer-float";
+import { floatIm2col, floatGemmScalar, floatEpilogue, floatMaxPool, channelAffine, activate, ACT_RELU } from "./infer-float";
+import { signConv } from "./infer-sign";
+import { signConvRows } from "./infer-signrows";
 import {
   rec, fld, P_NOPS, P_OUTPUTS, P_ACT, P_COLS, P_INTS, P_TAPS, P_H, P_W, P_C,
   OP_CONV, OP_POOL, OP_AFFINE, OP_ACT, OP_SIGN, OP_DOREFA2, OP_FLATTEN, T_FLOAT, T_BITS, T_CODES,
@@ -21,6 +23,9 @@ import {
   F_CH, F_CW, F_K, F_WPTR, F_P1, F_P2, F_TAPPOP, F_MODE, F_DIRECT,
 } from "./infer-plan";
 import { sgemm, sgemmWorkspaceBytes } from "./sgemm";
+import { im2col } from "./im2col";
+import { channelScaleShift } from "./batchnorm";
+import { relu, hardTanh } from "./elementwise";
 
 type Gemm = (M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, out: usize, ldo: i32,
   mode: i32, p1: usize, p2: usize, ws: usize) => void;
@@ -138,14 +143,27 @@ function layer(r: usize, nb: i32, src: usize, dst: usize, srcIsInput: bool,
     return dst;
   }
   if (op == OP_AFFINE || op == OP_ACT) {
-    // in place, except on the caller's images
     const count = nb * H * W * C;
+    const scale = <usize>fld(r, F_P1), shift = <usize>fld(r, F_P2);
+    if (ASC_FEATURE_SIMD) {
+      // the training engine's own kernels, out of place
+      if (op == OP_ACT) {
+        if (fld(r, F_WK) == ACT_RELU) relu(src, count, dst);
+        else hardTanh(src, count, dst);
+        return dst;
+      }
+      if (scale && shift) {
+        channelScaleShift(src, nb * H * W, C, scale, shift, dst);
+        return dst;
+      }
+    }
+    // in place, except on the caller's images
     let p = src;
     if (srcIsInput) {
       memory.copy(dst, src, <usize>count << 2);
       p = dst;
     }
-    if (op == OP_AFFINE) channelAffine(p, nb * H * W, C, <usize>fld(r, F_P1), <usize>fld(r, F_P2));
+    if (op == OP_AFFINE) channelAffine(p, nb * H * W, C, scale, shift);
     else activate(p, count, fld(r, F_WK));
     return p;
   }
@@ -173,13 +191,17 @@ function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usiz
   const direct = fld(r, F_DIRECT) != 0;
   const M = nb * CH * CW;
   if (inK == T_FLOAT && wK == T_BITS) {
-    signConv(src, nb, H, W, C, KH, KW, SH, SW, PT, PL, CH, CW, padV, OC, wp, mode, p1, p2, dst, taps);
+    if (ASC_FEATURE_SIMD && SW == 1) signConvRows(src, nb, H, W, C, KH, KW, SH, PT, PL, CH, CW, padV, OC, wp, mode, p1, p2, dst, taps);
+    else signConv(src, nb, H, W, C, KH, KW, SH, SW, PT, PL, CH, CW, padV, OC, wp, mode, p1, p2, dst, taps);
     return;
   }
   if (inK == T_FLOAT) {
     let A = src;
     if (!direct) {
-      floatIm2col(src, nb, H, W, C, KH, KW, SH, SW, PT, PL, CH, CW, padV, cols);
+      // im2col.ts pads with zeros
+      if (ASC_FEATURE_SIMD && padV == 0) {
+        im2col(src, nb, H, W, C, KH, KW, SH, SW, PT, PL, CH, CW, cols);
+      } else floatIm2col(src, nb, H, W, C, KH, KW, SH, SW, PT, PL, CH, CW, padV, cols);
       A = cols;
     }
     const epilogue = mode == OUT_BITS || p1 != 0;

@@ -97,142 +97,43 @@ export function floatEpilogue(V: usize, M: i32, OC: i32, mode: i32, p1: usize, p
   }
 }
 
-/**
- * A conv with float input and ±1 weights (a binarized first layer): the
- * products are exact (±x), so the sum is a run of f32 additions in tap order.
- * masks: u32 [K][OCp], OCp = OC rounded up to 4, 0x80000000 where the
- * weight is -1 (sign flip), 0 where +1 or past OC. Output as floatEpilogue
- * (thr/flipMask or scale/shift arrays padded to OCp). taps: K*4 bytes.
- */
-export function signConv(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH: i32, SW: i32,
-  padT: i32, padL: i32, CH: i32, CW: i32, padValue: f32, OC: i32, masks: usize,
-  mode: i32, p1: usize, p2: usize, out: usize, taps: usize): void {
-  const K = KH * KW * C;
-  const OCp = (OC + 3) & ~3;
-  const rowOut: usize = mode == OUT_BITS ? <usize>words(OC) << 3 : <usize>OC << 2;
-  for (let n = 0; n < N; n++) {
-    const img = X + <usize>n * H * W * C * 4;
-    for (let oy = 0; oy < CH; oy++) {
-      for (let ox = 0; ox < CW; ox++) {
-        floatIm2col(img, 1, H, W, C, KH, KW, SH, SW, padT - oy * SH, padL - ox * SW, 1, 1, padValue, taps);
-        if (ASC_FEATURE_SIMD) signPixelSimd(taps, K, OC, OCp, masks, mode, p1, p2, out);
-        else signPixelScalar(taps, K, OC, OCp, masks, mode, p1, p2, out);
-        out += rowOut;
-      }
-    }
-  }
-}
-
-function signPixelScalar(taps: usize, K: i32, OC: i32, OCp: i32, masks: usize,
-  mode: i32, p1: usize, p2: usize, out: usize): void {
-  if (mode == OUT_BITS) memory.fill(out, 0, <usize>words(OC) << 3);
-  for (let o = 0; o < OC; o++) {
-    let total: f32 = 0;
-    for (let k0 = 0; k0 < K; k0 += KC) {
-      const k1 = min(K, k0 + KC);
-      let acc: f32 = 0;
-      for (let k = k0; k < k1; k++) {
-        acc += reinterpret<f32>(load<u32>(taps + (<usize>k << 2)) ^ load<u32>(masks + ((<usize>k * OCp + o) << 2)));
-      }
-      total = k0 == 0 ? acc : acc + total;
-    }
-    const q = <usize>o << 2;
-    if (mode == OUT_BITS) {
-      if (reinterpret<f32>(reinterpret<u32>(total) ^ load<u32>(p2 + q)) < load<f32>(p1 + q)) {
-        const wp = out + (<usize>(o >> 6) << 3);
-        store<u64>(wp, load<u64>(wp) | ((<u64>1) << <u64>(o & 63)));
-      }
-    } else {
-      if (p1) total = total * load<f32>(p1 + q) + (p2 ? load<f32>(p2 + q) : <f32>0);
-      store<f32>(out + q, total);
-    }
-  }
-}
-
-// Four channels per lane group; a pass over the taps serves up to 32
-// channels (8 accumulators), so each tap value is splatted once per 32.
-function signPixelSimd(taps: usize, K: i32, OC: i32, OCp: i32, masks: usize,
-  mode: i32, p1: usize, p2: usize, out: usize): void {
-  const rowStride = <usize>OCp << 2;
-  let bits: u64 = 0;
-  for (let o0 = 0; o0 < OCp; o0 += 32) {
-    const groups = min(8, (OCp - o0) >> 2);
-    const z = f32x4.splat(0);
-    let t0 = z, t1 = z, t2 = z, t3 = z, t4 = z, t5 = z, t6 = z, t7 = z;
-    for (let k0 = 0; k0 < K; k0 += KC) {
-      const k1 = min(K, k0 + KC);
-      let a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
-      let m = masks + <usize>k0 * rowStride + (<usize>o0 << 2);
-      for (let k = k0; k < k1; k++) {
-        const v = v128.load32_splat(taps + (<usize>k << 2));
-        a0 = f32x4.add(a0, v128.xor(v, v128.load(m)));
-        if (groups > 1) a1 = f32x4.add(a1, v128.xor(v, v128.load(m, 16)));
-        if (groups > 2) a2 = f32x4.add(a2, v128.xor(v, v128.load(m, 32)));
-        if (groups > 3) a3 = f32x4.add(a3, v128.xor(v, v128.load(m, 48)));
-        if (groups > 4) {
-          a4 = f32x4.add(a4, v128.xor(v, v128.load(m, 64)));
-          a5 = f32x4.add(a5, v128.xor(v, v128.load(m, 80)));
-          a6 = f32x4.add(a6, v128.xor(v, v128.load(m, 96)));
-          a7 = f32x4.add(a7, v128.xor(v, v128.load(m, 112)));
-        }
-        m += rowStride;
-      }
-      if (k0 == 0) {
-        t0 = a0; t1 = a1; t2 = a2; t3 = a3; t4 = a4; t5 = a5; t6 = a6; t7 = a7;
-      } else {
-        t0 = f32x4.add(a0, t0); t1 = f32x4.add(a1, t1); t2 = f32x4.add(a2, t2); t3 = f32x4.add(a3, t3);
-        t4 = f32x4.add(a4, t4); t5 = f32x4.add(a5, t5); t6 = f32x4.add(a6, t6); t7 = f32x4.add(a7, t7);
-      }
-    }
-    for (let g = 0; g < groups; g++) {
-      const t = g == 0 ? t0 : g == 1 ? t1 : g == 2 ? t2 : g == 3 ? t3 : g == 4 ? t4 : g == 5 ? t5 : g == 6 ? t6 : t7;
-      const o = o0 + (g << 2);
-      const q = <usize>o << 2;
-      if (mode == OUT_BITS) {
-        const lt = f32x4.lt(v128.xor(t, v128.load(p2 + q)), v128.load(p1 + q));
-        const nv = min(4, OC - o);
-        bits |= <u64>(i32x4.bitmask(lt) & ((1 << nv) - 1)) << <u64>(o & 63);
-        if (((o + 4) & 63) == 0 || o + 4 >= OC) {
-          store<u64>(out + (<usize>(o >> 6) << 3), bits);
-          bits = 0;
-        }
-      } else {
-        let y = t;
-        if (p1) y = f32x4.add(f32x4.mul(y, v128.load(p1 + q)), p2 ? v128.load(p2 + q) : f32x4.splat(0));
-        const nv = OC - o;
-        if (nv >= 4) v128.store(out + q, y);
-        else {
-          v128.store32_lane(out + q, y, 0);
-          if (nv > 1) v128.store32_lane(out + q + 4, y, 1);
-          if (nv > 2) v128.store32_lane(out + q + 8, y, 2);
-        }
-      }
-    }
-  }
-}
-
 /** Max-pool of f32 NHWC (window cells outside the input skipped; first maximum kept). */
 export function floatMaxPool(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH: i32, SW: i32,
   padT: i32, padL: i32, OH: i32, OW: i32, out: usize): void {
+  const pix = <usize>C << 2;
   for (let n = 0; n < N; n++) {
-    const img = X + <usize>n * H * W * C * 4;
+    const img = X + <usize>n * H * W * pix;
     for (let oy = 0; oy < OH; oy++) {
       const y0 = max(0, oy * SH - padT), y1 = min(H, oy * SH - padT + KH);
       for (let ox = 0; ox < OW; ox++) {
         const x0 = max(0, ox * SW - padL), x1 = min(W, ox * SW - padL + KW);
-        for (let c = 0; c < C; c++) {
-          let best: f32 = 0;
-          let first = true;
+        const first = img + <usize>(y0 * W + x0) * pix;
+        let c = 0;
+        if (ASC_FEATURE_SIMD) {
+          for (; c + 4 <= C; c += 4) {
+            const q = <usize>c << 2;
+            let best = v128.load(first + q);
+            for (let y = y0; y < y1; y++) {
+              for (let x = x0; x < x1; x++) {
+                // pmax(b, v) = b < v ? v : b: a later equal value never replaces
+                best = f32x4.pmax(best, v128.load(img + <usize>(y * W + x) * pix + q));
+              }
+            }
+            v128.store(out + q, best);
+          }
+        }
+        for (; c < C; c++) {
+          const q = <usize>c << 2;
+          let best = load<f32>(first + q);
           for (let y = y0; y < y1; y++) {
             for (let x = x0; x < x1; x++) {
-              const v = load<f32>(img + ((<usize>(y * W + x) * C + c) << 2));
-              if (first || v > best) best = v;
-              first = false;
+              const v = load<f32>(img + <usize>(y * W + x) * pix + q);
+              if (v > best) best = v;
             }
           }
-          store<f32>(out + (<usize>c << 2), best);
+          store<f32>(out + q, best);
         }
-        out += <usize>C << 2;
+        out += pix;
       }
     }
   }

@@ -9,6 +9,7 @@
 // the file through the same `walk`, which validates every field and only
 // writes when given an arena, so a file that measures fine builds fine.
 import { words, panelBytesOf, panelWord } from "./infer-bits";
+import { signRowsBytes } from "./infer-signrows";
 
 export const FORMAT_VERSION: i32 = 1;
 
@@ -268,7 +269,7 @@ function conv(p: usize, len: i32, r: usize): i64 {
     if (!direct) sCols = pix * K * 4;
     if (outK == T_BITS || hasScale || hasShift) sInts = pix * OC * 4;
   } else if (floatIn) {
-    sTaps = <i64>K * 4;
+    sTaps = max(<i64>K * 12, SW == 1 ? signRowsBytes(sC, KH, KW, SH, OC, OH, OW) : 0);
   } else {
     if (!direct) sCols = pix * rowWords * 8;
     if (padded && padV == 0) sInts = pix * OC * 4;

@@ -188,6 +188,29 @@ describe('fusions on synthetic models (random weights and statistics)', () => {
   });
 });
 
+describe('first-layer kernels (float input, sign weights)', () => {
+  it('stride 1 over several 32-pixel groups with a float output; stride 2 with pad_values 1', () => {
+    const wide = new Sequential([
+      new QuantConv2D({ filters: 37, kernelSize: [3, 5], padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      new Activation('relu'),
+      new Flatten(),
+      new Dense({ units: 5 }),
+    ], { inputShape: [6, 75, 2], seed: 15 });
+    randomize(wide, 16);
+    expectExact(wide, images(8, [6, 75, 2], 17));
+    const strided = new Sequential([
+      new QuantConv2D({ filters: 9, kernelSize: 3, strides: 2, padding: 'same', padValues: 1, kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      new QuantConv2D({ filters: 6, kernelSize: 3, strides: [1, 2], ...bin }),
+      new Flatten(),
+      new QuantDense({ units: 3, ...bin }),
+    ], { inputShape: [12, 17, 3], seed: 18 });
+    randomize(strided, 19);
+    expectExact(strided, images(16, [12, 17, 3], 20));
+  });
+});
+
 describe('what cannot be exported says so', () => {
   it('rejects unsupported layers and quantizer pairs', () => {
     const dw = new Sequential([new QuantDepthwiseConv2D({ kernelSize: 3 }), new Flatten(), new Dense({ units: 2 })], { inputShape: [5, 5, 2] });

@@ -1,0 +1,224 @@
+// The float-input, ±1-weight conv (infer-sign.ts) for stride-1 rows, with
+// pixels in the SIMD lanes instead of channels. Each output channel is a
+// run of float32 additions of ±x over its taps; with a channel per lane
+// every term needs an XOR to apply its own sign, but with four neighbouring
+// pixels per lane group the sign is the same for the whole vector. So the
+// input is copied once per image into channel planes, padded, in both
+// signs, and a term is one load (from the + or - plane, picked by a
+// per-(channel, tap) offset table) and one add: half the vector ALU work
+// of the channel-lane kernel, for the same additions in the same order.
+// SIMD only (callers test ASC_FEATURE_SIMD).
+import { OUT_BITS, words } from "./infer-bits";
+import { KC } from "./infer-float";
+
+// @ts-ignore: decorator
+@inline function planeWidth(CW: i32, KW: i32): i32 {
+  // whole groups of 32 pixels may be computed, reading up to 31 columns past the row
+  return ((CW + 31) & ~31) + KW - 1;
+}
+
+/** Workspace of signConvRows: offset table, the two signed planes, pixel words of one group. */
+export function signRowsBytes(C: i32, KH: i32, KW: i32, SH: i32, OC: i32, OH: i32, OW: i32): i64 {
+  const K = KH * KW * C;
+  const Hp = (OH - 1) * SH + KH;
+  return <i64>OC * K * 4 + 2 * <i64>C * Hp * planeWidth(OW, KW) * 4 + 32 * <i64>words(OC) * 8 + 64;
+}
+
+/**
+ * As signConv (same arguments and output) for SW = 1; masks u32 [K][OCp]
+ * as there. ws: signRowsBytes(..) bytes.
+ */
+export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH: i32,
+  padT: i32, padL: i32, CH: i32, CW: i32, padValue: f32, OC: i32, masks: usize,
+  mode: i32, p1: usize, p2: usize, out: usize, ws: usize): void {
+  const K = KH * KW * C;
+  const OCp = (OC + 3) & ~3;
+  const Hp = (CH - 1) * SH + KH, Wp = planeWidth(CW, KW);
+  const rowStride = <usize>Wp << 2, planeBytes = <usize>Hp * rowStride;
+  const tab = ws, planes = ws + (<usize>(OC * K) << 2);
+  const pixWords = words(OC);
+  const neg = planeBytes * <usize>C;
+  const chanBits = planes + (neg << 1); // u32 per channel (32 pixels), padded to whole 32s
+  // offset of each channel's taps, in summation order (kh, kw, c)
+  for (let o = 0; o < OC; o++) {
+    let k = 0;
+    for (let kh = 0; kh < KH; kh++)
+      for (let kw = 0; kw < KW; kw++)
+        for (let c = 0; c < C; c++, k++) {
+          const minus = load<u32>(masks + ((<usize>k * OCp + o) << 2)) != 0;
+          store<u32>(tab + ((<usize>(o * K + k)) << 2), <u32>((minus ? neg : 0) + <usize>c * planeBytes + <usize>kh * rowStride + (<usize>kw << 2)));
+        }
+  }
+  const rowOut: usize = mode == OUT_BITS ? <usize>pixWords << 3 : <usize>OC << 2;
+  for (let n = 0; n < N; n++) {
+    fillPlanes(X + <usize>n * H * W * C * 4, H, W, C, padT, padL, Hp, Wp, padValue, planes, neg);
+    const img = out + <usize>n * CH * CW * rowOut;
+    for (let oy = 0; oy < CH; oy++) {
+      const rowBase = planes + <usize>oy * SH * rowStride;
+      for (let ox = 0; ox < CW; ox += 32) {
+        const np = min(32, CW - ox);
+        const G = (np + 3) >> 2;
+        const dst = img + (<usize>oy * CW + ox) * rowOut;
+        const base = rowBase + (<usize>ox << 2);
+        for (let o = 0; o < OC; o++) {
+          const t = tab + (<usize>(o * K) << 2);
+          // one specialised copy per vector count: no per-vector tests in the tap loop
+          switch (G) {
+            case 8: group(8, base, t, K, o, OC, np, mode, p1, p2, dst, chanBits); break;
+            case 7: group(7, base, t, K, o, OC, np, mode, p1, p2, dst, chanBits); break;
+            case 6: group(6, base, t, K, o, OC, np, mode, p1, p2, dst, chanBits); break;
+            case 5: group(5, base, t, K, o, OC, np, mode, p1, p2, dst, chanBits); break;
+            case 4: group(4, base, t, K, o, OC, np, mode, p1, p2, dst, chanBits); break;
+            case 3: group(3, base, t, K, o, OC, np, mode, p1, p2, dst, chanBits); break;
+            case 2: group(2, base, t, K, o, OC, np, mode, p1, p2, dst, chanBits); break;
+            default: group(1, base, t, K, o, OC, np, mode, p1, p2, dst, chanBits);
+          }
+        }
+        if (mode == OUT_BITS) pixelWords(chanBits, OC, np, dst, pixWords);
+      }
+    }
+  }
+}
+
+// Planes [2][C][Hp][Wp] of the padded image: +x, then -x (exact negation).
+function fillPlanes(X: usize, H: i32, W: i32, C: i32, padT: i32, padL: i32, Hp: i32, Wp: i32,
+  padValue: f32, planes: usize, neg: usize): void {
+  for (let c = 0; c < C; c++) {
+    let p = planes + <usize>c * Hp * Wp * 4;
+    for (let r = 0; r < Hp; r++) {
+      const iy = r - padT;
+      const inRow = iy >= 0 && iy < H;
+      const j0 = inRow ? min(Wp, max(0, padL)) : Wp, j1 = inRow ? min(Wp, padL + W) : Wp;
+      for (let j = 0; j < j0; j++) store<f32>(p + (<usize>j << 2), padValue);
+      let src = X + ((<usize>((iy * W + j0 - padL) * C + c)) << 2);
+      for (let j = j0; j < j1; j++) {
+        store<f32>(p + (<usize>j << 2), load<f32>(src));
+        src += <usize>C << 2;
+      }
+      for (let j = max(j0, j1); j < Wp; j++) store<f32>(p + (<usize>j << 2), padValue);
+      p += <usize>Wp << 2;
+    }
+  }
+  const sign = i32x4.splat(0x80000000);
+  for (let q: usize = 0; q < neg; q += 16) v128.store(planes + neg + q, v128.xor(v128.load(planes + q), sign));
+}
+
+// Channel o for np <= 4G pixels starting at `base` (the window row of the
+// first pixel), G vectors of 4 pixels (G a literal: the unused ones fold away).
+// Bits go to chanBits[o] (bit p = pixel p); floats to their NHWC places.
+// @ts-ignore: decorator
+@inline function group(G: i32, base: usize, tab: usize, K: i32, o: i32, OC: i32, np: i32, mode: i32, p1: usize, p2: usize,
+  dst: usize, chanBits: usize): void {
+  const z = f32x4.splat(0);
+  let t0 = z, t1 = z, t2 = z, t3 = z, t4 = z, t5 = z, t6 = z, t7 = z;
+  // blocks of KC taps as sgemm sums them; a second register set only when
+  // there is more than one block (16 live vectors would spill)
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const k1 = min(K, k0 + KC);
+    if (k0 == 0) {
+      for (let k = 0; k < k1; k++) {
+        const p = base + <usize>load<u32>(tab + (<usize>k << 2));
+        t0 = f32x4.add(t0, v128.load(p));
+        if (G > 1) t1 = f32x4.add(t1, v128.load(p, 16));
+        if (G > 2) t2 = f32x4.add(t2, v128.load(p, 32));
+        if (G > 3) t3 = f32x4.add(t3, v128.load(p, 48));
+        if (G > 4) t4 = f32x4.add(t4, v128.load(p, 64));
+        if (G > 5) t5 = f32x4.add(t5, v128.load(p, 80));
+        if (G > 6) t6 = f32x4.add(t6, v128.load(p, 96));
+        if (G > 7) t7 = f32x4.add(t7, v128.load(p, 112));
+      }
+      continue;
+    }
+    let a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
+    for (let k = k0; k < k1; k++) {
+      const p = base + <usize>load<u32>(tab + (<usize>k << 2));
+      a0 = f32x4.add(a0, v128.load(p));
+      if (G > 1) a1 = f32x4.add(a1, v128.load(p, 16));
+      if (G > 2) a2 = f32x4.add(a2, v128.load(p, 32));
+      if (G > 3) a3 = f32x4.add(a3, v128.load(p, 48));
+      if (G > 4) a4 = f32x4.add(a4, v128.load(p, 64));
+      if (G > 5) a5 = f32x4.add(a5, v128.load(p, 80));
+      if (G > 6) a6 = f32x4.add(a6, v128.load(p, 96));
+      if (G > 7) a7 = f32x4.add(a7, v128.load(p, 112));
+    }
+    t0 = f32x4.add(a0, t0); t1 = f32x4.add(a1, t1); t2 = f32x4.add(a2, t2); t3 = f32x4.add(a3, t3);
+    t4 = f32x4.add(a4, t4); t5 = f32x4.add(a5, t5); t6 = f32x4.add(a6, t6); t7 = f32x4.add(a7, t7);
+  }
+  const q = <usize>o << 2;
+  if (mode == OUT_BITS) {
+    const flip = v128.load32_splat(p2 + q), thr = v128.load32_splat(p1 + q);
+    let m = <u32>i32x4.bitmask(f32x4.lt(v128.xor(t0, flip), thr));
+    if (G > 1) m |= <u32>i32x4.bitmask(f32x4.lt(v128.xor(t1, flip), thr)) << 4;
+    if (G > 2) m |= <u32>i32x4.bitmask(f32x4.lt(v128.xor(t2, flip), thr)) << 8;
+    if (G > 3) m |= <u32>i32x4.bitmask(f32x4.lt(v128.xor(t3, flip), thr)) << 12;
+    if (G > 4) m |= <u32>i32x4.bitmask(f32x4.lt(v128.xor(t4, flip), thr)) << 16;
+    if (G > 5) m |= <u32>i32x4.bitmask(f32x4.lt(v128.xor(t5, flip), thr)) << 20;
+    if (G > 6) m |= <u32>i32x4.bitmask(f32x4.lt(v128.xor(t6, flip), thr)) << 24;
+    if (G > 7) m |= <u32>i32x4.bitmask(f32x4.lt(v128.xor(t7, flip), thr)) << 28;
+    store<u32>(chanBits + q, m);
+    return;
+  }
+  let s = f32x4.splat(1), b = z;
+  const affine = p1 != 0;
+  if (affine) {
+    s = v128.load32_splat(p1 + q);
+    b = p2 ? v128.load32_splat(p2 + q) : z;
+  }
+  const stride = <usize>OC << 2;
+  storeLanes(t0, 0, np, affine, s, b, dst + q, stride);
+  if (G > 1) storeLanes(t1, 4, np, affine, s, b, dst + q, stride);
+  if (G > 2) storeLanes(t2, 8, np, affine, s, b, dst + q, stride);
+  if (G > 3) storeLanes(t3, 12, np, affine, s, b, dst + q, stride);
+  if (G > 4) storeLanes(t4, 16, np, affine, s, b, dst + q, stride);
+  if (G > 5) storeLanes(t5, 20, np, affine, s, b, dst + q, stride);
+  if (G > 6) storeLanes(t6, 24, np, affine, s, b, dst + q, stride);
+  if (G > 7) storeLanes(t7, 28, np, affine, s, b, dst + q, stride);
+}
+
+// Pixels p0..p0+3 of one channel into their NHWC places (stride = bytes per pixel).
+// @ts-ignore: decorator
+@inline function storeLanes(t: v128, p0: i32, np: i32, affine: bool, s: v128, b: v128, dst: usize, stride: usize): void {
+  if (p0 >= np) return;
+  const y = affine ? f32x4.add(f32x4.mul(t, s), b) : t;
+  const d = dst + <usize>p0 * stride;
+  v128.store32_lane(d, y, 0);
+  if (p0 + 1 < np) v128.store32_lane(d + stride, y, 1);
+  if (p0 + 2 < np) v128.store32_lane(d + 2 * stride, y, 2);
+  if (p0 + 3 < np) v128.store32_lane(d + 3 * stride, y, 3);
+}
+
+// chanBits: per channel a u32 of its 32 pixels' bits; transposed 32 channels
+// at a time into the pixels' channel words.
+function pixelWords(chanBits: usize, OC: i32, np: i32, dst: usize, pixWords: i32): void {
+  const chunks = (OC + 31) >> 5;
+  for (let j = 0; j < chunks; j++) {
+    const blk = chanBits + (<usize>j << 7);
+    for (let o = OC - (j << 5); o < 32; o++) store<u32>(blk + (<usize>o << 2), 0);
+    transpose32(blk);
+    const half = dst + (<usize>(j >> 1) << 3) + (<usize>(j & 1) << 2);
+    for (let p = 0; p < np; p++) store<u32>(half + <usize>p * (<usize>pixWords << 3), load<u32>(blk + (<usize>p << 2)));
+  }
+  if (chunks & 1) {
+    // the unused upper half of the last word
+    const half = dst + (<usize>(chunks >> 1) << 3) + 4;
+    for (let p = 0; p < np; p++) store<u32>(half + <usize>p * (<usize>pixWords << 3), 0);
+  }
+}
+
+// In place: bit c of row r <-> bit r of row c, 32 rows of u32 (swap the
+// off-diagonal halves of ever smaller blocks).
+function transpose32(base: usize): void {
+  let j: u32 = 16;
+  let m: u32 = 0x0000ffff;
+  while (j != 0) {
+    for (let k: u32 = 0; k < 32; k = ((k | j) + 1) & ~j) {
+      const pa = base + (<usize>k << 2), pb = base + (<usize>(k | j) << 2);
+      const a = load<u32>(pa), b = load<u32>(pb);
+      const t = ((a >> j) ^ b) & m;
+      store<u32>(pb, b ^ t);
+      store<u32>(pa, a ^ (t << j));
+    }
+    j >>= 1;
+    m ^= m << j;
+  }
+}
