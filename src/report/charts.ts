@@ -106,19 +106,20 @@ function sweepChart(s: SweepSection): TopLevelSpec | null {
     min: 100 * p.min, max: 100 * p.max,
   }));
   const x = { field: 'level', type: 'quantitative', title: AXIS_TITLES[s.kind], scale: { zero: false } } as const;
-  const color = { field: 'training', type: 'nominal', scale: { range: COLORS }, title: 'model' } as const;
+  const color = { field: 'training', type: 'nominal', scale: { range: COLORS }, title: null, legend: { orient: 'bottom', direction: 'vertical' } } as const;
   // The legend comes from the lines; swatches of the pale bands would be hard to see.
   const bandColor = { ...color, legend: null };
   return {
     ...base,
-    width: WIDTH + 60, height: HEIGHT + 20,
+    width: 270, height: 190,
+    resolve: { legend: { color: 'independent' } },
     data: { values: rows },
     layer: [
       { mark: { type: 'area', opacity: 0.12, clip: true }, encoding: { x, y: { field: 'min', type: 'quantitative' }, y2: { field: 'max' }, color: bandColor } },
       { mark: { type: 'area', opacity: 0.3, clip: true }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: bandColor } },
       {
         mark: { type: 'line', point: true, clip: true },
-        encoding: { x, y: { field: 'mean', type: 'quantitative', title: 'test accuracy over chips (%)', scale: { zero: false } }, color },
+        encoding: { x, y: { field: 'mean', type: 'quantitative', title: 'test accuracy (%)', scale: { zero: false } }, color },
       },
     ],
   } as TopLevelSpec;

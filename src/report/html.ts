@@ -38,7 +38,7 @@ th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: right; } th { 
 td:first-child, th:first-child { text-align: left; }
 .notice { background: #fff4d6; border-left: 4px solid #e0a800; padding: .6em 1em; margin: .6em 0; }
 .interrupted { background: #fde2e1; border-left-color: #d62728; }
-figure { margin: 1.2em 0; } figcaption { font-size: .9em; color: #444; margin-bottom: .4em; }
+figure { margin: 1.2em 0; } .charts { display: flex; flex-wrap: wrap; gap: 1em; } .charts figure { flex: 1 1 300px; margin: .4em 0; } figcaption { font-size: .9em; color: #444; margin-bottom: .4em; }
 figure svg { max-width: 100%; height: auto; }
 code { background: #f3f3f3; padding: 0 .25em; }
 .meta { color: #555; font-size: .92em; }
@@ -62,12 +62,13 @@ Repeat it exactly: <code>xnorkit experiment --config ${escapeHtml(String(r.confi
   else {
     parts.push(`<p>Monte-Carlo over ${hw.chips} simulated chips (population seed ${hw.chip_seed}; saturation is deterministic, one chip) on ${int(hw.test_samples)} test samples,
 ${escapeHtml(hw.engine)} engine. Hardware-aware models: ${escapeHtml(hw.aware_training)}</p>`);
+    // The three sweeps side by side first (the comparison at a glance), their tables after.
+    parts.push(`<div class="charts">${['noise', 'variation', 'saturation'].map((k) => figure(charts, `hw-${k}`)).join('\n')}</div>`);
     for (const kind of ['noise', 'variation', 'saturation'] as const) {
       const s = hw[kind];
       if (!s) continue;
       parts.push(`<h3>${kind === 'noise' ? 'Output noise' : kind === 'variation' ? 'Process variation' : 'Saturation'}${s.complete ? '' : ' (incomplete)'}</h3>`,
         `<p>Levels: ${escapeHtml(s.level_label)}. Perturbation: <code>${escapeHtml(JSON.stringify(s.perturbation))}</code>.</p>`,
-        figure(charts, `hw-${kind}`),
         htmlTable(['model', 'clean test accuracy', 'training', 'state file'], sweepModelRows(s)),
         htmlTable(SWEEP_HEAD, sweepPointRows(s)));
     }
