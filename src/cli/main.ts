@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { trainCommand } from './commands/train.js';
 import { summaryCommand } from './commands/summary.js';
 import { robustnessCommand } from './commands/robustness.js';
+import { exportCommand } from './commands/export.js';
+import { predictCommand } from './commands/predict.js';
 import { experimentCommand } from './commands/experiment.js';
 import { evalCommand } from './commands/eval.js';
 import { benchCommand } from './commands/bench.js';
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   program.addCommand(trainCommand());
   program.addCommand(summaryCommand());
   program.addCommand(robustnessCommand());
+  program.addCommand(exportCommand());
+  program.addCommand(predictCommand());
   program.addCommand(experimentCommand());
   program.addCommand(evalCommand());
   program.addCommand(benchCommand());

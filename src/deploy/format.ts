@@ -2,13 +2,14 @@
 // docs/model-format.md. This module writes it from layer records and checks
 // a file's envelope (magic, version, length, CRC-32, record framing) with
 // errors that say what is wrong; assembly/infer-plan.ts reads the records.
+import { ModelFormatError } from '../nn/serialize.js';
+
 export const MAGIC = Uint8Array.of(0x89, 0x58, 0x4e, 0x4b, 0x0d, 0x0a, 0x1a, 0x0a); // "\x89XNK\r\n\x1a\n"
 export const FORMAT_VERSION = 1;
 const HEADER = 44;
 
-export class ModelFormatError extends Error {
-  override name = 'ModelFormatError';
-}
+// One error class for every xnorkit file the user hands over (also the training state's).
+export { ModelFormatError };
 
 export type TensorKind = 'float' | 'bits' | 'codes2';
 export type WeightKind = 'float' | 'sign' | 'codes2';

@@ -1,0 +1,51 @@
+// `xnorkit export`: a saved training state (.xnks) -> a packed inference
+// model (.xnk, docs/model-format.md) that `xnorkit predict`, the JS engine
+// and the standalone WebAssembly module run.
+import { Command } from 'commander';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadTrainingState } from '../../nn/checkpoint.js';
+import { exportModel, readHeader } from '../../deploy/index.js';
+import { UsageError } from '../errors.js';
+
+export interface ExportOptions {
+  modelFile: string;
+  out?: string;
+  json: boolean;
+}
+
+export function exportCommand(): Command {
+  return new Command('export')
+    .description('pack a trained model (a training state saved by train/experiment) into an inference model file')
+    .requiredOption('--model-file <file.xnks>', 'training state to export')
+    .option('--out <file.xnk>', 'where to write the packed model (default: the input name with .xnk)')
+    .option('--json', 'print what was written as JSON', false)
+    .action((opts: ExportOptions) => {
+      runExport(opts);
+    });
+}
+
+export function runExport(opts: ExportOptions): { file: string; bytes: number; packed_weights: number; float_weights: number } {
+  let input: Uint8Array;
+  try {
+    input = readFileSync(opts.modelFile);
+  } catch {
+    throw new UsageError(`cannot read ${opts.modelFile}`);
+  }
+  const state = loadTrainingState(input);
+  try {
+    const classNames = state.extra.classNames;
+    const bytes = exportModel(state.model, { meta: { source: opts.modelFile, ...(Array.isArray(classNames) ? { classNames } : {}) } });
+    const file = opts.out ?? opts.modelFile.replace(/\.xnks$/, '') + '.xnk';
+    writeFileSync(file, bytes);
+    const w = readHeader(bytes).meta.weights as { packed: number; float: number };
+    const result = { file, bytes: bytes.length, packed_weights: w.packed, float_weights: w.float };
+    if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else {
+      process.stdout.write(`wrote ${file}: ${bytes.length} bytes (${w.packed} packed weights, ${w.float} float weights; `
+        + `training state ${input.length} bytes)\n`);
+    }
+    return result;
+  } finally {
+    state.model.dispose();
+  }
+}
