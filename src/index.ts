@@ -28,7 +28,14 @@ export { MaxPool2D, MaxPooling2D } from './nn/layers/maxPool2D.js';
 export { Flatten } from './nn/layers/flatten.js';
 export { Activation } from './nn/layers/activation.js';
 export { Dropout } from './nn/layers/dropout.js';
+export { QuantConv2D, type QuantConv2DOptions } from './nn/layers/quantConv2D.js';
+export { QuantDense, type QuantDenseOptions } from './nn/layers/quantDense.js';
+export { QuantDepthwiseConv2D } from './nn/layers/quantDepthwiseConv2D.js';
+export { QuantSeparableConv2D } from './nn/layers/quantSeparableConv2D.js';
 export { Sequential } from './nn/sequential.js';
+export { summary, type ModelSummary, type SummaryTotals } from './nn/summary.js';
+export { setXnorKernels } from './nn/layers/xnorPath.js';
+export * from './quantizers/index.js';
 export { createModel, presets } from './nn/models/index.js';
 export {
   saveTrainingState, loadTrainingState, ModelFormatError, TRAINING_STATE_VERSION,
@@ -39,12 +46,17 @@ export { modelToSpec, modelFromSpec, registerLayer, type ModelSpec, type LayerSp
 export { Optimizer } from './optim/optimizer.js';
 export { Adam } from './optim/adam.js';
 export { SGD } from './optim/sgd.js';
+export { Bop } from './optim/bop.js';
+export { CaseOptimizer } from './optim/caseOptimizer.js';
 export * as schedules from './optim/schedules.js';
 
 export * from './data/index.js';
 export { fit, evaluate, epochRngs, type History, type EpochLog, type FitOptions } from './train/fit.js';
 
 export * from './hardware/index.js';
+
+// The packed inference format has its own ModelFormatError (src/deploy); the one exported above covers both by name.
+export { exportModel, loadInferenceModel, InferenceModel } from './deploy/index.js';
 
 export { runExperiment, type RunOptions as ExperimentRunOptions } from './experiment/run.js';
 export { resolveConfig, readConfigFile, PRESETS, PRESET_DEFAULTS, ConfigError, type ExperimentConfig, type PresetName } from './experiment/config.js';
