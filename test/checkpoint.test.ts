@@ -27,6 +27,7 @@ import { encodeContainer, crc32 } from '../src/nn/stateContainer.js';
 import { GaussianNoise } from '../src/hardware/noise.js';
 import { withPerturbations } from '../src/hardware/perturbation.js';
 import { syntheticData } from './hardware-fixtures.js';
+import { exportModel } from '../src/deploy/index.js';
 
 const owned: { dispose(): void }[] = [];
 const own = <T extends { dispose(): void }>(x: T): T => (owned.push(x), x);
@@ -189,6 +190,11 @@ describe('training state: damaged and foreign files', () => {
     expect(load(b)).toThrow(/not an xnorkit training state/);
     expect(load(new TextEncoder().encode('{"format":"xnorkit-weights"}'))).toThrow(/not an xnorkit training state/);
     expect(load(new Uint8Array(0))).toThrow(/truncated/);
+  });
+
+  it('a packed inference model (.xnk) is named as such', () => {
+    const m2 = own(net(2));
+    expect(load(exportModel(m2))).toThrow(/packed inference model \(\.xnk/);
   });
 
   it('truncated anywhere: says truncated', () => {

@@ -139,6 +139,50 @@ describe('experiment run (MNIST subset)', () => {
   });
 });
 
+function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
+}
+
+describe('xnorkit eval, bench, --help', () => {
+  it('eval reads a training state or a packed model and reproduces the reported accuracy', async () => {
+    const dir = join(root, 'run');
+    for (const f of ['binary.xnks', 'binary.xnk']) {
+      const r = await cli(['eval', '--model-file', join(dir, f), '--test-limit', '300', '--json', '--quiet']);
+      expect(r.code, r.err).toBe(0);
+      const json = JSON.parse(r.out);
+      expect(json.dataset).toBe('mnist');
+      expect(json.test_accuracy).toBe(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).binary.test_accuracy);
+    }
+    const bad = join(root, 'bad.xnks');
+    writeFileSync(bad, readFileSync(join(dir, 'binary.xnks')).subarray(0, 100));
+    const r = await cli(['eval', '--model-file', bad]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^xnorkit: truncated training state/);
+  });
+
+  it('bench times the float twin and the binarized model, layer by layer and packed', async () => {
+    const r = await cli(['bench', '--runs', '3', '--threads', '1', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const json = JSON.parse(r.out);
+    expect(json.results.length).toBe(5);
+    for (const row of json.results) expect(row.samples_per_second_batch256).toBeGreaterThan(0);
+  });
+
+  it('every command explains itself with --help', async () => {
+    for (const [cmd, want] of [['experiment', '--preset'], ['eval', '--model-file'], ['bench', '--runs']] as const) {
+      const r = await cli([cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(want);
+      expect(r.out).toMatch(/Examples?:|Options:/);
+    }
+  });
+});
+
 describe('xnorkit experiment (CLI, worker thread)', () => {
   it('Ctrl-C during training stops at the next step and writes the interrupted report (exit 130)', async () => {
     const dir = join(root, 'cli');
