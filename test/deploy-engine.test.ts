@@ -5,6 +5,7 @@
 // their integer dot is exact where the training engine rounds float sums.
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
 import { Tensor } from '../src/tensor/tensor.js';
+import { tidy } from '../src/tensor/scope.js';
 import { Rng } from '../src/tensor/random.js';
 import { Sequential } from '../src/nn/sequential.js';
 import { Conv2D } from '../src/nn/layers/conv2d.js';
@@ -55,12 +56,7 @@ function images(n: number, shape: number[], seed: number): Float32Array {
 
 function reference(model: Sequential, x: Float32Array): Float32Array {
   const shape = model.inputShape!;
-  const t = Tensor.from(x, [x.length / shape.reduce((a, b) => a * b, 1), ...shape]);
-  const y = model.predict(t);
-  const out = y.data.slice();
-  t.dispose();
-  y.dispose();
-  return out;
+  return tidy(() => model.predict(Tensor.from(x, [x.length / shape.reduce((a, b) => a * b, 1), ...shape])).data.slice());
 }
 
 /** Count of logits that differ from the reference (as float32 values, -0 != +0). */

@@ -1,0 +1,174 @@
+// End-to-end inference of larq-mnist, eval mode: from a Float32Array of
+// images to logits in JavaScript. Compared in the same process, in
+// alternating tinybench rounds, medians after warm-up:
+//   xnorkit engine, binary    compiled packed model (src/deploy): thresholds
+//                             to bits, bit max-pools, XNOR-popcount GEMMs
+//   xnorkit engine, float     the float twin compiled the same way (im2col +
+//                             SIMD sgemm, BN as scale/shift)
+//   model.predict, float      the float twin on the training engine
+//   model.predict, binary     the binarized model on the training engine
+//   tfjs-wasm, float          the float twin in @tensorflow/tfjs (tf.layers,
+//                             wasm backend: XNNPACK, SIMD, 1 thread in Node)
+// Batch 256 on 1 thread and on all cores (tfjs-wasm has one thread in
+// Node either way), and batch-1 latency on 1 thread. Weights are the
+// untrained seed-1 initialisation: no kernel's speed depends on the values;
+// the bench checks that engine and model.predict agree before timing.
+// Writes bench/results/inference.json and the "inference" section of
+// BENCHMARKS.md.
+//
+//   npm run bench:inference [-- --time 1500] [-- --rounds 3]
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import os from 'node:os';
+import { Bench } from 'tinybench';
+import { createModel } from '../src/nn/models/index.js';
+import { loadMnist } from '../src/data/index.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import { tidy } from '../src/tensor/scope.js';
+import { setThreads } from '../src/wasm/threads.js';
+import { exportModel, loadInferenceModel, argmaxRows } from '../src/deploy/index.js';
+import { machineInfo, machineLine } from './machine.js';
+import { initTfjsWasm, tfjsWasmInfo, type Tf } from './peers/tfjs-wasm.js';
+import { updateBenchmarksSection, mdTable } from './benchmarksMd.js';
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+const TIME_MS = arg('time', 1200);
+const ROUNDS = arg('rounds', 3);
+const BATCH = 256;
+const ALL = os.availableParallelism();
+
+const median = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); const h = v.length >> 1; return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2; };
+
+/** Median ms per task over ROUNDS tinybench rounds, each running every task in turn. */
+async function timeTasks(tasks: [string, () => void][]): Promise<Map<string, number>> {
+  const samples = new Map<string, number[]>(tasks.map(([n]) => [n, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const bench = new Bench({ time: TIME_MS / ROUNDS, warmupTime: round === 0 ? 300 : 50, warmupIterations: 5, iterations: 5, retainSamples: true });
+    for (const [name, fn] of tasks) bench.add(name, fn);
+    await bench.run();
+    for (const [name] of tasks) {
+      const r = bench.getTask(name)?.result;
+      if (!r || !('latency' in r) || !r.latency.samples) {
+        throw new Error(`task ${name} did not complete: ${String((r as { error?: unknown } | undefined)?.error ?? 'no result')}`);
+      }
+      samples.get(name)!.push(...r.latency.samples);
+    }
+  }
+  return new Map([...samples].map(([n, s]) => [n, median(s)]));
+}
+
+function tfjsFloatTwin(tf: Tf) {
+  const bn = () => tf.layers.batchNormalization({ scale: false, momentum: 0.99, epsilon: 1e-3 });
+  const relu = () => tf.layers.activation({ activation: 'relu' });
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, useBias: false }),
+      tf.layers.maxPooling2d({ poolSize: 2 }), bn(), relu(),
+      tf.layers.conv2d({ filters: 64, kernelSize: 3, useBias: false }),
+      tf.layers.maxPooling2d({ poolSize: 2 }), bn(), relu(),
+      tf.layers.conv2d({ filters: 64, kernelSize: 3, useBias: false }), bn(),
+      tf.layers.flatten(), relu(),
+      tf.layers.dense({ units: 64, useBias: false }), bn(), relu(),
+      tf.layers.dense({ units: 10, useBias: false }), bn(),
+    ],
+  });
+}
+
+async function main(): Promise<void> {
+  const tf = await initTfjsWasm();
+  const peer = await tfjsWasmInfo();
+  const machine = machineInfo();
+  const loadStart = os.loadavg();
+  console.log(`machine: ${machineLine(machine)}; load average ${loadStart.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`tinybench: ${TIME_MS} ms per task in ${ROUNDS} alternating rounds after warm-up, median; batch ${BATCH}`);
+
+  const data = loadMnist({ split: 'test', limit: BATCH });
+  const images = data.images;
+  const one = images.subarray(0, 784);
+  const binary = createModel('larq-mnist', { seed: 1 });
+  const float = createModel('larq-mnist', { seed: 1, float: true });
+  const binaryFile = exportModel(binary), floatFile = exportModel(float);
+  const binaryPlan = loadInferenceModel(binaryFile), floatPlan = loadInferenceModel(floatFile);
+  const tfModel = tfjsFloatTwin(tf);
+
+  // tidy: predict leaves its intermediate activations to the caller's scope
+  const predictJs = (m: typeof binary, x: Float32Array) => tidy(() => m.predict(Tensor.from(x, [x.length / 784, 28, 28, 1])).data.slice());
+  const tfjs = (x: Float32Array) => {
+    const t = tf.tensor4d(x, [x.length / 784, 28, 28, 1]);
+    const y = tfModel.predict(t) as ReturnType<typeof tf.tensor>;
+    const out = y.dataSync();
+    t.dispose();
+    y.dispose();
+    return out;
+  };
+  // what is timed computes what it claims
+  for (const [name, plan, model] of [['binary', binaryPlan, binary], ['float', floatPlan, float]] as const) {
+    const a = plan.run(images).logits, b = predictJs(model, images);
+    if (a.some((v, i) => !Object.is(v, b[i]))) throw new Error(`${name}: engine logits differ from model.predict`);
+  }
+  if (argmaxRows(binaryPlan.run(images).logits, BATCH, 10).length !== BATCH) throw new Error('engine output size');
+
+  const tasks = (x: Float32Array): [string, () => void][] => [
+    ['xnorkit engine, binary', () => binaryPlan.run(x)],
+    ['xnorkit engine, float', () => floatPlan.run(x)],
+    ['model.predict, float', () => predictJs(float, x)],
+    ['model.predict, binary', () => predictJs(binary, x)],
+    ['tfjs-wasm, float', () => tfjs(x)],
+  ];
+  const runs: { threads: number; batch: number; ms: Map<string, number> }[] = [];
+  for (const threads of [1, ALL]) {
+    setThreads(threads);
+    console.log(`batch ${BATCH}, ${threads} thread(s)...`);
+    runs.push({ threads, batch: BATCH, ms: await timeTasks(tasks(images)) });
+  }
+  setThreads(1);
+  console.log('batch 1, 1 thread...');
+  runs.push({ threads: 1, batch: 1, ms: await timeTasks(tasks(one)) });
+  setThreads(1);
+
+  const B = 'xnorkit engine, binary';
+  const results = runs.map((r) => ({
+    threads: r.threads,
+    batch: r.batch,
+    engines: [...r.ms].map(([engine, ms]) => ({
+      engine, ms: +ms.toFixed(4), samples_per_second: +(r.batch / ms * 1000).toFixed(1),
+      binary_speedup: +(ms / r.ms.get(B)!).toFixed(2),
+    })),
+  }));
+  const loadEnd = os.loadavg();
+  const json = {
+    bench: 'inference', model: 'larq-mnist', batch: BATCH, machine, peer,
+    timing: { tool: 'tinybench', statistic: 'median of pooled samples', timeMsPerTask: TIME_MS, rounds: ROUNDS },
+    loadAverage: { start: loadStart, end: loadEnd },
+    file_size_bytes: { binary: binaryFile.length, float: floatFile.length },
+    results,
+  };
+  mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
+  writeFileSync(join(import.meta.dirname, 'results', 'inference.json'), JSON.stringify(json, null, 2) + '\n');
+
+  const tables = results.map((r) => {
+    const title = r.batch === 1 ? 'Batch-1 latency, 1 thread' : `Batch ${r.batch}, ${r.threads} thread${r.threads > 1 ? 's' : ''}`
+      + (r.threads > 1 ? ' (tfjs-wasm: 1 thread, its only option in Node)' : '');
+    const rows = r.engines.map((e) => [e.engine, r.batch === 1 ? `${(e.ms * 1000).toFixed(0)} µs` : `${e.ms.toFixed(2)} ms`,
+      e.samples_per_second.toFixed(0), e.engine === B ? '1' : `${e.binary_speedup}×`]);
+    return `**${title}**\n\n${mdTable(['engine', r.batch === 1 ? 'latency' : 'time / batch', 'samples/s', 'binary engine is faster by'], rows)}`;
+  });
+  const md = [
+    '## Inference: larq-mnist end to end (`npm run bench:inference`)',
+    '',
+    `${machineLine(machine)}. Load average ${loadStart.map((l) => l.toFixed(1)).join(' ')} at start, ${loadEnd.map((l) => l.toFixed(1)).join(' ')} at end `
+      + '(other processes were running: absolute times are noisy, ratios come from the same alternating rounds).',
+    `tinybench medians (${TIME_MS} ms per task in ${ROUNDS} alternating rounds, after warm-up). Float32Array of MNIST test images in, logits out, `
+      + 'eval mode; engine and model.predict logits checked bit-equal before timing.',
+    '',
+    ...tables.flatMap((t) => [t, '']),
+    `Packed model files: binary ${binaryFile.length} bytes, float twin ${floatFile.length} bytes (1/${(floatFile.length / binaryFile.length).toFixed(1)}).`,
+  ].join('\n');
+  updateBenchmarksSection('inference', md);
+  console.log(md);
+}
+
+await main();
