@@ -55,6 +55,8 @@ export interface HardwareJob {
   onUpdate: (hw: HardwareResults) => void;
   /** Records a finished step for the report's step table. */
   step: (name: string, seconds: number) => void;
+  /** Called after each sweep (redraw the report). */
+  onSweepDone?: () => Promise<void>;
 }
 
 export function emptyHardware(c: ExperimentConfig, testSamples: number): HardwareResults {
@@ -65,8 +67,8 @@ export function emptyHardware(c: ExperimentConfig, testSamples: number): Hardwar
   };
 }
 
-/** Runs the three sweeps in turn; returns false when interrupted. */
-export function runHardware(job: HardwareJob, hw: HardwareResults): boolean {
+/** Runs the three sweeps in turn; resolves to false when interrupted. */
+export async function runHardware(job: HardwareJob, hw: HardwareResults): Promise<boolean> {
   const c = job.config;
   for (const kind of HW_KINDS) {
     const sc = c.hardware[kind];
@@ -114,6 +116,7 @@ export function runHardware(job: HardwareJob, hw: HardwareResults): boolean {
       job.step(`hardware sweep: ${kind}`, (performance.now() - t0) / 1000);
       job.onUpdate(hw);
       if (r.interrupted) return false;
+      await job.onSweepDone?.();
     } finally {
       for (const m of owned) m.dispose();
     }

@@ -42,9 +42,11 @@ export function describeCuts(c: ExperimentConfig, trainAll: number, testAll: num
   if (testUsed < testAll) cuts.push(`test accuracy on the first ${testUsed.toLocaleString('en-US')} of ${testAll.toLocaleString('en-US')} test images`);
   if (c.hardware.enabled) {
     const hwTest = Math.min(c.hardware.testLimit ?? testUsed, testUsed);
-    cuts.push(`hardware sweeps on ${hwTest.toLocaleString('en-US')} test images with ${c.hardware.chips} simulated chips per point` +
-      ` and ${c.hardware.noise.levels.length}/${c.hardware.variation.levels.length}/${c.hardware.saturation.levels.length} noise/variation/saturation levels` +
-      ` (--preset full: all test images, 50 chips, finer levels)`);
+    if (c.preset !== 'full') {
+      cuts.push(`hardware sweeps on ${hwTest.toLocaleString('en-US')} test images with ${c.hardware.chips} simulated chips per point` +
+        ` and ${c.hardware.noise.levels.length}/${c.hardware.variation.levels.length}/${c.hardware.saturation.levels.length} noise/variation/saturation levels` +
+        ` (--preset full: all test images, 50 chips, finer levels)`);
+    }
   }
   return cuts;
 }
@@ -179,7 +181,10 @@ export async function runExperiment(c: ExperimentConfig, o: RunOptions = {}): Pr
     setXnorKernels(true);
     try {
       // The packed models on the fused engine (the headline figures), and both
-      // models layer by layer (model.predict) for reference.
+      // models layer by layer (model.predict) for reference. Should either
+      // model not export, both headline figures are layer by layer: a ratio
+      // between two different engines would say little about the kernels.
+      if (engines.some((e) => !e)) engines.forEach((e, i) => { e?.dispose(); engines[i] = null; });
       const packed = roles.flatMap((_, i) => (engines[i] ? [(x: Tensor) => engines[i]!.run(x)] : []));
       const layers = roles.map((role) => (x: Tensor) => models[role]!.predict(x));
       const speeds = measureSpeeds([...packed, ...layers], test, c.speed);
@@ -211,16 +216,17 @@ export async function runExperiment(c: ExperimentConfig, o: RunOptions = {}): Pr
     const hwTest = c.hardware.testLimit ? take(test, c.hardware.testLimit) : test;
     r.hardware = emptyHardware(c, hwTest.count);
     let lastWrite = 0;
-    const finished = runHardware({
+    const finished = await runHardware({
       config: c, standard: models.binary!, newModel: () => build(false), train, test: hwTest, dir, signal, verbose, log, step,
       onUpdate: () => {
-        // The JSON after every point (cheap); the charts are redrawn at the end of each sweep and of the run.
+        // The JSON after points (cheap); report and charts after each sweep.
         r.seconds = (performance.now() - t0) / 1000;
         if (performance.now() - lastWrite > 2000) {
           writeJsonAtomic(join(dir, 'results.json'), r);
           lastWrite = performance.now();
         }
       },
+      onSweepDone: () => save('running'),
     }, r.hardware);
     if (!finished) {
       await stopped();

@@ -4,6 +4,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { ExperimentResults, SweepSection } from './schema.js';
+import { qLabel, trainLabel } from './labels.js';
 
 export interface Chart {
   id: string;
@@ -34,7 +35,7 @@ const base = {
 
 function trainingCurves(r: ExperimentResults): TopLevelSpec | null {
   const rows: Record<string, unknown>[] = [];
-  for (const [label, m] of [['float', r.float], ['binary', r.binary]] as const) {
+  for (const [label, m] of [['float', r.float], [qLabel(r), r.binary]] as const) {
     for (const p of m?.trace ?? []) {
       rows.push({ model: label, epoch: p.epoch, metric: 'training accuracy', value: p.accuracy });
       rows.push({ model: label, epoch: p.epoch, metric: 'training loss', value: p.loss });
@@ -68,7 +69,7 @@ function comparisonBars(r: ExperimentResults): TopLevelSpec | null {
   ];
   const rows: Record<string, unknown>[] = [];
   for (const [metric, f] of metrics) {
-    for (const [label, m] of [['float', r.float], ['binary', r.binary]] as const) {
+    for (const [label, m] of [['float', r.float], [qLabel(r), r.binary]] as const) {
       const v = f(m);
       if (v !== null && Number.isFinite(v)) rows.push({ metric, model: label, value: v });
     }
@@ -91,12 +92,6 @@ function comparisonBars(r: ExperimentResults): TopLevelSpec | null {
       },
     },
   } as TopLevelSpec;
-}
-
-/** "standard" or "trained at 0.5": the legend of one model in a sweep. */
-export function trainLabel(s: SweepSection, level: number | null): string {
-  if (level === null) return 'standard training';
-  return `trained at ${s.kind === 'saturation' ? `${level} bits` : `σ=${level}`}`;
 }
 
 function sweepChart(s: SweepSection): TopLevelSpec | null {

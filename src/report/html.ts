@@ -3,7 +3,7 @@
 import type { ExperimentResults, ModelResult } from './schema.js';
 import type { Chart } from './charts.js';
 import {
-  title, notices, comparisonRows, fileNotes, epochRows, EPOCH_HEAD, sweepModelRows, sweepPointRows, SWEEP_HEAD, pct, num, int,
+  title, notices, comparisonRows, comparisonHead, fileNotes, epochRows, EPOCH_HEAD, sweepModelRows, sweepPointRows, SWEEP_HEAD, pct, num, int,
 } from './markdown.js';
 
 export function escapeHtml(s: string): string {
@@ -54,7 +54,7 @@ Started ${escapeHtml(r.started)}; ${num(r.seconds)} s in all. Machine: ${escapeH
   m.loadavg ? `, load average ${m.loadavg.map((x) => x.toFixed(2)).join(' / ')} at the start` : ''}.
 Repeat it exactly: <code>xnorkit experiment --config ${escapeHtml(String(r.config.out ?? 'RUN'))}/config.json</code></p>`);
   parts.push(modelSection(1, 'Float baseline', r.float), modelSection(2, 'Quantized model', r.binary), figure(charts, 'training'));
-  parts.push('<h2>3. Comparison</h2>', htmlTable(['', 'float', 'binary', 'binary vs float'], comparisonRows(r)));
+  parts.push('<h2>3. Comparison</h2>', htmlTable(comparisonHead(r), comparisonRows(r)));
   parts.push(`<ul>${fileNotes(r).map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`, figure(charts, 'comparison'));
   parts.push('<h2>4. Hardware non-idealities</h2>');
   const hw = r.hardware;

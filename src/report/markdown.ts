@@ -2,7 +2,7 @@
 // (charts are referenced as the SVG files written next to it).
 import type { ExperimentResults, ModelResult, SweepSection } from './schema.js';
 import type { Chart } from './charts.js';
-import { trainLabel } from './charts.js';
+import { trainLabel, qLabel } from './labels.js';
 
 export const pct = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined ? '—' : `${(100 * x).toFixed(digits)} %`);
 export const num = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits));
@@ -12,6 +12,10 @@ export const ratio = (x: number | null | undefined): string => (x === null || x 
 export function table(head: string[], rows: string[][]): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
   return [`| ${head.map(esc).join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+}
+
+export function comparisonHead(r: ExperimentResults): string[] {
+  return ['', 'float', qLabel(r), `${qLabel(r)} vs float`];
 }
 
 export function title(r: ExperimentResults): string {
@@ -51,7 +55,7 @@ export function comparisonRows(r: ExperimentResults): string[][] {
 
 export function fileNotes(r: ExperimentResults): string[] {
   const out: string[] = [];
-  for (const [label, m] of [['float', r.float], ['binary', r.binary]] as const) {
+  for (const [label, m] of [['float', r.float], [qLabel(r), r.binary]] as const) {
     if (m) out.push(`${label} file size: ${m.file_size_source}${m.model_file ? ` (\`${m.model_file}\`)` : ''}; speed: ${m.speed_engine ?? '—'}.`);
   }
   return out;
@@ -100,7 +104,7 @@ export function renderMarkdown(r: ExperimentResults, charts: Chart[], chartDir =
   );
   lines.push(...modelSection(1, 'Float baseline', r.float), ...modelSection(2, 'Quantized model', r.binary));
   lines.push(...chart('training'));
-  lines.push('## 3. Comparison', '', table(['', 'float', 'binary', 'binary vs float'], comparisonRows(r)), '');
+  lines.push('## 3. Comparison', '', table(comparisonHead(r), comparisonRows(r)), '');
   for (const n of fileNotes(r)) lines.push(`- ${n}`);
   lines.push('', ...chart('comparison'));
   lines.push('## 4. Hardware non-idealities', '');
