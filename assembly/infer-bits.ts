@@ -59,8 +59,22 @@ export function bitIm2col(X: usize, N: i32, H: i32, W: i32, C: i32, planes: i32,
     const img = X + <usize>n * H * W * pix;
     for (let oy = 0; oy < CH; oy++) {
       for (let ox = 0; ox < CW; ox++) {
-        for (let q: usize = 0; q < rowBytes; q += 8) store<u64>(row + q, 0);
         const iy0 = oy * SH - padT, ix0 = ox * SW - padL;
+        if (halves && iy0 >= 0 && iy0 + KH <= H && ix0 >= 0 && ix0 + KW <= W) {
+          // a window inside the image: its rows are runs of KW pixels
+          let dst = row;
+          for (let kh = 0; kh < KH; kh++) {
+            const src = img + <usize>((iy0 + kh) * W + ix0) * pix;
+            for (let kw = 0; kw < KW; kw++) {
+              for (let b: usize = 0; b < tapBytes; b += 4) store<u32>(dst + b, load<u32>(src + <usize>kw * pix + b));
+              dst += tapBytes;
+            }
+          }
+          for (let q = dst; q < row + rowBytes; q += 4) store<u32>(q, 0);
+          row += rowBytes;
+          continue;
+        }
+        for (let q: usize = 0; q < rowBytes; q += 8) store<u64>(row + q, 0);
         for (let kh = 0; kh < KH; kh++) {
           const iy = iy0 + kh;
           if (iy < 0 || iy >= H) continue;

@@ -20,8 +20,9 @@ import {
   rec, fld, P_NOPS, P_OUTPUTS, P_ACT, P_COLS, P_INTS, P_TAPS, P_H, P_W, P_C,
   OP_CONV, OP_POOL, OP_AFFINE, OP_ACT, OP_SIGN, OP_DOREFA2, OP_FLATTEN, T_FLOAT, T_BITS, T_CODES,
   F_OP, F_IN, F_H, F_W, F_C, F_OH, F_OW, F_OC, F_WK, F_KH, F_KW, F_SH, F_SW, F_PT, F_PL, F_PADV,
-  F_CH, F_CW, F_K, F_WPTR, F_P1, F_P2, F_TAPPOP, F_MODE, F_DIRECT,
+  F_CH, F_CW, F_K, F_WPTR, F_P1, F_P2, F_TAPPOP, F_MODE, F_DIRECT, F_WROWS,
 } from "./infer-plan";
+import { xnorConvPool } from "./infer-xpool";
 import { sgemm, sgemmWorkspaceBytes } from "./sgemm";
 import { im2col } from "./im2col";
 import { channelScaleShift } from "./batchnorm";
@@ -117,6 +118,12 @@ export function planRun(plan: usize, X: usize, n: i32, out: usize, ws: usize, B:
     for (let i = 0; i < nOps; i++) {
       const r = rec(plan, i);
       const dst = cur == bufA ? bufB : bufA;
+      if (fld(r, F_WROWS) != 0 && i + 1 < nOps && fld(rec(plan, i + 1), F_OP) == OP_POOL) {
+        convPool(r, rec(plan, i + 1), nb, cur, dst, cols);
+        cur = dst;
+        i++;
+        continue;
+      }
       cur = layer(r, nb, cur, dst, cur != bufA && cur != bufB, cols, ints, taps, gws);
     }
     memory.copy(out + <usize>b0 * outBytes, cur, <usize>nb * outBytes);
@@ -226,6 +233,17 @@ function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usiz
   }
   gemm(M, OC, K, A, lda, wp, ints, OC, OUT_INT, 0, 0, gws);
   zeroPadCorrection(r, nb, ints, tapPop, mode, p1, p2, dst);
+}
+
+// A packed conv with bit output and the bit max-pool after it (infer-xpool.ts).
+function convPool(r: usize, pr: usize, nb: i32, src: usize, dst: usize, cols: usize): void {
+  const C = fld(r, F_C), K = fld(r, F_K), rowWords = words(K);
+  const CH = fld(r, F_CH), CW = fld(r, F_CW);
+  bitIm2col(src, nb, fld(r, F_H), fld(r, F_W), C, 1, fld(r, F_KH), fld(r, F_KW), fld(r, F_SH), fld(r, F_SW),
+    fld(r, F_PT), fld(r, F_PL), CH, CW, cols);
+  xnorConvPool(cols, nb, CH, CW, rowWords, K, fld(r, F_OC), <usize>fld(r, F_WROWS), <usize>fld(r, F_P1), <usize>fld(r, F_P2),
+    fld(pr, F_KH), fld(pr, F_KW), fld(pr, F_SH), fld(pr, F_SW), fld(pr, F_PT), fld(pr, F_PL), fld(pr, F_OH), fld(pr, F_OW),
+    <usize>fld(pr, F_P1), dst);
 }
 
 // pad_values = 0 on sign bits: a padded tap was read as +1 (bit 0), adding

@@ -10,6 +10,7 @@
 // writes when given an arena, so a file that measures fine builds fine.
 import { words, panelBytesOf, panelWord } from "./infer-bits";
 import { signRowsBytes } from "./infer-signrows";
+import { weightRows } from "./infer-xpool";
 
 export const FORMAT_VERSION: i32 = 1;
 
@@ -43,7 +44,7 @@ export const HEADER_BYTES: i32 = 64;
 export const REC_BYTES: i32 = 128;
 export const F_OP = 0, F_IN = 1, F_OUT = 2, F_H = 3, F_W = 4, F_C = 5, F_OH = 6, F_OW = 7, F_OC = 8,
   F_WK = 9, F_KH = 10, F_KW = 11, F_SH = 12, F_SW = 13, F_PT = 14, F_PL = 15, F_PADV = 16,
-  F_CH = 17, F_CW = 18, F_K = 19, F_WPTR = 20, F_P1 = 21, F_P2 = 22, F_TAPPOP = 23, F_MODE = 24, F_DIRECT = 25;
+  F_CH = 17, F_CW = 18, F_K = 19, F_WPTR = 20, F_P1 = 21, F_P2 = 22, F_TAPPOP = 23, F_MODE = 24, F_DIRECT = 25, F_WROWS = 26;
 
 const PLAN_MAGIC: i32 = 0x504b4e58;
 const LIMIT: i64 = 1 << 30;
@@ -151,7 +152,12 @@ function walk(file: usize, len: i32, at: usize, verify: bool): i64 {
     const r = plan ? rec(plan, i) : 0;
     sKind = kind; sH = h; sW = w; sC = c; sCols = 0; sInts = 0; sTaps = 0;
     let need: i64;
-    if (op == OP_CONV) need = conv(file + <usize>at8, recLen, r);
+    if (op == OP_CONV) {
+      // a bit max-pool next can be fused into a packed conv (infer-xpool.ts)
+      const nx = <i32>off + recLen;
+      const poolNext = i + 1 < nOps && nx + 12 <= total && u32at(file, nx) == OP_POOL && u32at(file, nx + 8) == T_BITS;
+      need = conv(file + <usize>at8, recLen, r, poolNext);
+    }
     else if (op == OP_POOL) need = pool(file + <usize>at8, recLen, r);
     else if (op == OP_AFFINE) need = affine(file + <usize>at8, recLen, r);
     else if (op == OP_ACT) {
@@ -227,7 +233,7 @@ function geometryOk(p: usize, n: i32, k: i32): bool {
   return true;
 }
 
-function conv(p: usize, len: i32, r: usize): i64 {
+function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
   const inK = load<i32>(p, 8), wK = load<i32>(p, 12);
   if (!geometryOk(p + 16, 9, 5)) return ERR_MALFORMED;
   const KH = load<i32>(p, 16), KW = load<i32>(p, 20), OC = load<i32>(p, 24), SH = load<i32>(p, 28), SW = load<i32>(p, 32);
@@ -276,7 +282,7 @@ function conv(p: usize, len: i32, r: usize): i64 {
   }
   // weights in the kernels' layout
   const wp = p + <usize>wOff;
-  let wPtr: usize = 0, tapPop: usize = 0;
+  let wPtr: usize = 0, tapPop: usize = 0, wRows: usize = 0;
   if (floatIn && wK == T_BITS) {
     wPtr = take(<i64>K * OCp * 4);
     if (wPtr) signMasks(wp, K, OC, OCp, wPtr);
@@ -290,6 +296,10 @@ function conv(p: usize, len: i32, r: usize): i64 {
     if (inK == T_BITS && padded && padV == 0) {
       tapPop = take(<i64>KH * KW * OC * 4);
       if (tapPop) tapPopcounts(wp, KH * KW, sC, OC, tapPop);
+    } else if (inK == T_BITS && outK == T_BITS && poolNext) {
+      wRows = take(<i64>OC * rowWords * 8);
+      if (wRows) weightRows(wp, K, OC, rowWords, wRows);
+      if (direct) sCols = pix * rowWords * 8;
     }
   }
   // output transform arrays, padded to whole lane groups
@@ -331,6 +341,7 @@ function conv(p: usize, len: i32, r: usize): i64 {
     setf(r, F_WPTR, <i32>wPtr); setf(r, F_P1, <i32>p1); setf(r, F_P2, <i32>p2); setf(r, F_TAPPOP, <i32>tapPop);
     setf(r, F_MODE, outK == T_BITS ? 2 : 1);
     setf(r, F_DIRECT, direct ? 1 : 0);
+    setf(r, F_WROWS, <i32>wRows);
   }
   sKind = outK;
   sH = OH;

@@ -184,6 +184,25 @@ describe('fusions on synthetic models (random weights and statistics)', () => {
   });
 });
 
+describe('packed conv + bit max-pool, fused with early exit', () => {
+  it('more than 64 channels, overlapping same-padded windows, OR channels (negative scales)', () => {
+    const model = new Sequential([
+      new QuantConv2D({ filters: 8, kernelSize: 3, kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      new QuantConv2D({ filters: 70, kernelSize: 3, ...bin }),
+      new BatchNormalization(),
+      new MaxPool2D({ poolSize: 3, strides: 2, padding: 'same' }),
+      new QuantConv2D({ filters: 20, kernelSize: 2, useBias: false, ...bin }),
+      new MaxPool2D({ poolSize: 2 }),
+      new BatchNormalization(),
+      new Flatten(),
+      new QuantDense({ units: 6, ...bin }),
+    ], { inputShape: [14, 13, 2], seed: 21 });
+    randomize(model, 22);
+    expectExact(model, images(24, [14, 13, 2], 23));
+  });
+});
+
 describe('first-layer kernels (float input, sign weights)', () => {
   it('stride 1 over several 32-pixel groups with a float output; stride 2 with pad_values 1', () => {
     const wide = new Sequential([

@@ -1,0 +1,116 @@
+// A binary conv with bit output followed by a max-pool on bits, fused so
+// that most of the pool's window never gets computed. The pooled bit of a
+// channel is the AND of its window's bits (the OR for channels whose mask
+// bit is set, see bitMaxPool): once one window pixel gives 0 (1 for OR) the
+// channel is decided. So the first pixel is computed for every channel, the
+// next ones only for the channels still undecided -- about half, a quarter,
+// an eighth of them for a 2x2 pool -- roughly halving the popcounts. Exact:
+// only outcomes that cannot change are skipped. No SIMD (shared by both
+// modules); the popcounts are scalar popcnt<u64> as in the tiled kernels.
+import { words } from "./infer-bits";
+
+/**
+ * cols: bit-im2col rows of the conv pixels [N][CH][CW], rowWords words each
+ * (K real bits). wrows: the weights as OC rows of rowWords words (same bit
+ * order). thr/flip: i32[OC] (bit -1 when (flip ? -dot : dot) < thr).
+ * Pool window of output (py, px) starts at conv pixel (py*PSH - PPT, px*PSW - PPL);
+ * mask: u64 per 64 channels (1 = OR pool) or 0. out: [N][POH][POW][words(OC)].
+ */
+export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i32, K: i32, OC: i32,
+  wrows: usize, thr: usize, flip: usize, PKH: i32, PKW: i32, PSH: i32, PSW: i32, PPT: i32, PPL: i32,
+  POH: i32, POW: i32, mask: usize, out: usize): void {
+  const cw = words(OC);
+  const rowBytes = <usize>rowWords << 3;
+  for (let n = 0; n < N; n++) {
+    const img = cols + <usize>n * CH * CW * rowBytes;
+    for (let py = 0; py < POH; py++) {
+      const y0 = max(0, py * PSH - PPT), y1 = min(CH, py * PSH - PPT + PKH);
+      for (let px = 0; px < POW; px++) {
+        const x0 = max(0, px * PSW - PPL), x1 = min(CW, px * PSW - PPL + PKW);
+        for (let j = 0; j < cw; j++) {
+          const f: u64 = mask ? load<u64>(mask + (<usize>j << 3)) : 0;
+          const n64 = min(64, OC - (j << 6));
+          const valid: u64 = n64 == 64 ? <u64>-1 : ((<u64>1) << <u64>n64) - 1;
+          // channels still undecided: their AND of (bit ^ f) is 1 so far
+          let acc: u64 = 0;
+          let started = false;
+          for (let y = y0; y < y1; y++) {
+            for (let x = x0; x < x1; x++) {
+              let u = started ? acc : valid;
+              if (u == 0) break;
+              const row = img + <usize>(y * CW + x) * rowBytes;
+              let b: u64;
+              // the window pixel's words stay in registers across the channels
+              switch (rowWords) {
+                case 1: b = cell(1, row, u, j, K, wrows, rowBytes, thr, flip); break;
+                case 2: b = cell(2, row, u, j, K, wrows, rowBytes, thr, flip); break;
+                case 3: b = cell(3, row, u, j, K, wrows, rowBytes, thr, flip); break;
+                case 4: b = cell(4, row, u, j, K, wrows, rowBytes, thr, flip); break;
+                case 5: b = cell(5, row, u, j, K, wrows, rowBytes, thr, flip); break;
+                case 6: b = cell(6, row, u, j, K, wrows, rowBytes, thr, flip); break;
+                case 7: b = cell(7, row, u, j, K, wrows, rowBytes, thr, flip); break;
+                case 8: b = cell(8, row, u, j, K, wrows, rowBytes, thr, flip); break;
+                default: b = cell(0, row, u, j, K, wrows, rowBytes, thr, flip);
+              }
+              acc = (b ^ f) & (started ? acc : valid);
+              started = true;
+            }
+            if (started && acc == 0) break;
+          }
+          store<u64>(out + (<usize>j << 3), (acc ^ f) & valid);
+        }
+        out += <usize>cw << 3;
+      }
+    }
+  }
+}
+
+// Bits (-1) of the channels in u (word j) for one window pixel. n: words per
+// row as a literal 1..8 (unrolled, row in registers), or 0 for any length.
+// @ts-ignore: decorator
+@inline function cell(n: i32, row: usize, u: u64, j: i32, K: i32, wrows: usize, rowBytes: usize, thr: usize, flip: usize): u64 {
+  const x0 = load<u64>(row), x1 = n > 1 ? load<u64>(row, 8) : 0, x2 = n > 2 ? load<u64>(row, 16) : 0;
+  const x3 = n > 3 ? load<u64>(row, 24) : 0, x4 = n > 4 ? load<u64>(row, 32) : 0, x5 = n > 5 ? load<u64>(row, 40) : 0;
+  const x6 = n > 6 ? load<u64>(row, 48) : 0, x7 = n > 7 ? load<u64>(row, 56) : 0;
+  let b: u64 = 0;
+  while (u != 0) {
+    const lo = <i32>ctz(u);
+    u &= u - 1;
+    const o = (j << 6) + lo;
+    const w = wrows + <usize>o * rowBytes;
+    let pc: u64;
+    if (n == 0) {
+      pc = 0;
+      for (let k: usize = 0; k < rowBytes; k += 8) pc += popcnt(load<u64>(row + k) ^ load<u64>(w + k));
+    } else {
+      pc = popcnt(x0 ^ load<u64>(w));
+      if (n > 1) pc += popcnt(x1 ^ load<u64>(w, 8));
+      if (n > 2) pc += popcnt(x2 ^ load<u64>(w, 16));
+      if (n > 3) pc += popcnt(x3 ^ load<u64>(w, 24));
+      if (n > 4) pc += popcnt(x4 ^ load<u64>(w, 32));
+      if (n > 5) pc += popcnt(x5 ^ load<u64>(w, 40));
+      if (n > 6) pc += popcnt(x6 ^ load<u64>(w, 48));
+      if (n > 7) pc += popcnt(x7 ^ load<u64>(w, 56));
+    }
+    const q = <usize>o << 2;
+    // branch-free: the outcome is a coin toss the predictor would lose
+    const m = -load<i32>(flip + q);
+    const sd = ((K - 2 * <i32>pc) ^ m) - m;
+    b |= <u64>(sd < load<i32>(thr + q)) << <u64>lo;
+  }
+  return b;
+}
+
+/** Canonical weight bits (HWIO, element k*OC + o) as OC rows of rowWords words. */
+export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize): void {
+  memory.fill(out, 0, <usize>OC * rowWords * 8);
+  for (let k = 0; k < K; k++) {
+    for (let o = 0; o < OC; o++) {
+      const i = <i64>k * OC + o;
+      if ((<u32>load<u8>(wp + <usize>(i >> 3)) >> <u32>(i & 7)) & 1) {
+        const q = out + (<usize>o * rowWords + (k >> 6)) * 8;
+        store<u64>(q, load<u64>(q) | ((<u64>1) << <u64>(k & 63)));
+      }
+    }
+  }
+}
