@@ -36,14 +36,15 @@ function tinyConfig(out: string, extra: Record<string, unknown> = {}): Experimen
 describe('experiment config', () => {
   it('presets: quick is a subset run, larq the tutorial schedule on all data', () => {
     expect(PRESET_DEFAULTS.quick.train.limit).toBeGreaterThan(0);
-    expect(PRESET_DEFAULTS.larq.train).toEqual({ epochs: 6, batchSize: 64, learningRate: 1e-3, limit: null });
+    expect(PRESET_DEFAULTS.larq.train).toEqual({ epochs: 6, batchSize: 64, learningRate: 1e-3, schedule: 'cosine', limit: null });
     expect(PRESET_DEFAULTS.full.hardware.chips).toBeGreaterThan(PRESET_DEFAULTS.larq.hardware.chips);
   });
 
   it('command line over config file over preset; cifar10 picks a 32x32 model', () => {
     const c = resolveConfig({ epochs: 3, seed: 7 }, { preset: 'larq', seed: 5, train: { batchSize: 32 } });
     expect(c.preset).toBe('larq');
-    expect(c.train).toEqual({ epochs: 3, batchSize: 32, learningRate: 1e-3, limit: null });
+    expect(c.train).toEqual({ epochs: 3, batchSize: 32, learningRate: 1e-3, schedule: 'cosine', limit: null });
+    expect(resolveConfig({ lrSchedule: 'constant' }).train.schedule).toBe('constant');
     expect(c.seed).toBe(7);
     expect(c.out).toBe(join('runs', 'larq-larq-mnist-mnist-seed7'));
     expect(resolveConfig({ dataset: 'CIFAR-10' }).model).toBe('vgg8');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { datasetName, type DatasetName } from '../data/loadDataset.js';
 import { presets as modelPresets } from '../nn/models/index.js';
 import { FLOAT_ACTIVATIONS, type FloatActivation } from '../nn/models/index.js';
+import { SCHEDULE_NAMES, type ScheduleName } from '../optim/schedules.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -34,7 +35,15 @@ export interface ExperimentConfig {
   /** Null: binary (ste_sign inputs and kernels); K: DoReFa K-bit weights and activations. */
   bits: number | null;
   floatActivation: FloatActivation;
-  train: { epochs: number; batchSize: number; learningRate: number; limit: number | null };
+  /**
+   * schedule: 'cosine' decays the rate to 0 over the run (as Larq Zoo trains
+   * binarized nets); 'constant' is the MNIST tutorial's. With a constant rate
+   * the binary weights still flip in the last steps, and BatchNorm's moving
+   * statistics (averaged over the previous ~100 steps) no longer fit them: at
+   * seed 1 the binarized larq-mnist tests at 81.8 % with them, 98.3 % with
+   * batch statistics.
+   */
+  train: { epochs: number; batchSize: number; learningRate: number; schedule: ScheduleName; limit: number | null };
   test: { limit: number | null };
   speed: { latencyRuns: number; throughputRuns: number; throughputBatch: number };
   hardware: {
@@ -53,7 +62,7 @@ export interface ExperimentConfig {
 
 type Defaults = Omit<ExperimentConfig, 'out' | 'threads' | 'dataDir'>;
 
-const larqSchedule = { epochs: 6, batchSize: 64, learningRate: 1e-3, limit: null };
+const larqSchedule = { epochs: 6, batchSize: 64, learningRate: 1e-3, schedule: 'cosine' as const, limit: null };
 const common = { command: 'experiment' as const, dataset: 'mnist' as const, model: 'larq-mnist', seed: 1, bits: null, floatActivation: 'relu' as const };
 
 export const PRESET_DEFAULTS: Record<PresetName, Defaults> = {
@@ -62,7 +71,7 @@ export const PRESET_DEFAULTS: Record<PresetName, Defaults> = {
     // Batch 32 doubles the steps on the subset: with fewer than ~700 steps,
     // BatchNorm's moving statistics (momentum 0.99, started at 0 and 1) still
     // lag the weights and the test accuracy of a 98 % model reads ~80 %.
-    train: { epochs: 2, batchSize: 32, learningRate: 1e-3, limit: 12000 },
+    train: { epochs: 2, batchSize: 32, learningRate: 1e-3, schedule: 'cosine', limit: 12000 },
     test: { limit: null },
     speed: { latencyRuns: 100, throughputRuns: 10, throughputBatch: 256 },
     hardware: {
@@ -105,6 +114,7 @@ export interface ExperimentOverrides {
   dataDir?: string;
   model?: string;
   epochs?: number;
+  lrSchedule?: string;
   seed?: number;
   bits?: number;
   out?: string;
@@ -162,6 +172,7 @@ export function validate(c: ExperimentConfig): ExperimentConfig {
   check((FLOAT_ACTIVATIONS as readonly string[]).includes(c.floatActivation), `floatActivation must be one of ${FLOAT_ACTIVATIONS.join(', ')}`);
   check(posInt(c.train.epochs) && posInt(c.train.batchSize), 'train.epochs and train.batchSize must be positive integers');
   check(c.train.learningRate > 0, `train.learningRate must be > 0, got ${c.train.learningRate}`);
+  check((SCHEDULE_NAMES as readonly string[]).includes(c.train.schedule), `train.schedule must be one of ${SCHEDULE_NAMES.join(', ')}, got "${c.train.schedule}"`);
   check(optLimit(c.train.limit) && optLimit(c.test.limit) && optLimit(c.hardware.testLimit), 'limits must be null or positive integers');
   check(posInt(c.speed.latencyRuns) && posInt(c.speed.throughputRuns) && posInt(c.speed.throughputBatch), 'speed settings must be positive integers');
   check(posInt(c.hardware.chips) && Number.isInteger(c.hardware.chipSeed) && c.hardware.chipSeed >= 0, 'hardware.chips must be a positive integer, chipSeed a non-negative one');
@@ -194,6 +205,7 @@ export function resolveConfig(o: ExperimentOverrides, file?: Record<string, unkn
   if (o.dataDir !== undefined) c.dataDir = o.dataDir;
   if (o.model !== undefined) c.model = o.model;
   if (o.epochs !== undefined) c.train.epochs = o.epochs;
+  if (o.lrSchedule !== undefined) c.train.schedule = o.lrSchedule as ScheduleName;
   if (o.seed !== undefined) c.seed = o.seed;
   if (o.bits !== undefined) c.bits = o.bits;
   if (o.threads !== undefined) c.threads = o.threads;

@@ -88,7 +88,7 @@ export async function runHardware(job: HardwareJob, hw: HardwareResults): Promis
         job.log(`hardware-aware training under ${kind} at ${tl}`);
         const t0 = performance.now();
         const { history, optimizer } = trainModel({
-          model, data: job.train, epochs: c.train.epochs, batchSize: c.train.batchSize, learningRate: c.train.learningRate, seed: c.seed,
+          model, data: job.train, epochs: c.train.epochs, batchSize: c.train.batchSize, learningRate: c.train.learningRate, schedule: c.train.schedule, seed: c.seed,
           dir: job.dir, stateFile, perturbations: trainingPerturbations(kind, tl, PERTURBATION[kind]), signal: job.signal,
           verbose: job.verbose, extra: { role: `hardware-aware (${kind} ${tl})`, config: c },
         });

@@ -51,6 +51,11 @@ export function describeCuts(c: ExperimentConfig, trainAll: number, testAll: num
   return cuts;
 }
 
+export function trainingLabel(c: ExperimentConfig): string {
+  return `Adam, learning rate ${c.train.learningRate}` + (c.train.schedule === 'cosine'
+    ? ' with cosine decay to 0 over the run (the Larq tutorial keeps it constant; see --lr-schedule)' : ', constant (as in the Larq tutorial)');
+}
+
 function quantizationLabel(c: ExperimentConfig): string {
   return c.bits ? `DoReFa ${c.bits}-bit weights and activations` : 'binary: ste_sign inputs and kernels, weight_clip (as in the Larq tutorial)';
 }
@@ -130,11 +135,12 @@ export async function runExperiment(c: ExperimentConfig, o: RunOptions = {}): Pr
     models[role] = model;
     const m = emptyModel(`${c.model} (${role === 'float' ? 'float twin' : 'quantized'})`,
       role === 'float' ? `float32 (no quantizers; ${c.floatActivation} where the quantized model binarizes an input)` : quantizationLabel(c), model);
+    m.training = `${c.train.epochs} epochs, batch ${c.train.batchSize}, ${trainingLabel(c)}`;
     r[role] = m;
-    log(`training the ${role} model: ${c.train.epochs} epochs, batch ${c.train.batchSize}, Adam ${c.train.learningRate}`);
+    log(`training the ${role} model: ${c.train.epochs} epochs, batch ${c.train.batchSize}, ${trainingLabel(c)}`);
     const ts = performance.now();
     const out = trainModel({
-      model, data: train, epochs: c.train.epochs, batchSize: c.train.batchSize, learningRate: c.train.learningRate, seed: c.seed,
+      model, data: train, epochs: c.train.epochs, batchSize: c.train.batchSize, learningRate: c.train.learningRate, schedule: c.train.schedule, seed: c.seed,
       dir, stateFile: `${role}.xnks`, signal, verbose, extra: { role, config: c },
     });
     out.optimizer.dispose();

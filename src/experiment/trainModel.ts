@@ -8,6 +8,7 @@ import type { Sequential } from '../nn/sequential.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { Adam } from '../optim/adam.js';
+import { scheduleByName, type ScheduleName } from '../optim/schedules.js';
 import { fit, type History } from '../train/fit.js';
 import { numBatches } from '../data/batches.js';
 import type { Verbosity } from '../train/progress.js';
@@ -25,6 +26,7 @@ export interface TrainJob {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  schedule: ScheduleName;
   seed: number;
   /** Run folder and file name of the training state (.xnks). */
   dir: string;
@@ -43,8 +45,8 @@ export interface TrainOutcome {
 }
 
 export function trainModel(job: TrainJob): TrainOutcome {
-  const optimizer = new Adam({ learningRate: job.learningRate });
   const steps = numBatches(job.data.count, job.batchSize);
+  const optimizer = new Adam({ learningRate: scheduleByName(job.schedule, job.learningRate, job.epochs * steps) });
   const window = Math.max(1, Math.round(steps / TRACE_POINTS_PER_EPOCH));
   const trace: TracePoint[] = [];
   let epoch = 1;

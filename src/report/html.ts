@@ -26,7 +26,7 @@ function modelSection(n: number, label: string, m: ModelResult | null): string {
   if (!m) return `<h2>${n}. ${label}</h2><p>Not run.</p>`;
   return `<h2>${n}. ${label}: ${escapeHtml(m.name)}</h2>
 <p>${escapeHtml(m.kind)}; ${int(m.params)} parameters. Test accuracy <strong>${pct(m.test_accuracy)}</strong> (loss ${num(m.test_loss, 4)});
-trained in ${num(m.train_seconds)} s (${int(m.train_samples_per_second)} samples/s).</p>
+trained${m.training ? ` (${escapeHtml(m.training)})` : ''} in ${num(m.train_seconds)} s (${int(m.train_samples_per_second)} samples/s).</p>
 ${htmlTable(EPOCH_HEAD, epochRows(m))}`;
 }
 

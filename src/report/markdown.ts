@@ -83,7 +83,7 @@ function modelSection(n: number, label: string, m: ModelResult | null): string[]
   return [
     `## ${n}. ${label}: ${m.name}`, '',
     `${m.kind}; ${int(m.params)} parameters. Test accuracy **${pct(m.test_accuracy)}** (loss ${num(m.test_loss, 4)}); ` +
-      `trained in ${num(m.train_seconds)} s (${int(m.train_samples_per_second)} samples/s).`, '',
+      `trained${m.training ? ` (${m.training})` : ''} in ${num(m.train_seconds)} s (${int(m.train_samples_per_second)} samples/s).`, '',
     table(EPOCH_HEAD, epochRows(m)), '',
   ];
 }

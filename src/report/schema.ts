@@ -18,6 +18,8 @@ export interface ModelResult {
   name: string;
   /** What the model is: "float32", "binary (ste_sign)", "DoReFa 4-bit". */
   kind: string;
+  /** How it was trained: epochs, batch, optimizer and learning-rate schedule. */
+  training?: string;
   /** Null while not evaluated (e.g. interrupted). */
   test_accuracy: number | null;
   test_loss: number | null;

@@ -9,12 +9,14 @@ import { presets as modelPresets } from '../../nn/models/index.js';
 import { PRESETS, resolveConfig, readConfigFile, type ExperimentOverrides } from '../../experiment/config.js';
 import { startExperiment } from '../../experiment/worker.js';
 import { join } from 'node:path';
+import { SCHEDULE_NAMES } from '../../optim/schedules.js';
 
 interface CliOptions {
   dataset?: string;
   model?: string;
   preset?: string;
   epochs?: number;
+  lrSchedule?: string;
   seed?: number;
   out?: string;
   config?: string;
@@ -30,11 +32,12 @@ export function experimentCommand(): Command {
   return new Command('experiment')
     .description('the whole workflow: data, float baseline, quantized model, comparison (accuracy, size, speed), ' +
       'hardware noise / process variation / saturation sweeps; writes a report with charts')
-    .option('--preset <name>', `quick (MNIST subset, ~5 min) | larq (Larq tutorial: 6 epochs, batch 64, Adam 1e-3, full MNIST) | full (more chips and levels); default quick`,
+    .option('--preset <name>', `quick (MNIST subset, ~5 min) | larq (Larq tutorial: 6 epochs, batch 64, Adam 1e-3, full MNIST; cosine decay unless --lr-schedule constant) | full (more chips and levels); default quick`,
       choice(...PRESETS))
     .option('--dataset <name>', DATASET_NAMES.join(' | '))
     .option('--model <name>', Object.keys(modelPresets).join(' | '))
     .option('--epochs <n>', 'training epochs of every model', positiveInt)
+    .option('--lr-schedule <name>', 'cosine (decay to 0 over the run; default) | constant (the Larq tutorial\'s)', choice(...SCHEDULE_NAMES))
     .option('--seed <n>', 'seed of initialisation, shuffling and dropout', nonNegativeInt)
     .option('--bits <k>', 'DoReFa k-bit weights and activations instead of binary', positiveInt)
     .option('--out <dir>', 'run folder (default runs/<preset>-<model>-<dataset>-seed<S>)')
@@ -58,7 +61,7 @@ Every setting of a preset can be changed in a config file: write the run's confi
 
 export async function runExperimentCommand(opts: CliOptions): Promise<void> {
   const overrides: ExperimentOverrides = {
-    preset: opts.preset, dataset: opts.dataset, dataDir: opts.dataDir, model: opts.model, epochs: opts.epochs, seed: opts.seed, bits: opts.bits,
+    preset: opts.preset, dataset: opts.dataset, dataDir: opts.dataDir, model: opts.model, epochs: opts.epochs, lrSchedule: opts.lrSchedule, seed: opts.seed, bits: opts.bits,
     out: opts.out, threads: opts.threads, noHardware: opts.hardware === false,
   };
   const config = resolveConfig(overrides, opts.config ? readConfigFile(opts.config) : undefined);
