@@ -39,16 +39,7 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
   const pixWords = words(OC);
   const neg = planeBytes * <usize>C;
   const chanBits = planes + (neg << 1); // u32 per channel (32 pixels), padded to whole 32s
-  // offset of each channel's taps, in summation order (kh, kw, c)
-  for (let o = 0; o < OC; o++) {
-    let k = 0;
-    for (let kh = 0; kh < KH; kh++)
-      for (let kw = 0; kw < KW; kw++)
-        for (let c = 0; c < C; c++, k++) {
-          const minus = load<u32>(masks + ((<usize>k * OCp + o) << 2)) != 0;
-          store<u32>(tab + ((<usize>(o * K + k)) << 2), <u32>((minus ? neg : 0) + <usize>c * planeBytes + <usize>kh * rowStride + (<usize>kw << 2)));
-        }
-  }
+  tapTable(C, KH, KW, OC, OCp, masks, neg, planeBytes, rowStride, tab);
   const rowOut: usize = mode == OUT_BITS ? <usize>pixWords << 3 : <usize>OC << 2;
   for (let n = 0; n < N; n++) {
     fillPlanes(X + <usize>n * H * W * C * 4, H, W, C, padT, padL, Hp, Wp, padValue, planes, neg);
@@ -77,6 +68,21 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
         if (mode == OUT_BITS) pixelWords(chanBits, OC, np, dst, pixWords);
       }
     }
+  }
+}
+
+// Byte offset of each channel's taps in the planes, in summation order (kh, kw, c).
+function tapTable(C: i32, KH: i32, KW: i32, OC: i32, OCp: i32, masks: usize, neg: usize, planeBytes: usize,
+  rowStride: usize, tab: usize): void {
+  const K = KH * KW * C;
+  for (let o = 0; o < OC; o++) {
+    let k = 0;
+    for (let kh = 0; kh < KH; kh++)
+      for (let kw = 0; kw < KW; kw++)
+        for (let c = 0; c < C; c++, k++) {
+          const minus = load<u32>(masks + ((<usize>k * OCp + o) << 2)) != 0;
+          store<u32>(tab + ((<usize>(o * K + k)) << 2), <u32>((minus ? neg : 0) + <usize>c * planeBytes + <usize>kh * rowStride + (<usize>kw << 2)));
+        }
   }
 }
 
