@@ -15,6 +15,8 @@ const experiments: Record<string, string[]> = {
   variation: ['robustness', '--sweep', 'variation', '--train-levels', '0,0.25,0.5', '--levels', '0,0.1,0.25,0.5,0.75,1', '--chips', '20'],
   // Acceptance 3: signed accumulators of every layer saturating at b bits (deterministic: one chip is the population).
   saturation: ['robustness', '--sweep', 'saturation', '--train-levels', '0,5,6', '--levels', '4,5,6,7,8,10,12,16', '--chips', '1'],
+  // Acceptance 2 again with another training seed (the grid above uses seed 1 only).
+  'noise-seed2': ['robustness', '--sweep', 'noise', '--train-levels', '0,0.2', '--levels', '0,0.2', '--chips', '20', '--seed', '2'],
   // Bit errors in the stored binary weights, 100 chips per rate on the XNOR path.
   bitflips: ['robustness', '--sweep', 'bitflips', '--train-levels', '0', '--levels', '0.0001,0.0003,0.001,0.003,0.01,0.03,0.1', '--chips', '100'],
 };
@@ -23,7 +25,7 @@ const names = process.argv.slice(2);
 for (const name of names.length ? names : [...Object.keys(experiments), 'speed']) {
   const args = name === 'speed'
     ? ['tsx', 'bench/hardware-speed.ts', '--chips', '100', '--rate', '1e-4,1e-3,1e-2', '--float-chips', '5']
-    : experiments[name] ? ['tsx', 'src/cli/main.ts', ...experiments[name], ...common, '--out', `runs/hw/${name}`] : null;
+    : experiments[name] ? ['tsx', 'src/cli/main.ts', ...common, ...experiments[name], '--out', `runs/hw/${name}`] : null;
   if (!args) throw new Error(`unknown experiment "${name}" (known: ${Object.keys(experiments).join(', ')}, speed)`);
   process.stderr.write(`\n=== ${name}: npx ${args.join(' ')}\n`);
   const r = spawnSync('npx', args, { stdio: 'inherit' });
