@@ -241,7 +241,8 @@ function convPool(r: usize, pr: usize, nb: i32, src: usize, dst: usize, cols: us
   const CH = fld(r, F_CH), CW = fld(r, F_CW);
   bitIm2col(src, nb, fld(r, F_H), fld(r, F_W), C, 1, fld(r, F_KH), fld(r, F_KW), fld(r, F_SH), fld(r, F_SW),
     fld(r, F_PT), fld(r, F_PL), CH, CW, cols);
-  xnorConvPool(cols, nb, CH, CW, rowWords, K, fld(r, F_OC), <usize>fld(r, F_WROWS), <usize>fld(r, F_P1), <usize>fld(r, F_P2),
+  const OC = fld(r, F_OC), wrows = <usize>fld(r, F_WROWS);
+  xnorConvPool(cols, nb, CH, CW, rowWords, OC, wrows, wrows + <usize>OC * rowWords * 8,
     fld(pr, F_KH), fld(pr, F_KW), fld(pr, F_SH), fld(pr, F_SW), fld(pr, F_PT), fld(pr, F_PL), fld(pr, F_OH), fld(pr, F_OW),
     <usize>fld(pr, F_P1), dst);
 }

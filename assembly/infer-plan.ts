@@ -10,7 +10,7 @@
 // writes when given an arena, so a file that measures fine builds fine.
 import { words, panelBytesOf, panelWord } from "./infer-bits";
 import { signRowsBytes } from "./infer-signrows";
-import { weightRows } from "./infer-xpool";
+import { weightRows, popcountIntervals } from "./infer-xpool";
 
 export const FORMAT_VERSION: i32 = 1;
 
@@ -297,7 +297,7 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
       tapPop = take(<i64>KH * KW * OC * 4);
       if (tapPop) tapPopcounts(wp, KH * KW, sC, OC, tapPop);
     } else if (inK == T_BITS && outK == T_BITS && poolNext) {
-      wRows = take(<i64>OC * rowWords * 8);
+      wRows = take(<i64>OC * rowWords * 8 + <i64>OC * 8);
       if (wRows) weightRows(wp, K, OC, rowWords, wRows);
       if (direct) sCols = pix * rowWords * 8;
     }
@@ -331,6 +331,7 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
       }
     }
   }
+  if (wRows && p1) popcountIntervals(p1, p2, K, OC, wRows + <usize>OC * rowWords * 8);
   if (r) {
     setf(r, F_WK, wK);
     setf(r, F_KH, KH); setf(r, F_KW, KW); setf(r, F_SH, SH); setf(r, F_SW, SW);

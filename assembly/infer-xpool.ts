@@ -11,13 +11,14 @@ import { words } from "./infer-bits";
 
 /**
  * cols: bit-im2col rows of the conv pixels [N][CH][CW], rowWords words each
- * (K real bits). wrows: the weights as OC rows of rowWords words (same bit
- * order). thr/flip: i32[OC] (bit -1 when (flip ? -dot : dot) < thr).
+ * (bits past the conv's K zero). wrows: the weights as OC rows of rowWords words (same bit
+ * order). thr: per channel a u32 pair (lo, len): bit -1 when the XOR
+ * popcount pc is in [lo, lo + len) (see popcountIntervals).
  * Pool window of output (py, px) starts at conv pixel (py*PSH - PPT, px*PSW - PPL);
  * mask: u64 per 64 channels (1 = OR pool) or 0. out: [N][POH][POW][words(OC)].
  */
-export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i32, K: i32, OC: i32,
-  wrows: usize, thr: usize, flip: usize, PKH: i32, PKW: i32, PSH: i32, PSW: i32, PPT: i32, PPL: i32,
+export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i32, OC: i32,
+  wrows: usize, thr: usize, PKH: i32, PKW: i32, PSH: i32, PSW: i32, PPT: i32, PPL: i32,
   POH: i32, POW: i32, mask: usize, out: usize): void {
   const cw = words(OC);
   const rowBytes = <usize>rowWords << 3;
@@ -42,15 +43,15 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
               let b: u64;
               // the window pixel's words stay in registers across the channels
               switch (rowWords) {
-                case 1: b = cell(1, row, u, j, K, wrows, rowBytes, thr, flip); break;
-                case 2: b = cell(2, row, u, j, K, wrows, rowBytes, thr, flip); break;
-                case 3: b = cell(3, row, u, j, K, wrows, rowBytes, thr, flip); break;
-                case 4: b = cell(4, row, u, j, K, wrows, rowBytes, thr, flip); break;
-                case 5: b = cell(5, row, u, j, K, wrows, rowBytes, thr, flip); break;
-                case 6: b = cell(6, row, u, j, K, wrows, rowBytes, thr, flip); break;
-                case 7: b = cell(7, row, u, j, K, wrows, rowBytes, thr, flip); break;
-                case 8: b = cell(8, row, u, j, K, wrows, rowBytes, thr, flip); break;
-                default: b = cell(0, row, u, j, K, wrows, rowBytes, thr, flip);
+                case 1: b = cell(1, row, u, j, wrows, rowBytes, thr); break;
+                case 2: b = cell(2, row, u, j, wrows, rowBytes, thr); break;
+                case 3: b = cell(3, row, u, j, wrows, rowBytes, thr); break;
+                case 4: b = cell(4, row, u, j, wrows, rowBytes, thr); break;
+                case 5: b = cell(5, row, u, j, wrows, rowBytes, thr); break;
+                case 6: b = cell(6, row, u, j, wrows, rowBytes, thr); break;
+                case 7: b = cell(7, row, u, j, wrows, rowBytes, thr); break;
+                case 8: b = cell(8, row, u, j, wrows, rowBytes, thr); break;
+                default: b = cell(0, row, u, j, wrows, rowBytes, thr);
               }
               acc = (b ^ f) & (started ? acc : valid);
               started = true;
@@ -68,7 +69,7 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
 // Bits (-1) of the channels in u (word j) for one window pixel. n: words per
 // row as a literal 1..8 (unrolled, row in registers), or 0 for any length.
 // @ts-ignore: decorator
-@inline function cell(n: i32, row: usize, u: u64, j: i32, K: i32, wrows: usize, rowBytes: usize, thr: usize, flip: usize): u64 {
+@inline function cell(n: i32, row: usize, u: u64, j: i32, wrows: usize, rowBytes: usize, thr: usize): u64 {
   const x0 = load<u64>(row), x1 = n > 1 ? load<u64>(row, 8) : 0, x2 = n > 2 ? load<u64>(row, 16) : 0;
   const x3 = n > 3 ? load<u64>(row, 24) : 0, x4 = n > 4 ? load<u64>(row, 32) : 0, x5 = n > 5 ? load<u64>(row, 40) : 0;
   const x6 = n > 6 ? load<u64>(row, 48) : 0, x7 = n > 7 ? load<u64>(row, 56) : 0;
@@ -92,13 +93,36 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
       if (n > 6) pc += popcnt(x6 ^ load<u64>(w, 48));
       if (n > 7) pc += popcnt(x7 ^ load<u64>(w, 56));
     }
-    const q = <usize>o << 2;
-    // branch-free: the outcome is a coin toss the predictor would lose
-    const m = -load<i32>(flip + q);
-    const sd = ((K - 2 * <i32>pc) ^ m) - m;
-    b |= <u64>(sd < load<i32>(thr + q)) << <u64>lo;
+    // the threshold as an interval of popcounts [lo, lo+len); branch-free:
+    // the outcome is a coin toss the predictor would lose
+    const iv = load<u64>(thr + (<usize>o << 3));
+    b |= <u64>(<u32>(<u32>pc - <u32>iv) < <u32>(iv >> 32)) << <u64>lo;
   }
   return b;
+}
+
+/**
+ * The thresholds (bit -1 when (flip ? -dot : dot) < thr, dot = K - 2*pc) as
+ * intervals of pc in [0, K]: u32 pairs (lo, len) per channel.
+ */
+export function popcountIntervals(thr: usize, flip: usize, K: i32, OC: i32, out: usize): void {
+  for (let o = 0; o < OC; o++) {
+    const t = load<i32>(thr + (<usize>o << 2));
+    let lo: i32, hi: i32; // [lo, hi)
+    if (load<i32>(flip + (<usize>o << 2))) {
+      // 2pc - K < t
+      lo = 0;
+      hi = ((K + t + 1) >> 1);
+    } else {
+      // K - 2pc < t
+      lo = ((K - t) >> 1) + 1;
+      hi = K + 1;
+    }
+    lo = min(max(lo, 0), K + 1);
+    hi = min(max(hi, lo), K + 1);
+    store<u32>(out + (<usize>o << 3), lo);
+    store<u32>(out + (<usize>o << 3), hi - lo, 4);
+  }
 }
 
 /** Canonical weight bits (HWIO, element k*OC + o) as OC rows of rowWords words. */
