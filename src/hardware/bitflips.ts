@@ -49,6 +49,8 @@ export class BitFlips implements Perturbation {
     const layers = selectLayers(model, this.layers, 'BitFlips', true) as KernelLayer[];
     const bad = layers.find((l) => kernelPrecision(l) !== 1);
     if (bad) throw new Error(`BitFlips: layer "${bad.name}" has a ${kernelPrecision(bad)}-bit kernel; bit flips model 1-bit weight cells (select layers: 'binary')`);
+    // Zero rates change nothing: no hooks, so the layers keep their fast (XNOR) forward.
+    if (this.rates.flip + this.rates.stuck0 + this.rates.stuck1 === 0) return () => {};
     return hookLayers(layers, 'kernelTransforms', () => this.transform());
   }
 

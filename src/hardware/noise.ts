@@ -81,6 +81,8 @@ export class GaussianNoise implements Perturbation {
 
   attach(model: Sequential): () => void {
     const layers = selectLayers(model, this.layers, 'GaussianNoise', false);
+    // Zero strength changes nothing: no hooks, so the layers keep their fast (XNOR) forward.
+    if (this.options.sigma === 0) return () => {};
     return hookLayers(layers, 'outputTransforms', () => noiseTransform(this.options));
   }
 

@@ -106,6 +106,10 @@ export class ProcessVariation implements Perturbation {
     if (this.binary === 'digital') {
       const bad = layers.find((l) => kernelPrecision(l) !== 1);
       if (bad) throw new Error(`ProcessVariation: the digital form needs binary kernels; layer "${bad.name}" is ${kernelPrecision(bad)}-bit (select layers: 'binary')`);
+    }
+    // Zero strength changes nothing: no hooks, so the layers keep their fast (XNOR) forward.
+    if (this.sigma === 0) return () => {};
+    if (this.binary === 'digital') {
       return hookLayers(layers, 'kernelTransforms', () => this.digitalTransform());
     }
     return hookLayers(layers, 'kernelTransforms', () => this.analogTransform());
