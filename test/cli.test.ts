@@ -65,3 +65,28 @@ describe('xnorkit CLI', () => {
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).seed).toBe(3);
   });
 });
+
+describe('xnorkit train interruption', () => {
+  it('Ctrl-C stops after the current step and still writes results.json (exit 130)', async () => {
+    const { spawn } = await import('node:child_process');
+    const out = mkdtempSync(join(tmpdir(), 'xk-int-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'train', '--float', '--epochs', '50',
+      '--limit', '20000', '--test-limit', '100', '--threads', '1', '--out', out], { cwd: root });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    // Wait until training has started (the first progress output), then interrupt.
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (/training samples|epoch 1\/50/.test(stderr)) { clearInterval(timer); resolve(); }
+      }, 100);
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code, stderr).toBe(130);
+    const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(res.interrupted).toBe(true);
+    expect(res.epochs).toBe(0);
+    expect(stderr).toMatch(/interrupt/);
+  });
+});

@@ -82,7 +82,34 @@ export function epochRngs(seed: number, epoch: number): { shuffleRng: Rng; dropo
   return { shuffleRng: e.fork(), dropoutRng: e.fork() };
 }
 
+/**
+ * Trains synchronously. A SIGINT handler cannot run while this runs, so
+ * interactive programs that must stop on Ctrl-C use fitAsync.
+ */
 export function fit(model: Sequential, data: Dataset, opts: FitOptions): History {
+  const run = trainingSteps(model, data, opts);
+  for (;;) {
+    const r = run.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * fit that returns to the event loop after every step (a few microseconds
+ * against a step's milliseconds), so that signal handlers, timers and I/O
+ * run during training: Ctrl-C can abort through `signal`.
+ */
+export async function fitAsync(model: Sequential, data: Dataset, opts: FitOptions): Promise<History> {
+  const run = trainingSteps(model, data, opts);
+  for (;;) {
+    const r = run.next();
+    if (r.done) return r.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The training loop, pausing (yield) after each step. */
+function* trainingSteps(model: Sequential, data: Dataset, opts: FitOptions): Generator<void, History, undefined> {
   const { epochs, batchSize, optimizer } = opts;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`fit: batchSize must be a positive integer, got ${batchSize}`);
@@ -128,6 +155,7 @@ export function fit(model: Sequential, data: Dataset, opts: FitOptions): History
       progress.update(step, running);
       opts.onBatchEnd?.(step, running);
       if (opts.signal?.aborted) break;
+      yield;
     }
     const seconds = (performance.now() - t0) / 1000;
     if (seen < data.count) {

@@ -16,7 +16,7 @@ import { Bop } from '../../optim/bop.js';
 import { CaseOptimizer } from '../../optim/caseOptimizer.js';
 import { summary } from '../../nn/summary.js';
 import { quantScheme } from '../../nn/models/index.js';
-import { fit, evaluate, type History } from '../../train/fit.js';
+import { fitAsync, evaluate, type History } from '../../train/fit.js';
 import { machineInfo } from '../../util/machine.js';
 import { writeJsonAtomic } from '../../util/files.js';
 import { positiveInt, positiveFloat, nonNegativeInt, choice } from '../options.js';
@@ -75,12 +75,14 @@ export function trainCommand(): Command {
     .option('--no-xnor', 'binarized layers: float-emulated forward instead of the XNOR-popcount kernels')
     .option('--json', 'print results.json to stdout', false)
     .option('--quiet', 'no progress output', false)
-    .action((opts: TrainOptions) => {
-      runTrain(opts);
+    .action(async (opts: TrainOptions) => {
+      const results = await runTrain(opts);
+      // 130 = interrupted by SIGINT, after the partial results were written.
+      if (results.interrupted) process.exitCode = 130;
     });
 }
 
-export function runTrain(opts: TrainOptions): Record<string, unknown> {
+export async function runTrain(opts: TrainOptions): Promise<Record<string, unknown>> {
   const dataset = datasetName(opts.dataset);
   setThreads(opts.threads);
   setXnorKernels(opts.xnor);
@@ -110,7 +112,7 @@ export function runTrain(opts: TrainOptions): Record<string, unknown> {
   });
   let history: History;
   try {
-    history = fit(model, train, { epochs: opts.epochs, batchSize: opts.batchSize, optimizer, seed: opts.seed, verbose, signal: controller.signal });
+    history = await fitAsync(model, train, { epochs: opts.epochs, batchSize: opts.batchSize, optimizer, seed: opts.seed, verbose, signal: controller.signal });
   } finally {
     release();
   }
