@@ -25,7 +25,7 @@ const names = process.argv.slice(2);
 for (const name of names.length ? names : [...Object.keys(experiments), 'speed']) {
   const args = name === 'speed'
     ? ['tsx', 'bench/hardware-speed.ts', '--chips', '100', '--rate', '1e-4,1e-3,1e-2', '--float-chips', '5']
-    : experiments[name] ? ['tsx', 'src/cli/main.ts', ...common, ...experiments[name], '--out', `runs/hw/${name}`] : null;
+    : experiments[name] ? ['tsx', 'src/cli/main.ts', experiments[name][0], ...common, ...experiments[name].slice(1), '--out', `runs/hw/${name}`] : null;
   if (!args) throw new Error(`unknown experiment "${name}" (known: ${Object.keys(experiments).join(', ')}, speed)`);
   process.stderr.write(`\n=== ${name}: npx ${args.join(' ')}\n`);
   const r = spawnSync('npx', args, { stdio: 'inherit' });
