@@ -180,6 +180,24 @@ describe('float path == XNOR path', () => {
     });
   }
 
+  it('fused bit chains decide ties exactly as the float BatchNorm (moving means on integer dots)', () => {
+    const m = smallBnn(9);
+    const r = new Rng(21);
+    for (const v of m.variables) {
+      const d = v.value.data;
+      if (v.name.endsWith('moving_mean')) for (let i = 0; i < d.length; i++) d[i] = 2 * Math.round(r.uniform() * 8 - 4);
+      if (v.name.endsWith('moving_variance')) r.fillUniform(d, 0.3, 3);
+      if (v.name.endsWith('gamma')) r.fillUniform(d, 0.2, 2);
+      if (v.name.endsWith('beta')) for (let i = 0; i < d.length; i++) d[i] = r.uniform() < 0.5 ? 0 : r.uniform() - 0.5;
+    }
+    const x = randomTensor([6, 12, 12, 2], new Rng(22));
+    const detach = attachAll(m, [new BitFlips({ rate: 0.02 })]);
+    for (let c = 0; c < 4; c++) expect(logits(m, xnorEngine, x, Chip.nth(5, c))).toEqual(logits(m, floatEngine, x, Chip.nth(5, c)));
+    detach();
+    x.dispose();
+    m.dispose();
+  });
+
   it('a shared input through the channel-sparse first layer and the weight-delta packed layers gives the same logits', () => {
     const m = smallBnn(4);
     for (const v of m.variables) if (v.name.endsWith('moving_mean')) new Rng(5).fillUniform(v.value.data, -2, 2);

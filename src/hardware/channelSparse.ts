@@ -12,6 +12,13 @@ import { noGrad } from '../autograd/graph.js';
 import type { CallContext, Layer } from '../nn/layer.js';
 import type { Sequential } from '../nn/sequential.js';
 import { Dense } from '../nn/layers/dense.js';
+import { Conv2D } from '../nn/layers/conv2d.js';
+import { QuantConv2D } from '../nn/layers/quantConv2D.js';
+import { padForSame } from '../nn/layers/quantCommon.js';
+import { conv2d } from '../ops/conv2d.js';
+import { gemm } from '../ops/gemm.js';
+import type { WindowGeometry } from '../ops/convGeometry.js';
+import { wasm } from '../wasm/module.js';
 import { MaxPool2D } from '../nn/layers/maxPool2D.js';
 import { BatchNormalization } from '../nn/layers/batchNormalization.js';
 import { Activation } from '../nn/layers/activation.js';
@@ -65,7 +72,9 @@ export function segmentForward(model: Sequential, s: number, e: number, x: Tenso
     // effectiveInput / product / convolve are the layer's protected steps of call()
     const steps = layer as unknown as { effectiveInput(x: Tensor, c: CallContext): Tensor; convolve(x: Tensor, k: Tensor, c: CallContext): Tensor; product(x: Tensor, k: Tensor, c: CallContext): Tensor };
     const xin = steps.effectiveInput(x, ctx);
-    let y = layer instanceof Dense ? steps.product(xin, kernel, ctx) : steps.convolve(xin, kernel, ctx);
+    let y = layer instanceof Dense ? steps.product(xin, kernel, ctx)
+      : layer instanceof QuantConv2D || layer.constructor === Conv2D ? convolveShared(layer, x, xin, kernel)
+        : steps.convolve(xin, kernel, ctx);
     const bias = slice(layer.bias?.value, channels);
     if (bias) y = biasAdd(y, bias);
     y = activationByName(layer.activation)(y);
@@ -80,6 +89,38 @@ export function segmentForward(model: Sequential, s: number, e: number, x: Tenso
     }
     return y;
   });
+}
+
+/**
+ * A float convolution as Conv2D / QuantConv2D compute it (explicit padding
+ * for a non-zero pad value, then im2col + GEMM), with the im2col patches of
+ * the shared input computed once per batch for every chip and channel subset.
+ */
+function convolveShared(layer: Conv2D, x: Tensor, xin: Tensor, kernel: Tensor): Tensor {
+  const pv = (layer as { padValues?: number }).padValues ?? 0;
+  const p = padForSame(xin, layer.padding, pv, layer.kernelSize, layer.strides);
+  const forward = (xx: Tensor, w: Tensor, g: WindowGeometry): Tensor => {
+    const M = g.N * g.OH * g.OW;
+    const K = g.KH * g.KW * g.C;
+    const pointwise = g.KH === 1 && g.KW === 1 && g.SH === 1 && g.SW === 1 && g.PT + g.PL + g.PB + g.PR === 0;
+    const cols = pointwise ? xx : cleanSegment(x, patchesKey(layer), () => {
+      const c = new Tensor([M, K]);
+      wasm().im2col(xx.ptr, g.N, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.OH, g.OW, c.ptr);
+      return c;
+    });
+    const out = new Tensor([g.N, g.OH, g.OW, w.shape[3]]);
+    gemm(false, false, M, w.shape[3], K, cols.ptr, w.ptr, out.ptr);
+    return out;
+  };
+  return conv2d(p.x, kernel, { strides: layer.strides, padding: p.padding, forward });
+}
+
+const patchKeys = new WeakMap<Layer, object>();
+/** The key of a layer's patches, cached beside its clean segment (keyed by the layer itself). */
+function patchesKey(layer: Layer): object {
+  let k = patchKeys.get(layer);
+  if (!k) patchKeys.set(layer, (k = {}));
+  return k;
 }
 
 /** The layer's kernel as its forward pass uses it before hooks (the quantized ±1 kernel). */
@@ -100,18 +141,18 @@ export function mergeChannels(clean: Tensor, part: Tensor, channels: readonly nu
   return out;
 }
 
-/** Per batch: the clean segment output for each (input, layer) many chips share. */
-const cleanSegments = new WeakMap<Tensor, Map<Layer, Tensor>>();
+/** Per batch: what many chips share for an input (a layer's clean segment output, its patches). */
+const cleanSegments = new WeakMap<Tensor, Map<object, Tensor>>();
 const owned: [Tensor, Tensor][] = [];
 
-export function cleanSegment(x: Tensor, layer: Layer, make: () => Tensor): Tensor {
+export function cleanSegment(x: Tensor, key: object, make: () => Tensor): Tensor {
   let m = cleanSegments.get(x);
   if (!m) cleanSegments.set(x, (m = new Map()));
-  let t = m.get(layer);
+  let t = m.get(key);
   if (!t) {
     t = keep(make());
     owned.push([x, t]);
-    m.set(layer, t);
+    m.set(key, t);
   }
   return t;
 }

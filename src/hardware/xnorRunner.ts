@@ -24,7 +24,7 @@ import { biasAdd } from '../ops/biasAdd.js';
 import { activationByName } from '../ops/activations.js';
 import { alloc, free, f32View, u8View } from '../wasm/memory.js';
 import {
-  packActivations, packRows, packWeights, binaryConv2d, binaryDense, samePad, NO_PAD, type PackedWeights, type AccumulatorLimit,
+  packActivations, packRows, packWeights, binaryConv2d, binaryDense, type PackedWeights, type PackedActivations, type AccumulatorLimit,
 } from '../ops/binary/index.js';
 import { isKernelLayer, kernelPrecision, type KernelLayer } from './perturbation.js';
 import { channelSegmentEnd, segmentForward, kernelColumns, mergeChannels, quantizedKernel, cleanSegment } from './channelSparse.js';
@@ -33,6 +33,7 @@ import { isAccumulatorLimitTransform, intRange, limitValue } from './saturation.
 import { sharedActivations, weightChanges, deltaPays, dotsWithChanges, type WeightChange } from './weightDeltas.js';
 import type { ChipEngine, ChipRunner } from './montecarlo.js';
 import { firstPerturbedLayer } from './prefix.js';
+import { findChain, runChain, paddedShape, type FusedChain } from './fusedChain.js';
 
 /** Why `layer` cannot run on the packed kernels, or null when it can. */
 export function packedPathBlocker(layer: Layer): string | null {
@@ -99,39 +100,63 @@ function prepare(layer: KernelLayer, ctx: CallContext): PackedLayer {
   return { layer, weights, cleanWeights, changes, ones, limit, rest: layer.accumulatorTransforms.slice(limit ? 1 : 0) };
 }
 
-function forwardPacked(p: PackedLayer, x: Tensor, ctx: CallContext): Tensor {
+/** The packed input of a packed layer (with its 'same' border). */
+function packInput(p: PackedLayer, x: Tensor): PackedActivations {
+  const { layer } = p;
+  if (layer instanceof Dense) return packRows(x.ptr, x.shape[0], x.shape[1]);
+  const [N, H, W, C] = x.shape;
+  return packActivations(x.ptr, [N, H, W, C], { pad: paddedShape(layer as Conv2D, H, W) });
+}
+
+/** The layer's product on packed input, then what follows it in its call (rest of the accumulator hooks, bias, activation, output hooks). */
+function fromPacked(p: PackedLayer, xp: PackedActivations, ctx: CallContext): Tensor {
   const { layer } = p;
   const output = { kind: 'float' as const, scale: p.ones };
   let y: Tensor;
-  if (sharedActivations.has(x) && deltaPays(layer, p.changes.length)) {
-    y = new Tensor(layer instanceof Dense ? [x.shape[0], layer.units] : [x.shape[0], ...layer.outputShape!]);
+  if (layer instanceof Dense) {
+    y = new Tensor([xp.N * xp.H * xp.W, layer.units]);
+    binaryDense(xp, p.weights, { output, accumulator: p.limit, into: y.ptr });
+  } else {
+    y = new Tensor([xp.N, ...layer.outputShape!]);
+    const padValue = ((layer as { padValues?: number }).padValues ?? 0) as 0 | 1;
+    binaryConv2d(xp, p.weights, { strides: layer.strides, padValue, output, accumulator: p.limit, into: y.ptr });
+  }
+  return finish(p, y, ctx);
+}
+
+function finish(p: PackedLayer, product: Tensor, ctx: CallContext): Tensor {
+  const { layer } = p;
+  let y = product;
+  for (const t of p.rest) y = t.apply(y, ctx, layer);
+  if (layer.bias) y = biasAdd(y, layer.bias.value);
+  y = activationByName(layer.activation)(y);
+  for (const t of layer.outputTransforms) y = t.apply(y, ctx, layer);
+  return y;
+}
+
+/** Whether this call takes the shared-input weight-delta path. */
+function usesDelta(p: PackedLayer, x: Tensor): boolean {
+  return sharedActivations.has(x) && deltaPays(p.layer, p.changes.length);
+}
+
+function forwardPacked(p: PackedLayer, x: Tensor, ctx: CallContext): Tensor {
+  const { layer } = p;
+  if (usesDelta(p, x)) {
+    const y = new Tensor(layer instanceof Dense ? [x.shape[0], layer.units] : [x.shape[0], ...layer.outputShape!]);
     const d = y.data;
     dotsWithChanges(layer, x, p.cleanWeights, p.changes, d);
     if (p.limit) {
       const r = intRange(p.limit.bits, true);
       for (let i = 0; i < d.length; i++) d[i] = limitValue(d[i], r, p.limit.mode);
     }
-  } else if (layer instanceof Dense) {
-    const [M, K] = x.shape;
-    y = new Tensor([M, layer.units]);
-    const xp = packRows(x.ptr, M, K);
-    binaryDense(xp, p.weights, { output, accumulator: p.limit, into: y.ptr });
-    xp.dispose();
-  } else {
-    const [N, H, W, C] = x.shape;
-    const [KH, KW] = layer.kernelSize;
-    const pad = layer.padding === 'same' ? samePad(H, W, KH, KW, layer.strides) : NO_PAD;
-    const padValue = ((layer as { padValues?: number }).padValues ?? 0) as 0 | 1;
-    y = new Tensor([N, ...layer.outputShape!]);
-    const xp = packActivations(x.ptr, [N, H, W, C], { pad });
-    binaryConv2d(xp, p.weights, { strides: layer.strides, padValue, output, accumulator: p.limit, into: y.ptr });
+    return finish(p, y, ctx);
+  }
+  const xp = packInput(p, x);
+  try {
+    return fromPacked(p, xp, ctx);
+  } finally {
     xp.dispose();
   }
-  for (const t of p.rest) y = t.apply(y, ctx, layer);
-  if (layer.bias) y = biasAdd(y, layer.bias.value);
-  y = activationByName(layer.activation)(y);
-  for (const t of layer.outputTransforms) y = t.apply(y, ctx, layer);
-  return y;
 }
 
 /** A float-input layer with a binary kernel whose only perturbation is bit errors (see channelSparse.ts). */
@@ -166,6 +191,11 @@ export const xnorEngine: ChipEngine = (model: Sequential, ctx: CallContext): Chi
       if (s) sparse.set(i, s);
     }
   });
+  const chains = new Map<number, FusedChain>();
+  model.layers.forEach((l, i) => {
+    const c = packed.has(l) ? findChain(model, i, (x) => packed.has(x), ctx) : null;
+    if (c) chains.set(i, c);
+  });
   const runLayers = (x: Tensor, c: CallContext, from: number, to: number): Tensor => noGrad(() => {
     let y = x;
     for (let i = from; i < to; i++) {
@@ -180,6 +210,19 @@ export const xnorEngine: ChipEngine = (model: Sequential, ctx: CallContext): Chi
         continue;
       }
       const p = packed.get(l);
+      const chain = chains.get(i);
+      if (p && chain && chain.next < to && !usesDelta(p, y)) {
+        const xp = packInput(p, y);
+        const bits = runChain(model, chain, xp, p.weights, p.limit);
+        xp.dispose();
+        try {
+          y = fromPacked(packed.get(model.layers[chain.next])!, bits, c);
+        } finally {
+          bits.dispose();
+        }
+        i = chain.next;
+        continue;
+      }
       y = p ? forwardPacked(p, y, c) : l.apply(y, c);
     }
     return y;
@@ -199,6 +242,8 @@ export const xnorEngine: ChipEngine = (model: Sequential, ctx: CallContext): Chi
         s.cleanKernel.dispose();
         s.perturbed.dispose();
       }
+      for (const ch of chains.values()) ch.dispose();
+      chains.clear();
       packed.clear();
       sparse.clear();
     },
