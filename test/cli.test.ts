@@ -77,7 +77,7 @@ describe('xnorkit train interruption', () => {
     // Wait until training has started (the first progress output), then interrupt.
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
-        if (/training samples|epoch 1\/50/.test(stderr)) { clearInterval(timer); resolve(); }
+        if (/epoch 1\/50: \d+ steps/.test(stderr)) { clearInterval(timer); resolve(); }
       }, 100);
     });
     await new Promise((r) => setTimeout(r, 1500));
@@ -86,7 +86,10 @@ describe('xnorkit train interruption', () => {
     expect(code, stderr).toBe(130);
     const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(res.interrupted).toBe(true);
-    expect(res.epochs).toBe(0);
-    expect(stderr).toMatch(/interrupt/);
+    // Usually 0 (the signal lands 1.5 s into a ~10 s epoch); on a very fast
+    // machine a whole epoch may finish first — either way only whole epochs count.
+    expect(res.epochs).toBeLessThan(50);
+    expect(res.history).toHaveLength(res.epochs);
+    expect(stderr).toMatch(/epoch \d+ interrupted after \d+ samples/);
   });
 });

@@ -55,6 +55,8 @@ class LineProgress implements Progress {
     this.total = total;
     this.label = label;
     this.t0 = this.lastPrint = Date.now();
+    // Say at once that work began: the first periodic line comes only after 10 s.
+    process.stderr.write(`${label}: ${total} steps\n`);
   }
   update(done: number, metrics?: Record<string, number>): void {
     const now = Date.now();
