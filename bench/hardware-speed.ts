@@ -16,7 +16,7 @@ import { BitFlips } from '../src/hardware/bitflips.js';
 
 const { values: a } = parseArgs({
   options: {
-    weights: { type: 'string', default: 'runs/models/larq-mnist-quant-standard-e6-b64-lr0.001-s1.weights.json' },
+    weights: { type: 'string', default: 'runs/models/larq-mnist-quant-standard-e6-b64-lr0.001-constant-s1.weights.json' },
     chips: { type: 'string', default: '100' },
     rate: { type: 'string', default: '1e-3' },
     'float-chips': { type: 'string', default: '5' },

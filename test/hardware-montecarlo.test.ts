@@ -144,7 +144,7 @@ describe('xnorkit robustness', () => {
   it('trains (or reuses) the models and writes results.json with the documented fields', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'xnorkit-robustness-'));
     const o: RobustnessOptions = {
-      model: 'larq-mnist', float: false, sweep: 'saturation', levels: [4, 12], trainLevels: [0], epochs: 1, batchSize: 50, lr: 1e-3, seed: 1,
+      model: 'larq-mnist', float: false, sweep: 'saturation', levels: [4, 12], trainLevels: [0], epochs: 1, batchSize: 50, lr: 1e-3, lrSchedule: 'cosine', seed: 1,
       limit: 200, chips: 2, chipSeed: 3, engine: 'xnor', layers: 'all', absolute: false, variationModel: 'multiplicative',
       variationBinary: 'analog', overflow: 'saturate', yieldThreshold: 0.5, testLimit: 100, dataset: 'mnist', out: join(dir, 'run'),
       modelsDir: join(dir, 'models'), retrain: false, threads: 1, json: false, quiet: true,
@@ -174,12 +174,12 @@ describe('xnorkit robustness', () => {
     try {
       // a small trained model to start from
       await runRobustness({
-        model: 'larq-mnist', float: false, sweep: 'bitflips', levels: [0.01], trainLevels: [0], epochs: 1, batchSize: 50, lr: 1e-3, seed: 2,
+        model: 'larq-mnist', float: false, sweep: 'bitflips', levels: [0.01], trainLevels: [0], epochs: 1, batchSize: 50, lr: 1e-3, lrSchedule: 'cosine', seed: 2,
         limit: 100, chips: 1, chipSeed: 1, engine: 'xnor', layers: 'all', absolute: false, variationModel: 'multiplicative',
         variationBinary: 'analog', overflow: 'saturate', yieldThreshold: 0.5, testLimit: 50, dataset: 'mnist', out: join(dir, 'first'),
         modelsDir: join(dir, 'models'), retrain: false, threads: 1, json: false, quiet: true,
       });
-      const weights = join(dir, 'models', 'larq-mnist-quant-standard-e1-b50-lr0.001-s2-n100.weights.json');
+      const weights = join(dir, 'models', 'larq-mnist-quant-standard-e1-b50-lr0.001-cosine-s2-n100.weights.json');
       const out = join(dir, 'run');
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'robustness', '--sweep', 'bitflips', '--weights', weights,
         '--levels', '0.001,0.002,0.003,0.004,0.005,0.006,0.007,0.008', '--chips', '60', '--test-limit', '500', '--out', out, '--threads', '1'],
@@ -191,12 +191,37 @@ describe('xnorkit robustness', () => {
         if (/level 0\.001: mean/.test(err)) resolve();
       }));
       child.kill('SIGINT');
-      expect(await exited).toBe(0);
+      expect(await exited).toBe(130);
       const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
       expect(r.interrupted).toBe(true);
       expect(r.points.length).toBeGreaterThanOrEqual(1);
       expect(r.points.length).toBeLessThan(8);
       expect(r.points[0].level).toBe(0.001);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('Ctrl-C during training drops the half-trained model and writes an interrupted run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xnorkit-robustness-train-int-'));
+    try {
+      const out = join(dir, 'run');
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'robustness', '--sweep', 'noise', '--levels', '0.1',
+        '--epochs', '3', '--limit', '20000', '--test-limit', '100', '--chips', '2', '--out', out, '--models-dir', join(dir, 'models'), '--threads', '1'],
+      { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      await new Promise<void>((resolve) => child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (/epoch 1\/3: \d+ steps/.test(err)) resolve();
+      }));
+      child.kill('SIGINT');
+      expect(await exited, err).toBe(130);
+      const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+      expect(r.interrupted).toBe(true);
+      expect(r.points).toHaveLength(0);
+      expect(r.training.lr_schedule).toBe('cosine');
+      expect(existsSync(join(dir, 'models'))).toBe(false); // nothing cached from a half-trained model
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

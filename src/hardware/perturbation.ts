@@ -114,6 +114,16 @@ export function withPerturbations<T>(model: Sequential, perturbations: readonly 
   }
 }
 
+/** withPerturbations for asynchronous work (e.g. fitAsync): detached when the promise settles. */
+export async function withPerturbationsAsync<T>(model: Sequential, perturbations: readonly Perturbation[], fn: () => Promise<T>): Promise<T> {
+  const detach = attachAll(model, perturbations);
+  try {
+    return await fn();
+  } finally {
+    detach();
+  }
+}
+
 export function checkNonNegative(what: string, v: number): number {
   if (!(Number.isFinite(v) && v >= 0)) throw new Error(`${what} must be a non-negative number, got ${v}`);
   return v;

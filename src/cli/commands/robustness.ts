@@ -14,14 +14,16 @@ import type { Dataset } from '../../data/dataset.js';
 import { createModel } from '../../nn/models/index.js';
 import type { Sequential } from '../../nn/sequential.js';
 import { Adam } from '../../optim/adam.js';
-import { fit, evaluate } from '../../train/fit.js';
+import { fitAsync, evaluate } from '../../train/fit.js';
+import { scheduleByName, SCHEDULE_NAMES, type ScheduleName } from '../../optim/schedules.js';
+import { numBatches } from '../../data/batches.js';
 import { machineInfo } from '../../util/machine.js';
 import { writeJsonAtomic } from '../../util/files.js';
 import { positiveInt, positiveFloat, nonNegativeInt, choice } from '../options.js';
 import { onInterrupt } from '../interrupt.js';
 import { UsageError } from '../errors.js';
 import type { Verbosity } from '../../train/progress.js';
-import { withPerturbations } from '../../hardware/perturbation.js';
+import { withPerturbationsAsync } from '../../hardware/perturbation.js';
 import { saveWeights, loadWeights } from '../../hardware/weights.js';
 import {
   runSweepAsync, trainingPerturbations, DEFAULT_LEVELS, SWEEP_KINDS, type SweepKind, type SweepPoint, type SweepPerturbationOptions,
@@ -37,6 +39,7 @@ export interface RobustnessOptions {
   epochs: number;
   batchSize: number;
   lr: number;
+  lrSchedule: ScheduleName;
   seed: number;
   limit?: number;
   chips: number;
@@ -83,6 +86,7 @@ export function robustnessCommand(): Command {
     .option('--epochs <n>', 'training epochs per model', positiveInt, 6)
     .option('--batch-size <n>', 'training mini-batch size', positiveInt, 64)
     .option('--lr <x>', 'Adam learning rate', positiveFloat, 1e-3)
+    .option('--lr-schedule <name>', 'cosine (decay to 0 over the run; default, as in train) | constant (the Larq tutorial\'s)', choice(...SCHEDULE_NAMES), 'cosine')
     .option('--seed <n>', 'training seed', nonNegativeInt, 1)
     .option('--limit <n>', 'train on the first N samples only', positiveInt)
     .option('--chips <n>', 'simulated chips per point', positiveInt, 20)
@@ -104,7 +108,9 @@ export function robustnessCommand(): Command {
     .option('--json', 'print results.json to stdout', false)
     .option('--quiet', 'no progress output', false)
     .action(async (opts: RobustnessOptions & { levels?: string }) => {
-      await runRobustness({ ...opts, levels: opts.levels === undefined ? undefined : numberList(opts.levels) });
+      const r = await runRobustness({ ...opts, levels: opts.levels === undefined ? undefined : numberList(opts.levels) });
+      // 130 = interrupted by SIGINT, after the finished points were written (as train does).
+      if (r.interrupted) process.exitCode = 130;
     });
 }
 
@@ -115,14 +121,14 @@ function layerSelector(s: string): SweepPerturbationOptions['layers'] {
 interface TrainedModel { trainLevel: number | null; model: Sequential; weights: string; trained: boolean; train_seconds?: number }
 
 /** A model trained under `trainLevel` of the sweep's perturbation, from the cache when an identical run exists. */
-export function trainedModel(o: RobustnessOptions, train: () => Dataset, trainLevel: number, perturbation: SweepPerturbationOptions,
-  signal: AbortSignal, verbose: Verbosity, log: (s: string) => void): TrainedModel | null {
+export async function trainedModel(o: RobustnessOptions, train: () => Dataset, trainLevel: number, perturbation: SweepPerturbationOptions,
+  signal: AbortSignal, verbose: Verbosity, log: (s: string) => void): Promise<TrainedModel | null> {
   const model = createModel(o.model, { float: o.float, seed: o.seed });
   const tag = `${o.model}-${o.float ? 'float' : 'quant'}-${trainLevel === 0 ? 'standard' : `${o.sweep}${trainLevel}`}` +
-    `-e${o.epochs}-b${o.batchSize}-lr${o.lr}-s${o.seed}${o.limit ? `-n${o.limit}` : ''}`;
+    `-e${o.epochs}-b${o.batchSize}-lr${o.lr}-${o.lrSchedule}-s${o.seed}${o.limit ? `-n${o.limit}` : ''}`;
   const file = join(o.modelsDir, `${tag}.weights.json`);
   const perturbations = trainingPerturbations(o.sweep, trainLevel, perturbation);
-  const recipe = { model: o.model, float: o.float, epochs: o.epochs, batch_size: o.batchSize, lr: o.lr, seed: o.seed, limit: o.limit ?? null,
+  const recipe = { model: o.model, float: o.float, epochs: o.epochs, batch_size: o.batchSize, lr: o.lr, lr_schedule: o.lrSchedule, seed: o.seed, limit: o.limit ?? null,
     perturbations: perturbations.map((p) => p.toJSON()) };
   if (!o.retrain && existsSync(file)) {
     const meta = loadWeights(model, file);
@@ -133,9 +139,9 @@ export function trainedModel(o: RobustnessOptions, train: () => Dataset, trainLe
   }
   const data = train();
   log(`training ${tag}${perturbations.length ? ` under ${JSON.stringify(perturbations.map((p) => p.toJSON()))}` : ''}`);
-  const optimizer = new Adam({ learningRate: o.lr });
-  const h = withPerturbations(model, perturbations, () =>
-    fit(model, data, { epochs: o.epochs, batchSize: o.batchSize, optimizer, seed: o.seed, verbose, signal }));
+  const optimizer = new Adam({ learningRate: scheduleByName(o.lrSchedule, o.lr, o.epochs * numBatches(data.count, o.batchSize)) });
+  const h = await withPerturbationsAsync(model, perturbations, () =>
+    fitAsync(model, data, { epochs: o.epochs, batchSize: o.batchSize, optimizer, seed: o.seed, verbose, signal }));
   optimizer.dispose();
   if (h.interrupted) {
     model.dispose();
@@ -163,15 +169,18 @@ export async function runRobustness(o: RobustnessOptions): Promise<Record<string
   const out = o.out ?? join('runs', `robustness-${o.model}-${o.sweep}-seed${o.chipSeed}`);
   writeJsonAtomic(join(out, 'config.json'), { command: 'robustness', ...o, levels, dataset, out });
 
-  // Training is one synchronous loop that a signal handler cannot interrupt,
-  // so Ctrl-C keeps its default effect (exit) while models train; models
-  // trained so far are cached. The sweep returns to the event loop between
-  // batches, so there Ctrl-C stops it and writes the points that finished.
+  // Training (fitAsync) and the sweep return to the event loop after every
+  // step / batch, so Ctrl-C stops either at the next one: models trained so
+  // far stay cached, a half-trained model is dropped, finished points are written.
   const controller = new AbortController();
-  let release = () => {};
+  const release = onInterrupt(() => {
+    log('interrupt: stopping after the current step, then writing what finished (Ctrl-C again to abort at once)');
+    controller.abort();
+  });
   const results: Record<string, unknown> = {
     sweep: o.sweep, model: o.model, float: o.float, dataset, test_samples: test.count, levels, chips: o.chips, chip_seed: o.chipSeed,
-    engine: o.engine, yield_threshold: o.yieldThreshold, perturbation, models: [] as unknown[], points: [] as SweepPoint[],
+    engine: o.engine, yield_threshold: o.yieldThreshold, perturbation,
+    training: o.weights ? null : { epochs: o.epochs, batch_size: o.batchSize, lr: o.lr, lr_schedule: o.lrSchedule, seed: o.seed, limit: o.limit ?? null }, models: [] as unknown[], points: [] as SweepPoint[],
     machine: machineInfo(), date: new Date().toISOString(), interrupted: false,
   };
   const write = () => writeJsonAtomic(join(out, 'results.json'), results);
@@ -186,15 +195,11 @@ export async function runRobustness(o: RobustnessOptions): Promise<Record<string
       models.push({ trainLevel: p ? (p.sigma ?? p.bits ?? p.rate ?? null) : recipe ? 0 : null, model, weights: o.weights, trained: false });
     } else {
       for (const tl of o.trainLevels) {
-        const m = trainedModel(o, train, tl, perturbation, controller.signal, verbose, log);
+        const m = await trainedModel(o, train, tl, perturbation, controller.signal, verbose, log);
         if (!m) break;
         models.push(m);
       }
     }
-    release = onInterrupt(() => {
-      log('interrupt: stopping after the current batch, then writing the points that finished (Ctrl-C again to abort at once)');
-      controller.abort();
-    });
     for (const m of models) {
       const clean = evaluate(m.model, test, { batchSize: 500 }).accuracy;
       (results.models as unknown[]).push({ train_level: m.trainLevel, weights: m.weights, trained_now: m.trained, train_seconds: m.train_seconds, clean_accuracy: clean });
