@@ -1,8 +1,9 @@
 // The report's charts: vega-lite specifications compiled to vega and rendered
 // to SVG strings headless (vega's View.toSVG needs no browser and no canvas),
 // so the HTML report embeds them inline and stays one self-contained file.
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+// vega and vega-lite are imported on first use: they are large, and a program
+// (or browser bundle) that imports xnorkit only to train should not load them.
+import type { TopLevelSpec } from 'vega-lite';
 import type { ExperimentResults, SweepSection } from './schema.js';
 import { qLabel, trainLabel } from './labels.js';
 
@@ -19,6 +20,7 @@ const HEIGHT = 210;
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
