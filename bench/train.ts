@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { loadMnist, take } from '../src/data/index.js';
-import { larqMnistFloat } from '../src/nn/models/larqMnist.js';
+import { larqMnist, larqMnistFloat } from '../src/nn/models/larqMnist.js';
+import { setXnorKernels } from '../src/nn/layers/xnorPath.js';
 import { Adam } from '../src/optim/adam.js';
 import { fit } from '../src/train/fit.js';
 import { setThreads } from '../src/wasm/threads.js';
@@ -27,6 +28,7 @@ function arg(name: string, def: number): number {
 const BATCH = 64;
 const ourSamples = arg('samples', 60000);
 const tfjsSamples = arg('tfjs-samples', 256);
+const binarySamples = arg('binary-samples', 19200);
 const train = loadMnist({ split: 'train' });
 
 function ours(threads: number): { samples_per_second: number; seconds: number; samples: number } {
@@ -41,6 +43,41 @@ function ours(threads: number): { samples_per_second: number; seconds: number; s
   model.dispose();
   const e = h.epochs[0];
   return { samples_per_second: e.samples_per_second, seconds: e.seconds, samples: data.count };
+}
+
+/**
+ * Issue 4 point 5: the binarized larq-mnist trained with its binary layers'
+ * forward on the XNOR-popcount kernels vs float-emulated (±1 floats through
+ * the float kernels); the same numbers either way. 1 thread, alternating
+ * rounds (XNOR, float, XNOR, float, ...), median samples/s per side.
+ */
+function binaryTraining(rounds = 3): { xnor: number; emulated: number; samples: number; rounds: number } {
+  setThreads(1);
+  const data = take(train, binarySamples);
+  const run = (xnor: boolean): number => {
+    setXnorKernels(xnor);
+    const model = larqMnist({ seed: 1 });
+    const h = fit(model, data, { epochs: 1, batchSize: BATCH, optimizer: new Adam(), seed: 1, verbose: 'quiet' });
+    model.dispose();
+    return h.epochs[0].samples_per_second;
+  };
+  // warm-up of both paths
+  const warm = take(train, 10 * BATCH);
+  for (const xnor of [true, false]) {
+    setXnorKernels(xnor);
+    const m = larqMnist({ seed: 0 });
+    fit(m, warm, { epochs: 1, batchSize: BATCH, optimizer: new Adam(), verbose: 'quiet' });
+    m.dispose();
+  }
+  const xs: number[] = [], fs: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    xs.push(run(true));
+    fs.push(run(false));
+    process.stderr.write(`binarized training round ${r + 1}/${rounds}: XNOR ${xs[r].toFixed(0)}, float-emulated ${fs[r].toFixed(0)} samples/s\n`);
+  }
+  setXnorKernels(true);
+  const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+  return { xnor: med(xs), emulated: med(fs), samples: data.count, rounds };
 }
 
 function tfjsModel(): tf.Sequential {
@@ -99,6 +136,8 @@ const one = ours(1);
 const all = threads > 1 ? ours(threads) : one;
 results.xnorkit_1_thread = one;
 results[`xnorkit_${threads}_threads`] = all;
+const bin = binaryTraining();
+results.binarized_training_1_thread = bin;
 const cpu = await tfjsTrain('cpu', tfjsSamples);
 results.tfjs_cpu = cpu;
 if (cpu.error) process.stderr.write(`tfjs CPU backend failed to train: ${cpu.error}\n`);
@@ -124,6 +163,15 @@ tfjs over ${cpu.samples} samples after one warm-up batch (it is too slow for a f
 
 ${mdTable(['engine', 'samples/s', 'samples timed', 'vs tfjs CPU'], rows)}
 `;
-updateBenchmarksSection('train', md);
-process.stdout.write(md);
+const binMd = `### Binarized larq-mnist: XNOR kernels vs float-emulated forward (issue 4 point 5)
+
+Same model, data and seed; 1 thread; ${bin.samples} samples per run, ${bin.rounds} alternating rounds, median samples/s.
+
+${mdTable(['binary layers\' forward', 'samples/s', 'ratio'], [
+  ['XNOR-popcount kernels (default)', bin.xnor.toFixed(0), `${(bin.xnor / bin.emulated).toFixed(2)}×`],
+  ['float-emulated (\`--no-xnor\`)', bin.emulated.toFixed(0), '1×'],
+])}
+`;
+updateBenchmarksSection('train', md + '\n' + binMd);
+process.stdout.write(md + '\n' + binMd);
 process.exit(0);

@@ -20,6 +20,19 @@ export function pair(v: number | readonly [number, number], what: string): [numb
   return p;
 }
 
+/** `padding` checked: 'valid' or 'same' (a layer option or an op argument). */
+export function checkPadding(padding: string | undefined, what: string): Padding {
+  const p = padding ?? 'valid';
+  if (p !== 'valid' && p !== 'same') throw new Error(`${what}: padding must be "valid" or "same", got "${p}"`);
+  return p;
+}
+
+/** A positive-integer layer option (filters, depthMultiplier, ...). */
+export function positiveInteger(v: number, what: string): number {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive integer, got ${v}`);
+  return v;
+}
+
 function axis(size: number, k: number, s: number, padding: Padding): [number, number, number] {
   if (padding === 'valid') return [Math.max(0, Math.floor((size - k) / s) + 1), 0, 0];
   const out = Math.ceil(size / s);
@@ -31,7 +44,7 @@ function axis(size: number, k: number, s: number, padding: Padding): [number, nu
 export function windowGeometry(op: string, input: Shape, kernel: [number, number], strides: [number, number],
   padding: Padding): WindowGeometry {
   if (input.length !== 4) throw new ShapeError(`${op}: input must be NHWC (rank 4), got ${shapeStr(input)}`);
-  if (padding !== 'valid' && padding !== 'same') throw new Error(`${op}: padding must be "valid" or "same", got "${padding}"`);
+  checkPadding(padding, op);
   const [N, H, W, C] = input;
   const [KH, KW] = kernel;
   const [SH, SW] = strides;

@@ -7,7 +7,7 @@ import type { Initializer } from '../initializers.js';
 import { conv2d } from '../../ops/conv2d.js';
 import { biasAdd } from '../../ops/biasAdd.js';
 import { activationByName } from '../../ops/activations.js';
-import { windowGeometry, pair, type Padding } from '../../ops/convGeometry.js';
+import { windowGeometry, pair, type Padding, checkPadding, positiveInteger } from '../../ops/convGeometry.js';
 
 export interface Conv2DOptions {
   filters: number;
@@ -35,12 +35,10 @@ export class Conv2D extends Layer {
 
   constructor(opts: Conv2DOptions) {
     super(opts.name);
-    if (!Number.isInteger(opts.filters) || opts.filters < 1) throw new Error(`Conv2D: filters must be a positive integer, got ${opts.filters}`);
-    this.filters = opts.filters;
+    this.filters = positiveInteger(opts.filters, 'Conv2D: filters');
     this.kernelSize = pair(opts.kernelSize, 'Conv2D kernelSize');
     this.strides = pair(opts.strides ?? 1, 'Conv2D strides');
-    this.padding = opts.padding ?? 'valid';
-    if (this.padding !== 'valid' && this.padding !== 'same') throw new Error(`Conv2D: padding must be "valid" or "same", got "${this.padding}"`);
+    this.padding = checkPadding(opts.padding, 'Conv2D');
     this.useBias = opts.useBias ?? true;
     this.activation = opts.activation ?? 'linear';
     activationByName(this.activation);

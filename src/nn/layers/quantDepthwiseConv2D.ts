@@ -15,7 +15,7 @@ import { getConstraint, type ConstraintLike } from '../../quantizers/constraints
 import { depthwiseConv2d } from '../../ops/depthwiseConv2d.js';
 import { biasAdd } from '../../ops/biasAdd.js';
 import { activationByName } from '../../ops/activations.js';
-import { windowGeometry, pair, type Padding } from '../../ops/convGeometry.js';
+import { windowGeometry, pair, type Padding, checkPadding, positiveInteger } from '../../ops/convGeometry.js';
 import { type QuantizedLayer, warnIfStarvable, tagKernel, quantize, padForSame, checkPadValues, quantizerConfig, constraintConfig } from './quantCommon.js';
 
 export interface QuantDepthwiseConv2DOptions {
@@ -63,12 +63,8 @@ export class QuantDepthwiseConv2D extends Layer implements QuantizedLayer {
     super(opts.name);
     this.kernelSize = pair(opts.kernelSize, 'QuantDepthwiseConv2D kernelSize');
     this.strides = pair(opts.strides ?? 1, 'QuantDepthwiseConv2D strides');
-    this.padding = opts.padding ?? 'valid';
-    if (this.padding !== 'valid' && this.padding !== 'same') throw new Error(`QuantDepthwiseConv2D: padding must be "valid" or "same", got "${this.padding}"`);
-    this.depthMultiplier = opts.depthMultiplier ?? 1;
-    if (!Number.isInteger(this.depthMultiplier) || this.depthMultiplier < 1) {
-      throw new Error(`QuantDepthwiseConv2D: depthMultiplier must be a positive integer, got ${this.depthMultiplier}`);
-    }
+    this.padding = checkPadding(opts.padding, 'QuantDepthwiseConv2D');
+    this.depthMultiplier = positiveInteger(opts.depthMultiplier ?? 1, 'QuantDepthwiseConv2D: depthMultiplier');
     this.useBias = opts.useBias ?? true;
     this.activation = opts.activation ?? 'linear';
     activationByName(this.activation);

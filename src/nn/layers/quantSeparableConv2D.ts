@@ -15,7 +15,7 @@ import { depthwiseConv2d } from '../../ops/depthwiseConv2d.js';
 import { conv2d } from '../../ops/conv2d.js';
 import { biasAdd } from '../../ops/biasAdd.js';
 import { activationByName } from '../../ops/activations.js';
-import { windowGeometry, pair, type Padding } from '../../ops/convGeometry.js';
+import { windowGeometry, pair, type Padding, checkPadding, positiveInteger } from '../../ops/convGeometry.js';
 import { type QuantizedLayer, warnIfStarvable, tagKernel, quantize, padForSame, checkPadValues, quantizerConfig, constraintConfig } from './quantCommon.js';
 
 export interface QuantSeparableConv2DOptions {
@@ -59,16 +59,11 @@ export class QuantSeparableConv2D extends Layer implements QuantizedLayer {
 
   constructor(opts: QuantSeparableConv2DOptions) {
     super(opts.name);
-    if (!Number.isInteger(opts.filters) || opts.filters < 1) throw new Error(`QuantSeparableConv2D: filters must be a positive integer, got ${opts.filters}`);
-    this.filters = opts.filters;
+    this.filters = positiveInteger(opts.filters, 'QuantSeparableConv2D: filters');
     this.kernelSize = pair(opts.kernelSize, 'QuantSeparableConv2D kernelSize');
     this.strides = pair(opts.strides ?? 1, 'QuantSeparableConv2D strides');
-    this.padding = opts.padding ?? 'valid';
-    if (this.padding !== 'valid' && this.padding !== 'same') throw new Error(`QuantSeparableConv2D: padding must be "valid" or "same", got "${this.padding}"`);
-    this.depthMultiplier = opts.depthMultiplier ?? 1;
-    if (!Number.isInteger(this.depthMultiplier) || this.depthMultiplier < 1) {
-      throw new Error(`QuantSeparableConv2D: depthMultiplier must be a positive integer, got ${this.depthMultiplier}`);
-    }
+    this.padding = checkPadding(opts.padding, 'QuantSeparableConv2D');
+    this.depthMultiplier = positiveInteger(opts.depthMultiplier ?? 1, 'QuantSeparableConv2D: depthMultiplier');
     this.useBias = opts.useBias ?? true;
     this.activation = opts.activation ?? 'linear';
     activationByName(this.activation);
