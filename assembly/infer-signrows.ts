@@ -21,8 +21,14 @@ import { KC } from "./infer-float";
 export function signRowsBytes(C: i32, KH: i32, KW: i32, SH: i32, OC: i32, OH: i32, OW: i32): i64 {
   const K = KH * KW * C;
   const Hp = (OH - 1) * SH + KH;
-  return <i64>OC * K * 4 + 2 * <i64>C * Hp * planeWidth(OW, KW) * 4 + 32 * <i64>words(OC) * 8 + 64;
+  return <i64>OC * K * 4 + 2 * <i64>C * Hp * planeWidth(OW, KW) * 4 + 32 * <i64>words(OC) * 8 + 64 +
+    (K <= SHARED_MAX_K ? <i64>OC * 12 + (<i64>K + 1) * 128 + 16 : 0);
 }
+
+// Up to this many taps the channels share the partial sums of their common
+// sign prefixes (sharedPrefixes): the saving is about OC·log2(OC) additions
+// whatever K is, so it pays for the small first layers (3x3 on 1-3 channels).
+const SHARED_MAX_K = 64;
 
 /**
  * As signConv (same arguments and output) for SW = 1; masks u32 [K][OCp]
@@ -40,6 +46,11 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
   const neg = planeBytes * <usize>C;
   const chanBits = planes + (neg << 1); // u32 per channel (32 pixels), padded to whole 32s
   tapTable(C, KH, KW, OC, OCp, masks, neg, planeBytes, rowStride, tab);
+  const shared = K <= SHARED_MAX_K;
+  // order / start / save: i32 [OC] each, then the stack of partial sums (K + 1 depths x 8 vectors), 16-aligned
+  const order = chanBits + (<usize>pixWords << 8), start = order + (<usize>OC << 2), save = start + (<usize>OC << 2);
+  const stack = (save + (<usize>OC << 2) + 15) & ~<usize>15;
+  if (shared) sharedPrefixes(tab, K, OC, neg, order, start, save);
   const rowOut: usize = mode == OUT_BITS ? <usize>pixWords << 3 : <usize>OC << 2;
   for (let n = 0; n < N; n++) {
     fillPlanes(X + <usize>n * H * W * C * 4, H, W, C, padT, padL, Hp, Wp, padValue, planes, neg);
@@ -51,6 +62,25 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
         const G = (np + 3) >> 2;
         const dst = img + (<usize>oy * CW + ox) * rowOut;
         const base = rowBase + (<usize>ox << 2);
+        if (shared) {
+          for (let j = 0; j < OC; j++) {
+            const o = load<i32>(order + (<usize>j << 2));
+            const t = tab + (<usize>(o * K) << 2);
+            const k0 = load<i32>(start + (<usize>j << 2)), ks = load<i32>(save + (<usize>j << 2));
+            switch (G) {
+              case 8: groupShared(8, base, t, K, k0, ks, stack, o, OC, np, mode, p1, p2, dst, chanBits); break;
+              case 7: groupShared(7, base, t, K, k0, ks, stack, o, OC, np, mode, p1, p2, dst, chanBits); break;
+              case 6: groupShared(6, base, t, K, k0, ks, stack, o, OC, np, mode, p1, p2, dst, chanBits); break;
+              case 5: groupShared(5, base, t, K, k0, ks, stack, o, OC, np, mode, p1, p2, dst, chanBits); break;
+              case 4: groupShared(4, base, t, K, k0, ks, stack, o, OC, np, mode, p1, p2, dst, chanBits); break;
+              case 3: groupShared(3, base, t, K, k0, ks, stack, o, OC, np, mode, p1, p2, dst, chanBits); break;
+              case 2: groupShared(2, base, t, K, k0, ks, stack, o, OC, np, mode, p1, p2, dst, chanBits); break;
+              default: groupShared(1, base, t, K, k0, ks, stack, o, OC, np, mode, p1, p2, dst, chanBits);
+            }
+          }
+          if (mode == OUT_BITS) pixelWords(chanBits, OC, np, dst, pixWords);
+          continue;
+        }
         for (let o = 0; o < OC; o++) {
           const t = tab + (<usize>(o * K) << 2);
           // one specialised copy per vector count: no per-vector tests in the tap loop
@@ -84,6 +114,49 @@ function tapTable(C: i32, KH: i32, KW: i32, OC: i32, OCp: i32, masks: usize, neg
           store<u32>(tab + ((<usize>(o * K + k)) << 2), <u32>((minus ? neg : 0) + <usize>c * planeBytes + <usize>kh * rowStride + (<usize>kw << 2)));
         }
   }
+}
+
+// Channel o sums ±x over its taps in a fixed order (k = 0..K-1, as sgemm
+// does for K <= KC), so two channels whose signs agree on the first d taps
+// have bit-identical partial sums up to d. Visiting the channels sorted by
+// their sign sequence, each starts from the partial sum it shares with the
+// previous one (start = their common prefix length) and stores the partials
+// the next one will start from (save = common prefix with the next). The
+// sums, and so the outputs, are exactly those of the unshared loop.
+function sharedPrefixes(tab: usize, K: i32, OC: i32, neg: usize, order: usize, start: usize, save: usize): void {
+  for (let o = 0; o < OC; o++) {
+    // insertion sort by sign sequence (a tap's offset is >= neg iff its sign is -)
+    let j = o;
+    while (j > 0 && signsBefore(tab, K, neg, o, load<i32>(order + (<usize>(j - 1) << 2)))) {
+      store<i32>(order + (<usize>j << 2), load<i32>(order + (<usize>(j - 1) << 2)));
+      j--;
+    }
+    store<i32>(order + (<usize>j << 2), o);
+  }
+  store<i32>(start, 0);
+  for (let j = 1; j < OC; j++) {
+    const l = commonPrefix(tab, K, neg, load<i32>(order + (<usize>(j - 1) << 2)), load<i32>(order + (<usize>j << 2)));
+    store<i32>(start + (<usize>j << 2), l);
+    store<i32>(save + (<usize>(j - 1) << 2), l);
+  }
+  store<i32>(save + (<usize>(OC - 1) << 2), 0);
+}
+
+// @ts-ignore: decorator
+@inline function isMinus(tab: usize, K: i32, neg: usize, o: i32, k: i32): bool {
+  return <usize>load<u32>(tab + (<usize>(o * K + k) << 2)) >= neg;
+}
+
+function commonPrefix(tab: usize, K: i32, neg: usize, a: i32, b: i32): i32 {
+  let k = 0;
+  while (k < K && isMinus(tab, K, neg, a, k) == isMinus(tab, K, neg, b, k)) k++;
+  return k;
+}
+
+// Sign sequence of channel a sorts strictly before b's (+ before -).
+function signsBefore(tab: usize, K: i32, neg: usize, a: i32, b: i32): bool {
+  const k = commonPrefix(tab, K, neg, a, b);
+  return k < K && !isMinus(tab, K, neg, a, k);
 }
 
 // Planes [2][C][Hp][Wp] of the padded image: +x, then -x (exact negation).
@@ -150,6 +223,57 @@ function fillPlanes(X: usize, H: i32, W: i32, C: i32, padT: i32, padL: i32, Hp: 
     t0 = f32x4.add(a0, t0); t1 = f32x4.add(a1, t1); t2 = f32x4.add(a2, t2); t3 = f32x4.add(a3, t3);
     t4 = f32x4.add(a4, t4); t5 = f32x4.add(a5, t5); t6 = f32x4.add(a6, t6); t7 = f32x4.add(a7, t7);
   }
+  finish(G, t0, t1, t2, t3, t4, t5, t6, t7, o, OC, np, mode, p1, p2, dst, chanBits);
+}
+
+// As group, from the shared partial sum at depth k0 (0: zeros), storing the
+// partials at depths k0+1..ks for the channels that follow (sharedPrefixes).
+// @ts-ignore: decorator
+@inline function groupShared(G: i32, base: usize, tab: usize, K: i32, k0: i32, ks: i32, stack: usize,
+  o: i32, OC: i32, np: i32, mode: i32, p1: usize, p2: usize, dst: usize, chanBits: usize): void {
+  const z = f32x4.splat(0);
+  let t0 = z, t1 = z, t2 = z, t3 = z, t4 = z, t5 = z, t6 = z, t7 = z;
+  if (k0 > 0) {
+    const s = stack + (<usize>k0 << 7);
+    t0 = v128.load(s);
+    if (G > 1) t1 = v128.load(s, 16);
+    if (G > 2) t2 = v128.load(s, 32);
+    if (G > 3) t3 = v128.load(s, 48);
+    if (G > 4) t4 = v128.load(s, 64);
+    if (G > 5) t5 = v128.load(s, 80);
+    if (G > 6) t6 = v128.load(s, 96);
+    if (G > 7) t7 = v128.load(s, 112);
+  }
+  for (let k = k0; k < K; k++) {
+    const p = base + <usize>load<u32>(tab + (<usize>k << 2));
+    t0 = f32x4.add(t0, v128.load(p));
+    if (G > 1) t1 = f32x4.add(t1, v128.load(p, 16));
+    if (G > 2) t2 = f32x4.add(t2, v128.load(p, 32));
+    if (G > 3) t3 = f32x4.add(t3, v128.load(p, 48));
+    if (G > 4) t4 = f32x4.add(t4, v128.load(p, 64));
+    if (G > 5) t5 = f32x4.add(t5, v128.load(p, 80));
+    if (G > 6) t6 = f32x4.add(t6, v128.load(p, 96));
+    if (G > 7) t7 = f32x4.add(t7, v128.load(p, 112));
+    if (k < ks) {
+      const s = stack + (<usize>(k + 1) << 7);
+      v128.store(s, t0);
+      if (G > 1) v128.store(s, t1, 16);
+      if (G > 2) v128.store(s, t2, 32);
+      if (G > 3) v128.store(s, t3, 48);
+      if (G > 4) v128.store(s, t4, 64);
+      if (G > 5) v128.store(s, t5, 80);
+      if (G > 6) v128.store(s, t6, 96);
+      if (G > 7) v128.store(s, t7, 112);
+    }
+  }
+  finish(G, t0, t1, t2, t3, t4, t5, t6, t7, o, OC, np, mode, p1, p2, dst, chanBits);
+}
+
+// The sums t0..t{G-1} of channel o: threshold bits into chanBits[o], or floats (affine) to their NHWC places.
+// @ts-ignore: decorator
+@inline function finish(G: i32, t0: v128, t1: v128, t2: v128, t3: v128, t4: v128, t5: v128, t6: v128, t7: v128,
+  o: i32, OC: i32, np: i32, mode: i32, p1: usize, p2: usize, dst: usize, chanBits: usize): void {
+  const z = f32x4.splat(0);
   const q = <usize>o << 2;
   if (mode == OUT_BITS) {
     const flip = v128.load32_splat(p2 + q), thr = v128.load32_splat(p1 + q);

@@ -226,6 +226,31 @@ describe('first-layer kernels (float input, sign weights)', () => {
   });
 });
 
+describe('first-layer channels sharing sign prefixes', () => {
+  it('more channels than sign patterns (duplicates share whole sums), bits and float outputs', () => {
+    // 2x2 on one channel: 16 sign patterns for 40 filters, so many channels
+    // share a prefix or the whole sequence with their neighbours in sorted order
+    const bits = new Sequential([
+      new QuantConv2D({ filters: 40, kernelSize: 2, padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      new QuantConv2D({ filters: 5, kernelSize: 3, ...bin }),
+      new Flatten(),
+      new QuantDense({ units: 4, ...bin }),
+    ], { inputShape: [9, 40, 1], seed: 31 });
+    randomize(bits, 32);
+    expectExact(bits, images(12, [9, 40, 1], 33));
+    const floats = new Sequential([
+      new QuantConv2D({ filters: 23, kernelSize: [1, 3], kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      new Activation('relu'),
+      new Flatten(),
+      new Dense({ units: 3 }),
+    ], { inputShape: [5, 37, 1], seed: 34 });
+    randomize(floats, 35);
+    expectExact(floats, images(12, [5, 37, 1], 36));
+  });
+});
+
 describe('what cannot be exported says so', () => {
   it('rejects unsupported layers and quantizer pairs', () => {
     const dw = new Sequential([new QuantDepthwiseConv2D({ kernelSize: 3 }), new Flatten(), new Dense({ units: 2 })], { inputShape: [5, 5, 2] });
