@@ -277,14 +277,19 @@ function fillPlanes(X: usize, H: i32, W: i32, C: i32, padT: i32, padL: i32, Hp: 
   const q = <usize>o << 2;
   if (mode == OUT_BITS) {
     const flip = v128.load32_splat(p2 + q), thr = v128.load32_splat(p1 + q);
-    let m = <u32>i32x4.bitmask(f32x4.lt(v128.xor(t0, flip), thr));
-    if (G > 1) m |= <u32>i32x4.bitmask(f32x4.lt(v128.xor(t1, flip), thr)) << 4;
-    if (G > 2) m |= <u32>i32x4.bitmask(f32x4.lt(v128.xor(t2, flip), thr)) << 8;
-    if (G > 3) m |= <u32>i32x4.bitmask(f32x4.lt(v128.xor(t3, flip), thr)) << 12;
-    if (G > 4) m |= <u32>i32x4.bitmask(f32x4.lt(v128.xor(t4, flip), thr)) << 16;
-    if (G > 5) m |= <u32>i32x4.bitmask(f32x4.lt(v128.xor(t5, flip), thr)) << 20;
-    if (G > 6) m |= <u32>i32x4.bitmask(f32x4.lt(v128.xor(t6, flip), thr)) << 24;
-    if (G > 7) m |= <u32>i32x4.bitmask(f32x4.lt(v128.xor(t7, flip), thr)) << 28;
+    // compare masks (0 / -1 per lane) narrowed to bytes: 16 pixels per bitmask
+    const c0 = f32x4.lt(v128.xor(t0, flip), thr);
+    const c1 = G > 1 ? f32x4.lt(v128.xor(t1, flip), thr) : z;
+    const c2 = G > 2 ? f32x4.lt(v128.xor(t2, flip), thr) : z;
+    const c3 = G > 3 ? f32x4.lt(v128.xor(t3, flip), thr) : z;
+    let m = <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(c0, c1), i16x8.narrow_i32x4_s(c2, c3)));
+    if (G > 4) {
+      const c4 = f32x4.lt(v128.xor(t4, flip), thr);
+      const c5 = G > 5 ? f32x4.lt(v128.xor(t5, flip), thr) : z;
+      const c6 = G > 6 ? f32x4.lt(v128.xor(t6, flip), thr) : z;
+      const c7 = G > 7 ? f32x4.lt(v128.xor(t7, flip), thr) : z;
+      m |= <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(c4, c5), i16x8.narrow_i32x4_s(c6, c7))) << 16;
+    }
     store<u32>(chanBits + q, m);
     return;
   }
