@@ -22,6 +22,14 @@ function expectUserError(r: { code: number | null; stderr: string }, pattern: Re
 }
 
 describe('xnorkit CLI', () => {
+  it('the installed command runs: `npx xnorkit` (the built bin is executable)', () => {
+    // npm does not link a package's own bin, so npx executes dist/cli/main.js
+    // directly: without its x bit every `npx xnorkit ...` of the README fails.
+    const r = spawnSync('npx', ['--no-install', 'xnorkit', '--help'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Usage: xnorkit/);
+  });
+
   it('rejects an unknown option', () => {
     expectUserError(xnorkit('train', '--epochz', '3'), /unknown option '--epochz'/);
   });
