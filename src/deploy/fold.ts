@@ -9,6 +9,8 @@
 //   chain: over the integers [-K, K] for packed layers, over all float32
 //   values for float-input layers. A decreasing chain (a negative scale)
 //   flips the comparison.
+import { signThreshold } from '../ops/binary/output.js';
+
 const f = Math.fround;
 
 export type ChannelOp =
@@ -72,27 +74,9 @@ export function intThresholds(ops: readonly ChannelOp[], C: number, K: number): 
   const thresholds = new Int32Array(C);
   const flip = new Uint8Array(C);
   for (let c = 0; c < C; c++) {
-    const isNeg = (d: number) => neg(applyChain(ops, c, d));
-    if (!decreasing(ops, c)) {
-      // smallest d with sign +1 (K+1: none)
-      let lo = -K, hi = K + 1;
-      while (lo < hi) {
-        const mid = Math.floor((lo + hi) / 2);
-        if (!isNeg(mid)) hi = mid;
-        else lo = mid + 1;
-      }
-      thresholds[c] = lo;
-    } else {
-      // largest d with sign +1 (-K-1: none); -1 exactly for d > it
-      let lo = -K - 1, hi = K;
-      while (lo < hi) {
-        const mid = Math.ceil((lo + hi) / 2);
-        if (!isNeg(mid)) lo = mid;
-        else hi = mid - 1;
-      }
-      thresholds[c] = -lo;
-      flip[c] = 1;
-    }
+    const t = signThreshold((d) => !neg(applyChain(ops, c, d)), K, decreasing(ops, c));
+    thresholds[c] = t.threshold;
+    flip[c] = t.flip;
   }
   return { thresholds, flip };
 }

@@ -3,6 +3,8 @@
 // a file's envelope (magic, version, length, CRC-32, record framing) with
 // errors that say what is wrong; assembly/infer-plan.ts reads the records.
 import { ModelFormatError } from '../nn/serialize.js';
+import { crc32 } from '../util/crc32.js';
+export { crc32 } from '../util/crc32.js';
 
 export const MAGIC = Uint8Array.of(0x89, 0x58, 0x4e, 0x4b, 0x0d, 0x0a, 0x1a, 0x0a); // "\x89XNK\r\n\x1a\n"
 export const FORMAT_VERSION = 1;
@@ -49,22 +51,6 @@ export interface ModelHeader {
   records: { offset: number; op: string; byteLength: number }[];
 }
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (IEEE 802.3, the zlib/PNG one). */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 // A growable little-endian byte sink.
 class Sink {

@@ -8,6 +8,8 @@
 // none changed (CRC-32 of everything before it), so each failure says what
 // is wrong instead of surfacing later as a shape error or garbage weights.
 import { ModelFormatError } from './serialize.js';
+import { crc32 } from '../util/crc32.js';
+export { crc32 } from '../util/crc32.js';
 
 /** PNG-style: a non-ASCII byte, then a CR-LF and ^Z that text-mode transfers would mangle. */
 export const MAGIC = new Uint8Array([0x89, 0x58, 0x4e, 0x4b, 0x53, 0x0d, 0x0a, 0x1a]); // \x89 X N K S \r \n ^Z
@@ -17,22 +19,6 @@ const FIXED = 24;
 /** Where an array lives in the data section: byte offset, float32 count. */
 export interface ArrayRef { offset: number; length: number }
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (IEEE 802.3, as zlib and PNG), so any zlib tool can verify a file. */
-export function crc32(bytes: Uint8Array, end = bytes.length): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 const pad8 = (n: number) => (n + 7) & ~7;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

@@ -57,31 +57,12 @@ export function thresholdsFromAffine(scale: ArrayLike<number>, bias: ArrayLike<n
   const n = scale.length;
   const thresholds = new Int32Array(n);
   const flip = new Int32Array(n);
-  const K = maxAbsDot;
   for (let c = 0; c < n; c++) {
     const s = Math.fround(scale[c]);
     const b = Math.fround(bias ? bias[c] : 0);
-    const nonNeg = (d: number) => !(Math.fround(Math.fround(d * s) + b) < 0);
-    if (s >= 0 || Number.isNaN(s)) {
-      // smallest d in [-K, K+1] with y(d) >= 0 (K+1 stands for "none")
-      let lo = -K, hi = K + 1;
-      while (lo < hi) {
-        const mid = Math.floor((lo + hi) / 2);
-        if (nonNeg(mid)) hi = mid;
-        else lo = mid + 1;
-      }
-      thresholds[c] = lo;
-    } else {
-      // largest d in [-K-1, K] with y(d) >= 0 (-K-1 stands for "none"); bit = d > u = (-d < -u)
-      let lo = -K - 1, hi = K;
-      while (lo < hi) {
-        const mid = Math.ceil((lo + hi) / 2);
-        if (nonNeg(mid)) lo = mid;
-        else hi = mid - 1;
-      }
-      thresholds[c] = -lo;
-      flip[c] = 1;
-    }
+    const t = signThreshold((d) => !(Math.fround(Math.fround(d * s) + b) < 0), maxAbsDot, !(s >= 0 || Number.isNaN(s)));
+    thresholds[c] = t.threshold;
+    flip[c] = t.flip;
   }
   return { thresholds, flip };
 }
@@ -105,4 +86,32 @@ export function foldBatchNorm(bn: { gamma?: ArrayLike<number>; beta?: ArrayLike<
     shift[c] = (bn.beta ? bn.beta[c] : 0) + ((bias ? bias[c] : 0) - bn.mean[c]) * s;
   }
   return { scale, shift };
+}
+
+/**
+ * The integer threshold of one channel whose sign is a monotone function of
+ * its dot d in [-K, K]: nonNeg(d) says whether the channel's value is >= 0
+ * (sign +1), increasing in d unless `decreasing`. The bit (-1) is then set
+ * exactly when (flip ? -d : d) < threshold. One binary search over the
+ * caller's exact arithmetic; K+1 / -K-1 stand for "no d gives +1".
+ */
+export function signThreshold(nonNeg: (d: number) => boolean, K: number, decreasing: boolean): { threshold: number; flip: 0 | 1 } {
+  if (!decreasing) {
+    // smallest d in [-K, K+1] with nonNeg(d)
+    let lo = -K, hi = K + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (nonNeg(mid)) hi = mid;
+      else lo = mid + 1;
+    }
+    return { threshold: lo, flip: 0 };
+  }
+  // largest d in [-K-1, K] with nonNeg(d); bit = d > it = (-d < -it)
+  let lo = -K - 1, hi = K;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (nonNeg(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return { threshold: -lo, flip: 1 };
 }
