@@ -341,19 +341,54 @@ function pixelWords(chanBits: usize, OC: i32, np: i32, dst: usize, pixWords: i32
 }
 
 // In place: bit c of row r <-> bit r of row c, 32 rows of u32 (swap the
-// off-diagonal halves of ever smaller blocks).
+// off-diagonal halves of ever smaller blocks). The rows live in eight
+// vectors of four: the 16-, 8- and 4-row blocks pair whole vectors, the 2-
+// and 1-row blocks pair lanes gathered by shuffles from two vectors.
 function transpose32(base: usize): void {
-  let j: u32 = 16;
-  let m: u32 = 0x0000ffff;
-  while (j != 0) {
-    for (let k: u32 = 0; k < 32; k = ((k | j) + 1) & ~j) {
-      const pa = base + (<usize>k << 2), pb = base + (<usize>(k | j) << 2);
-      const a = load<u32>(pa), b = load<u32>(pb);
-      const t = ((a >> j) ^ b) & m;
-      store<u32>(pb, b ^ t);
-      store<u32>(pa, a ^ (t << j));
-    }
-    j >>= 1;
-    m ^= m << j;
-  }
+  let v0 = v128.load(base), v1 = v128.load(base, 16), v2 = v128.load(base, 32), v3 = v128.load(base, 48);
+  let v4 = v128.load(base, 64), v5 = v128.load(base, 80), v6 = v128.load(base, 96), v7 = v128.load(base, 112);
+  // rows k and k+16
+  let m = i32x4.splat(0x0000ffff);
+  let t = swapBits(v0, v4, 16, m); v0 = v128.xor(v0, i32x4.shl(t, 16)); v4 = v128.xor(v4, t);
+  t = swapBits(v1, v5, 16, m); v1 = v128.xor(v1, i32x4.shl(t, 16)); v5 = v128.xor(v5, t);
+  t = swapBits(v2, v6, 16, m); v2 = v128.xor(v2, i32x4.shl(t, 16)); v6 = v128.xor(v6, t);
+  t = swapBits(v3, v7, 16, m); v3 = v128.xor(v3, i32x4.shl(t, 16)); v7 = v128.xor(v7, t);
+  // rows k and k+8
+  m = i32x4.splat(0x00ff00ff);
+  t = swapBits(v0, v2, 8, m); v0 = v128.xor(v0, i32x4.shl(t, 8)); v2 = v128.xor(v2, t);
+  t = swapBits(v1, v3, 8, m); v1 = v128.xor(v1, i32x4.shl(t, 8)); v3 = v128.xor(v3, t);
+  t = swapBits(v4, v6, 8, m); v4 = v128.xor(v4, i32x4.shl(t, 8)); v6 = v128.xor(v6, t);
+  t = swapBits(v5, v7, 8, m); v5 = v128.xor(v5, i32x4.shl(t, 8)); v7 = v128.xor(v7, t);
+  // rows k and k+4
+  m = i32x4.splat(0x0f0f0f0f);
+  t = swapBits(v0, v1, 4, m); v0 = v128.xor(v0, i32x4.shl(t, 4)); v1 = v128.xor(v1, t);
+  t = swapBits(v2, v3, 4, m); v2 = v128.xor(v2, i32x4.shl(t, 4)); v3 = v128.xor(v3, t);
+  t = swapBits(v4, v5, 4, m); v4 = v128.xor(v4, i32x4.shl(t, 4)); v5 = v128.xor(v5, t);
+  t = swapBits(v6, v7, 4, m); v6 = v128.xor(v6, i32x4.shl(t, 4)); v7 = v128.xor(v7, t);
+  // rows k, k+2 and then k, k+1 inside each group of eight rows
+  octet(v0, v1, base);
+  octet(v2, v3, base + 32);
+  octet(v4, v5, base + 64);
+  octet(v6, v7, base + 96);
+}
+
+// The bits of a (shifted down by j) to exchange with b's, as a lane mask.
+// @ts-ignore: decorator
+@inline function swapBits(a: v128, b: v128, j: i32, m: v128): v128 {
+  return v128.and(v128.xor(i32x4.shr_u(a, j), b), m);
+}
+
+// Rows 0..3 in a, 4..7 in b: the 2- and 1-row stages of transpose32, stored in row order at p.
+// @ts-ignore: decorator
+@inline function octet(a: v128, b: v128, p: usize): void {
+  let x = i32x4.shuffle(a, b, 0, 1, 4, 5); // rows 0 1 4 5
+  let y = i32x4.shuffle(a, b, 2, 3, 6, 7); // rows 2 3 6 7
+  let t = swapBits(x, y, 2, i32x4.splat(0x33333333));
+  x = v128.xor(x, i32x4.shl(t, 2)); y = v128.xor(y, t);
+  let e = i32x4.shuffle(x, y, 0, 4, 2, 6); // rows 0 2 4 6
+  let o = i32x4.shuffle(x, y, 1, 5, 3, 7); // rows 1 3 5 7
+  t = swapBits(e, o, 1, i32x4.splat(0x55555555));
+  e = v128.xor(e, i32x4.shl(t, 1)); o = v128.xor(o, t);
+  v128.store(p, i32x4.shuffle(e, o, 0, 4, 1, 5));
+  v128.store(p, i32x4.shuffle(e, o, 2, 6, 3, 7), 16);
 }
