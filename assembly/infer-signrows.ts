@@ -22,7 +22,7 @@ export function signRowsBytes(C: i32, KH: i32, KW: i32, SH: i32, OC: i32, OH: i3
   const K = KH * KW * C;
   const Hp = (OH - 1) * SH + KH;
   return <i64>OC * K * 4 + 2 * <i64>C * Hp * planeWidth(OW, KW) * 4 + 32 * <i64>words(OC) * 8 + 64 +
-    (K <= SHARED_MAX_K ? <i64>OC * 12 + (<i64>K + 1) * 128 + 16 : 0);
+    (K <= SHARED_MAX_K ? <i64>OC * 16 + (<i64>K + 1) * 128 + 16 : 0);
 }
 
 // Up to this many taps the channels share the partial sums of their common
@@ -45,11 +45,17 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
   const pixWords = words(OC);
   const neg = planeBytes * <usize>C;
   const chanBits = planes + (neg << 1); // u32 per channel (32 pixels), padded to whole 32s
-  tapTable(C, KH, KW, OC, OCp, masks, neg, planeBytes, rowStride, tab);
   const shared = K <= SHARED_MAX_K;
-  // order / start / save: i32 [OC] each, then the stack of partial sums (K + 1 depths x 8 vectors), 16-aligned
+  // order / start / save / flips: i32 [OC] each, then the stack of partial sums (K + 1 depths x 8 vectors), 16-aligned
   const order = chanBits + (<usize>pixWords << 8), start = order + (<usize>OC << 2), save = start + (<usize>OC << 2);
-  const stack = (save + (<usize>OC << 2) + 15) & ~<usize>15;
+  const flips = save + (<usize>OC << 2);
+  const stack = (flips + (<usize>OC << 2) + 15) & ~<usize>15;
+  // with bit outputs, a channel whose first tap is - sums the exact negation
+  // instead (all its signs swapped) and flips its compare: twice as many
+  // channels then share each prefix
+  const canonical = shared && mode == OUT_BITS;
+  tapTable(C, KH, KW, OC, OCp, masks, neg, planeBytes, rowStride, tab, canonical, p2, flips);
+  if (canonical) p2 = flips;
   if (shared) sharedPrefixes(tab, K, OC, neg, order, start, save);
   const rowOut: usize = mode == OUT_BITS ? <usize>pixWords << 3 : <usize>OC << 2;
   for (let n = 0; n < N; n++) {
@@ -101,18 +107,24 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
   }
 }
 
-// Byte offset of each channel's taps in the planes, in summation order (kh, kw, c).
+// Byte offset of each channel's taps in the planes, in summation order (kh,
+// kw, c). canonical: channels starting with a - tap get every sign swapped,
+// and flips[o] = flip[o] with the sign bit toggled (else flips[o] = flip[o]).
+// Exact for the bits: the sum is then -t to the bit, or +0 where t is -0
+// (x + -x rounds to +0 in both orders), and compares cannot tell -0 from +0.
 function tapTable(C: i32, KH: i32, KW: i32, OC: i32, OCp: i32, masks: usize, neg: usize, planeBytes: usize,
-  rowStride: usize, tab: usize): void {
+  rowStride: usize, tab: usize, canonical: bool, flip: usize, flips: usize): void {
   const K = KH * KW * C;
   for (let o = 0; o < OC; o++) {
+    const swap = canonical && load<u32>(masks + (<usize>o << 2)) != 0;
     let k = 0;
     for (let kh = 0; kh < KH; kh++)
       for (let kw = 0; kw < KW; kw++)
         for (let c = 0; c < C; c++, k++) {
-          const minus = load<u32>(masks + ((<usize>k * OCp + o) << 2)) != 0;
+          const minus = (load<u32>(masks + ((<usize>k * OCp + o) << 2)) != 0) != swap;
           store<u32>(tab + ((<usize>(o * K + k)) << 2), <u32>((minus ? neg : 0) + <usize>c * planeBytes + <usize>kh * rowStride + (<usize>kw << 2)));
         }
+    if (canonical) store<u32>(flips + (<usize>o << 2), load<u32>(flip + (<usize>o << 2)) ^ (swap ? 0x80000000 : 0));
   }
 }
 

@@ -22,6 +22,8 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
   POH: i32, POW: i32, mask: usize, out: usize): void {
   const cw = words(OC);
   const rowBytes = <usize>rowWords << 3;
+  // called through a reference, which keeps Binaryen from inlining it here
+  const pair = pairOf(rowWords);
   for (let n = 0; n < N; n++) {
     const img = cols + <usize>n * CH * CW * rowBytes;
     for (let py = 0; py < POH; py++) {
@@ -33,30 +35,32 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
           const n64 = min(64, OC - (j << 6));
           const valid: u64 = n64 == 64 ? <u64>-1 : ((<u64>1) << <u64>n64) - 1;
           // channels still undecided: their AND of (bit ^ f) is 1 so far
-          let acc: u64 = 0;
-          let started = false;
-          for (let y = y0; y < y1; y++) {
-            for (let x = x0; x < x1; x++) {
-              let u = started ? acc : valid;
-              if (u == 0) break;
-              const row = img + <usize>(y * CW + x) * rowBytes;
+          let acc: u64 = y0 < y1 && x0 < x1 ? valid : 0;
+          // the window's pixels two at a time: each weight row loaded once
+          // serves both, which halves the loads and loop work per popcount;
+          // on trained models few channels are decided by one pixel anyway
+          const ww = x1 - x0, count = (y1 - y0) * ww;
+          for (let i = 0; i < count && acc != 0; i += 2) {
+            const ra = img + <usize>((y0 + i / ww) * CW + x0 + i % ww) * rowBytes;
+            if (i + 1 == count) {
               let b: u64;
-              // the window pixel's words stay in registers across the channels
               switch (rowWords) {
-                case 1: b = cell(1, row, u, j, wrows, rowBytes, thr); break;
-                case 2: b = cell(2, row, u, j, wrows, rowBytes, thr); break;
-                case 3: b = cell(3, row, u, j, wrows, rowBytes, thr); break;
-                case 4: b = cell(4, row, u, j, wrows, rowBytes, thr); break;
-                case 5: b = cell(5, row, u, j, wrows, rowBytes, thr); break;
-                case 6: b = cell(6, row, u, j, wrows, rowBytes, thr); break;
-                case 7: b = cell(7, row, u, j, wrows, rowBytes, thr); break;
-                case 8: b = cell(8, row, u, j, wrows, rowBytes, thr); break;
-                default: b = cell(0, row, u, j, wrows, rowBytes, thr);
+                case 1: b = cell(1, ra, acc, j, wrows, rowBytes, thr); break;
+                case 2: b = cell(2, ra, acc, j, wrows, rowBytes, thr); break;
+                case 3: b = cell(3, ra, acc, j, wrows, rowBytes, thr); break;
+                case 4: b = cell(4, ra, acc, j, wrows, rowBytes, thr); break;
+                case 5: b = cell(5, ra, acc, j, wrows, rowBytes, thr); break;
+                case 6: b = cell(6, ra, acc, j, wrows, rowBytes, thr); break;
+                case 7: b = cell(7, ra, acc, j, wrows, rowBytes, thr); break;
+                case 8: b = cell(8, ra, acc, j, wrows, rowBytes, thr); break;
+                default: b = cell(0, ra, acc, j, wrows, rowBytes, thr);
               }
-              acc = (b ^ f) & (started ? acc : valid);
-              started = true;
+              acc &= b ^ f;
+              break;
             }
-            if (started && acc == 0) break;
+            const rb = img + <usize>((y0 + (i + 1) / ww) * CW + x0 + (i + 1) % ww) * rowBytes;
+            const wj = wrows + (<usize>j << 6) * rowBytes, ivj = thr + (<usize>j << 9);
+            acc = pair(ra, rb, acc, f, wj, ivj, rowBytes);
           }
           store<u64>(out + (<usize>j << 3), (acc ^ f) & valid);
         }
@@ -100,6 +104,73 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
   }
   return b;
 }
+
+// Two window pixels (rows a, b) for the channels in u of one 64-channel
+// word (weight rows from w, intervals from iv): the channels of u still
+// undecided after both, i.e. with (bit ^ f) = 1 at a and b. n: words per row
+// as a literal 1..8, or 0 for any length. The pixels' words are read from
+// memory as xor operands rather than held in registers: with 2n of them
+// live, V8 would spill them anyway, and the loop's own values with them.
+// @ts-ignore: decorator
+@inline function cell2(n: i32, a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rowBytes: usize): u64 {
+  let ba: u64 = 0, bb: u64 = 0;
+  const all = u;
+  while (u != 0) {
+    const lo = <usize>ctz(u);
+    const bit = u & (0 - u);
+    u ^= bit;
+    const r = w + lo * (n == 0 ? rowBytes : <usize>n << 3);
+    let pa: u64 = 0, pb: u64 = 0;
+    if (n == 0) {
+      for (let k: usize = 0; k < rowBytes; k += 8) {
+        const wk = load<u64>(r + k);
+        pa += popcnt(load<u64>(a + k) ^ wk);
+        pb += popcnt(load<u64>(b + k) ^ wk);
+      }
+    } else {
+      let wk = load<u64>(r);
+      pa = popcnt(load<u64>(a) ^ wk); pb = popcnt(load<u64>(b) ^ wk);
+      if (n > 1) { wk = load<u64>(r, 8); pa += popcnt(load<u64>(a, 8) ^ wk); pb += popcnt(load<u64>(b, 8) ^ wk); }
+      if (n > 2) { wk = load<u64>(r, 16); pa += popcnt(load<u64>(a, 16) ^ wk); pb += popcnt(load<u64>(b, 16) ^ wk); }
+      if (n > 3) { wk = load<u64>(r, 24); pa += popcnt(load<u64>(a, 24) ^ wk); pb += popcnt(load<u64>(b, 24) ^ wk); }
+      if (n > 4) { wk = load<u64>(r, 32); pa += popcnt(load<u64>(a, 32) ^ wk); pb += popcnt(load<u64>(b, 32) ^ wk); }
+      if (n > 5) { wk = load<u64>(r, 40); pa += popcnt(load<u64>(a, 40) ^ wk); pb += popcnt(load<u64>(b, 40) ^ wk); }
+      if (n > 6) { wk = load<u64>(r, 48); pa += popcnt(load<u64>(a, 48) ^ wk); pb += popcnt(load<u64>(b, 48) ^ wk); }
+      if (n > 7) { wk = load<u64>(r, 56); pa += popcnt(load<u64>(a, 56) ^ wk); pb += popcnt(load<u64>(b, 56) ^ wk); }
+    }
+    const t = load<u64>(iv + (lo << 3));
+    const tlo = <u32>t, len = <u32>(t >> 32);
+    ba |= select<u64>(bit, 0, <u32>pa - tlo < len);
+    bb |= select<u64>(bit, 0, <u32>pb - tlo < len);
+  }
+  return (ba ^ f) & (bb ^ f) & all;
+}
+
+// cell2 for each row length, as small functions of their own: the few
+// values of the channel loop then all fit in registers.
+type Pair = (a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize) => u64;
+function pairOf(rowWords: i32): Pair {
+  switch (rowWords) {
+    case 1: return pair1;
+    case 2: return pair2;
+    case 3: return pair3;
+    case 4: return pair4;
+    case 5: return pair5;
+    case 6: return pair6;
+    case 7: return pair7;
+    case 8: return pair8;
+    default: return pairN;
+  }
+}
+function pair1(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2(1, a, b, u, f, w, iv, rb); }
+function pair2(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2(2, a, b, u, f, w, iv, rb); }
+function pair3(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2(3, a, b, u, f, w, iv, rb); }
+function pair4(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2(4, a, b, u, f, w, iv, rb); }
+function pair5(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2(5, a, b, u, f, w, iv, rb); }
+function pair6(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2(6, a, b, u, f, w, iv, rb); }
+function pair7(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2(7, a, b, u, f, w, iv, rb); }
+function pair8(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2(8, a, b, u, f, w, iv, rb); }
+function pairN(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2(0, a, b, u, f, w, iv, rb); }
 
 /**
  * The thresholds (bit -1 when (flip ? -dot : dot) < thr, dot = K - 2*pc) as
