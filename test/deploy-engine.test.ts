@@ -201,6 +201,23 @@ describe('packed conv + bit max-pool, fused with early exit', () => {
     randomize(model, 22);
     expectExact(model, images(24, [14, 13, 2], 23));
   });
+
+  it('rows longer than 8 words (K = 3*3*70 bits) and windows of odd pixel counts', () => {
+    const model = new Sequential([
+      new QuantConv2D({ filters: 70, kernelSize: 1, kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      new QuantConv2D({ filters: 66, kernelSize: 3, ...bin }),
+      new MaxPool2D({ poolSize: [1, 3], strides: [1, 2] }),
+      new BatchNormalization(),
+      new QuantConv2D({ filters: 5, kernelSize: 2, ...bin }),
+      new MaxPool2D({ poolSize: [3, 3], strides: 1 }),
+      new BatchNormalization(),
+      new Flatten(),
+      new QuantDense({ units: 4, ...bin }),
+    ], { inputShape: [9, 11, 3], seed: 24 });
+    randomize(model, 25);
+    expectExact(model, images(20, [9, 11, 3], 26));
+  });
 });
 
 describe('first-layer kernels (float input, sign weights)', () => {
