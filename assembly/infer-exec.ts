@@ -118,6 +118,12 @@ export function planRun(plan: usize, X: usize, n: i32, out: usize, ws: usize, B:
     for (let i = 0; i < nOps; i++) {
       const r = rec(plan, i);
       const dst = cur == bufA ? bufB : bufA;
+      if (i + 1 < nOps && signRowsPool(r, rec(plan, i + 1))) {
+        conv(r, nb, cur, dst, cols, ints, taps, gws, rec(plan, i + 1));
+        cur = dst;
+        i++;
+        continue;
+      }
       if (fld(r, F_WROWS) != 0 && i + 1 < nOps && fld(rec(plan, i + 1), F_OP) == OP_POOL) {
         convPool(r, rec(plan, i + 1), nb, cur, dst, cols);
         cur = dst;
@@ -188,7 +194,17 @@ function layer(r: usize, nb: i32, src: usize, dst: usize, srcIsInput: bool,
   return dst;
 }
 
-function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usize, taps: usize, gws: usize): void {
+// A float-input sign conv with bit output that signConvRows runs, followed
+// by a 2x2 stride-2 unpadded bit max-pool it can do on its pixel words.
+function signRowsPool(r: usize, pr: usize): bool {
+  return ASC_FEATURE_SIMD && fld(r, F_OP) == OP_CONV && fld(r, F_IN) == T_FLOAT && fld(r, F_WK) == T_BITS &&
+    fld(r, F_SW) == 1 && fld(r, F_MODE) == OUT_BITS && fld(pr, F_OP) == OP_POOL &&
+    fld(pr, F_KH) == 2 && fld(pr, F_KW) == 2 && fld(pr, F_SH) == 2 && fld(pr, F_SW) == 2 &&
+    fld(pr, F_PT) == 0 && fld(pr, F_PL) == 0 && fld(r, F_CH) == 2 * fld(pr, F_OH) && fld(r, F_CW) == 2 * fld(pr, F_OW);
+}
+
+// pr: the pool record when signRowsPool(r, pr) fused it, else 0.
+function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usize, taps: usize, gws: usize, pr: usize = 0): void {
   const inK = fld(r, F_IN), wK = fld(r, F_WK);
   const H = fld(r, F_H), W = fld(r, F_W), C = fld(r, F_C), OC = fld(r, F_OC);
   const KH = fld(r, F_KH), KW = fld(r, F_KW), SH = fld(r, F_SH), SW = fld(r, F_SW), PT = fld(r, F_PT), PL = fld(r, F_PL);
@@ -198,7 +214,10 @@ function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usiz
   const direct = fld(r, F_DIRECT) != 0;
   const M = nb * CH * CW;
   if (inK == T_FLOAT && wK == T_BITS) {
-    if (ASC_FEATURE_SIMD && SW == 1) signConvRows(src, nb, H, W, C, KH, KW, SH, PT, PL, CH, CW, padV, OC, wp, mode, p1, p2, dst, taps);
+    if (ASC_FEATURE_SIMD && SW == 1) {
+      signConvRows(src, nb, H, W, C, KH, KW, SH, PT, PL, CH, CW, padV, OC, wp, mode, p1, p2, dst, taps,
+        pr != 0, pr ? <usize>fld(pr, F_P1) : 0);
+    }
     else signConv(src, nb, H, W, C, KH, KW, SH, SW, PT, PL, CH, CW, padV, OC, wp, mode, p1, p2, dst, taps);
     return;
   }

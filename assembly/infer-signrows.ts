@@ -17,11 +17,15 @@ import { KC } from "./infer-float";
   return ((CW + 31) & ~31) + KW - 1;
 }
 
-/** Workspace of signConvRows: offset table, the two signed planes, pixel words of one group. */
+/**
+ * Workspace of signConvRows: offset table, the two signed planes, pixel
+ * words of one group, half-pooled words of one row (poolRows).
+ */
 export function signRowsBytes(C: i32, KH: i32, KW: i32, SH: i32, OC: i32, OH: i32, OW: i32): i64 {
   const K = KH * KW * C;
   const Hp = (OH - 1) * SH + KH;
   return <i64>OC * K * 4 + 2 * <i64>C * Hp * planeWidth(OW, KW) * 4 + 32 * <i64>words(OC) * 8 + 64 +
+    <i64>((OW + 31) >> 5) * words(OC) * 128 +
     (K <= SHARED_MAX_K ? <i64>OC * 16 + (<i64>K + 1) * 128 + 16 : 0);
 }
 
@@ -32,11 +36,14 @@ const SHARED_MAX_K = 64;
 
 /**
  * As signConv (same arguments and output) for SW = 1; masks u32 [K][OCp]
- * as there. ws: signRowsBytes(..) bytes.
+ * as there. ws: signRowsBytes(..) bytes. poolRows (bit outputs, CH and CW
+ * even): a 2x2 max-pool with stride 2 follows, done here on the pixel
+ * words as bitMaxPool does it (poolMask: u64 per 64 channels, 1 = OR, or 0),
+ * and out is the pool's output [N][CH/2][CW/2][words(OC)].
  */
 export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH: i32,
   padT: i32, padL: i32, CH: i32, CW: i32, padValue: f32, OC: i32, masks: usize,
-  mode: i32, p1: usize, p2: usize, out: usize, ws: usize): void {
+  mode: i32, p1: usize, p2: usize, out: usize, ws: usize, poolRows: bool, poolMask: usize): void {
   const K = KH * KW * C;
   const OCp = (OC + 3) & ~3;
   const Hp = (CH - 1) * SH + KH, Wp = planeWidth(CW, KW);
@@ -49,7 +56,8 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
   // order / start / save / flips: i32 [OC] each, then the stack of partial sums (K + 1 depths x 8 vectors), 16-aligned
   const order = chanBits + (<usize>pixWords << 8), start = order + (<usize>OC << 2), save = start + (<usize>OC << 2);
   const flips = save + (<usize>OC << 2);
-  const stack = (flips + (<usize>OC << 2) + 15) & ~<usize>15;
+  const pending = (flips + (<usize>OC << 2) + 15) & ~<usize>15; // poolRows: [groups][chunks][16] u32
+  const stack = pending + (<usize>((CW + 31) >> 5) * pixWords << 7);
   // with bit outputs, a channel whose first tap is - sums the exact negation
   // instead (all its signs swapped) and flips its compare: twice as many
   // channels then share each prefix
@@ -61,12 +69,15 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
   for (let n = 0; n < N; n++) {
     fillPlanes(X + <usize>n * H * W * C * 4, H, W, C, padT, padL, Hp, Wp, padValue, planes, neg);
     const img = out + <usize>n * CH * CW * rowOut;
+    const pooledImg = out + (<usize>n * (CH >> 1) * (CW >> 1) * pixWords << 3);
     for (let oy = 0; oy < CH; oy++) {
       const rowBase = planes + <usize>oy * SH * rowStride;
       for (let ox = 0; ox < CW; ox += 32) {
         const np = min(32, CW - ox);
         const G = (np + 3) >> 2;
-        const dst = img + (<usize>oy * CW + ox) * rowOut;
+        const dst = poolRows
+          ? pooledImg + ((<usize>(oy >> 1) * (CW >> 1) + (ox >> 1)) * pixWords << 3)
+          : img + (<usize>oy * CW + ox) * rowOut;
         const base = rowBase + (<usize>ox << 2);
         if (shared) {
           for (let j = 0; j < OC; j++) {
@@ -84,7 +95,7 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
               default: groupShared(1, base, t, K, k0, ks, stack, o, OC, np, mode, p1, p2, dst, chanBits);
             }
           }
-          if (mode == OUT_BITS) pixelWords(chanBits, OC, np, dst, pixWords);
+          if (mode == OUT_BITS) pixelWords(chanBits, OC, np, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 7));
           continue;
         }
         for (let o = 0; o < OC; o++) {
@@ -101,7 +112,7 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
             default: group(1, base, t, K, o, OC, np, mode, p1, p2, dst, chanBits);
           }
         }
-        if (mode == OUT_BITS) pixelWords(chanBits, OC, np, dst, pixWords);
+        if (mode == OUT_BITS) pixelWords(chanBits, OC, np, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 7));
       }
     }
   }
@@ -335,21 +346,57 @@ function fillPlanes(X: usize, H: i32, W: i32, C: i32, padT: i32, padL: i32, Hp: 
 }
 
 // chanBits: per channel a u32 of its 32 pixels' bits; transposed 32 channels
-// at a time into the pixels' channel words.
-function pixelWords(chanBits: usize, OC: i32, np: i32, dst: usize, pixWords: i32): void {
+// at a time into the pixels' channel words. pooled: pixels 2q and 2q+1 of
+// this row and the previous one (odd) pool into output pixel q, each
+// channel an AND of its bits, or an OR where its poolMask bit is set
+// (AND of the bits xor the mask, xor the mask); on even rows the row's half
+// goes to pending until the odd row.
+function pixelWords(chanBits: usize, OC: i32, np: i32, dst: usize, pixWords: i32,
+  pooled: bool, odd: i32, poolMask: usize, pending: usize): void {
   const chunks = (OC + 31) >> 5;
+  const stride = <usize>pixWords << 3;
+  const n = pooled ? np >> 1 : np;
+  if (pooled && !odd) {
+    for (let j = 0; j < chunks; j++) {
+      const blk = chanBits + (<usize>j << 7);
+      for (let o = OC - (j << 5); o < 32; o++) store<u32>(blk + (<usize>o << 2), 0);
+      transpose32(blk);
+      const f = maskHalf(poolMask, j);
+      const pend = pending + (<usize>j << 6);
+      for (let q = 0; q < n; q++) {
+        const a = load<u32>(blk + (<usize>q << 3)), b = load<u32>(blk + (<usize>q << 3), 4);
+        store<u32>(pend + (<usize>q << 2), (a ^ f) & (b ^ f));
+      }
+    }
+    return;
+  }
   for (let j = 0; j < chunks; j++) {
     const blk = chanBits + (<usize>j << 7);
     for (let o = OC - (j << 5); o < 32; o++) store<u32>(blk + (<usize>o << 2), 0);
     transpose32(blk);
     const half = dst + (<usize>(j >> 1) << 3) + (<usize>(j & 1) << 2);
-    for (let p = 0; p < np; p++) store<u32>(half + <usize>p * (<usize>pixWords << 3), load<u32>(blk + (<usize>p << 2)));
+    if (pooled) {
+      const f = maskHalf(poolMask, j);
+      const pend = pending + (<usize>j << 6);
+      for (let q = 0; q < n; q++) {
+        const a = load<u32>(blk + (<usize>q << 3)), b = load<u32>(blk + (<usize>q << 3), 4);
+        store<u32>(half + <usize>q * stride, (load<u32>(pend + (<usize>q << 2)) & (a ^ f) & (b ^ f)) ^ f);
+      }
+    } else {
+      for (let p = 0; p < n; p++) store<u32>(half + <usize>p * stride, load<u32>(blk + (<usize>p << 2)));
+    }
   }
   if (chunks & 1) {
     // the unused upper half of the last word
     const half = dst + (<usize>(chunks >> 1) << 3) + 4;
-    for (let p = 0; p < np; p++) store<u32>(half + <usize>p * (<usize>pixWords << 3), 0);
+    for (let p = 0; p < n; p++) store<u32>(half + <usize>p * stride, 0);
   }
+}
+
+// The pool's OR mask for channels 32j..32j+31.
+// @ts-ignore: decorator
+@inline function maskHalf(poolMask: usize, j: i32): u32 {
+  return poolMask ? load<u32>(poolMask + (<usize>j << 2)) : 0;
 }
 
 // In place: bit c of row r <-> bit r of row c, 32 rows of u32 (swap the

@@ -146,6 +146,22 @@ describe('fusions on synthetic models (random weights and statistics)', () => {
     expectExact(model, images(64, [15, 13, 3], 5));
   });
 
+  it('float-input sign conv with its 2x2 pool done on the pixel words: OR and AND channels, odd sizes, >32 channels and pixels', () => {
+    for (const [shape, filters, seed] of [[[9, 75, 2], 70, 30], [[13, 12, 1], 32, 31], [[8, 9, 3], 5, 32]] as const) {
+      const model = new Sequential([
+        new QuantConv2D({ filters, kernelSize: 3, kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+        new MaxPool2D({ poolSize: 2 }),
+        // after the pool: channels with a negative scale pool by OR on the bits
+        new BatchNormalization(),
+        new QuantConv2D({ filters: 6, kernelSize: 1, ...bin }),
+        new Flatten(),
+        new QuantDense({ units: 5, ...bin }),
+      ], { inputShape: [...shape], seed });
+      randomize(model, seed + 1);
+      expectExact(model, images(12, [...shape], seed + 2));
+    }
+  });
+
   it('float layers: K > 512 (blocked sums), bias + relu, same pooling, float dense after binary ones', () => {
     const model = new Sequential([
       new Conv2D({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
