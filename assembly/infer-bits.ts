@@ -63,11 +63,37 @@ export function bitIm2col(X: usize, N: i32, H: i32, W: i32, C: i32, planes: i32,
         if (halves && iy0 >= 0 && iy0 + KH <= H && ix0 >= 0 && ix0 + KW <= W) {
           // a window inside the image: its rows are runs of KW pixels
           let dst = row;
-          for (let kh = 0; kh < KH; kh++) {
-            const src = img + <usize>((iy0 + kh) * W + ix0) * pix;
-            for (let kw = 0; kw < KW; kw++) {
-              for (let b: usize = 0; b < tapBytes; b += 4) store<u32>(dst + b, load<u32>(src + <usize>kw * pix + b));
-              dst += tapBytes;
+          if (tapBytes == pix) {
+            // whole words per pixel: each window row is one contiguous run
+            for (let kh = 0; kh < KH; kh++) {
+              memory.copy(dst, img + <usize>((iy0 + kh) * W + ix0) * pix, <usize>KW * pix);
+              dst += <usize>KW * pix;
+            }
+          } else if (tapBytes == 4) {
+            // 32 channels: the low halves of the pixel words, paired into whole words
+            let lo: u64 = 0, odd = false;
+            for (let kh = 0; kh < KH; kh++) {
+              const src = img + <usize>((iy0 + kh) * W + ix0) * pix;
+              for (let kw = 0; kw < KW; kw++) {
+                const v = <u64>load<u32>(src + (<usize>kw << 3));
+                if (odd) {
+                  store<u64>(dst, lo | (v << 32));
+                  dst += 8;
+                } else lo = v;
+                odd = !odd;
+              }
+            }
+            if (odd) {
+              store<u64>(dst, lo);
+              dst += 8;
+            }
+          } else {
+            for (let kh = 0; kh < KH; kh++) {
+              const src = img + <usize>((iy0 + kh) * W + ix0) * pix;
+              for (let kw = 0; kw < KW; kw++) {
+                for (let b: usize = 0; b < tapBytes; b += 4) store<u32>(dst + b, load<u32>(src + <usize>kw * pix + b));
+                dst += tapBytes;
+              }
             }
           }
           for (let q = dst; q < row + rowBytes; q += 4) store<u32>(q, 0);
