@@ -18,8 +18,14 @@
 // Writes bench/results/inference.json and the "inference" section of
 // BENCHMARKS.md.
 //
-//   npm run bench:inference [-- --time 1500] [-- --rounds 3]
-import { writeFileSync, mkdirSync } from 'node:fs';
+// With --trained DIR (a run directory of `xnorkit experiment`), its
+// packed binary.xnk and float.xnk are timed too, on the engine, in the same
+// rounds: the fully trained binarized model decides fewer pooled bits early
+// than the lightly trained one, and is slower. Their logits are checked
+// against model.predict of the run's binary.xnks / float.xnks first.
+//
+//   npm run bench:inference [-- --time 1500] [-- --rounds 3] [-- --trained runs/larq-larq-mnist-mnist-seed1]
+import { writeFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import { Bench } from 'tinybench';
@@ -31,6 +37,7 @@ import { setThreads } from '../src/wasm/threads.js';
 import { Adam } from '../src/optim/adam.js';
 import { fit } from '../src/train/fit.js';
 import { exportModel, loadInferenceModel, argmaxRows } from '../src/deploy/index.js';
+import { loadTrainingState } from '../src/nn/checkpoint.js';
 import { machineInfo, machineLine } from './machine.js';
 import { initTfjsWasm, tfjsWasmInfo, type Tf } from './peers/tfjs-wasm.js';
 import { updateBenchmarksSection, mdTable } from './benchmarksMd.js';
@@ -43,6 +50,9 @@ const TIME_MS = arg('time', 1200);
 const ROUNDS = arg('rounds', 3);
 const BATCH = 256;
 const ALL = os.availableParallelism();
+const trainedAt = process.argv.indexOf('--trained');
+const TRAINED = trainedAt >= 0 ? process.argv[trainedAt + 1] : null;
+const TB = 'xnorkit engine, binary, fully trained', TF = 'xnorkit engine, float, fully trained';
 
 const median = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); const h = v.length >> 1; return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2; };
 
@@ -115,6 +125,7 @@ async function main(): Promise<void> {
     if (a.some((v, i) => !Object.is(v, b[i]))) throw new Error(`${name}: engine logits differ from model.predict`);
   }
   if (argmaxRows(binaryPlan.run(images).logits, BATCH, 10).length !== BATCH) throw new Error('engine output size');
+  const trained = TRAINED ? loadTrained(TRAINED, images, predictJs) : null;
 
   const tasks = (x: Float32Array): [string, () => void][] => [
     ['xnorkit engine, binary', () => binaryPlan.run(x)],
@@ -122,6 +133,7 @@ async function main(): Promise<void> {
     ['model.predict, float', () => predictJs(float, x)],
     ['model.predict, binary', () => predictJs(binary, x)],
     ['tfjs-wasm, float', () => tfjs(x)],
+    ...(trained && x.length > 784 ? [[TB, () => trained.binary.run(x)], [TF, () => trained.float.run(x)]] as [string, () => void][] : []),
   ];
   const runs: { threads: number; batch: number; ms: Map<string, number> }[] = [];
   for (const threads of [1, ALL]) {
@@ -149,17 +161,22 @@ async function main(): Promise<void> {
     timing: { tool: 'tinybench', statistic: 'median of pooled samples', timeMsPerTask: TIME_MS, rounds: ROUNDS },
     loadAverage: { start: loadStart, end: loadEnd },
     file_size_bytes: { binary: binaryFile.length, float: floatFile.length },
+    trained: TRAINED ? { dir: TRAINED, checked_against_predict: trained!.checked } : null,
     results,
   };
   mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
   writeFileSync(join(import.meta.dirname, 'results', 'inference.json'), JSON.stringify(json, null, 2) + '\n');
 
-  const tables = results.map((r) => {
+  const tables = results.map((r, i) => {
+    const ms = runs[i].ms;
     const title = r.batch === 1 ? 'Batch-1 latency, 1 thread' : `Batch ${r.batch}, ${r.threads} thread${r.threads > 1 ? 's' : ''}`
       + (r.threads > 1 ? ' (tfjs-wasm: 1 thread, its only option in Node)' : '');
     const rows = r.engines.map((e) => [e.engine, r.batch === 1 ? `${(e.ms * 1000).toFixed(0)} µs` : `${e.ms.toFixed(2)} ms`,
       e.samples_per_second.toFixed(0), e.engine === B ? '1' : `${e.binary_speedup}×`]);
-    return `**${title}**\n\n${mdTable(['engine', r.batch === 1 ? 'latency' : 'time / batch', 'samples/s', 'binary engine is faster by'], rows)}`;
+    const t = ms.get(TB) !== undefined
+      ? `\n\nFully trained pair (${TRAINED}): binary engine **${(ms.get(TF)! / ms.get(TB)!).toFixed(2)}×** the float engine.`
+      : '';
+    return `**${title}**\n\n${mdTable(['engine', r.batch === 1 ? 'latency' : 'time / batch', 'samples/s', 'binary engine is faster by'], rows)}${t}`;
   });
   const md = [
     '## Inference: larq-mnist end to end (`npm run bench:inference`)',
@@ -167,13 +184,37 @@ async function main(): Promise<void> {
     `${machineLine(machine)}. Load average ${loadStart.map((l) => l.toFixed(1)).join(' ')} at start, ${loadEnd.map((l) => l.toFixed(1)).join(' ')} at end `
       + '(other processes were running: absolute times are noisy, ratios come from the same alternating rounds).',
     `tinybench medians (${TIME_MS} ms per task in ${ROUNDS} alternating rounds, after warm-up). Float32Array of MNIST test images in, logits out, `
-      + 'eval mode; binarized model trained 1 epoch on 4096 images (seed 1); engine and model.predict logits checked bit-equal before timing.',
+      + 'eval mode; binarized model trained 1 epoch on 4096 images (seed 1); engine and model.predict logits checked bit-equal before timing.'
+      + (TRAINED ? ` "fully trained": the packed models of the experiment run ${TRAINED} (6 epochs on all of MNIST)`
+        + (trained!.checked ? ', also checked bit-equal against model.predict of its saved training states.' : '.') : ''),
     '',
     ...tables.flatMap((t) => [t, '']),
     `Packed model files: binary ${binaryFile.length} bytes, float twin ${floatFile.length} bytes (1/${(floatFile.length / binaryFile.length).toFixed(1)}).`,
   ].join('\n');
   updateBenchmarksSection('inference', md);
   console.log(md);
+}
+
+// The run's packed models; when its training states are there too, the
+// engine's logits are checked bit-equal against their model.predict.
+function loadTrained(dir: string, images: Float32Array, predictJs: (m: ReturnType<typeof createModel>, x: Float32Array) => Float32Array) {
+  const file = (name: string) => {
+    const p = join(dir, name);
+    if (!existsSync(p)) throw new Error(`--trained ${dir}: ${name} not found (run \`xnorkit experiment --out ${dir}\` first)`);
+    return readFileSync(p);
+  };
+  const binary = loadInferenceModel(file('binary.xnk')), float = loadInferenceModel(file('float.xnk'));
+  let checked = false;
+  if (existsSync(join(dir, 'binary.xnks')) && existsSync(join(dir, 'float.xnks'))) {
+    for (const [name, plan] of [['binary', binary], ['float', float]] as const) {
+      const { model } = loadTrainingState(file(`${name}.xnks`));
+      const a = plan.run(images).logits, b = predictJs(model, images);
+      if (a.some((v, i) => !Object.is(v, b[i]))) throw new Error(`${dir}/${name}: engine logits differ from model.predict`);
+      model.dispose();
+    }
+    checked = true;
+  }
+  return { binary, float, checked };
 }
 
 await main();
