@@ -1,12 +1,15 @@
 // A binary conv with bit output followed by a max-pool on bits, fused so
-// that most of the pool's window never gets computed. The pooled bit of a
-// channel is the AND of its window's bits (the OR for channels whose mask
-// bit is set, see bitMaxPool): once one window pixel gives 0 (1 for OR) the
-// channel is decided. So the first pixel is computed for every channel, the
-// next ones only for the channels still undecided -- about half, a quarter,
-// an eighth of them for a 2x2 pool -- roughly halving the popcounts. Exact:
-// only outcomes that cannot change are skipped. No SIMD (shared by both
-// modules); the popcounts are scalar popcnt<u64> as in the tiled kernels.
+// that the pool's window is computed only as far as needed. The pooled bit
+// of a channel is the AND of its window's bits (the OR for channels whose
+// mask bit is set, see bitMaxPool): once one window pixel gives 0 (1 for OR)
+// the channel is decided. The window's pixels are taken two at a time for
+// every channel still undecided: with random signs most channels are decided
+// by the first pair, on trained models (sparse pooled maxima) about 70 % go
+// on to the second pair of a 2x2 window, which still saves about 14 % of the
+// popcounts; pairs rather than single pixels because one load of a weight
+// word then serves two popcounts. Exact: only outcomes that cannot change
+// are skipped. No SIMD (shared by both modules); the popcounts are scalar
+// popcnt<u64> as in the tiled kernels.
 import { words } from "./infer-bits";
 
 /**

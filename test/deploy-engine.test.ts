@@ -147,7 +147,8 @@ describe('fusions on synthetic models (random weights and statistics)', () => {
   });
 
   it('float-input sign conv with its 2x2 pool done on the pixel words: OR and AND channels, odd sizes, >32 channels and pixels', () => {
-    for (const [shape, filters, seed] of [[[9, 75, 2], 70, 30], [[13, 12, 1], 32, 31], [[8, 9, 3], 5, 32]] as const) {
+    // K = 18, 9, 27 share sign prefixes; K = 72 sums each channel on its own
+    for (const [shape, filters, seed] of [[[9, 75, 2], 70, 30], [[13, 12, 1], 32, 31], [[8, 9, 3], 5, 32], [[10, 7, 8], 20, 33]] as const) {
       const model = new Sequential([
         new QuantConv2D({ filters, kernelSize: 3, kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
         new MaxPool2D({ poolSize: 2 }),
