@@ -356,37 +356,26 @@ function pixelWords(chanBits: usize, OC: i32, np: i32, dst: usize, pixWords: i32
   const chunks = (OC + 31) >> 5;
   const stride = <usize>pixWords << 3;
   const n = pooled ? np >> 1 : np;
-  if (pooled && !odd) {
-    for (let j = 0; j < chunks; j++) {
-      const blk = chanBits + (<usize>j << 7);
-      for (let o = OC - (j << 5); o < 32; o++) store<u32>(blk + (<usize>o << 2), 0);
-      transpose32(blk);
-      const f = maskHalf(poolMask, j);
-      const pend = pending + (<usize>j << 6);
-      for (let q = 0; q < n; q++) {
-        const a = load<u32>(blk + (<usize>q << 3)), b = load<u32>(blk + (<usize>q << 3), 4);
-        store<u32>(pend + (<usize>q << 2), (a ^ f) & (b ^ f));
-      }
-    }
-    return;
-  }
+  const holding = pooled && !odd; // this row's half goes to pending, nothing to dst yet
   for (let j = 0; j < chunks; j++) {
     const blk = chanBits + (<usize>j << 7);
     for (let o = OC - (j << 5); o < 32; o++) store<u32>(blk + (<usize>o << 2), 0);
     transpose32(blk);
     const half = dst + (<usize>(j >> 1) << 3) + (<usize>(j & 1) << 2);
-    if (pooled) {
-      const f = maskHalf(poolMask, j);
-      const pend = pending + (<usize>j << 6);
-      for (let q = 0; q < n; q++) {
-        const a = load<u32>(blk + (<usize>q << 3)), b = load<u32>(blk + (<usize>q << 3), 4);
-        store<u32>(half + <usize>q * stride, (load<u32>(pend + (<usize>q << 2)) & (a ^ f) & (b ^ f)) ^ f);
-      }
-    } else {
+    if (!pooled) {
       for (let p = 0; p < n; p++) store<u32>(half + <usize>p * stride, load<u32>(blk + (<usize>p << 2)));
+      continue;
+    }
+    const f = maskHalf(poolMask, j);
+    const pend = pending + (<usize>j << 6);
+    for (let q = 0; q < n; q++) {
+      const a = load<u32>(blk + (<usize>q << 3)), b = load<u32>(blk + (<usize>q << 3), 4);
+      const h = (a ^ f) & (b ^ f);
+      if (holding) store<u32>(pend + (<usize>q << 2), h);
+      else store<u32>(half + <usize>q * stride, (load<u32>(pend + (<usize>q << 2)) & h) ^ f);
     }
   }
-  if (chunks & 1) {
+  if ((chunks & 1) && !holding) {
     // the unused upper half of the last word
     const half = dst + (<usize>(chunks >> 1) << 3) + 4;
     for (let p = 0; p < n; p++) store<u32>(half + <usize>p * stride, 0);

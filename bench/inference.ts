@@ -119,11 +119,8 @@ async function main(): Promise<void> {
     y.dispose();
     return out;
   };
-  // what is timed computes what it claims
-  for (const [name, plan, model] of [['binary', binaryPlan, binary], ['float', floatPlan, float]] as const) {
-    const a = plan.run(images).logits, b = predictJs(model, images);
-    if (a.some((v, i) => !Object.is(v, b[i]))) throw new Error(`${name}: engine logits differ from model.predict`);
-  }
+  checkSame('binary', binaryPlan.run(images).logits, predictJs(binary, images));
+  checkSame('float', floatPlan.run(images).logits, predictJs(float, images));
   if (argmaxRows(binaryPlan.run(images).logits, BATCH, 10).length !== BATCH) throw new Error('engine output size');
   const trained = TRAINED ? loadTrained(TRAINED, images, predictJs) : null;
 
@@ -195,6 +192,13 @@ async function main(): Promise<void> {
   console.log(md);
 }
 
+// What is timed computes what it claims: the engine's logits equal model.predict's, bit for bit.
+function checkSame(name: string, engine: Float32Array, predict: Float32Array): void {
+  if (engine.length !== predict.length || engine.some((v, i) => !Object.is(v, predict[i]))) {
+    throw new Error(`${name}: engine logits differ from model.predict`);
+  }
+}
+
 // The run's packed models; when its training states are there too, the
 // engine's logits are checked bit-equal against their model.predict.
 function loadTrained(dir: string, images: Float32Array, predictJs: (m: ReturnType<typeof createModel>, x: Float32Array) => Float32Array) {
@@ -208,8 +212,7 @@ function loadTrained(dir: string, images: Float32Array, predictJs: (m: ReturnTyp
   if (existsSync(join(dir, 'binary.xnks')) && existsSync(join(dir, 'float.xnks'))) {
     for (const [name, plan] of [['binary', binary], ['float', float]] as const) {
       const { model } = loadTrainingState(file(`${name}.xnks`));
-      const a = plan.run(images).logits, b = predictJs(model, images);
-      if (a.some((v, i) => !Object.is(v, b[i]))) throw new Error(`${dir}/${name}: engine logits differ from model.predict`);
+      checkSame(`${dir}/${name}`, plan.run(images).logits, predictJs(model, images));
       model.dispose();
     }
     checked = true;
