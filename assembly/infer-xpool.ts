@@ -35,6 +35,8 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
         const x0 = max(0, px * PSW - PPL), x1 = min(CW, px * PSW - PPL + PKW);
         for (let j = 0; j < cw; j++) {
           const f: u64 = mask ? load<u64>(mask + (<usize>j << 3)) : 0;
+          // this word's 64 weight rows and intervals
+          const wj = wrows + (<usize>j << 6) * rowBytes, ivj = thr + (<usize>j << 9);
           const n64 = min(64, OC - (j << 6));
           const valid: u64 = n64 == 64 ? <u64>-1 : ((<u64>1) << <u64>n64) - 1;
           // channels still undecided: their AND of (bit ^ f) is 1 so far
@@ -62,7 +64,6 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
               break;
             }
             const rb = img + <usize>((y0 + (i + 1) / ww) * CW + x0 + (i + 1) % ww) * rowBytes;
-            const wj = wrows + (<usize>j << 6) * rowBytes, ivj = thr + (<usize>j << 9);
             acc = pair(ra, rb, acc, f, wj, ivj, rowBytes);
           }
           store<u64>(out + (<usize>j << 3), (acc ^ f) & valid);
