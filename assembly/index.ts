@@ -5,6 +5,7 @@
 // with worker threads.
 export { heapBase } from "./memory";
 export * from "./sgemm";
+export * from "./sgemmSparse";
 export * from "./im2col";
 export * from "./pool";
 export * from "./batchnorm";

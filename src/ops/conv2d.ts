@@ -1,12 +1,15 @@
 // conv2d on NHWC input with HWIO weights [KH, KW, C, OC] (Keras layout), as
 // im2col + GEMM: the patch matrix cols[N·OH·OW, KH·KW·C] times W viewed as
 // [KH·KW·C, OC] gives the NHWC output directly. Backward reuses cols for the
-// weight gradient (colsᵀ·g) and scatters g·Wᵀ back with col2im.
+// weight gradient (colsᵀ·g) and scatters g·Wᵀ back with col2im. When g is
+// mostly zeros (behind a max-pool) both products skip the zeros, bit-identically
+// (sparseGemm.ts), and the weight gradient reads patches from x instead of cols.
 import { Tensor } from '../tensor/tensor.js';
 import { ShapeError, shapeStr } from '../tensor/shape.js';
 import { record, accumulateGrad, needsGrad } from '../autograd/graph.js';
 import { wasm } from '../wasm/module.js';
 import { gemm } from './gemm.js';
+import { useSparseBackward, convWeightGradSparse, gemmSparseNT } from './sparseGemm.js';
 import { windowGeometry, pair, type Padding, type WindowGeometry } from './convGeometry.js';
 
 export interface Conv2dOptions {
@@ -15,7 +18,8 @@ export interface Conv2dOptions {
   /**
    * Computes the forward output instead of im2col + GEMM (the XNOR-popcount
    * path of binarized layers); the gradient stays the float one, and the
-   * patch matrix it needs is then built only in the backward pass.
+   * patch matrix is then built only if the backward pass needs it (not when
+   * the output gradient is sparse).
    */
   forward?: (x: Tensor, w: Tensor, geometry: WindowGeometry) => Tensor;
 }
@@ -62,19 +66,23 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
     return out;
   }
   return record(out, 'conv2d', [x, w], (g) => {
+    const sparse = useSparseBackward(g.ptr, geo, OC);
     if (w.requiresGrad) {
-      cols ??= patches();
       const dw = new Tensor(w.shape);
-      gemm(true, false, K, OC, M, cols.ptr, g.ptr, dw.ptr);
+      if (sparse) {
+        convWeightGradSparse(x.ptr, geo, g.ptr, OC, dw.ptr);
+      } else {
+        cols ??= patches();
+        gemm(true, false, K, OC, M, cols.ptr, g.ptr, dw.ptr);
+      }
       accumulateGrad(w, dw);
     }
     if (x.requiresGrad) {
       const dx = new Tensor(x.shape);
-      if (pointwise) {
-        gemm(false, true, M, K, OC, g.ptr, w.ptr, dx.ptr);
-      } else {
-        const dcols = new Tensor([M, K]);
-        gemm(false, true, M, K, OC, g.ptr, w.ptr, dcols.ptr);
+      const dcols = pointwise ? dx : new Tensor([M, K]);
+      if (sparse) gemmSparseNT(M, K, OC, g.ptr, w.ptr, dcols.ptr);
+      else gemm(false, true, M, K, OC, g.ptr, w.ptr, dcols.ptr);
+      if (!pointwise) {
         k.col2im(dcols.ptr, N, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, dx.ptr);
         dcols.dispose();
       }

@@ -20,6 +20,20 @@ export interface FloatKernels {
     A: Ptr, lda: number, B: Ptr, ldb: number, beta: number, C: Ptr, ldc: number, ws: Ptr): void;
   sgemmWorkspaceBytes(M: number, N: number, K: number): number;
 
+  // --- sgemmSparse.ts (bit-identical to sgemm, zero terms of the sparse operand skipped) --
+  /** C[M,N] = A[M,K]·B[N,K]ᵀ with A mostly zeros. ws: sgemmSparseNTWorkspaceBytes(N,K). */
+  sgemmSparseNT(M: number, N: number, K: number, A: Ptr, lda: number, B: Ptr, ldb: number,
+    C: Ptr, ldc: number, ws: Ptr): void;
+  sgemmSparseNTWorkspaceBytes(N: number, K: number): number;
+  /** Output channels [c0,c1) of conv2d's weight gradient dW[KH*KW*C, OC] = colsᵀ·G, G mostly zeros,
+   *  patches read from X (zero padding). ws: convWeightGradSparseWorkspaceBytes(KH*KW*C, c1-c0). */
+  convWeightGradSparse(X: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number,
+    SH: number, SW: number, PT: number, PL: number, OH: number, OW: number, G: Ptr, OC: number, dW: Ptr,
+    c0: number, c1: number, ws: Ptr): void;
+  convWeightGradSparseWorkspaceBytes(K: number, nc: number): number;
+  /** Non-zero (or NaN) floats among x[0..n). */
+  countNonzeros(x: Ptr, n: number): number;
+
   // --- im2col.ts (zero padding; PT/PL = top/left padding) --------------------
   /** cols[N*OH*OW, KH*KW*C] (patch element order kh, kw, c) from X[N,H,W,C]. */
   im2col(X: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number,
