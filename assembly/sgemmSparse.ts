@@ -117,6 +117,8 @@ export function convWeightGradSparse(X: usize, N: i32, H: i32, W: i32, C: i32, K
   const tot = ws; // tot[c][k], running totals of output channel c0 + c
   const cnt = tot + <usize>nc * kB;
   const ent = cnt + (<usize>nc << 2); // per channel KC entries of ENTRY bytes
+  const idx = ent + <usize>nc * <usize>KC * ENTRY; // one row's non-zeros
+  const val = idx + (<usize>nc << 2);
   for (let pc = 0; pc < M; pc += KC) {
     const kc = min(KC, M - pc);
     memory.fill(cnt, 0, <usize>nc << 2);
@@ -125,7 +127,10 @@ export function convWeightGradSparse(X: usize, N: i32, H: i32, W: i32, C: i32, K
       const n = m / (OH * OW), r = m % (OH * OW);
       const iy0 = (r / OW) * SH - PT, ix0 = (r % OW) * SW - PL;
       const base = ((n * H + iy0) * W + ix0) * C; // float offset of the window's top-left pixel
-      listNonzeros(G + (<usize>m * <usize>OC + <usize>c0 << 2), nc, base, iy0, ix0, cnt, ent);
+      const nnz = nonzeros(G + (<usize>m * <usize>OC << 2), c0, nc, idx, val);
+      for (let j = 0; j < nnz; j++) {
+        append(load<i32>(idx + (<usize>j << 2)) - c0, base, iy0, ix0, load<f32>(val + (<usize>j << 2)), cnt, ent);
+      }
     }
     const first = pc == 0;
     for (let c = 0; c < nc; c++) {
@@ -199,7 +204,7 @@ export function convWeightGradSparse(X: usize, N: i32, H: i32, W: i32, C: i32, K
 const ENTRY: usize = 16;
 
 export function convWeightGradSparseWorkspaceBytes(K: i32, nc: i32): i32 {
-  return (nc * K + nc) * 4 + nc * KC * <i32>ENTRY;
+  return (nc * K + 3 * nc) * 4 + nc * KC * <i32>ENTRY;
 }
 
 /** Number of non-zero entries (NaN included) of the floats x[0..n). */
@@ -237,24 +242,6 @@ export function countNonzeros(x: usize, n: i32): i32 {
     }
   }
   return nnz;
-}
-
-// Appends (base, iy0, ix0, x[c]) to channel c's list for every non-zero x[c], c < n.
-@inline function listNonzeros(x: usize, n: i32, base: i32, iy0: i32, ix0: i32, cnt: usize, ent: usize): void {
-  let i = 0;
-  const z = f32x4.splat(0);
-  for (; i + 4 <= n; i += 4) {
-    let bits = i32x4.bitmask(f32x4.ne(v128.load(x + (<usize>i << 2)), z));
-    while (bits) {
-      const c = i + ctz(bits);
-      append(c, base, iy0, ix0, load<f32>(x + (<usize>c << 2)), cnt, ent);
-      bits &= bits - 1;
-    }
-  }
-  for (; i < n; i++) {
-    const v = load<f32>(x + (<usize>i << 2));
-    if (v != 0) append(i, base, iy0, ix0, v, cnt, ent);
-  }
 }
 
 @inline function append(c: i32, base: i32, iy0: i32, ix0: i32, v: f32, cnt: usize, ent: usize): void {
