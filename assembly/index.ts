@@ -14,4 +14,5 @@ export * from "./bitpack";
 export * from "./bgemm";
 export * from "./bconv";
 export * from "./quantize";
+export * from "./gaussian";
 export * from "./infer-simd";

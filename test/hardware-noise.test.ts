@@ -14,7 +14,7 @@ import { GaussianNoise, addGaussianNoise, tensorStd } from '../src/hardware/nois
 import { NoisyLayer, noisy } from '../src/hardware/noisyLayer.js';
 import { withPerturbations } from '../src/hardware/perturbation.js';
 import { Chip } from '../src/hardware/chip.js';
-import { fillGaussian } from '../src/hardware/gaussian.js';
+import { fillGaussian, gaussian, addGaussian } from '../src/hardware/gaussian.js';
 import { normalCdf } from '../src/hardware/stats.js';
 import { gradCheck, randomTensor } from './helpers/gradcheck.js';
 import { smallBnn, smallMlp } from './hardware-fixtures.js';
@@ -50,6 +50,41 @@ describe('ziggurat normal draws', () => {
   });
 });
 
+describe('noise kernels (WebAssembly) against their JavaScript definitions', () => {
+  it('addGaussian draws bit for bit what src[i] + std·gaussian(rng) per element gives, slow path and tail included', () => {
+    tidy(() => {
+      const n = 300_000; // ~3600 slow-path draws, ~170 of them in the tail (iz = 0)
+      const x = randomTensor([n], new Rng(4), -3, 3);
+      const src = x.toArray();
+      const ref = new Rng(21);
+      const want = new Float32Array(n);
+      for (let i = 0; i < n; i++) want[i] = src[i] + 0.37 * gaussian(ref);
+      const rng = new Rng(21);
+      const out = Tensor.zeros([n]);
+      addGaussian(x.ptr, out.ptr, n, 0.37, rng);
+      const got = out.toArray();
+      let bad = -1;
+      for (let i = 0; i < n && bad < 0; i++) if (!Object.is(got[i], want[i])) bad = i;
+      expect(bad, `first differing element ${bad}`).toBe(-1);
+      expect(rng.nextU32(), 'generator state afterwards').toBe(ref.nextU32());
+      // in place
+      const inPlace = new Rng(21);
+      addGaussian(x.ptr, x.ptr, n, 0.37, inPlace);
+      expect(x.toArray().every((v, i) => Object.is(v, want[i]))).toBe(true);
+    });
+  });
+
+  it('tensorStd equals the float64 two-pass definition bit for bit', () => {
+    tidy(() => {
+      const rng = new Rng(8);
+      for (const [n, lo, hi] of [[1, -1, 1], [7, 0, 1e-3], [4099, -5e4, 3e4], [250_000, -2, 9]] as const) {
+        const x = randomTensor([n], rng, lo, hi);
+        expect(Object.is(tensorStd(x), moments(x.toArray()).std), `n ${n}`).toBe(true);
+      }
+    });
+  });
+});
+
 describe('GaussianNoise', () => {
   it('injects zero-mean noise of the requested std (200k draws)', () => {
     tidy(() => {
@@ -70,7 +105,7 @@ describe('GaussianNoise', () => {
     const noisyOut = withPerturbations(m, [new GaussianNoise({ sigma: 0.5, relative: true, layers: [m.layers[3].name] })],
       () => noGrad(() => m.call(x, ctx).toArray()));
     const diff = noisyOut.map((v, i) => v - clean[i]);
-    const expected = 0.5 * tensorStd(clean);
+    const expected = 0.5 * moments(clean).std;
     const got = moments(diff);
     // 6000 draws: 4 standard errors of the mean and of the std
     expect(Math.abs(got.mean)).toBeLessThan(4 * expected / Math.sqrt(6000));

@@ -5,6 +5,8 @@
 // come from disjoint bits of the word (7 and 25 bits), avoiding the
 // index/value correlation of the original SHR3 version (Doornik 2005).
 import type { Rng } from '../tensor/random.js';
+import { wasm } from '../wasm/module.js';
+import { scratch, f32View, u32View, f64View } from '../wasm/memory.js';
 
 const R = 3.442619855899; // start of the tail
 const V = 9.91256303526217e-3; // area of each layer
@@ -66,15 +68,41 @@ export function gaussian(rng: Rng): number {
   return Math.abs(hz) < kn[iz] ? hz * wn[iz] : slow(rng, hz, iz);
 }
 
-/** dst[i] = src[i] + std·N(0, 1) (src and dst may be the same array). */
-export function addGaussian(src: Float32Array, dst: Float32Array, std: number, rng: Rng): void {
-  for (let i = 0; i < dst.length; i++) {
-    const u = rng.nextU32();
-    const iz = u & 127;
-    const hz = (u >>> 7) - M;
-    const z = Math.abs(hz) < kn[iz] ? hz * wn[iz] : slow(rng, hz, iz);
-    dst[i] = src[i] + std * z;
+// The tables and the generator state, in linear memory for the kernel:
+// kn u32[128] at 0, wn f64[128] at 512, state u32[5] at 1536.
+const TABLE_BYTES = 1536 + 20;
+let filled = -1;
+function kernelTables(): number {
+  const p = scratch(TABLE_BYTES, 'gaussian');
+  if (p !== filled) {
+    u32View(p, 128).set(kn);
+    f64View(p + 512, 128).set(wn);
+    filled = p;
   }
+  return p;
+}
+
+/**
+ * dst[i] = src[i] + std·N(0, 1) for n floats at the linear-memory addresses
+ * src and dst (which may be equal): the same draws, in the same order, as
+ * calling gaussian(rng) once per element; the fast path runs in WebAssembly
+ * (assembly/gaussian.ts), the ~1 % of slow-path draws here.
+ */
+export function addGaussian(src: number, dst: number, n: number, std: number, rng: Rng): void {
+  const k = wasm();
+  const t = kernelTables();
+  const state = u32View(t + 1536, 5);
+  // Views made once: nothing allocates (or grows memory) inside this loop.
+  const from = f32View(src, n), to = f32View(dst, n);
+  rng.saveState(state);
+  for (let i = k.addGaussianRun(src, dst, 0, n, std, t + 1536, t, t + 512); i < n;
+    i = k.addGaussianRun(src, dst, i + 1, n, std, t + 1536, t, t + 512)) {
+    const u = state[4];
+    rng.loadState(state);
+    to[i] = from[i] + std * slow(rng, (u >>> 7) - M, u & 127);
+    rng.saveState(state);
+  }
+  rng.loadState(state);
 }
 
 /** Fills out with N(0, 1) draws. */

@@ -10,6 +10,7 @@ import type { CallContext, Layer, LayerTransform } from '../nn/layer.js';
 import type { Sequential } from '../nn/sequential.js';
 import { drawKey } from './chip.js';
 import { addGaussian } from './gaussian.js';
+import { wasm } from '../wasm/module.js';
 import { type LayerSelector, type Perturbation, selectLayers, hookLayers, checkNonNegative } from './perturbation.js';
 
 export interface NoiseOptions {
@@ -29,19 +30,14 @@ export interface GaussianNoiseOptions extends NoiseOptions {
 }
 
 /** Standard deviation of all elements (float64 sums). */
-export function tensorStd(x: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i];
-  const m = s / x.length;
-  let ss = 0;
-  for (let i = 0; i < x.length; i++) ss += (x[i] - m) ** 2;
-  return Math.sqrt(ss / x.length);
+export function tensorStd(x: Tensor): number {
+  return wasm().stdF64(x.ptr, x.size);
 }
 
 /** y = x + std·ε with ε ~ N(0, 1) from rng; dy/dx = 1. */
 export function addGaussianNoise(x: Tensor, std: number, rng: Rng): Tensor {
   const out = new Tensor(x.shape);
-  addGaussian(x.data, out.data, std, rng);
+  addGaussian(x.ptr, out.ptr, x.size, std, rng);
   return record(out, 'gaussianNoise', [x], (g) => accumulateGrad(x, g.clone()));
 }
 
@@ -62,7 +58,7 @@ export function noiseTransform(opts: NoiseOptions): LayerTransform & { options: 
     options: o,
     apply(x: Tensor, ctx: CallContext, layer: Layer): Tensor {
       if (o.sigma === 0 || !(ctx.training ? o.training : o.evaluation)) return x;
-      const std = o.relative ? o.sigma * tensorStd(x.data) : o.sigma;
+      const std = o.relative ? o.sigma * tensorStd(x) : o.sigma;
       return addGaussianNoise(x, std, noiseRng(ctx, layer));
     },
   };

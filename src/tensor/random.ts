@@ -43,6 +43,22 @@ export class Rng {
     return r;
   }
 
+  /** Copies the generator's four 32-bit state words to `to` (for a kernel drawing on its behalf). */
+  saveState(to: Uint32Array): void {
+    to[0] = this.a;
+    to[1] = this.b;
+    to[2] = this.c;
+    to[3] = this.d;
+  }
+
+  /** Continues from state words written by saveState (or by a kernel that advanced them). */
+  loadState(from: Uint32Array): void {
+    this.a = from[0] | 0;
+    this.b = from[1] | 0;
+    this.c = from[2] | 0;
+    this.d = from[3] | 0;
+  }
+
   /** Uniform in [0, 1) with 32 bits of resolution. */
   uniform(): number {
     return this.nextU32() / 4294967296;

@@ -20,6 +20,12 @@ export interface FloatKernels {
     A: Ptr, lda: number, B: Ptr, ldb: number, beta: number, C: Ptr, ldc: number, ws: Ptr): void;
   sgemmWorkspaceBytes(M: number, N: number, K: number): number;
 
+  // --- gaussian.ts -----------------------------------------------------------
+  /** dst[i] = src[i] + std·z_i (ziggurat fast path) from `from` until done (returns n) or a slow-path draw (returns i). */
+  addGaussianRun(src: Ptr, dst: Ptr, from: number, n: number, std: number, state: Ptr, kn: Ptr, wn: Ptr): number;
+  /** Population std of x[0..n) with float64 sums in index order. */
+  stdF64(x: Ptr, n: number): number;
+
   // --- sgemmSparse.ts (bit-identical to sgemm, zero terms of the sparse operand skipped) --
   /** C[M,N] = A[M,K]·B[N,K]ᵀ with A mostly zeros. ws: sgemmSparseNTWorkspaceBytes(N,K). */
   sgemmSparseNT(M: number, N: number, K: number, A: Ptr, lda: number, B: Ptr, ldb: number,

@@ -93,6 +93,9 @@ export function f32View(ptr: number, length: number): Float32Array {
 export function i32View(ptr: number, length: number): Int32Array {
   return new Int32Array(heap(), ptr, length);
 }
+export function f64View(ptr: number, length: number): Float64Array {
+  return new Float64Array(heap(), ptr, length);
+}
 export function u32View(ptr: number, length: number): Uint32Array {
   return new Uint32Array(heap(), ptr, length);
 }
