@@ -24,7 +24,7 @@ export function sgemmSparseNT(M: i32, N: i32, K: i32, A: usize, lda: i32, B: usi
   if (M <= 0 || N <= 0) return;
   const bt = ws; // Bt[k][n], N contiguous
   const idx = bt + (<usize>K * <usize>N << 2);
-  const val = idx + (<usize>K << 2);
+  const val = idx + (<usize>min(K, KC) << 2);
   const nB = <usize>N << 2;
   for (let n = 0; n < N; n++) {
     const src = B + <usize>n * (<usize>ldb << 2);
@@ -113,7 +113,7 @@ export function convWeightGradSparse(X: usize, N: i32, H: i32, W: i32, C: i32, K
   const K = KH * KW * C;
   const M = N * OH * OW;
   if (nc <= 0 || K <= 0) return;
-  const kB = <usize>K << 2, pix = <usize>C << 2;
+  const kB = <usize>K << 2;
   const tot = ws; // tot[c][k], running totals of output channel c0 + c
   const cnt = tot + <usize>nc * kB;
   const ent = cnt + (<usize>nc << 2); // per channel KC entries of ENTRY bytes

@@ -47,7 +47,7 @@ function firstDiff(a: Uint32Array, b: Uint32Array): number {
 
 interface ConvCase { x: [number, number, number, number]; k: number; OC: number; stride: number; padding: Padding }
 // Channel counts around the kernels' 32-wide strips, stride 2, 'same' padding,
-// and more than 512 patch rows (several reduction blocks).
+// more than 512 patch rows and more than 512 output channels (several reduction blocks).
 const CONVS: ConvCase[] = [
   { x: [1, 3, 3, 1], k: 1, OC: 1, stride: 1, padding: 'valid' },
   { x: [2, 5, 6, 3], k: 3, OC: 5, stride: 1, padding: 'same' },
@@ -56,6 +56,8 @@ const CONVS: ConvCase[] = [
   { x: [1, 7, 7, 70], k: 2, OC: 65, stride: 1, padding: 'same' },
   { x: [4, 14, 14, 16], k: 5, OC: 9, stride: 1, padding: 'same' },
   { x: [5, 6, 6, 64], k: 1, OC: 130, stride: 1, padding: 'valid' },
+  // more than 512 output channels: the patch gradient's reduction runs in blocks too
+  { x: [2, 4, 4, 8], k: 1, OC: 600, stride: 1, padding: 'valid' },
 ];
 const DENSITIES = [0, 0.03, 0.2, 0.6, 1];
 
