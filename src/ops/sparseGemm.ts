@@ -13,8 +13,8 @@ import type { WindowGeometry } from './convGeometry.js';
 /**
  * The sparse kernels are used at or below this fraction of non-zeros in g.
  * bench/sparse-grad.ts (BENCHMARKS.md) on the larq-mnist conv shapes: they
- * break even near 0.5 and are 1.3x faster at 0.4, 2x at 0.25 (what a 2x2
- * max-pool leaves), 3.8x at 0.1.
+ * break even near 0.5 and are about 1.4x faster at 0.35, 1.9x at 0.25 (what
+ * a 2x2 max-pool leaves), 3.6x at 0.1.
  */
 export const SPARSE_MAX_DENSITY = 0.4;
 /**
