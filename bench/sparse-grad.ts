@@ -1,8 +1,10 @@
 // conv2d backward with a sparse output gradient: im2col + sgemm (dense) vs the
 // sparse kernels (src/ops/sparseGemm.ts), on the larq-mnist conv shapes at
 // batch 64, for a range of gradient densities, 1 thread, medians of 15 after 5
-// warm-up calls. Sets SPARSE_MAX_DENSITY / SPARSE_MIN_CHANNELS; writes
-// bench/results/sparse-grad.json and the "sparse-grad" section of BENCHMARKS.md.
+// warm-up calls (what SPARSE_MAX_DENSITY / SPARSE_MIN_CHANNELS rest on); then
+// whole training runs of the binarized models with the sparse backward on and
+// off. Writes bench/results/sparse-grad.json and the "sparse-grad" section of
+// BENCHMARKS.md.
 //
 //   npx tsx bench/sparse-grad.ts
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -10,7 +12,14 @@ import { join } from 'node:path';
 import { alloc, free, f32View } from '../src/wasm/memory.js';
 import { wasm } from '../src/wasm/module.js';
 import { gemm } from '../src/ops/gemm.js';
-import { gemmSparseNT, convWeightGradSparse, SPARSE_MAX_DENSITY, SPARSE_MIN_CHANNELS } from '../src/ops/sparseGemm.js';
+import { gemmSparseNT, convWeightGradSparse, setSparseBackward, SPARSE_MAX_DENSITY, SPARSE_MIN_CHANNELS } from '../src/ops/sparseGemm.js';
+import { loadMnist, take, type Dataset } from '../src/data/index.js';
+import { larqMnist } from '../src/nn/models/larqMnist.js';
+import { vgg8 } from '../src/nn/models/vgg8.js';
+import { binarynetCifar10 } from '../src/nn/models/binarynetCifar10.js';
+import type { Sequential } from '../src/nn/sequential.js';
+import { Adam } from '../src/optim/adam.js';
+import { fit } from '../src/train/fit.js';
 import { windowGeometry } from '../src/ops/convGeometry.js';
 import { setThreads } from '../src/wasm/threads.js';
 import { Rng } from '../src/tensor/random.js';
@@ -64,9 +73,49 @@ for (const s of SHAPES) {
   }
   for (const p of [x, w, cols, dw, dc]) free(p);
 }
+
+// Whole training runs, sparse backward on and off, alternating, median samples/s of 3 rounds each after a
+// warm-up run. CIFAR-shaped models on uniform random images (no CIFAR-10 here; speed does not depend on the data).
+function synthetic(n: number): Dataset {
+  const images = new Float32Array(n * 32 * 32 * 3);
+  for (let i = 0; i < images.length; i++) images[i] = rng.uniform() * 2 - 1;
+  const labels = Uint8Array.from({ length: n }, () => rng.int(10));
+  return { name: 'random 32x32x3', images, labels, count: n, height: 32, width: 32, channels: 3, numClasses: 10 };
+}
+const RUNS: { model: string; build: () => Sequential; data: Dataset; batch: number }[] = [
+  { model: 'larq-mnist (binarized)', build: () => larqMnist({ seed: 1 }), data: take(loadMnist({ split: 'train' }), 3200), batch: 64 },
+  { model: 'vgg8 (binarized), random CIFAR-shaped data', build: () => vgg8({ seed: 1, inputShape: [32, 32, 3] }), data: synthetic(256), batch: 32 },
+  { model: 'binarynet-cifar10, random CIFAR-shaped data', build: () => binarynetCifar10({ seed: 1 }), data: synthetic(64), batch: 16 },
+];
+const trainRows: (string | number)[][] = [];
+const training: unknown[] = [];
+for (const r of RUNS) {
+  const run = (sparse: boolean): number => {
+    setSparseBackward(sparse);
+    const m = r.build();
+    try {
+      return fit(m, r.data, { epochs: 1, batchSize: r.batch, optimizer: new Adam(), seed: 1, verbose: 'quiet' }).epochs[0].samples_per_second;
+    } finally {
+      m.dispose();
+    }
+  };
+  run(true);
+  run(false);
+  const on: number[] = [], off: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    on.push(run(true));
+    off.push(run(false));
+  }
+  setSparseBackward(true);
+  const med = (v: number[]) => [...v].sort((a, b) => a - b)[1];
+  training.push({ model: r.model, samples: r.data.count, batch: r.batch, sparse: med(on), dense: med(off) });
+  trainRows.push([r.model, r.batch, r.data.count, med(off).toFixed(1), med(on).toFixed(1), `${(med(on) / med(off)).toFixed(2)}×`]);
+  process.stderr.write(`${r.model}: ${med(off).toFixed(1)} → ${med(on).toFixed(1)} samples/s\n`);
+}
+
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 writeFileSync(join(import.meta.dirname, 'results', 'sparse-grad.json'),
-  JSON.stringify({ machine: machineInfo(), batch: 64, threads: 1, results }, null, 2) + '\n');
+  JSON.stringify({ machine: machineInfo(), batch: 64, threads: 1, results, training }, null, 2) + '\n');
 const md = `## conv2d backward with a sparse output gradient
 
 Command: \`npx tsx bench/sparse-grad.ts\`, ${new Date().toISOString().slice(0, 10)}. Machine: ${machineLine()}. 1 thread, batch 64, medians of 15 calls after 5 warm-up calls.
@@ -75,6 +124,10 @@ to im2col + sgemm (test/sparse-gemm.test.ts); the weight gradient reads patches 
 conv2d's backward takes them at density ≤ ${SPARSE_MAX_DENSITY} with ≥ ${SPARSE_MIN_CHANNELS} input channels.
 
 ${mdTable(['shape', 'density', 'dW dense ms', 'dW sparse ms', 'speed-up', 'dcols dense ms', 'dcols sparse ms', 'speed-up'], rows)}
+
+Whole training runs (1 thread, one epoch of the given samples, 3 alternating rounds after a warm-up, median samples/s; identical weights either way):
+
+${mdTable(['model', 'batch', 'samples', 'gemm backward', 'sparse backward', 'speed-up'], trainRows)}
 `;
 updateBenchmarksSection('sparse-grad', md);
 process.stdout.write(md);
