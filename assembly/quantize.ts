@@ -87,3 +87,30 @@ export function quantDorefaWeightsGrad(T: usize, dY: usize, n: i32, twoMax: f32,
     store<f32>(dX + i, twoMax == 0 ? <f32>0 : (<f32>2 * load<f32>(dY + i) / twoMax) * (<f32>1 - t * t));
   }
 }
+
+// Larq's FlipRatio on sign-binarized weights: S[i] = x[i] >= 0 ? 1 : -1 as
+// int8, compared with the S of the previous step; returns how many did not
+// change and leaves the new signs in S. 16 weights per step: four f32x4
+// compares narrowed to one i8x16.
+export function signFlipsUnchanged(X: usize, n: i32, S: usize): i32 {
+  const z = f32x4.splat(0), one = i32x4.splat(1), neg = i32x4.splat(-1);
+  let same = 0;
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = X + (<usize>i << 2);
+    const s0 = v128.bitselect(one, neg, f32x4.ge(v128.load(p), z));
+    const s1 = v128.bitselect(one, neg, f32x4.ge(v128.load(p, 16), z));
+    const s2 = v128.bitselect(one, neg, f32x4.ge(v128.load(p, 32), z));
+    const s3 = v128.bitselect(one, neg, f32x4.ge(v128.load(p, 48), z));
+    const s = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(s0, s1), i16x8.narrow_i32x4_s(s2, s3));
+    const q = S + <usize>i;
+    same += <i32>popcnt<u32>(i8x16.bitmask(i8x16.eq(s, v128.load(q))));
+    v128.store(q, s);
+  }
+  for (; i < n; i++) {
+    const v: i8 = load<f32>(X + (<usize>i << 2)) >= 0 ? 1 : -1;
+    if (load<i8>(S + <usize>i) == v) same++;
+    store<i8>(S + <usize>i, v);
+  }
+  return same;
+}

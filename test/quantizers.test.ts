@@ -362,4 +362,33 @@ describe('FlipRatio', () => {
     m.update([-1, 1, -1, 1]);
     expect(m.result()).toBe(0.25);
   });
+
+  it('updateSigns on weights in linear memory (SIMD kernel) counts exactly what the JavaScript loop counts', () => {
+    // Chunk lengths around the kernel's 16-wide steps; -0, NaN and exact zeros included.
+    const lengths = [1, 15, 16, 17, 100, 4099];
+    const rng = new Rng(12);
+    const tensors = lengths.map((n) => Tensor.zeros([n]));
+    const onHeap = new FlipRatio(), plain = new FlipRatio();
+    try {
+      for (let step = 0; step < 6; step++) {
+        for (const t of tensors) {
+          const d = t.data;
+          for (let i = 0; i < d.length; i++) {
+            const r = rng.uniform();
+            if (step > 0 && r < 0.7) continue; // most weights keep their value
+            d[i] = r < 0.75 ? -0 : r < 0.8 ? NaN : r < 0.85 ? 0 : rng.uniform() * 2 - 1;
+          }
+        }
+        onHeap.updateSigns(tensors.map((t) => t.data));
+        plain.updateSigns(tensors.map((t) => Array.from(t.data)));
+        expect(onHeap.result()).toBe(plain.result());
+      }
+      expect(plain.result()).toBeGreaterThan(0);
+      expect(plain.steps).toBe(5);
+    } finally {
+      onHeap.dispose();
+      plain.dispose();
+      for (const t of tensors) t.dispose();
+    }
+  });
 });

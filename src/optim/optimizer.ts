@@ -98,5 +98,6 @@ export abstract class Optimizer {
   dispose(): void {
     for (const m of this.slots.values()) for (const t of m.values()) t.dispose();
     this.slots.clear();
+    this.flips.dispose();
   }
 }

@@ -2,9 +2,18 @@
 // whose (int8-cast) value changed since the previous update. A reset (each
 // epoch) zeroes the running mean but keeps the previous values, so the first
 // update after a reset compares against them yet is not counted — exactly as
-// Larq does, so the numbers are comparable.
+// Larq does, so the numbers are comparable. The previous values live in
+// linear memory so that the signs of weights (which live there too) are
+// compared by a SIMD kernel, not element by element in JavaScript.
+import { wasm } from '../wasm/module.js';
+import { allocZeroed, free, heap } from '../wasm/memory.js';
+
+// Frees the block of a FlipRatio that was never disposed once it is collected.
+const unreleased = new FinalizationRegistry<number>((ptr) => free(ptr));
+
 export class FlipRatio {
-  private previous: Int8Array | null = null;
+  private previousPtr = 0;
+  private previousLength = -1;
   private total = 0;
   private count = 0;
 
@@ -29,6 +38,15 @@ export class FlipRatio {
     const prev = this.previousOf(n);
     let unchanged = 0;
     let o = 0;
+    const buffer = heap();
+    if (chunks.every((c) => c instanceof Float32Array && c.buffer === buffer)) {
+      for (const c of chunks as readonly Float32Array[]) {
+        unchanged += wasm().signFlipsUnchanged(c.byteOffset, c.length, this.previousPtr + o);
+        o += c.length;
+      }
+      this.count_(unchanged, n);
+      return;
+    }
     for (const c of chunks) {
       for (let i = 0; i < c.length; i++, o++) {
         const v = c[i] >= 0 ? 1 : -1;
@@ -53,9 +71,25 @@ export class FlipRatio {
     this.count = 0;
   }
 
+  /** Frees the previous values (an optimizer's dispose() calls this); the next update starts afresh. */
+  dispose(): void {
+    if (this.previousPtr) {
+      unreleased.unregister(this);
+      free(this.previousPtr);
+    }
+    this.previousPtr = 0;
+    this.previousLength = -1;
+  }
+
+  // The previous values (zeros when n changed), as a view made now: linear memory may have grown since.
   private previousOf(n: number): Int8Array {
-    if (!this.previous || this.previous.length !== n) this.previous = new Int8Array(n);
-    return this.previous;
+    if (this.previousLength !== n) {
+      this.dispose();
+      this.previousPtr = allocZeroed(Math.max(n, 1));
+      this.previousLength = n;
+      unreleased.register(this, this.previousPtr, this);
+    }
+    return new Int8Array(heap(), this.previousPtr, n);
   }
 
   private count_(unchanged: number, n: number): void {

@@ -20,6 +20,9 @@ export interface FloatKernels {
     A: Ptr, lda: number, B: Ptr, ldb: number, beta: number, C: Ptr, ldc: number, ws: Ptr): void;
   sgemmWorkspaceBytes(M: number, N: number, K: number): number;
 
+  /** S[i] = sign(x[i]) as int8 (+1 for x >= 0); returns how many equal the S given. */
+  signFlipsUnchanged(X: Ptr, n: number, S: Ptr): number;
+
   // --- gaussian.ts -----------------------------------------------------------
   /** dst[i] = src[i] + std·z_i (ziggurat fast path) from `from` until done (returns n) or a slow-path draw (returns i). */
   addGaussianRun(src: Ptr, dst: Ptr, from: number, n: number, std: number, state: Ptr, kn: Ptr, wn: Ptr): number;
