@@ -7,8 +7,8 @@
 import { Tensor } from '../tensor/tensor.js';
 import { ShapeError, shapeStr } from '../tensor/shape.js';
 import { record, accumulateGrad, needsGrad } from '../autograd/graph.js';
-import { wasm } from '../wasm/module.js';
 import { gemm } from './gemm.js';
+import { splitCall, PARALLEL_MIN_BYTES } from './parallel.js';
 import { useSparseBackward, convWeightGradSparse, gemmSparseNT } from './sparseGemm.js';
 import { windowGeometry, pair, type Padding, type WindowGeometry } from './convGeometry.js';
 
@@ -44,12 +44,14 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
   const OC = w.shape[3];
   const M = N * OH * OW;
   const K = KH * KW * C;
-  const k = wasm();
   const pointwise = isPointwise(geo);
+  // Bytes of one image of x and of its rows of the patch matrix (im2col and col2im split the batch by images).
+  const xImg = 4 * H * W * C, colsImg = 4 * OH * OW * K;
   const patches = (): Tensor => {
     if (pointwise) return x;
     const c = new Tensor([M, K]);
-    k.im2col(x.ptr, N, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, c.ptr);
+    splitCall('im2col', N, 1, 4 * (x.size + M * K), 0, (s, e) =>
+      [x.ptr + s * xImg, e - s, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, c.ptr + s * colsImg], PARALLEL_MIN_BYTES);
     return c;
   };
   let cols: Tensor | null = null;
@@ -83,7 +85,8 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
       if (sparse) gemmSparseNT(M, K, OC, g.ptr, w.ptr, dcols.ptr);
       else gemm(false, true, M, K, OC, g.ptr, w.ptr, dcols.ptr);
       if (!pointwise) {
-        k.col2im(dcols.ptr, N, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, dx.ptr);
+        splitCall('col2im', N, 1, 4 * (x.size + M * K), 0, (s, e) =>
+          [dcols.ptr + s * colsImg, e - s, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, dx.ptr + s * xImg], PARALLEL_MIN_BYTES);
         dcols.dispose();
       }
       accumulateGrad(x, dx);

@@ -1,8 +1,9 @@
 // Max-pooling on NHWC. The forward pass keeps the flat index of each window's
-// maximum so that the backward pass is a scatter.
+// maximum so that the backward pass is a scatter; both split the batch into
+// the same image ranges across threads.
 import { Tensor } from '../tensor/tensor.js';
 import { record, accumulateGrad, needsGrad } from '../autograd/graph.js';
-import { wasm } from '../wasm/module.js';
+import { splitCall, callRanges, PARALLEL_MIN_BYTES } from './parallel.js';
 import { windowGeometry, pair, type Padding } from './convGeometry.js';
 
 export interface Pool2dOptions {
@@ -19,14 +20,19 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions = {}): Tensor {
     opts.padding ?? 'valid');
   const out = new Tensor([N, OH, OW, C]);
   const argmax = new Tensor([N, OH, OW, C], 'int32');
-  wasm().maxPool2dForward(x.ptr, N, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, out.ptr, argmax.ptr);
+  // By images on the thread pool; each range's argmax indices count from its first image.
+  const xImg = 4 * H * W * C, yImg = 4 * OH * OW * C;
+  const ranges = splitCall('maxPool2dForward', N, 1, x.size * 4 + out.size * 8, 0, (s, e) =>
+    [x.ptr + s * xImg, e - s, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, out.ptr + s * yImg, argmax.ptr + s * yImg],
+  PARALLEL_MIN_BYTES);
   if (!needsGrad(x)) {
     argmax.dispose();
     return out;
   }
   return record(out, 'maxPool2d', [x], (g) => {
     const dx = new Tensor(x.shape);
-    wasm().maxPool2dBackward(g.ptr, argmax.ptr, out.size, dx.ptr, x.size);
+    callRanges('maxPool2dBackward', ranges, (s, e) =>
+      [g.ptr + s * yImg, argmax.ptr + s * yImg, (e - s) * (yImg / 4), dx.ptr + s * xImg, (e - s) * (xImg / 4)]);
     accumulateGrad(x, dx);
   });
 }

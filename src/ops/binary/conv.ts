@@ -8,7 +8,7 @@
 // from allocPacked when the next layer binarizes its input.
 import { wasm } from '../../wasm/module.js';
 import { alloc } from '../../wasm/memory.js';
-import { splitCall } from './parallel.js';
+import { splitCall } from '../parallel.js';
 import { ShapeError } from '../../tensor/shape.js';
 import { pair, windowGeometry } from '../convGeometry.js';
 import { type PackedActivations, type PackedWeights, type Pad } from './pack.js';
