@@ -3,6 +3,9 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { Tensor } from '../src/tensor/tensor.js';
 import { Rng } from '../src/tensor/random.js';
 import { gemm } from '../src/ops/gemm.js';
+import { conv2d } from '../src/ops/conv2d.js';
+import { maxPool2d } from '../src/ops/maxPool2d.js';
+import { backward } from '../src/autograd/graph.js';
 import { setThreads, threadCount, splitRange } from '../src/wasm/threads.js';
 
 afterAll(() => setThreads(1));
@@ -41,4 +44,26 @@ describe('threads', () => {
       for (const t of [a, b, c1, c2]) t.dispose();
     });
   }
+
+  it('conv2d + max-pool forward and backward (im2col, col2im, pooling split by images) on 2 threads equal 1 thread, bit for bit', () => {
+    // Large enough (> PARALLEL_MIN_BYTES) for every one of them to split; 'same' padding and a
+    // pool window over the edge (3x3 stride 2 'same') so that edge handling runs in both halves.
+    const run = (threads: number): Float32Array[] => {
+      setThreads(threads);
+      const rng = new Rng(5);
+      const x = Tensor.from(rng.fillUniform(new Float32Array(12 * 30 * 30 * 16), -1, 1), [12, 30, 30, 16]);
+      const w = Tensor.from(rng.fillUniform(new Float32Array(3 * 3 * 16 * 32), -1, 1), [3, 3, 16, 32]);
+      x.requiresGrad = true;
+      w.requiresGrad = true;
+      const y = maxPool2d(conv2d(x, w, { padding: 'same' }), { poolSize: 3, strides: 2, padding: 'same' });
+      const r = Tensor.from(rng.fillUniform(new Float32Array(y.size), -1, 1), y.shape);
+      backward(y, r);
+      const out = [y.toArray(), x.grad!.toArray(), w.grad!.toArray()];
+      for (const t of [x, w, y, r, x.grad!, w.grad!]) t.dispose();
+      return out;
+    };
+    const one = run(1), two = run(2);
+    expect(threadCount()).toBe(2);
+    one.forEach((a, i) => expect(Buffer.from(two[i].buffer).equals(Buffer.from(a.buffer)), `output ${i}`).toBe(true));
+  });
 });
