@@ -6,9 +6,11 @@
 // gradient reads its patches straight from the input, so a layer whose
 // forward did not need the patch matrix (the XNOR path) never builds it.
 import { wasm } from '../wasm/module.js';
-import { scratch } from '../wasm/memory.js';
-import { threadCount, runParallel, splitRange, type Task } from '../wasm/threads.js';
 import type { WindowGeometry } from './convGeometry.js';
+import { splitCall } from './parallel.js';
+
+// Below this many multiply-adds (dense-equivalent) a product stays on one thread, as in gemm.ts.
+const PARALLEL_MIN_MACS = 1 << 17;
 
 /**
  * The sparse kernels are used at or below this fraction of non-zeros in g.
@@ -50,38 +52,20 @@ export function useSparseBackward(g: number, geo: WindowGeometry, OC: number): b
   return sparse;
 }
 
-/** C[M,N] = G[M,K]·B[N,K]ᵀ, G sparse: the patch gradient g·Wᵀ with B = W [KH·KW·C, OC]. */
+/** C[M,N] = G[M,K]·B[N,K]ᵀ, G sparse: the patch gradient g·Wᵀ with B = W [KH·KW·C, OC]. Rows split across threads. */
 export function gemmSparseNT(M: number, N: number, K: number, G: number, B: number, C: number): void {
-  const k = wasm();
-  const wsBytes = k.sgemmSparseNTWorkspaceBytes(N, K);
-  const ranges = splitRange(M, threadCount(), 1);
-  if (ranges.length <= 1 || M * N * K < 1 << 17) {
-    k.sgemmSparseNT(M, N, K, G, K, B, K, C, N, scratch(wsBytes, 'gemm0'));
-    return;
-  }
-  const tasks: Task[] = ranges.map(([s, e], i) => ({
-    kernel: 'sgemmSparseNT',
-    args: [e - s, N, K, G + 4 * s * K, K, B, K, C + 4 * s * N, N, scratch(wsBytes, `gemm${i}`)],
-  }));
-  runParallel(tasks, (t) => (k.sgemmSparseNT as (...a: number[]) => void)(...t.args));
+  splitCall('sgemmSparseNT', M, 1, M * N * K, wasm().sgemmSparseNTWorkspaceBytes(N, K), (s, e, ws) =>
+    [e - s, N, K, G + 4 * s * K, K, B, K, C + 4 * s * N, N, ws], PARALLEL_MIN_MACS);
 }
 
-/** dW [KH·KW·C, OC] = colsᵀ·g for input x (NHWC at ptr x) and sparse output gradient g, without cols. */
+/**
+ * dW [KH·KW·C, OC] = colsᵀ·g for input x (NHWC at ptr x) and sparse output
+ * gradient g, without cols. Output channels split across threads (each
+ * workspace sized for all of them, a bound on any range).
+ */
 export function convWeightGradSparse(x: number, geo: WindowGeometry, g: number, OC: number, dw: number): void {
-  const k = wasm();
   const { N, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW } = geo;
   const K = KH * KW * C;
-  const ranges = splitRange(OC, threadCount(), 1);
-  const args = (c0: number, c1: number, ws: number) =>
-    [x, N, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, g, OC, dw, c0, c1, ws];
-  if (ranges.length <= 1 || N * OH * OW * OC * K < 1 << 17) {
-    k.convWeightGradSparse(...(args(0, OC, scratch(k.convWeightGradSparseWorkspaceBytes(K, OC), 'gemm0')) as
-      Parameters<typeof k.convWeightGradSparse>));
-    return;
-  }
-  const tasks: Task[] = ranges.map(([s, e], i) => ({
-    kernel: 'convWeightGradSparse',
-    args: args(s, e, scratch(k.convWeightGradSparseWorkspaceBytes(K, e - s), `gemm${i}`)),
-  }));
-  runParallel(tasks, (t) => (k.convWeightGradSparse as (...a: number[]) => void)(...t.args));
+  splitCall('convWeightGradSparse', OC, 1, N * OH * OW * OC * K, wasm().convWeightGradSparseWorkspaceBytes(K, OC),
+    (s, e, ws) => [x, N, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, g, OC, dw, s, e, ws], PARALLEL_MIN_MACS);
 }
