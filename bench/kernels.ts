@@ -34,6 +34,7 @@ import {
 } from '../src/ops/binary/index.js';
 import { threadCount } from '../src/wasm/threads.js';
 import { initTfjsWasm, tfjsWasmInfo, type Tf } from './peers/tfjs-wasm.js';
+import type { Tensor2D, Tensor4D } from '@tensorflow/tfjs';
 import { machineInfo, machineLine } from './machine.js';
 import { updateBenchmarksSection } from './benchmarksMd.js';
 
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
     // Same product on tfjs: ±1 operands, zero padding, must equal our int output.
     const sgnX = tf.tensor(xData.map((v) => (v < 0 ? -1 : 1)), conv ? [1, H, H, C] : [M, K]);
     const sgnW = tf.tensor(wData.map((v) => (v < 0 ? -1 : 1)), wShape);
-    const ref = (conv ? tf.conv2d(sgnX as any, sgnW as any, 1, 'same') : tf.matMul(sgnX as any, sgnW as any));
+    const ref = (conv ? tf.conv2d(sgnX as Tensor4D, sgnW as Tensor4D, 1, 'same') : tf.matMul(sgnX as Tensor2D, sgnW as Tensor2D));
     run(packX(), wb, 'auto', INT);
     check(s.label, i32View(out, M * N), ref.dataSync());
     [sgnX, sgnW, ref].forEach((t) => t.dispose());
@@ -155,7 +156,7 @@ async function main(): Promise<void> {
       const xb = packActivations(x2, xShape, { pad, planes: 2, out: xbuf2 });
       if (conv) dorefa2Conv2d(xb, wb2, { into: out }); else dorefa2Dense(xb, wb2, { into: out });
       const tx = tf.tensor(grid2(xData, false), conv ? [1, H, H, C] : [M, K]), tw = tf.tensor(grid2(wData, true), wShape);
-      const r2 = conv ? tf.conv2d(tx as any, tw as any, 1, 'same') : tf.matMul(tx as any, tw as any);
+      const r2 = conv ? tf.conv2d(tx as Tensor4D, tw as Tensor4D, 1, 'same') : tf.matMul(tx as Tensor2D, tw as Tensor2D);
       check(`${s.label} 2-bit`, i32View(out, M * N), r2.dataSync(), 1 / 9);
       [tx, tw, r2].forEach((t) => t.dispose());
     }
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
       ? () => { k.im2col(x, 1, H, H, C, 3, 3, 1, 1, 1, 1, H, H, cols); k.sgemm(0, 0, M, N, K, 1, cols, K, w, N, 0, out, N, ws); }
       : () => k.sgemm(0, 0, M, N, K, 1, x, K, w, N, 0, out, N, ws);
     const tx = tf.tensor(xData, conv ? [1, H, H, C] : [M, K]), tw = tf.tensor(wData, wShape);
-    const tfjs = conv ? () => tf.conv2d(tx as any, tw as any, 1, 'same').dispose() : () => tf.matMul(tx as any, tw as any).dispose();
+    const tfjs = conv ? () => tf.conv2d(tx as Tensor4D, tw as Tensor4D, 1, 'same').dispose() : () => tf.matMul(tx as Tensor2D, tw as Tensor2D).dispose();
 
     const gemmOnly = s.kind === 'gemm';
     const xbFixed = packX();

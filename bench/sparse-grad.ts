@@ -120,7 +120,7 @@ const md = `## conv2d backward with a sparse output gradient
 
 Command: \`npx tsx bench/sparse-grad.ts\`, ${new Date().toISOString().slice(0, 10)}. Machine: ${machineLine()}. 1 thread, batch 64, medians of 15 calls after 5 warm-up calls.
 Behind a 2x2 max-pool 20.7 % (conv2) or 25 % (conv1) of the output gradient is non-zero. The sparse kernels skip the zeros and are bit-identical
-to im2col + sgemm (test/sparse-gemm.test.ts); the weight gradient reads patches from the input, so its dense column includes im2col.
+to im2col + sgemm (test/ops/sparse-gemm.test.ts); the weight gradient reads patches from the input, so its dense column includes im2col.
 conv2d's backward takes them at density ≤ ${SPARSE_MAX_DENSITY} with ≥ ${SPARSE_MIN_CHANNELS} input channels.
 
 ${mdTable(['shape', 'density', 'dW dense ms', 'dW sparse ms', 'speed-up', 'dcols dense ms', 'dcols sparse ms', 'speed-up'], rows)}

@@ -167,11 +167,11 @@ const binMd = `### Binarized larq-mnist: XNOR kernels vs float-emulated forward 
 
 Same model, data and seed; 1 thread; ${bin.samples} samples per run, ${bin.rounds} alternating rounds, median samples/s.
 
-The binary layers' forward products run on the XNOR kernels (or, emulated, as ±1 floats through im2col + sgemm); the backward pass multiplies float gradients (dW = colsᵀ·dY, dX = dY·sign(W)ᵀ) the same way on both sides. Behind a 2x2 max-pool only 20.7 % of conv2's output gradient is non-zero: conv2d's backward then skips the zeros (bit-identical to sgemm, \`bench/sparse-grad.ts\`) and reads the weight gradient's patches straight from the layer input, so the XNOR side never builds conv2's float patch matrix, which the emulated side still needs for its forward product. The trained weights are bit-identical either way (test/xnor-path.test.ts, test/sparse-gemm.test.ts).
+The binary layers' forward products run on the XNOR kernels (or, emulated, as ±1 floats through im2col + sgemm); the backward pass multiplies float gradients (dW = colsᵀ·dY, dX = dY·sign(W)ᵀ) the same way on both sides. Behind a 2x2 max-pool only 20.7 % of conv2's output gradient is non-zero: conv2d's backward then skips the zeros (bit-identical to sgemm, \`bench/sparse-grad.ts\`) and reads the weight gradient's patches straight from the layer input, so the XNOR side never builds conv2's float patch matrix, which the emulated side still needs for its forward product. The trained weights are bit-identical either way (test/nn/xnor-path.test.ts, test/ops/sparse-gemm.test.ts).
 
 ${mdTable(['binary layers\' forward', 'samples/s', 'ratio'], [
   ['XNOR-popcount kernels (default)', bin.xnor.toFixed(0), `${(bin.xnor / bin.emulated).toFixed(2)}×`],
-  ['float-emulated (\`--no-xnor\`)', bin.emulated.toFixed(0), '1×'],
+  ['float-emulated (`--no-xnor`)', bin.emulated.toFixed(0), '1×'],
 ])}
 `;
 updateBenchmarksSection('train', md + '\n' + binMd);

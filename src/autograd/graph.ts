@@ -2,15 +2,10 @@
 // its parents and a closure that turns the output's gradient into gradients of
 // the parents. backward() sorts the graph topologically and runs the closures
 // in reverse. Each op's gradient lives next to the op, in src/ops/.
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, type GradNode } from '../tensor/tensor.js';
 import { wasm } from '../wasm/module.js';
 
-export interface GradNode {
-  op: string;
-  parents: Tensor[];
-  /** Receives dLoss/dOutput; must call accumulateGrad() for each parent that requiresGrad. */
-  backward(gradOut: Tensor): void;
-}
+export type { GradNode };
 
 let gradEnabled = true;
 
@@ -32,7 +27,7 @@ export function noGrad<T>(fn: () => T): T {
 /** True when an op with these inputs must record its backward. */
 export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
   if (!gradEnabled) return false;
-  for (const t of inputs) if (t && t.requiresGrad) return true;
+  for (const t of inputs) if (t?.requiresGrad) return true;
   return false;
 }
 

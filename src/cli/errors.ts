@@ -1,14 +1,13 @@
 // Errors that are the user's to fix (bad option, missing dataset, corrupt
-// file) are printed as one line without a stack trace; anything else is a bug
-// and keeps its stack.
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+// file: the library's XnorkitError family, src/errors.ts) are printed as one
+// line without a stack trace; anything else is a bug and keeps its stack.
+import { XnorkitError } from '../errors.js';
 
-const USER_ERRORS = new Set(['UsageError', 'DatasetError', 'ShapeError', 'ModelFormatError', 'ConfigError']);
+/** A command-line usage mistake (an option the CLI itself rejects). */
+export class UsageError extends XnorkitError {}
 
 export function isUserError(e: unknown): e is Error {
-  return e instanceof Error && USER_ERRORS.has(e.name);
+  return e instanceof XnorkitError;
 }
 
 export function reportAndExit(e: unknown): never {

@@ -17,12 +17,12 @@ export interface Idx {
 }
 
 const TYPES: Record<number, { type: IdxType; bytes: number }> = {
-  0x08: { type: 'ubyte', bytes: 1 },
-  0x09: { type: 'byte', bytes: 1 },
-  0x0b: { type: 'short', bytes: 2 },
-  0x0c: { type: 'int', bytes: 4 },
-  0x0d: { type: 'float', bytes: 4 },
-  0x0e: { type: 'double', bytes: 8 },
+  8: { type: 'ubyte', bytes: 1 },
+  9: { type: 'byte', bytes: 1 },
+  11: { type: 'short', bytes: 2 },
+  12: { type: 'int', bytes: 4 },
+  13: { type: 'float', bytes: 4 },
+  14: { type: 'double', bytes: 8 },
 };
 
 const hex = (b: number) => '0x' + b.toString(16).padStart(2, '0');

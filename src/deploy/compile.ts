@@ -29,12 +29,10 @@ import { windowGeometry } from '../ops/convGeometry.js';
 import { tidy } from '../tensor/scope.js';
 import { noGrad } from '../autograd/graph.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { UsageError } from '../cli/errors.js';
-import { type LayerRecord, type Pad4, type TensorKind, type WeightKind } from './format.js';
+import { CompileError } from '../errors.js';
+import type { LayerRecord, Pad4, TensorKind, WeightKind } from './format.js';
 import { type ChannelOp, batchNormAffine, intThresholds, floatThresholds, decreasing } from './fold.js';
 
-// Models that cannot be exported are the user's to change: printed without a stack.
-class CompileError extends UsageError {}
 
 type InputQ = 'none' | 'sign' | 'dorefa2';
 

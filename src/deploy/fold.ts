@@ -85,7 +85,7 @@ export function intThresholds(ops: readonly ChannelOp[], C: number, K: number): 
 // both zeros are one point, as every chain treats them alike (x >= 0).
 const KEY_INF = 0x7f800000;
 const scratch = new DataView(new ArrayBuffer(4));
-function valueOf(key: number): number {
+function floatOfKey(key: number): number {
   scratch.setUint32(0, key >= 0 ? key : (0x80000000 | -key) >>> 0);
   return scratch.getFloat32(0);
 }
@@ -98,7 +98,7 @@ export function floatThresholds(ops: readonly ChannelOp[], C: number): { thresho
   const thresholds = new Float32Array(C);
   const flip = new Uint8Array(C);
   for (let c = 0; c < C; c++) {
-    const isNeg = (k: number) => neg(applyChain(ops, c, valueOf(k)));
+    const isNeg = (k: number) => neg(applyChain(ops, c, floatOfKey(k)));
     if (!decreasing(ops, c)) {
       let lo = -KEY_INF, hi = KEY_INF + 1;
       while (lo < hi) {
@@ -107,7 +107,7 @@ export function floatThresholds(ops: readonly ChannelOp[], C: number): { thresho
         else lo = mid + 1;
       }
       // lo = first +1 value; beyond +inf means always -1
-      thresholds[c] = lo > KEY_INF ? Infinity : valueOf(lo);
+      thresholds[c] = lo > KEY_INF ? Infinity : floatOfKey(lo);
       if (lo === 0) thresholds[c] = 0; // +0, so that -0 < t is false like +0
     } else {
       let lo = -KEY_INF - 1, hi = KEY_INF;
@@ -117,7 +117,7 @@ export function floatThresholds(ops: readonly ChannelOp[], C: number): { thresho
         else hi = mid - 1;
       }
       // -1 for y > u, i.e. -y < -u; below -inf means always -1
-      thresholds[c] = lo < -KEY_INF ? Infinity : -valueOf(lo);
+      thresholds[c] = lo < -KEY_INF ? Infinity : -floatOfKey(lo);
       if (lo === 0) thresholds[c] = 0;
       flip[c] = 1;
     }

@@ -10,10 +10,8 @@ import { presets as modelPresets } from '../nn/models/index.js';
 import { FLOAT_ACTIVATIONS, type FloatActivation } from '../nn/models/index.js';
 import { SCHEDULE_NAMES, type ScheduleName } from '../optim/schedules.js';
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  readonly userError = true;
-}
+export { ConfigError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 
 export const PRESETS = ['quick', 'larq', 'full'] as const;
 export type PresetName = (typeof PRESETS)[number];

@@ -8,6 +8,7 @@ import { writeSync } from 'node:fs';
 import type { ExperimentConfig } from './config.js';
 import type { ExperimentResults } from '../report/schema.js';
 import { runExperiment } from './run.js';
+import { isXnorkitError, rebuildError } from '../errors.js';
 
 interface WorkerInput {
   kind: 'xnorkit-experiment';
@@ -18,7 +19,7 @@ interface WorkerInput {
   quiet: boolean;
 }
 
-type WorkerOutput = { ok: true; results: ExperimentResults } | { ok: false; name: string; message: string; stack?: string };
+type WorkerOutput = { ok: true; results: ExperimentResults } | { ok: false; name: string; message: string; stack?: string; userError: boolean };
 
 /** An AbortSignal whose `aborted` reads shared memory, so it changes while this thread is busy. */
 function sharedSignal(flag: Int32Array): AbortSignal {
@@ -48,7 +49,7 @@ if (!isMainThread && (workerData as WorkerInput | undefined)?.kind === 'xnorkit-
     (results) => parentPort!.postMessage({ ok: true, results } satisfies WorkerOutput),
     (e: unknown) => {
       const err = e instanceof Error ? e : new Error(String(e));
-      parentPort!.postMessage({ ok: false, name: err.name, message: err.message, stack: err.stack } satisfies WorkerOutput);
+      parentPort!.postMessage({ ok: false, name: err.name, message: err.message, stack: err.stack, userError: isXnorkitError(err) } satisfies WorkerOutput);
     },
   );
 }
@@ -80,11 +81,8 @@ export function startExperiment(config: ExperimentConfig, opts: { quiet?: boolea
       settled = true;
       if (m.ok) resolve(m.results);
       else {
-        // Same name, so the CLI still tells user errors (no stack) from bugs.
-        const e = new Error(m.message);
-        e.name = m.name;
-        e.stack = m.stack;
-        reject(e);
+        // Rebuilt as the same kind, so the CLI still tells user errors (no stack) from bugs.
+        reject(rebuildError(m));
       }
       void worker.terminate();
     });

@@ -76,7 +76,7 @@ export class Chip implements ChipContext {
 
   static fromJSON(j: unknown): Chip {
     const o = j as Partial<ChipJSON>;
-    if (!o || o.kind !== 'xnorkit-chip') throw new Error('Chip.fromJSON: not a serialised chip (kind must be "xnorkit-chip")');
+    if (o?.kind !== 'xnorkit-chip') throw new Error('Chip.fromJSON: not a serialised chip (kind must be "xnorkit-chip")');
     if (o.version !== 1) throw new Error(`Chip.fromJSON: unsupported version ${String(o.version)} (this xnorkit reads version 1)`);
     return new Chip(o.seed as number, o.index);
   }

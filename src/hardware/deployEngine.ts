@@ -12,12 +12,12 @@ import type { Quantizer } from '../quantizers/quantizer.js';
 import { compile } from '../deploy/index.js';
 import { isKernelLayer } from './perturbation.js';
 import { isBitErrorTransform, applyBitErrors } from './bitErrors.js';
-import type { ChipEngine, ChipRunner } from './montecarlo.js';
+import type { ChipEngine, ChipRunner } from './chipEngine.js';
 
 function refuse(l: Layer): string | null {
   if (l.accumulatorTransforms.length || l.outputTransforms.length) return `layer "${l.name}" has accumulator or output perturbations`;
   if (!l.kernelTransforms.every(isBitErrorTransform)) return `layer "${l.name}" has a kernel perturbation other than bit errors`;
-  if ((l as { inner?: Layer }).inner || Object.prototype.hasOwnProperty.call(l, 'call')) return `layer "${l.name}" is wrapped`;
+  if ((l as { inner?: Layer }).inner || Object.hasOwn(l, 'call')) return `layer "${l.name}" is wrapped`;
   return null;
 }
 
@@ -33,7 +33,7 @@ function compileForChip(model: Sequential, ctx: CallContext) {
     for (const l of model.layers) {
       if (!isKernelLayer(l) || l.kernelTransforms.length === 0) continue;
       const q = (l as { kernelQuantizer?: Quantizer | null }).kernelQuantizer;
-      if (!q || q.precision !== 1) throw new Error(`deploy engine: bit errors on layer "${l.name}", whose kernel is not binary`);
+      if (q?.precision !== 1) throw new Error(`deploy engine: bit errors on layer "${l.name}", whose kernel is not binary`);
       const v = l.kernel!.value;
       saved.push([v, v.toArray()]);
       noGrad(() => {

@@ -7,7 +7,7 @@
 // How a chip computes is a ChipEngine: 'float' runs the model's own forward
 // with the hooks; 'xnor' (xnorRunner.ts) runs binary layers on the packed
 // kernels; any other engine (a packed inference model) can be passed.
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { tidy, keep } from '../tensor/scope.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/graph.js';
@@ -24,27 +24,11 @@ import { GaussianNoise } from './noise.js';
 import { xnorEngine } from './xnorRunner.js';
 import { deployEngine } from './deployEngine.js';
 import { firstPerturbedLayer } from './prefix.js';
+import type { ChipEngine, ChipRunner } from './chipEngine.js';
+
+export type { ChipEngine, ChipRunner };
 import { sharedActivations, releaseCleanDots } from './weightDeltas.js';
 import { releaseCleanSegments } from './channelSparse.js';
-
-export interface ChipRunner {
-  /** Logits of a batch on this chip (no gradient). */
-  run(x: Tensor, ctx: CallContext): Tensor;
-  /**
-   * Optional: layers [from, to) only, x being the input of layer `from`.
-   * With firstPerturbed, lets the evaluation share the clean prefix of the
-   * forward pass between chips.
-   */
-  runLayers?(x: Tensor, ctx: CallContext, from: number, to: number): Tensor;
-  /** Optional: layers before this index compute exactly as the clean model on this chip. */
-  firstPerturbed?: number;
-  dispose(): void;
-  /** Layers that run on packed kernels, for reports. */
-  packedLayers?: string[];
-}
-
-/** Builds the per-chip forward pass of a model (ctx carries the chip; perturbations are attached). */
-export type ChipEngine = (model: Sequential, ctx: CallContext) => ChipRunner;
 
 export const floatEngine: ChipEngine = (model, ctx) => {
   const runLayers = (x: Tensor, c: CallContext, from: number, to: number) => noGrad(() => {

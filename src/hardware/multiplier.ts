@@ -144,7 +144,7 @@ export class SaturatingMultiplier implements Perturbation {
   }
 
   private hook(layer: KernelLayer): () => void {
-    if (Object.prototype.hasOwnProperty.call(layer, 'call')) throw new Error(`SaturatingMultiplier: layer "${layer.name}" already has one attached`);
+    if (Object.hasOwn(layer, 'call')) throw new Error(`SaturatingMultiplier: layer "${layer.name}" already has one attached`);
     const [dx, dw] = this.steps(layer);
     const slot: { x: Tensor | null; kernel: Tensor | null } = { x: null, kernel: null };
     const capture: LayerTransform = { name: 'capture-kernel', apply: (w) => (slot.kernel = w) };

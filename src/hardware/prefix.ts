@@ -15,7 +15,7 @@ function allOk(codes: Uint8Array): boolean {
 /** True when the layer's hooks change nothing on this chip (bit errors that drew no error count as none). */
 export function layerIsClean(layer: Layer, ctx: CallContext): boolean {
   if ((layer as { inner?: Layer }).inner) return false; // a wrapper adds its own perturbation
-  if (Object.prototype.hasOwnProperty.call(layer, 'call')) return false; // saturating multipliers
+  if (Object.hasOwn(layer, 'call')) return false; // saturating multipliers
   if (layer.accumulatorTransforms.length > 0 || layer.outputTransforms.length > 0) return false;
   const kernel = (layer as { kernel?: { size: number } | null }).kernel;
   for (const t of layer.kernelTransforms) {

@@ -31,7 +31,7 @@ import { channelSegmentEnd, segmentForward, kernelColumns, mergeChannels, quanti
 import { isBitErrorTransform, applyBitErrors, BIT_FLIP, BIT_STUCK0, BIT_STUCK1, type BitErrorTransform } from './bitErrors.js';
 import { isAccumulatorLimitTransform, intRange, limitValue } from './saturation.js';
 import { sharedActivations, weightChanges, deltaPays, dotsWithChanges, type WeightChange } from './weightDeltas.js';
-import type { ChipEngine, ChipRunner } from './montecarlo.js';
+import type { ChipEngine, ChipRunner } from './chipEngine.js';
 import { firstPerturbedLayer } from './prefix.js';
 import { findChain, runChain, paddedShape, type FusedChain } from './fusedChain.js';
 
@@ -40,7 +40,7 @@ export function packedPathBlocker(layer: Layer): string | null {
   if (!isKernelLayer(layer)) return 'not a Dense/Conv2D layer';
   const q = layer as { inputQuantizer?: Quantizer | null; kernelQuantizer?: Quantizer | null; padValues?: number };
   if (!isSignQuantizer(q.inputQuantizer) || !isSignQuantizer(q.kernelQuantizer)) return 'input and kernel are not both sign-binarized';
-  if (Object.prototype.hasOwnProperty.call(layer, 'call')) return 'its call is wrapped (saturating multipliers)';
+  if (Object.hasOwn(layer, 'call')) return 'its call is wrapped (saturating multipliers)';
   if (!layer.kernelTransforms.every(isBitErrorTransform)) return 'a kernel perturbation other than bit errors';
   if (layer instanceof Conv2D && layer.padding === 'same' && q.padValues !== 0 && q.padValues !== 1) return 'padValues other than 0 or 1';
   return null;
@@ -165,7 +165,7 @@ interface SparseLayer { cleanKernel: Tensor; perturbed: Tensor; changed: number[
 function prepareSparse(model: Sequential, i: number, ctx: CallContext): SparseLayer | null {
   const l = model.layers[i];
   if (!isKernelLayer(l) || kernelPrecision(l) !== 1 || l.kernelTransforms.length === 0 || !l.kernelTransforms.every(isBitErrorTransform)) return null;
-  if (l.accumulatorTransforms.length > 0 || l.outputTransforms.length > 0 || Object.prototype.hasOwnProperty.call(l, 'call')) return null;
+  if (l.accumulatorTransforms.length > 0 || l.outputTransforms.length > 0 || Object.hasOwn(l, 'call')) return null;
   const cleanKernel = quantizedKernel(l);
   let perturbed = cleanKernel;
   for (const t of l.kernelTransforms) {

@@ -3,7 +3,7 @@
 // variables; call() then maps a batch to a batch.
 import { Tensor } from '../tensor/tensor.js';
 import { ShapeError, shapeStr, type Shape } from '../tensor/shape.js';
-import { Rng } from '../tensor/random.js';
+import type { Rng } from '../tensor/random.js';
 import { Variable, type VariableOptions } from './variable.js';
 import { getInitializer, type Initializer } from './initializers.js';
 

@@ -1,7 +1,7 @@
 // Sequential: a list of layers applied in order. Building checks every
 // layer's input against the previous layer's output, so a shape mismatch is
 // reported at build time with the names of both layers.
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { ShapeError, shapeStr, type Shape } from '../tensor/shape.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/graph.js';

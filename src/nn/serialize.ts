@@ -35,11 +35,8 @@ import { getQuantizer, quantizerNames } from '../quantizers/registry.js';
 import { weightClip } from '../quantizers/constraints.js';
 import type { Shape } from '../tensor/shape.js';
 
-/** A file (or a description read from one) that xnorkit cannot use; the CLI prints its message without a stack. */
-export class ModelFormatError extends Error {
-  override name = 'ModelFormatError';
-  readonly userError = true;
-}
+export { ModelFormatError } from '../errors.js';
+import { ModelFormatError } from '../errors.js';
 
 export interface LayerSpec {
   className: string;

@@ -1,6 +1,6 @@
 // A named model weight: the tensor plus what optimizers and summaries need to
 // know about it (trainable or not, its constraint, its quantized precision).
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { keep } from '../tensor/scope.js';
 
 export type Constraint = (value: Tensor) => void;

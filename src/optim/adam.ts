@@ -1,4 +1,4 @@
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { wasm } from '../wasm/module.js';
 import type { Variable } from '../nn/variable.js';
 import { Optimizer } from './optimizer.js';
@@ -31,7 +31,7 @@ export class Adam extends Optimizer {
 
   protected updateVariable(v: Variable, grad: Tensor, lr: number): void {
     const t = this.iterations + 1;
-    const lrT = lr * Math.sqrt(1 - Math.pow(this.beta2, t)) / (1 - Math.pow(this.beta1, t));
+    const lrT = lr * Math.sqrt(1 - this.beta2 ** t) / (1 - this.beta1 ** t);
     wasm().adamUpdate(v.value.ptr, grad.ptr, this.slot(v, 'm').ptr, this.slot(v, 'v').ptr, v.size, lrT,
       this.beta1, this.beta2, this.epsilon);
   }

@@ -38,7 +38,7 @@ export function exponentialDecay(opts: { initialLearningRate: number; decaySteps
   if (!(decaySteps > 0)) throw new Error(`exponentialDecay: decaySteps must be > 0, got ${decaySteps}`);
   return described((step) => {
     const p = step / decaySteps;
-    return initialLearningRate * Math.pow(decayRate, staircase ? Math.floor(p) : p);
+    return initialLearningRate * decayRate ** (staircase ? Math.floor(p) : p);
   }, { className: 'ExponentialDecay', config: { initialLearningRate, decaySteps, decayRate, staircase: staircase ?? false } });
 }
 

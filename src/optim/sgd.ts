@@ -1,4 +1,4 @@
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { wasm } from '../wasm/module.js';
 import type { Variable } from '../nn/variable.js';
 import { Optimizer } from './optimizer.js';

@@ -4,31 +4,36 @@
 // step runs inside one tidy, so activations, gradients and temporaries of a
 // step are all freed together; parameters and optimizer state are created
 // outside any scope or kept.
-import type { Tensor } from './tensor.js';
 
-const scopes: Set<Tensor>[] = [];
+/** What a scope tracks: a tensor, seen only through what the scope needs (no import of tensor.ts, which imports this file). */
+interface Tracked {
+  readonly isTensor: true;
+  dispose(): void;
+}
+
+const scopes: Set<Tracked>[] = [];
 
 /** Called by the Tensor constructor. */
-export function track(t: Tensor): void {
+export function track(t: Tracked): void {
   if (scopes.length > 0) scopes[scopes.length - 1].add(t);
 }
 
 /** Called when a tensor is disposed explicitly. */
-export function untrack(t: Tensor): void {
+export function untrack(t: Tracked): void {
   for (let i = scopes.length - 1; i >= 0; i--) if (scopes[i].delete(t)) return;
 }
 
 /** Removes t from every scope: it lives until t.dispose(). */
-export function keep<T extends Tensor>(t: T): T {
+export function keep<T extends Tracked>(t: T): T {
   for (const s of scopes) s.delete(t);
   return t;
 }
 
-function collect(value: unknown, out: Set<Tensor>, seen: Set<unknown>): void {
+function collect(value: unknown, out: Set<Tracked>, seen: Set<unknown>): void {
   if (value === null || typeof value !== 'object' || seen.has(value)) return;
   seen.add(value);
   if ((value as { isTensor?: boolean }).isTensor === true) {
-    out.add(value as Tensor);
+    out.add(value as Tracked);
     return;
   }
   if (Array.isArray(value)) {
@@ -41,7 +46,7 @@ function collect(value: unknown, out: Set<Tensor>, seen: Set<unknown>): void {
 }
 
 export function tidy<T>(fn: () => T): T {
-  const scope = new Set<Tensor>();
+  const scope = new Set<Tracked>();
   scopes.push(scope);
   let result: T;
   try {
@@ -52,7 +57,7 @@ export function tidy<T>(fn: () => T): T {
     throw e;
   }
   scopes.pop();
-  const returned = new Set<Tensor>();
+  const returned = new Set<Tracked>();
   collect(result, returned, new Set());
   for (const t of scope) {
     if (returned.has(t)) track(t);

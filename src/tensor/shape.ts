@@ -21,9 +21,8 @@ export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-export class ShapeError extends Error {
-  override name = 'ShapeError';
-}
+export { ShapeError } from '../errors.js';
+import { ShapeError } from '../errors.js';
 
 export function assertSameShape(op: string, a: Shape, b: Shape): void {
   if (!sameShape(a, b)) throw new ShapeError(`${op}: shapes ${shapeStr(a)} and ${shapeStr(b)} differ`);

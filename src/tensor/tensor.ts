@@ -4,7 +4,14 @@
 import { alloc, allocZeroed, free, f32View, i32View } from '../wasm/memory.js';
 import { track, untrack } from './scope.js';
 import { type Shape, checkShape, sizeOf, shapeStr } from './shape.js';
-import type { GradNode } from '../autograd/graph.js';
+
+/** The autograd record of an op output (autograd/graph.ts creates and runs it). */
+export interface GradNode {
+  op: string;
+  parents: Tensor[];
+  /** Receives dLoss/dOutput; must call accumulateGrad() for each parent that requiresGrad. */
+  backward(gradOut: Tensor): void;
+}
 
 export type DType = 'float32' | 'int32';
 

@@ -67,7 +67,7 @@ let kernelNames: string[] = [];
 const kernelIndex = new Map<string, number>();
 
 function indexOfKernel(name: string): number {
-  let i = kernelIndex.get(name);
+  const i = kernelIndex.get(name);
   if (i === undefined) throw new Error(`threads: kernel "${name}" is not exported by the module`);
   return i;
 }

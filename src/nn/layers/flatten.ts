@@ -1,4 +1,4 @@
-import { Tensor } from '../../tensor/tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import type { Shape } from '../../tensor/shape.js';
 import { Layer, type CallContext } from '../layer.js';
 import { flatten } from '../../ops/reshape.js';

@@ -44,7 +44,7 @@ export function resolveQuantizers(opts: QuantizerOptions): { input: Quantizer | 
  */
 export function warnIfStarvable(q: Quantizer | null, constraint: Constraint | null, argument = 'kernel_constraint',
   quantizerArgument?: string): void {
-  if (!q || q.precision !== 1 || q instanceof NoOp || constraint) return;
+  if (q?.precision !== 1 || q instanceof NoOp || constraint) return;
   const what = quantizerArgument ? `a binary \`${quantizerArgument}\`` : 'a binary weight quantizer';
   console.warn(`Using ${what} without setting \`${argument}\` may result in starved weights (where the gradient is always zero).`);
 }

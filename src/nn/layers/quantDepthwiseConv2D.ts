@@ -3,7 +3,7 @@
 // a quantized depthwise kernel. Larq names the kernel arguments depthwise*;
 // the kernel* spellings are accepted as aliases so all quantized layers can be
 // configured alike.
-import { Tensor } from '../../tensor/tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { ShapeError, type Shape } from '../../tensor/shape.js';
 import type { Rng } from '../../tensor/random.js';
 import { Layer, type CallContext } from '../layer.js';

@@ -2,7 +2,7 @@
 // pointwise convolution, each with its own quantized kernel, sharing one
 // input quantizer (applied before the depthwise step, then padding as in
 // QuantConv2D). Needed to reproduce models such as Larq's own summary test.
-import { Tensor } from '../../tensor/tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { ShapeError, type Shape } from '../../tensor/shape.js';
 import type { Rng } from '../../tensor/random.js';
 import { Layer, type CallContext } from '../layer.js';

@@ -8,14 +8,14 @@
 // hard_tanh (the float function whose gradient ste_sign uses), or none.
 import { Activation } from '../layers/activation.js';
 import type { Layer } from '../layer.js';
-import { UsageError } from '../../cli/errors.js';
+import { ConfigError } from '../../errors.js';
 
 export type FloatActivation = 'relu' | 'hard_tanh' | 'none';
 export const FLOAT_ACTIVATIONS: readonly FloatActivation[] = ['relu', 'hard_tanh', 'none'];
 
 export function checkFloatActivation(a: string): FloatActivation {
   if (!(FLOAT_ACTIVATIONS as readonly string[]).includes(a)) {
-    throw new UsageError(`unknown float activation "${a}" (known: ${FLOAT_ACTIVATIONS.join(', ')})`);
+    throw new ConfigError(`unknown float activation "${a}" (known: ${FLOAT_ACTIVATIONS.join(', ')})`);
   }
   return a as FloatActivation;
 }

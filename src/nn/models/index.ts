@@ -8,7 +8,7 @@ import { binarynetCifar10, binarynetCifar10Float } from './binarynetCifar10.js';
 import { vgg8, vgg8Float } from './vgg8.js';
 import type { QuantOptions } from './quantScheme.js';
 import type { FloatActivation } from './floatActivation.js';
-import { UsageError } from '../../cli/errors.js';
+import { ConfigError } from '../../errors.js';
 
 export interface PresetOptions extends QuantOptions {
   /** The float twin: same architecture, no quantizers. */
@@ -47,9 +47,9 @@ export const presets: Record<string, Preset> = {
 
 export function createModel(name: string, opts: PresetOptions = {}): Sequential {
   const p = presets[name];
-  if (!p) throw new UsageError(`unknown model "${name}" (known: ${Object.keys(presets).join(', ')})`);
+  if (!p) throw new ConfigError(`unknown model "${name}" (known: ${Object.keys(presets).join(', ')})`);
   if (opts.float && (opts.quantizer !== undefined || opts.bits !== undefined || opts.ternary)) {
-    throw new UsageError('--float builds the model without quantizers; it cannot be combined with --quantizer, --bits or --ternary');
+    throw new ConfigError('--float builds the model without quantizers; it cannot be combined with --quantizer, --bits or --ternary');
   }
   return p.build({ ...opts, inputShape: opts.inputShape ?? p.defaultInputShape });
 }

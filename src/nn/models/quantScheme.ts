@@ -6,7 +6,7 @@
 import { getQuantizer, quantizerNames } from '../../quantizers/registry.js';
 import { DoReFa } from '../../quantizers/dorefa.js';
 import type { Quantizer } from '../../quantizers/quantizer.js';
-import { UsageError } from '../../cli/errors.js';
+import { ConfigError } from '../../errors.js';
 
 export interface QuantOptions {
   /** Larq quantizer name for inputs and kernels (default "ste_sign"). */
@@ -26,10 +26,10 @@ export interface QuantScheme {
 
 export function quantScheme(opts: QuantOptions): QuantScheme {
   const given = [opts.quantizer !== undefined, opts.bits !== undefined, opts.ternary === true].filter(Boolean).length;
-  if (given > 1) throw new UsageError('choose one of --quantizer, --bits and --ternary');
+  if (given > 1) throw new ConfigError('choose one of --quantizer, --bits and --ternary');
   if (opts.bits !== undefined) {
     const k = opts.bits;
-    if (!Number.isInteger(k) || k < 1 || k > 16) throw new UsageError(`--bits must be an integer from 1 to 16, got ${k}`);
+    if (!Number.isInteger(k) || k < 1 || k > 16) throw new ConfigError(`--bits must be an integer from 1 to 16, got ${k}`);
     return {
       tag: `dorefa${k}`,
       input: () => new DoReFa({ kBit: k, mode: 'activations' }),
@@ -38,7 +38,7 @@ export function quantScheme(opts: QuantOptions): QuantScheme {
   }
   const name = opts.ternary ? 'ste_tern' : opts.quantizer ?? 'ste_sign';
   if (!quantizerNames().includes(name)) {
-    throw new UsageError(`unknown quantizer "${name}" (known: ${quantizerNames().join(', ')})`);
+    throw new ConfigError(`unknown quantizer "${name}" (known: ${quantizerNames().join(', ')})`);
   }
   return {
     tag: opts.ternary ? 'ternary' : name === 'ste_sign' ? 'quant' : name,

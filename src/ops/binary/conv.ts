@@ -11,7 +11,7 @@ import { alloc } from '../../wasm/memory.js';
 import { splitCall } from '../parallel.js';
 import { ShapeError } from '../../tensor/shape.js';
 import { pair, windowGeometry } from '../convGeometry.js';
-import { type PackedActivations, type PackedWeights, type Pad } from './pack.js';
+import type { PackedActivations, PackedWeights, Pad } from './pack.js';
 import { type BinaryOutput, type AccumulatorLimit, type KernelPath, outputArgs, accumulatorArgs, pathArg, outputPixelBytes }
   from './output.js';
 

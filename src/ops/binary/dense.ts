@@ -6,7 +6,7 @@ import { wasm } from '../../wasm/module.js';
 import { alloc } from '../../wasm/memory.js';
 import { splitCall } from '../parallel.js';
 import { ShapeError } from '../../tensor/shape.js';
-import { type PackedActivations, type PackedWeights } from './pack.js';
+import type { PackedActivations, PackedWeights } from './pack.js';
 import { type BinaryOutput, type AccumulatorLimit, type KernelPath, outputArgs, accumulatorArgs, pathArg, outputPixelBytes }
   from './output.js';
 

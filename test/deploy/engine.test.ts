@@ -1,0 +1,298 @@
+// The fused inference engine (src/deploy) against the training engine's
+// eval-mode forward pass (model.predict): same logits bit for bit, hence the
+// same predictions, because every fold reproduces the training float32
+// arithmetic (see src/deploy/fold.ts). 2-bit DoReFa layers are the exception:
+// their integer dot is exact where the training engine rounds float sums.
+import { describe, it, expect, beforeAll, afterEach } from 'vitest';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { tidy } from '../../src/tensor/scope.js';
+import { Rng } from '../../src/tensor/random.js';
+import { Sequential } from '../../src/nn/sequential.js';
+import { Conv2D } from '../../src/nn/layers/conv2d.js';
+import { Dense } from '../../src/nn/layers/dense.js';
+import { QuantConv2D } from '../../src/nn/layers/quantConv2D.js';
+import { QuantDense } from '../../src/nn/layers/quantDense.js';
+import { QuantDepthwiseConv2D } from '../../src/nn/layers/quantDepthwiseConv2D.js';
+import { BatchNormalization } from '../../src/nn/layers/batchNormalization.js';
+import { MaxPool2D } from '../../src/nn/layers/maxPool2D.js';
+import { Flatten } from '../../src/nn/layers/flatten.js';
+import { Dropout } from '../../src/nn/layers/dropout.js';
+import { Activation } from '../../src/nn/layers/activation.js';
+import { createModel } from '../../src/nn/models/index.js';
+import { loadMnist, type Dataset } from '../../src/data/index.js';
+import { Adam } from '../../src/optim/adam.js';
+import { fit } from '../../src/train/fit.js';
+import { setThreads } from '../../src/wasm/threads.js';
+import { compile, exportModel, loadInferenceModel, argmaxRows } from '../../src/deploy/index.js';
+
+afterEach(() => setThreads(1));
+
+const bin = { inputQuantizer: 'ste_sign', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' } as const;
+
+/** Non-trivial BatchNorm statistics (negative gammas flip thresholds and pools) and biases. */
+function randomize(model: Sequential, seed: number): void {
+  const rng = new Rng(seed);
+  for (const l of model.layers) {
+    if (l instanceof BatchNormalization) {
+      const C = l.movingMean!.size;
+      for (let c = 0; c < C; c++) {
+        l.movingMean!.value.data[c] = (rng.uniform() - 0.5) * 8;
+        l.movingVariance!.value.data[c] = rng.uniform() * 20 + 0.05;
+        if (l.beta) l.beta.value.data[c] = (rng.uniform() - 0.5) * 2;
+        if (l.gamma) l.gamma.value.data[c] = (rng.uniform() - 0.35) * 3;
+      }
+    }
+    const bias = (l as Conv2D | Dense).bias;
+    if (bias) for (let c = 0; c < bias.size; c++) bias.value.data[c] = (rng.uniform() - 0.5) * 3;
+  }
+}
+
+function images(n: number, shape: number[], seed: number): Float32Array {
+  const x = new Float32Array(n * shape.reduce((a, b) => a * b, 1));
+  const rng = new Rng(seed);
+  for (let i = 0; i < x.length; i++) x[i] = rng.normal();
+  return x;
+}
+
+function reference(model: Sequential, x: Float32Array): Float32Array {
+  const shape = model.inputShape!;
+  return tidy(() => model.predict(Tensor.from(x, [x.length / shape.reduce((a, b) => a * b, 1), ...shape])).data.slice());
+}
+
+/** Count of logits that differ from the reference (as float32 values, -0 != +0). */
+function mismatches(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) n++;
+  return n;
+}
+
+function expectExact(model: Sequential, x: Float32Array): void {
+  const plan = compile(model);
+  const r = plan.run(x);
+  expect(mismatches(r.logits, reference(model, x))).toBe(0);
+  plan.dispose();
+}
+
+describe('larq-mnist on MNIST (trained briefly)', () => {
+  let test: Dataset;
+  beforeAll(() => {
+    test = loadMnist({ split: 'test', limit: 1000 });
+  });
+  function trained(opts: { float?: boolean; bits?: number }): Sequential {
+    const model = createModel('larq-mnist', { seed: 1, ...opts });
+    fit(model, loadMnist({ split: 'train', limit: 2048 }), { epochs: 1, batchSize: 64, optimizer: new Adam(), verbose: 'quiet', seed: 1 });
+    return model;
+  }
+
+  it('binarized: 1000 test images, logits bit-exact, same predictions as model.predict', () => {
+    const model = trained({});
+    const plan = loadInferenceModel(exportModel(model));
+    const r = plan.run(test.images);
+    const ref = reference(model, test.images);
+    expect(r.n).toBe(1000);
+    expect(mismatches(r.logits, ref)).toBe(0);
+    expect(Array.from(r.predictions)).toEqual(Array.from(argmaxRows(ref, 1000, 10)));
+    // the model has learnt something (32 steps: BatchNorm statistics still settling),
+    // so equal predictions are not one class repeated
+    const acc = r.predictions.reduce((s, p, i) => s + (p === test.labels[i] ? 1 : 0), 0) / 1000;
+    expect(acc).toBeGreaterThan(0.3);
+    expect(new Set(r.predictions).size).toBeGreaterThanOrEqual(8);
+    // threads and sub-batch size change nothing
+    setThreads(2);
+    expect(mismatches(plan.run(test.images, { subBatch: 5 }).logits, ref)).toBe(0);
+    plan.dispose();
+  });
+
+  it('float twin: logits bit-exact', () => {
+    const model = trained({ float: true });
+    expectExact(model, test.images.subarray(0, 300 * 784));
+  });
+
+  it('2-bit DoReFa on the bit-serial kernels: near-exact (exact integer dots vs float sums)', () => {
+    const model = trained({ bits: 2 });
+    const plan = compile(model);
+    const r = plan.run(test.images);
+    const ref = reference(model, test.images);
+    let maxDiff = 0;
+    for (let i = 0; i < ref.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ref[i] - r.logits[i]));
+    expect(maxDiff).toBeLessThan(1e-3);
+    const agree = r.predictions.filter((p, i) => p === argmaxRows(ref, 1000, 10)[i]).length;
+    expect(agree).toBeGreaterThanOrEqual(995);
+    plan.dispose();
+  });
+});
+
+describe('fusions on synthetic models (random weights and statistics)', () => {
+  it('float-input sign conv, negative BN scales (OR pools), pad_values 0 and 1, stride 2, bits flatten, bias + hard_tanh', () => {
+    const model = new Sequential([
+      new QuantConv2D({ filters: 40, kernelSize: 3, padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      new MaxPool2D({ poolSize: 2, padding: 'same' }),
+      new QuantConv2D({ filters: 70, kernelSize: 3, strides: 2, padding: 'same', padValues: 0, activation: 'hard_tanh', ...bin }),
+      new BatchNormalization(),
+      new QuantConv2D({ filters: 33, kernelSize: 2, padding: 'same', padValues: 1, useBias: false, ...bin }),
+      new BatchNormalization({ center: false }),
+      new MaxPool2D({ poolSize: 2 }),
+      new Flatten(),
+      new QuantDense({ units: 20, ...bin }),
+      new BatchNormalization(),
+      new Dropout(0.3),
+      new QuantDense({ units: 7, useBias: false, ...bin }),
+      new BatchNormalization(),
+      new Activation('softmax'),
+    ], { inputShape: [15, 13, 3], seed: 3 });
+    randomize(model, 4);
+    expectExact(model, images(64, [15, 13, 3], 5));
+  });
+
+  it('float-input sign conv with its 2x2 pool done on the pixel words: OR and AND channels, odd sizes, >32 channels and pixels', () => {
+    // K = 18, 9, 27 share sign prefixes; K = 72 sums each channel on its own
+    for (const [shape, filters, seed] of [[[9, 75, 2], 70, 30], [[13, 12, 1], 32, 31], [[8, 9, 3], 5, 32], [[10, 7, 8], 20, 33]] as const) {
+      const model = new Sequential([
+        new QuantConv2D({ filters, kernelSize: 3, kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+        new MaxPool2D({ poolSize: 2 }),
+        // after the pool: channels with a negative scale pool by OR on the bits
+        new BatchNormalization(),
+        new QuantConv2D({ filters: 6, kernelSize: 1, ...bin }),
+        new Flatten(),
+        new QuantDense({ units: 5, ...bin }),
+      ], { inputShape: [...shape], seed });
+      randomize(model, seed + 1);
+      expectExact(model, images(12, [...shape], seed + 2));
+    }
+  });
+
+  it('float layers: K > 512 (blocked sums), bias + relu, same pooling, float dense after binary ones', () => {
+    const model = new Sequential([
+      new Conv2D({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      new BatchNormalization(),
+      new MaxPool2D({ poolSize: 3, strides: 2, padding: 'same' }),
+      new Flatten(),
+      new Dense({ units: 12, activation: 'hard_tanh' }),
+      new BatchNormalization(),
+      new QuantDense({ units: 9, ...bin }),
+      new BatchNormalization(),
+      new Dense({ units: 5 }),
+    ], { inputShape: [6, 7, 64], seed: 6 });
+    randomize(model, 7);
+    expectExact(model, images(40, [6, 7, 64], 8));
+  });
+
+  it('sign conv on a float input with K > 512 and a sign dense on flattened floats', () => {
+    const model = new Sequential([
+      new QuantConv2D({ filters: 12, kernelSize: 3, kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      new QuantConv2D({ filters: 65, kernelSize: 3, ...bin }),
+      new Flatten(),
+      new QuantDense({ units: 10, ...bin }),
+    ], { inputShape: [7, 7, 70], seed: 9 });
+    randomize(model, 10);
+    expectExact(model, images(32, [7, 7, 70], 11));
+    const flat = new Sequential([
+      new Flatten(),
+      new QuantDense({ units: 30, ...bin }),
+      new BatchNormalization(),
+      new Activation('relu'),
+      new QuantDense({ units: 4, ...bin }),
+    ], { inputShape: [5, 5, 2], seed: 12 });
+    randomize(flat, 13);
+    expectExact(flat, images(32, [5, 5, 2], 14));
+  });
+});
+
+describe('packed conv + bit max-pool, fused with early exit', () => {
+  it('more than 64 channels, overlapping same-padded windows, OR channels (negative scales)', () => {
+    const model = new Sequential([
+      new QuantConv2D({ filters: 8, kernelSize: 3, kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      new QuantConv2D({ filters: 70, kernelSize: 3, ...bin }),
+      new BatchNormalization(),
+      new MaxPool2D({ poolSize: 3, strides: 2, padding: 'same' }),
+      new QuantConv2D({ filters: 20, kernelSize: 2, useBias: false, ...bin }),
+      new MaxPool2D({ poolSize: 2 }),
+      new BatchNormalization(),
+      new Flatten(),
+      new QuantDense({ units: 6, ...bin }),
+    ], { inputShape: [14, 13, 2], seed: 21 });
+    randomize(model, 22);
+    expectExact(model, images(24, [14, 13, 2], 23));
+  });
+
+  it('rows longer than 8 words (K = 3*3*70 bits) and windows of odd pixel counts', () => {
+    const model = new Sequential([
+      new QuantConv2D({ filters: 70, kernelSize: 1, kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      new QuantConv2D({ filters: 66, kernelSize: 3, ...bin }),
+      new MaxPool2D({ poolSize: [1, 3], strides: [1, 2] }),
+      new BatchNormalization(),
+      new QuantConv2D({ filters: 5, kernelSize: 2, ...bin }),
+      new MaxPool2D({ poolSize: [3, 3], strides: 1 }),
+      new BatchNormalization(),
+      new Flatten(),
+      new QuantDense({ units: 4, ...bin }),
+    ], { inputShape: [9, 11, 3], seed: 24 });
+    randomize(model, 25);
+    expectExact(model, images(20, [9, 11, 3], 26));
+  });
+});
+
+describe('first-layer kernels (float input, sign weights)', () => {
+  it('stride 1 over several 32-pixel groups with a float output; stride 2 with pad_values 1', () => {
+    const wide = new Sequential([
+      new QuantConv2D({ filters: 37, kernelSize: [3, 5], padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      new Activation('relu'),
+      new Flatten(),
+      new Dense({ units: 5 }),
+    ], { inputShape: [6, 75, 2], seed: 15 });
+    randomize(wide, 16);
+    expectExact(wide, images(8, [6, 75, 2], 17));
+    const strided = new Sequential([
+      new QuantConv2D({ filters: 9, kernelSize: 3, strides: 2, padding: 'same', padValues: 1, kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      new QuantConv2D({ filters: 6, kernelSize: 3, strides: [1, 2], ...bin }),
+      new Flatten(),
+      new QuantDense({ units: 3, ...bin }),
+    ], { inputShape: [12, 17, 3], seed: 18 });
+    randomize(strided, 19);
+    expectExact(strided, images(16, [12, 17, 3], 20));
+  });
+});
+
+describe('first-layer channels sharing sign prefixes', () => {
+  it('more channels than sign patterns (duplicates share whole sums), bits and float outputs', () => {
+    // 2x2 on one channel: 16 sign patterns for 40 filters, so many channels
+    // share a prefix or the whole sequence with their neighbours in sorted order
+    const bits = new Sequential([
+      new QuantConv2D({ filters: 40, kernelSize: 2, padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      new QuantConv2D({ filters: 5, kernelSize: 3, ...bin }),
+      new Flatten(),
+      new QuantDense({ units: 4, ...bin }),
+    ], { inputShape: [9, 40, 1], seed: 31 });
+    randomize(bits, 32);
+    expectExact(bits, images(12, [9, 40, 1], 33));
+    const floats = new Sequential([
+      new QuantConv2D({ filters: 23, kernelSize: [1, 3], kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      new Activation('relu'),
+      new Flatten(),
+      new Dense({ units: 3 }),
+    ], { inputShape: [5, 37, 1], seed: 34 });
+    randomize(floats, 35);
+    expectExact(floats, images(12, [5, 37, 1], 36));
+  });
+});
+
+describe('what cannot be exported says so', () => {
+  it('rejects unsupported layers and quantizer pairs', () => {
+    const dw = new Sequential([new QuantDepthwiseConv2D({ kernelSize: 3 }), new Flatten(), new Dense({ units: 2 })], { inputShape: [5, 5, 2] });
+    expect(() => exportModel(dw)).toThrow(/not supported/);
+    const tern = new Sequential([new Flatten(), new QuantDense({ units: 3, inputQuantizer: 'ste_tern', kernelQuantizer: 'ste_tern' })],
+      { inputShape: [2, 2, 1] });
+    expect(() => exportModel(tern)).toThrow(/input quantizer SteTern/);
+    const half = new Sequential([new Flatten(), new QuantDense({ units: 3, inputQuantizer: 'ste_sign' })], { inputShape: [2, 2, 1] });
+    expect(() => exportModel(half)).toThrow(/binarizes its input but not its kernel/);
+  });
+});
