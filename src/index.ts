@@ -6,6 +6,7 @@ export { ShapeError, type Shape } from './tensor/shape.js';
 export { backward, noGrad } from './autograd/graph.js';
 export { memoryStats } from './wasm/memory.js';
 export { setThreads, threadCount } from './wasm/threads.js';
+export { runtime, withRuntime, configureRuntime, Runtime, type RuntimeSettings, type BinaryPath } from './runtime/index.js';
 
 export { matmul } from './ops/matmul.js';
 export { add, sub, mul, scale } from './ops/arithmetic.js';

@@ -8,6 +8,7 @@
 import { wasm } from '../wasm/module.js';
 import type { WindowGeometry } from './convGeometry.js';
 import { splitCall } from './parallel.js';
+import { runtime, configureRuntime } from '../runtime/runtime.js';
 
 // Below this many multiply-adds (dense-equivalent) a product stays on one thread, as in gemm.ts.
 const PARALLEL_MIN_MACS = 1 << 17;
@@ -33,11 +34,9 @@ export function sparseBackwardStats(): { sparse: number; dense: number } {
   return { ...decisions };
 }
 
-let enabled = true;
-
-/** Turns the sparse backward kernels on (default) or off; results are identical, only speed differs. */
+/** Turns the sparse backward kernels on (default) or off for the process (runtime().configure({ sparseBackward })); results are identical, only speed differs. */
 export function setSparseBackward(on: boolean): void {
-  enabled = on;
+  configureRuntime({ sparseBackward: on });
 }
 
 /** Fraction of the n floats at ptr that are not zero (NaN counts as non-zero). */
@@ -47,7 +46,7 @@ export function density(ptr: number, n: number): number {
 
 /** Whether conv2d's backward should use the sparse kernels for output gradient g. */
 export function useSparseBackward(g: number, geo: WindowGeometry, OC: number): boolean {
-  const sparse = enabled && geo.C >= SPARSE_MIN_CHANNELS && density(g, geo.N * geo.OH * geo.OW * OC) <= SPARSE_MAX_DENSITY;
+  const sparse = runtime().settings.sparseBackward && geo.C >= SPARSE_MIN_CHANNELS && density(g, geo.N * geo.OH * geo.OW * OC) <= SPARSE_MAX_DENSITY;
   decisions[sparse ? 'sparse' : 'dense']++;
   return sparse;
 }

@@ -10,6 +10,7 @@
 // microseconds to a few milliseconds, too short for message-queue latency.
 import { Worker } from 'node:worker_threads';
 import { wasmMemory, wasmModule } from './module.js';
+import { runtime, configureRuntime } from '../runtime/runtime.js';
 
 export interface Task {
   kernel: string;
@@ -72,20 +73,29 @@ function indexOfKernel(name: string): number {
   return i;
 }
 
-/** Number of threads kernels may use (1 = no workers). */
+/**
+ * Number of threads kernels may use now (runtime().settings.threads); the
+ * pool is resized to it here, so a settings change takes effect at the next
+ * kernel call.
+ */
 export function threadCount(): number {
-  return workers.length + 1;
+  const n = runtime().settings.threads;
+  if (n > workers.length + 1) growPool(n);
+  return n;
+}
+
+/** Sets the number of threads (including the caller's) for the process: runtime().configure({ threads: n }). */
+export function setThreads(n: number): void {
+  configureRuntime({ threads: n });
+  threadCount();
 }
 
 /**
- * Sets the number of threads (including the caller's). Workers are started
- * lazily here and reused; setThreads(1) stops them.
+ * Workers are started when first needed and kept (idle ones sleep on a
+ * futex), so that scoping a lower thread count for one call costs nothing.
  */
-export function setThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`setThreads: expected an integer in 1..64, got ${n}`);
-  if (n === workers.length + 1) return;
+function growPool(n: number): void {
   stopWorkers();
-  if (n === 1) return;
   const module = wasmModule();
   const memory = wasmMemory();
   kernelNames = WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name);
@@ -115,8 +125,8 @@ function stopWorkers(): void {
  * disjoint memory.
  */
 export function runParallel(tasks: Task[], runLocal: (t: Task) => void): void {
-  if (tasks.length > workers.length + 1) {
-    throw new Error(`runParallel: ${tasks.length} tasks for ${workers.length + 1} threads`);
+  if (tasks.length > threadCount()) {
+    throw new Error(`runParallel: ${tasks.length} tasks for ${threadCount()} threads`);
   }
   for (let i = 1; i < tasks.length; i++) {
     const w = workers[i - 1];

@@ -3,26 +3,25 @@
 // that the XNOR-popcount kernels compute exactly, bit-packed. This module
 // decides when that applies and supplies the packed forward; the gradient
 // stays the float one (straight-through estimators need float values).
-// setXnorKernels(false) forces the float-emulated forward, for comparisons.
+// runtime().settings.xnorKernels = false forces the float-emulated forward, for comparisons.
 import { Tensor } from '../../tensor/tensor.js';
 import { keep } from '../../tensor/scope.js';
 import type { Quantizer } from '../../quantizers/quantizer.js';
 import type { WindowGeometry } from '../../ops/convGeometry.js';
 import { packActivations, packRows, packWeights, binaryConv2d, binaryDense } from '../../ops/binary/index.js';
 import type { Layer } from '../layer.js';
+import { runtime, configureRuntime } from '../../runtime/runtime.js';
 
 // Quantizers whose forward output is exactly sign(x) ∈ {−1, +1} (Larq's sign: 0 → +1).
 const SIGN_QUANTIZERS = new Set(['SteSign', 'ApproxSign', 'SwishSign']);
 
-let enabled = true;
-
-/** Turns the XNOR-popcount forward of binarized layers on (default) or off. */
+/** Turns the XNOR-popcount forward of binarized layers on (default) or off, for the process: runtime().configure({ xnorKernels }). */
 export function setXnorKernels(on: boolean): void {
-  enabled = on;
+  configureRuntime({ xnorKernels: on });
 }
 
 export function xnorKernelsEnabled(): boolean {
-  return enabled;
+  return runtime().settings.xnorKernels;
 }
 
 export function isSignQuantizer(q: Quantizer | null | undefined): boolean {
@@ -35,7 +34,7 @@ export function isSignQuantizer(q: Quantizer | null | undefined): boolean {
  * kernel between quantizer and product.
  */
 export function usesXnorPath(layer: Layer, input: Quantizer | null, kernel: Quantizer | null): boolean {
-  return enabled && isSignQuantizer(input) && isSignQuantizer(kernel) && layer.kernelTransforms.length === 0;
+  return xnorKernelsEnabled() && isSignQuantizer(input) && isSignQuantizer(kernel) && layer.kernelTransforms.length === 0;
 }
 
 const onesCache = new Map<number, Tensor>();

@@ -1,0 +1,3 @@
+export {
+  Runtime, runtime, withRuntime, configureRuntime, DEFAULT_SETTINGS, type RuntimeSettings, type BinaryPath,
+} from './runtime.js';
