@@ -13,18 +13,14 @@
 // DoReFa weight on a 2-bit layer, float32 (already quantized) otherwise.
 import type { Sequential } from '../nn/sequential.js';
 import type { Layer } from '../nn/layer.js';
-import { Conv2D } from '../nn/layers/conv2d.js';
-import { Dense } from '../nn/layers/dense.js';
-import { QuantConv2D } from '../nn/layers/quantConv2D.js';
-import { QuantDense } from '../nn/layers/quantDense.js';
+import { ProductLayer, type KernelSlot } from '../nn/productLayer.js';
 import { BatchNormalization } from '../nn/layers/batchNormalization.js';
 import { MaxPool2D } from '../nn/layers/maxPool2D.js';
 import { Flatten } from '../nn/layers/flatten.js';
 import { Dropout } from '../nn/layers/dropout.js';
 import { Activation } from '../nn/layers/activation.js';
-import { isSignQuantizer } from '../nn/layers/xnorPath.js';
 import type { Quantizer } from '../quantizers/quantizer.js';
-import { DoReFa } from '../quantizers/dorefa.js';
+import { isSignQuantizer, hasLevels } from '../quantizers/describe.js';
 import { windowGeometry } from '../ops/convGeometry.js';
 import { tidy } from '../tensor/scope.js';
 import { noGrad } from '../autograd/graph.js';
@@ -55,15 +51,27 @@ export interface CompiledLayers {
   sources: string[][];
 }
 
-const isDoReFa2 = (q: Quantizer | null, mode: 'activations' | 'weights') => q instanceof DoReFa && q.kBit === 2 && q.mode === mode;
+// The grids of the 2-bit bit-serial kernels (float32 values): activations
+// a/3, a = 0..3; weights (2b - 3)/3, b = 0..3 (DoReFa 2-bit, both modes).
+const TWO_BIT_ACTIVATIONS = [0, Math.fround(1 / 3), Math.fround(2 / 3), 1];
+const TWO_BIT_WEIGHTS = [-1, Math.fround(Math.fround(2 * Math.fround(1 / 3)) - 1), Math.fround(Math.fround(2 * Math.fround(2 / 3)) - 1), 1];
+const isTwoBit = (q: Quantizer | null, mode: 'activations' | 'weights') => hasLevels(q, mode === 'activations' ? TWO_BIT_ACTIVATIONS : TWO_BIT_WEIGHTS);
 
-function quantized(q: Quantizer | null, kernel: Tensor): Float32Array {
-  if (!q) return Float32Array.from(kernel.data);
-  return tidy(() => noGrad(() => Float32Array.from(q.call(kernel).data)));
+export interface CompileOptions {
+  /**
+   * The values to pack for a kernel instead of its quantized latent kernel
+   * (e.g. one chip's kernel with its bit errors applied). When given, kernel
+   * hooks are taken as the caller's business; any other hook is refused.
+   */
+  kernelValues?: (layer: ProductLayer, slot: KernelSlot) => Float32Array;
+}
+
+function quantized(layer: ProductLayer, slot: KernelSlot): Float32Array {
+  return tidy(() => noGrad(() => Float32Array.from(layer.quantizeKernel(slot).data)));
 }
 
 // The layer's own bias and activation, the start of its output chain.
-function channelOps(layer: Conv2D | Dense): ChannelOp[] {
+function channelOps(layer: ProductLayer): ChannelOp[] {
   const ops: ChannelOp[] = [];
   if (layer.bias) ops.push({ kind: 'affine', scale: null, shift: Float32Array.from(layer.bias.value.data) });
   ops.push(...activationOps(layer.activation, layer.name));
@@ -77,51 +85,53 @@ function activationOps(name: string, layer: string): ChannelOp[] {
   throw new CompileError(`export: activation "${name}" of layer "${layer}" is not supported`);
 }
 
-function productNode(layer: Conv2D | Dense): ProductNode {
-  const quant = layer instanceof QuantConv2D || layer instanceof QuantDense;
-  const inQ = quant ? layer.inputQuantizer : null;
-  const kQ = quant ? layer.kernelQuantizer : null;
+function productNode(layer: ProductLayer, opts: CompileOptions): ProductNode {
+  const spec = layer.spec;
+  if (spec.kind !== 'dense' && spec.kind !== 'conv2d') {
+    throw new CompileError(`export: layer "${layer.name}" (${spec.kind}) is not supported by the packed format (dense and conv2d products are)`);
+  }
+  const [slot] = layer.kernelSlots();
+  const inQ = layer.inputQuantizer;
+  const kQ = slot.quantizer;
   let input: InputQ;
   if (!inQ) input = 'none';
   else if (isSignQuantizer(inQ)) input = 'sign';
-  else if (isDoReFa2(inQ, 'activations')) input = 'dorefa2';
+  else if (isTwoBit(inQ, 'activations')) input = 'dorefa2';
   else throw new CompileError(`export: input quantizer ${inQ.className} of layer "${layer.name}" is not supported (sign quantizers and 2-bit DoReFa are)`);
   let weightKind: WeightKind = 'float';
   if (input === 'sign') {
     if (!isSignQuantizer(kQ)) throw new CompileError(`export: layer "${layer.name}" binarizes its input but not its kernel`);
     weightKind = 'sign';
   } else if (input === 'dorefa2') {
-    if (!isDoReFa2(kQ, 'weights')) throw new CompileError(`export: layer "${layer.name}" has 2-bit DoReFa inputs but not 2-bit DoReFa weights`);
+    if (!isTwoBit(kQ, 'weights')) throw new CompileError(`export: layer "${layer.name}" has 2-bit DoReFa inputs but not 2-bit DoReFa weights`);
     weightKind = 'codes2';
   } else if (isSignQuantizer(kQ)) weightKind = 'sign';
-  const weights = quantized(kQ, layer.kernel!.value);
+  const weights = opts.kernelValues ? opts.kernelValues(layer, slot) : quantized(layer, slot);
   const inShape = layer.inputShape!;
-  if (layer instanceof Conv2D) {
+  if (spec.kind === 'conv2d') {
     const [H, W, C] = inShape;
-    const g = windowGeometry(layer.name, [1, H, W, C], layer.kernelSize, layer.strides, layer.padding);
-    const padValue = layer instanceof QuantConv2D && layer.padding === 'same' ? layer.padValues : 0;
+    const g = windowGeometry(layer.name, [1, H, W, C], spec.kernelSize, spec.strides, spec.padding);
+    const padValue = spec.padding === 'same' ? spec.padValue : 0;
     return {
-      kind: 'product', names: [layer.name], input, weightKind, weights, KH: g.KH, KW: g.KW, C, OC: layer.filters,
+      kind: 'product', names: [layer.name], input, weightKind, weights, KH: g.KH, KW: g.KW, C, OC: spec.filters,
       strides: [g.SH, g.SW], pad: { top: g.PT, bottom: g.PB, left: g.PL, right: g.PR }, padValue, own: channelOps(layer),
     };
   }
   return {
-    kind: 'product', names: [layer.name], input, weightKind, weights, KH: 1, KW: 1, C: inShape[0], OC: layer.units,
+    kind: 'product', names: [layer.name], input, weightKind, weights, KH: 1, KW: 1, C: inShape[0], OC: spec.units,
     strides: [1, 1], pad: { top: 0, bottom: 0, left: 0, right: 0 }, padValue: 0, own: channelOps(layer),
   };
 }
 
-// Exactly these classes: a subclass may compute something else.
-const PRODUCTS = new Set<unknown>([Conv2D, Dense, QuantConv2D, QuantDense]);
-
-function toNodes(model: Sequential): Node[] {
+function toNodes(model: Sequential, opts: CompileOptions): Node[] {
   const nodes: Node[] = [];
   for (const layer of model.layers) {
-    if (layer.kernelTransforms.length || layer.accumulatorTransforms.length || layer.outputTransforms.length) {
+    const hooks = layer.hooks.count() - (opts.kernelValues ? layer.hooks.count('kernel') : 0);
+    if (hooks > 0 || layer.unwrap() !== layer) {
       throw new CompileError(`export: layer "${layer.name}" has hardware perturbation hooks; export the model without them`);
     }
-    if (PRODUCTS.has(layer.constructor)) {
-      nodes.push(productNode(layer as Conv2D | Dense));
+    if (layer instanceof ProductLayer) {
+      nodes.push(productNode(layer, opts));
     } else if (layer instanceof BatchNormalization) {
       const v = (t: { value: Tensor } | null) => (t ? Float32Array.from(t.value.data) : null);
       const { scale, shift } = batchNormAffine({
@@ -177,12 +187,12 @@ function chanRecord(op: ChannelOp): LayerRecord {
 }
 
 /** The layer records of a built model, fused as described at the top of this file. */
-export function compileLayers(model: Sequential): CompiledLayers {
+export function compileLayers(model: Sequential, opts: CompileOptions = {}): CompiledLayers {
   if (!model.built || !model.inputShape) throw new CompileError('export: the model is not built');
   const shape = model.inputShape;
   const inputShape: [number, number, number] = shape.length === 3 ? [shape[0], shape[1], shape[2]]
     : shape.length === 1 ? [1, 1, shape[0]] : (() => { throw new CompileError(`export: input shape [${shape.join(', ')}] is not supported`); })();
-  const nodes = toNodes(model);
+  const nodes = toNodes(model, opts);
   const records: LayerRecord[] = [];
   const sources: string[][] = [];
   const push = (r: LayerRecord, names: string[]) => { records.push(r); sources.push(names); };

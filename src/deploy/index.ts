@@ -7,15 +7,15 @@
 import { readFileSync } from 'node:fs';
 import type { Sequential } from '../nn/sequential.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { compileLayers } from './compile.js';
+import { compileLayers, type CompileOptions } from './compile.js';
 import { writeModel } from './format.js';
 import { InferenceModel, type RunOptions, type RunResult } from './engine.js';
 
 export { InferenceModel, type RunOptions, type RunResult, argmaxRows } from './engine.js';
 export { ModelFormatError, readHeader, crc32, FORMAT_VERSION, type ModelHeader, type LayerRecord } from './format.js';
-export { compileLayers } from './compile.js';
+export { compileLayers, type CompileOptions } from './compile.js';
 
-export interface ExportOptions {
+export interface ExportOptions extends CompileOptions {
   /** Free-form metadata stored in the file's JSON header (e.g. classNames, inputNormalization). */
   meta?: Record<string, unknown>;
 }
@@ -24,7 +24,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 
 /** The packed inference model file of a built (trained) model. */
 export function exportModel(model: Sequential, opts: ExportOptions = {}): Uint8Array {
-  const c = compileLayers(model);
+  const c = compileLayers(model, opts);
   let binary = 0, float = 0;
   for (const r of c.records) {
     if (r.op !== 'conv') continue;

@@ -5,9 +5,11 @@
 // treated as the identity).
 import { Tensor } from '../tensor/tensor.js';
 import { record, accumulateGrad } from '../autograd/graph.js';
-import type { CallContext, Layer, LayerTransform } from '../nn/layer.js';
-import type { Sequential } from '../nn/sequential.js';
-import { type LayerSelector, type Perturbation, selectLayers, hookLayers, isKernelLayer } from './perturbation.js';
+import type { Layer } from '../nn/layer.js';
+import type { TensorHook } from '../nn/hooks.js';
+import { ProductLayer } from '../nn/productLayer.js';
+import { type LayerContainer, type LayerSelector, type Perturbation, selectLayers, hookLayers } from './perturbation.js';
+import { ConfigError } from '../errors.js';
 
 /** [lo, hi]; or 'fan-in': [-K, K] with K the layer's fan-in, the full range of a dot of values in [-1, 1]. */
 export type AdcRange = readonly [number, number] | 'fan-in';
@@ -43,9 +45,8 @@ export function adcQuantize(x: Tensor, bits: number, lo: number, hi: number): Te
 }
 
 function fanIn(layer: Layer): number {
-  if (!isKernelLayer(layer) || !layer.kernel) throw new Error(`ADC: range 'fan-in' needs a Dense or Conv2D layer, "${layer.name}" is a ${layer.className}`);
-  const s = layer.kernel.shape;
-  return layer.kernel.size / s[s.length - 1];
+  if (!(layer instanceof ProductLayer)) throw new ConfigError(`ADC: range 'fan-in' needs a product layer, "${layer.name}" is a ${layer.className}`);
+  return layer.fanIn();
 }
 
 export class ADC implements Perturbation {
@@ -56,9 +57,9 @@ export class ADC implements Perturbation {
   readonly layers: LayerSelector;
 
   constructor(opts: AdcOptions) {
-    if (!Number.isInteger(opts.bits) || opts.bits < 1 || opts.bits > 24) throw new Error(`ADC: bits must be an integer in 1..24, got ${opts.bits}`);
+    if (!Number.isInteger(opts.bits) || opts.bits < 1 || opts.bits > 24) throw new ConfigError(`ADC: bits must be an integer in 1..24, got ${opts.bits}`);
     if (opts.range !== 'fan-in' && !(Array.isArray(opts.range) && opts.range.length === 2 && opts.range[0] < opts.range[1])) {
-      throw new Error(`ADC: range must be [lo, hi] with lo < hi, or 'fan-in'; got ${JSON.stringify(opts.range)}`);
+      throw new ConfigError(`ADC: range must be [lo, hi] with lo < hi, or 'fan-in'; got ${JSON.stringify(opts.range)}`);
     }
     this.bits = opts.bits;
     this.range = opts.range;
@@ -66,12 +67,12 @@ export class ADC implements Perturbation {
     this.layers = opts.layers ?? 'all';
   }
 
-  attach(model: Sequential): () => void {
+  attach(model: LayerContainer): () => void {
     const acc = this.target === 'accumulator';
     const layers = selectLayers(model, this.layers, 'ADC', acc);
-    return hookLayers(layers, acc ? 'accumulatorTransforms' : 'outputTransforms', (l): LayerTransform => {
+    return hookLayers(layers, acc ? 'accumulator' : 'output', (l): TensorHook => {
       const [lo, hi] = this.range === 'fan-in' ? [-fanIn(l), fanIn(l)] : this.range;
-      return { name: `adc-${this.bits}`, apply: (x: Tensor, _ctx: CallContext) => adcQuantize(x, this.bits, lo, hi) };
+      return { name: `adc-${this.bits}`, apply: (x: Tensor) => adcQuantize(x, this.bits, lo, hi) };
     });
   }
 

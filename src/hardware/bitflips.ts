@@ -2,13 +2,12 @@
 // inverted with probability `rate`, or stuck at 0 (+1) / 1 (-1). Drawn once
 // per chip (or, as a training-time regulariser, redrawn every forward pass);
 // on the XNOR path the errors are applied to the packed words.
-import type { Tensor } from '../tensor/tensor.js';
-import type { CallContext, Layer } from '../nn/layer.js';
-import type { Sequential } from '../nn/sequential.js';
+import type { CallContext, HookSite } from '../nn/hooks.js';
 import { Chip, drawKey } from './chip.js';
+import { ConfigError } from '../errors.js';
 import type { DrawMode } from './variation.js';
-import { type LayerSelector, type Perturbation, type KernelLayer, selectLayers, hookLayers, checkRate, kernelPrecision } from './perturbation.js';
-import { applyBitErrors, drawBitErrors, PerChipCache, type BitErrorRates, type BitErrorTransform } from './bitErrors.js';
+import { type LayerContainer, type LayerSelector, type Perturbation, selectLayers, hookLayers, checkRate, kernelPrecision } from './perturbation.js';
+import { bitErrorHook, drawBitErrors, kernelKey, PerChipCache, type BitErrorRates, type BitErrorHook } from './bitErrors.js';
 
 export interface BitFlipsOptions {
   /** Probability that a stored weight bit reads inverted. */
@@ -38,36 +37,31 @@ export class BitFlips implements Perturbation {
       stuck0: checkRate('BitFlips stuckAt0', opts.stuckAt0 ?? 0),
       stuck1: checkRate('BitFlips stuckAt1', opts.stuckAt1 ?? 0),
     };
-    if (this.rates.flip + this.rates.stuck0 + this.rates.stuck1 > 1) throw new Error('BitFlips: rate + stuckAt0 + stuckAt1 must not exceed 1');
+    if (this.rates.flip + this.rates.stuck0 + this.rates.stuck1 > 1) throw new ConfigError('BitFlips: rate + stuckAt0 + stuckAt1 must not exceed 1');
     this.layers = opts.layers ?? 'binary';
     this.chipSeed = opts.chipSeed ?? 0;
     this.mode = opts.mode ?? 'per-chip';
-    if (this.mode !== 'per-chip' && this.mode !== 'per-forward') throw new Error(`BitFlips: mode must be per-chip or per-forward, got "${this.mode}"`);
+    if (this.mode !== 'per-chip' && this.mode !== 'per-forward') throw new ConfigError(`BitFlips: mode must be per-chip or per-forward, got "${this.mode}"`);
   }
 
-  attach(model: Sequential): () => void {
-    const layers = selectLayers(model, this.layers, 'BitFlips', true) as KernelLayer[];
+  attach(model: LayerContainer): () => void {
+    const layers = selectLayers(model, this.layers, 'BitFlips', true);
     const bad = layers.find((l) => kernelPrecision(l) !== 1);
-    if (bad) throw new Error(`BitFlips: layer "${bad.name}" has a ${kernelPrecision(bad)}-bit kernel; bit flips model 1-bit weight cells (select layers: 'binary')`);
+    if (bad) throw new ConfigError(`BitFlips: layer "${bad.name}" has a ${kernelPrecision(bad)}-bit kernel; bit flips model 1-bit weight cells (select layers: 'binary')`);
     // Zero rates change nothing: no hooks, so the layers keep their fast (XNOR) forward.
     if (this.rates.flip + this.rates.stuck0 + this.rates.stuck1 === 0) return () => {};
-    return hookLayers(layers, 'kernelTransforms', () => this.transform());
+    return hookLayers(layers, 'kernel', () => this.hook());
   }
 
-  private transform(): BitErrorTransform {
+  private hook(): BitErrorHook {
     const cache = new PerChipCache<Uint8Array>();
     const none = this.rates.flip + this.rates.stuck0 + this.rates.stuck1 === 0;
-    const codes = (ctx: CallContext, layer: Layer, size: number): Uint8Array => {
+    return bitErrorHook('bit-flips', (ctx: CallContext, site: HookSite, size: number): Uint8Array => {
       if (this.mode === 'per-forward') return drawBitErrors(ctx.rng, size, this.rates);
       const chip = ctx.chip ?? new Chip(this.chipSeed);
-      return cache.get(chip.seed, () => drawBitErrors(chip.rng(drawKey('bitflips', layer.name, 'kernel')), size, this.rates));
-    };
-    return {
-      name: 'bit-flips',
-      bitErrorSource: true,
-      codes,
-      apply: (w: Tensor, ctx: CallContext, layer: Layer): Tensor => (none ? w : applyBitErrors(w, codes(ctx, layer, w.size))),
-    };
+      const key = kernelKey(site);
+      return cache.get(chip.seed, key, () => drawBitErrors(chip.rng(drawKey('bitflips', site.layer.name, key)), size, this.rates));
+    }, none);
   }
 
   toJSON(): Record<string, unknown> {

@@ -17,7 +17,7 @@ export { chipStats, percentile, tQuantile, type ChipStats } from './stats.js';
 export {
   evaluateOnChips, floatEngine, type ChipEngine, type ChipRunner, type ChipEvaluation, type EvaluateOnChipsOptions,
 } from './montecarlo.js';
-export { xnorEngine, packedPathBlocker } from './xnorRunner.js';
+export { xnorEngine, packedPathBlocker, packedEngine, autogradEngine, ENGINES, SharedBatch } from '../engines/index.js';
 export {
   runSweep, inferencePerturbations, trainingPerturbations, DEFAULT_LEVELS, SWEEP_KINDS,
   type SweepKind, type SweepPoint, type SweepResult, type SweepOptions,

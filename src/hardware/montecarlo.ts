@@ -4,14 +4,14 @@
 // chip's streams), and summarise the per-chip accuracies. Chip i of seed S
 // is the same chip for every model evaluated (common random numbers).
 //
-// How a chip computes is a ChipEngine: 'float' runs the model's own forward
-// with the hooks; 'xnor' (xnorRunner.ts) runs binary layers on the packed
-// kernels; any other engine (a packed inference model) can be passed.
+// How a chip computes is a chip engine (src/engines/): 'float' runs the
+// model's own forward with the hooks; 'xnor' runs binary layers on the
+// packed kernels; 'deploy' compiles the model per chip; any other engine
+// can be passed.
 import type { Tensor } from '../tensor/tensor.js';
 import { tidy, keep } from '../tensor/scope.js';
 import { Rng } from '../tensor/random.js';
-import { noGrad } from '../autograd/graph.js';
-import type { CallContext } from '../nn/layer.js';
+import type { CallContext } from '../nn/hooks.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Dataset } from '../data/dataset.js';
 import { batches } from '../data/batches.js';
@@ -21,28 +21,13 @@ import { Chip, type ChipJSON } from './chip.js';
 import { chipStats, type ChipStats } from './stats.js';
 import { attachAll, type Perturbation } from './perturbation.js';
 import { GaussianNoise } from './noise.js';
-import { xnorEngine } from './xnorRunner.js';
-import { deployEngine } from './deployEngine.js';
-import { firstPerturbedLayer } from './prefix.js';
-import type { ChipEngine, ChipRunner } from './chipEngine.js';
+import { ENGINES, SharedBatch, type ChipEngine, type ChipRunner } from '../engines/index.js';
+import { ConfigError } from '../errors.js';
 
 export type { ChipEngine, ChipRunner };
-import { sharedActivations, releaseCleanDots } from './weightDeltas.js';
-import { releaseCleanSegments } from './channelSparse.js';
 
-export const floatEngine: ChipEngine = (model, ctx) => {
-  const runLayers = (x: Tensor, c: CallContext, from: number, to: number) => noGrad(() => {
-    let y = x;
-    for (let i = from; i < to; i++) y = model.layers[i].apply(y, c);
-    return y;
-  });
-  return {
-    run: (x, c) => runLayers(x, c, 0, model.layers.length),
-    runLayers,
-    firstPerturbed: firstPerturbedLayer(model, ctx),
-    dispose: () => {},
-  };
-};
+/** The model's own forward pass with every hook (src/engines/autograd.ts). */
+export const floatEngine: ChipEngine = ENGINES.float.create;
 
 export interface EvaluateOnChipsOptions {
   chips: number;
@@ -78,10 +63,10 @@ export interface ChipEvaluation extends ChipStats {
 }
 
 function engineOf(e: EvaluateOnChipsOptions['engine']): [ChipEngine, string] {
-  if (e === undefined || e === 'float') return [floatEngine, 'float'];
-  if (e === 'xnor') return [xnorEngine, 'xnor'];
-  if (e === 'deploy') return [deployEngine, 'deploy'];
-  return [e, 'custom'];
+  if (typeof e === 'function') return [e, 'custom'];
+  const entry = ENGINES[e ?? 'float'];
+  if (!entry) throw new ConfigError(`evaluateOnChips: unknown engine "${String(e)}" (known: ${Object.keys(ENGINES).join(', ')})`);
+  return [entry.create, entry.name];
 }
 
 interface PreparedBatch { x: Tensor; y: Uint8Array }
@@ -107,28 +92,28 @@ function* accuracies(model: Sequential, engine: ChipEngine, data: PreparedBatch[
     for (const b of data) {
       // prefix[i]: the clean activation entering layer i for this batch
       const prefix = new Map<number, Tensor>([[0, b.x]]);
-      sharedActivations.add(b.x);
+      const shared = new SharedBatch();
+      shared.share(b.x);
       try {
         for (const c of live) {
           const r = c.runner;
           c.correct += tidy(() => {
-            if (!r.runLayers || r.firstPerturbed === undefined || r.firstPerturbed === 0) return countCorrect(r.run(b.x, c.ctx), b.y);
-            const start = r.firstPerturbed;
+            if (!r.runLayers) return countCorrect(r.run(b.x, c.ctx), b.y);
+            const start = r.firstPerturbed ?? 0;
             let from = 0;
             for (const i of prefix.keys()) if (i <= start && i > from) from = i;
             let h = prefix.get(from)!;
             if (from < start) {
-              h = keep(r.runLayers(h, c.ctx, from, start));
-              sharedActivations.add(h);
+              h = keep(r.runLayers(h, c.ctx, from, start, shared));
+              shared.share(h);
               prefix.set(start, h);
             }
-            return countCorrect(start === L ? h : r.runLayers(h, c.ctx, start, L), b.y);
+            return countCorrect(start === L ? h : r.runLayers(h, c.ctx, start, L, shared), b.y);
           });
         }
       } finally {
         for (const [i, t] of prefix) if (i !== 0) t.dispose();
-        releaseCleanSegments();
-        releaseCleanDots();
+        shared.release();
       }
       tick();
       yield; // lets a pending Ctrl-C handler run (see evaluateOnChipsAsync)
@@ -142,10 +127,10 @@ function* accuracies(model: Sequential, engine: ChipEngine, data: PreparedBatch[
 }
 
 function* evaluateSteps(model: Sequential, data: Dataset, opts: EvaluateOnChipsOptions): Generator<void, ChipEvaluation | null> {
-  if (!Number.isInteger(opts.chips) || opts.chips < 1) throw new Error(`evaluateOnChips: chips must be a positive integer, got ${opts.chips}`);
+  if (!Number.isInteger(opts.chips) || opts.chips < 1) throw new ConfigError(`evaluateOnChips: chips must be a positive integer, got ${opts.chips}`);
   for (const p of opts.perturbations) {
     if (p instanceof GaussianNoise && !p.options.evaluation) {
-      throw new Error('evaluateOnChips: a GaussianNoise with evaluation: false would add nothing here; create it with evaluation: true');
+      throw new ConfigError('evaluateOnChips: a GaussianNoise with evaluation: false would add nothing here; create it with evaluation: true');
     }
   }
   const [engine, engineName] = engineOf(opts.engine);

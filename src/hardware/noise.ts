@@ -6,12 +6,11 @@
 import { Tensor } from '../tensor/tensor.js';
 import { record, accumulateGrad } from '../autograd/graph.js';
 import type { Rng } from '../tensor/random.js';
-import type { CallContext, Layer, LayerTransform } from '../nn/layer.js';
-import type { Sequential } from '../nn/sequential.js';
+import type { CallContext, HookSite, TensorHook } from '../nn/hooks.js';
 import { drawKey } from './chip.js';
 import { addGaussian } from './gaussian.js';
 import { wasm } from '../wasm/module.js';
-import { type LayerSelector, type Perturbation, selectLayers, hookLayers, checkNonNegative } from './perturbation.js';
+import { type LayerContainer, type LayerSelector, type Perturbation, selectLayers, hookLayers, checkNonNegative } from './perturbation.js';
 
 export interface NoiseOptions {
   /** Standard deviation: absolute, or a multiple of the output's std when `relative`. */
@@ -41,12 +40,12 @@ export function addGaussianNoise(x: Tensor, std: number, rng: Rng): Tensor {
   return record(out, 'gaussianNoise', [x], (g) => accumulateGrad(x, g.clone()));
 }
 
-function noiseRng(ctx: CallContext, layer: Layer): Rng {
-  return ctx.chip ? ctx.chip.stream(drawKey('noise', layer.name, 'output')) : ctx.rng;
+function noiseRng(ctx: CallContext, site: HookSite): Rng {
+  return ctx.chip ? ctx.chip.stream(drawKey('noise', site.layer.name, 'output')) : ctx.rng;
 }
 
-/** The noise as a layer transform; sigma 0 or a phase where it is off returns x itself. */
-export function noiseTransform(opts: NoiseOptions): LayerTransform & { options: Required<NoiseOptions> } {
+/** The noise as a hook; sigma 0 or a phase where it is off returns x itself. */
+export function noiseTransform(opts: NoiseOptions): TensorHook & { options: Required<NoiseOptions> } {
   const o: Required<NoiseOptions> = {
     sigma: checkNonNegative('GaussianNoise sigma', opts.sigma),
     relative: opts.relative ?? false,
@@ -56,10 +55,10 @@ export function noiseTransform(opts: NoiseOptions): LayerTransform & { options: 
   return {
     name: 'gaussian-noise',
     options: o,
-    apply(x: Tensor, ctx: CallContext, layer: Layer): Tensor {
+    apply(x: Tensor, ctx: CallContext, site: HookSite): Tensor {
       if (o.sigma === 0 || !(ctx.training ? o.training : o.evaluation)) return x;
       const std = o.relative ? o.sigma * tensorStd(x) : o.sigma;
-      return addGaussianNoise(x, std, noiseRng(ctx, layer));
+      return addGaussianNoise(x, std, noiseRng(ctx, site));
     },
   };
 }
@@ -75,11 +74,11 @@ export class GaussianNoise implements Perturbation {
     this.layers = opts.layers ?? 'all';
   }
 
-  attach(model: Sequential): () => void {
+  attach(model: LayerContainer): () => void {
     const layers = selectLayers(model, this.layers, 'GaussianNoise', false);
     // Zero strength changes nothing: no hooks, so the layers keep their fast (XNOR) forward.
     if (this.options.sigma === 0) return () => {};
-    return hookLayers(layers, 'outputTransforms', () => noiseTransform(this.options));
+    return hookLayers(layers, 'output', () => noiseTransform(this.options));
   }
 
   toJSON(): Record<string, unknown> {

@@ -23,6 +23,11 @@ export class NoisyLayer extends Layer {
     return this.inner.className;
   }
 
+  /** The wrapped layer: model-wide perturbations (kernel, accumulator hooks) reach it through here. */
+  override unwrap(): Layer {
+    return this.inner.unwrap();
+  }
+
   get options(): Required<NoiseOptions> {
     return this.noise.options;
   }
@@ -40,7 +45,7 @@ export class NoisyLayer extends Layer {
   }
 
   call(x: Tensor, ctx: CallContext): Tensor {
-    return this.noise.apply(this.inner.apply(x, ctx), ctx, this);
+    return this.noise.apply(this.inner.apply(x, ctx), ctx, { layer: this });
   }
 
   override getConfig(): Record<string, unknown> {

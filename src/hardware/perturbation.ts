@@ -1,97 +1,90 @@
-// What every hardware model shares: it picks layers of a model and hooks
-// transforms into them (src/nn/layer.ts: kernelTransforms,
-// accumulatorTransforms, outputTransforms); attach() returns the function
+// What every hardware model shares: it picks layers of a model and attaches
+// hooks to them through the layers' public hook points (nn/hooks.ts: input,
+// kernel, product, accumulator, output); attach() returns the function
 // that removes exactly what it added, so a model can be evaluated clean,
 // perturbed, and clean again.
-import type { Layer, LayerTransform } from '../nn/layer.js';
-import type { Sequential } from '../nn/sequential.js';
-import { Dense } from '../nn/layers/dense.js';
-import { Conv2D } from '../nn/layers/conv2d.js';
+import type { Layer } from '../nn/layer.js';
+import type { HookPoint, HookTypes } from '../nn/hooks.js';
+import { ProductLayer } from '../nn/productLayer.js';
+import { ConfigError } from '../errors.js';
+
+/** What perturbations need of a model: its layers (Sequential and graph models have them). */
+export interface LayerContainer {
+  readonly layers: readonly Layer[];
+}
 
 /**
- * Which layers a perturbation applies to. 'all': every layer with a kernel
- * (Dense, Conv2D and their quantized forms: the layers that multiply and
- * accumulate on the chip); 'dense' / 'conv': only those; 'binary': layers
- * whose kernel is binarized; or a list of layer names (any layer for output
- * transforms).
+ * Which layers a perturbation applies to. 'all': every product layer (Dense,
+ * Conv2D, DepthwiseConv2D, SeparableConv2D and their quantized forms: the
+ * layers that multiply and accumulate on the chip); 'dense' / 'conv': only
+ * those (conv: every convolution kind); 'binary': product layers whose
+ * kernels are all binarized; or a list of layer names (any layer for output
+ * hooks).
  */
 export type LayerSelector = 'all' | 'dense' | 'conv' | 'binary' | readonly string[];
-
-export type KernelLayer = Dense | Conv2D;
 
 export interface Perturbation {
   /** 'noise', 'variation', 'saturation', 'adc', 'multiplier', 'bitflips'. */
   readonly kind: string;
   /** Hooks into the selected layers of `model`; returns the detach function. */
-  attach(model: Sequential): () => void;
+  attach(model: LayerContainer): () => void;
   /** Options as plain JSON (results files, chip records). */
   toJSON(): Record<string, unknown>;
 }
 
-export function isKernelLayer(l: Layer): l is KernelLayer {
-  return l instanceof Dense || l instanceof Conv2D;
-}
-
-/** Precision of the kernel the forward pass uses (1 = binary weights). */
-export function kernelPrecision(l: KernelLayer): number {
-  return l.kernel?.precision ?? 32;
+/** Precision of the product's kernels (1 = every kernel binary; the widest otherwise). */
+export function kernelPrecision(l: ProductLayer): number {
+  return Math.max(...l.kernelSlots().map((s) => s.variable.precision ?? 32));
 }
 
 /** Precision of the layer's input quantizer, 32 when the input is used as is. */
-export function inputPrecision(l: Layer): number {
-  const q = (l as { inputQuantizer?: { precision: number } | null }).inputQuantizer;
-  return q ? q.precision : 32;
+export function inputPrecision(l: ProductLayer): number {
+  return l.inputQuantizer ? l.inputQuantizer.precision : 32;
 }
 
-/** The layer a wrapper (NoisyLayer) stands for, so model-wide perturbations reach wrapped layers too. */
-export function unwrap(l: Layer): Layer {
-  let x = l;
-  for (let y = (x as { inner?: Layer }).inner; y; y = (y as { inner?: Layer }).inner) x = y;
-  return x;
-}
+const PICK: Record<string, (l: Layer) => boolean> = {
+  all: (l) => l instanceof ProductLayer,
+  dense: (l) => l instanceof ProductLayer && l.spec.kind === 'dense',
+  conv: (l) => l instanceof ProductLayer && l.spec.kind !== 'dense',
+  binary: (l) => l instanceof ProductLayer && kernelPrecision(l) === 1,
+};
 
-export function selectLayers(model: Sequential, sel: LayerSelector, what: string, needKernel: boolean): Layer[] {
+/** The layers a selector names; product layers only when `needProduct` (wrappers stand for the layer they wrap). */
+export function selectLayers(model: LayerContainer, sel: LayerSelector, what: string, needProduct: true): ProductLayer[];
+export function selectLayers(model: LayerContainer, sel: LayerSelector, what: string, needProduct: boolean): Layer[];
+export function selectLayers(model: LayerContainer, sel: LayerSelector, what: string, needProduct: boolean): Layer[] {
   if (typeof sel === 'string') {
-    const pick: Record<string, (l: Layer) => boolean> = {
-      all: isKernelLayer,
-      dense: (l) => l instanceof Dense,
-      conv: (l) => l instanceof Conv2D,
-      binary: (l) => isKernelLayer(l) && kernelPrecision(l) === 1,
-    };
-    const f = pick[sel];
-    if (!f) throw new Error(`${what}: layers must be "all", "dense", "conv", "binary" or a list of layer names, got "${sel}"`);
-    return model.layers.map((l) => (needKernel ? unwrap(l) : l)).filter((l) => f(unwrap(l)));
+    const f = PICK[sel];
+    if (!f) throw new ConfigError(`${what}: layers must be "all", "dense", "conv", "binary" or a list of layer names, got "${sel}"`);
+    return model.layers.map((l) => (needProduct ? l.unwrap() : l)).filter((l) => f(l.unwrap()));
   }
   const out: Layer[] = [];
   for (const name of sel) {
     const found = model.layers.find((x) => x.name === name);
-    if (!found) throw new Error(`${what}: the model has no layer "${name}" (layers: ${model.layers.map((x) => x.name).join(', ')})`);
-    const l = needKernel ? unwrap(found) : found;
-    if (needKernel && !isKernelLayer(l)) throw new Error(`${what}: layer "${name}" has no kernel (it is a ${l.className})`);
+    if (!found) throw new ConfigError(`${what}: the model has no layer "${name}" (layers: ${model.layers.map((x) => x.name).join(', ')})`);
+    const l = needProduct ? found.unwrap() : found;
+    if (needProduct && !(l instanceof ProductLayer)) throw new ConfigError(`${what}: layer "${name}" computes no product (it is a ${l.className})`);
     out.push(l);
   }
   return out;
 }
 
-export type HookList = 'kernelTransforms' | 'accumulatorTransforms' | 'outputTransforms';
-
-/** Appends `make(layer)` to each layer's list; the returned function removes those entries again. */
-export function hookLayers(layers: Layer[], list: HookList, make: (l: Layer) => LayerTransform): () => void {
-  const added: [Layer, LayerTransform][] = layers.map((l) => {
-    const t = make(l);
-    l[list].push(t);
-    return [l, t];
-  });
+/** Attaches `make(layer)` at `point` of each layer; the returned function removes those hooks again. */
+export function hookLayers<P extends HookPoint>(layers: readonly Layer[], point: P, make: (l: Layer) => HookTypes[P]): () => void {
+  const detach: (() => void)[] = [];
+  try {
+    for (const l of layers) detach.push(l.hooks.attach(point, make(l)));
+  } catch (e) {
+    for (const d of detach.reverse()) d();
+    throw e;
+  }
   return () => {
-    for (const [l, t] of added) {
-      const i = l[list].indexOf(t);
-      if (i >= 0) l[list].splice(i, 1);
-    }
+    for (const d of detach.reverse()) d();
   };
 }
 
 /** Attaches several perturbations; the result detaches them all (in reverse order). */
-export function attachAll(model: Sequential, perturbations: readonly Perturbation[]): () => void {
+export function attachAll(model: LayerContainer, perturbations: readonly Perturbation[]): () => void {
   const detach: (() => void)[] = [];
   try {
     for (const p of perturbations) detach.push(p.attach(model));
@@ -105,7 +98,7 @@ export function attachAll(model: Sequential, perturbations: readonly Perturbatio
 }
 
 /** Runs fn with the perturbations attached, detaching them afterwards whatever happens. */
-export function withPerturbations<T>(model: Sequential, perturbations: readonly Perturbation[], fn: () => T): T {
+export function withPerturbations<T>(model: LayerContainer, perturbations: readonly Perturbation[], fn: () => T): T {
   const detach = attachAll(model, perturbations);
   try {
     return fn();
@@ -115,7 +108,7 @@ export function withPerturbations<T>(model: Sequential, perturbations: readonly 
 }
 
 /** withPerturbations for asynchronous work (e.g. fitAsync): detached when the promise settles. */
-export async function withPerturbationsAsync<T>(model: Sequential, perturbations: readonly Perturbation[], fn: () => Promise<T>): Promise<T> {
+export async function withPerturbationsAsync<T>(model: LayerContainer, perturbations: readonly Perturbation[], fn: () => Promise<T>): Promise<T> {
   const detach = attachAll(model, perturbations);
   try {
     return await fn();
@@ -125,11 +118,11 @@ export async function withPerturbationsAsync<T>(model: Sequential, perturbations
 }
 
 export function checkNonNegative(what: string, v: number): number {
-  if (!(Number.isFinite(v) && v >= 0)) throw new Error(`${what} must be a non-negative number, got ${v}`);
+  if (!(Number.isFinite(v) && v >= 0)) throw new ConfigError(`${what} must be a non-negative number, got ${v}`);
   return v;
 }
 
 export function checkRate(what: string, v: number): number {
-  if (!(Number.isFinite(v) && v >= 0 && v <= 1)) throw new Error(`${what} must be a probability in [0, 1], got ${v}`);
+  if (!(Number.isFinite(v) && v >= 0 && v <= 1)) throw new ConfigError(`${what} must be a probability in [0, 1], got ${v}`);
   return v;
 }

@@ -12,13 +12,13 @@
 import { Tensor } from '../tensor/tensor.js';
 import { record, accumulateGrad } from '../autograd/graph.js';
 import type { Rng } from '../tensor/random.js';
-import type { CallContext, Layer, LayerTransform } from '../nn/layer.js';
-import type { Sequential } from '../nn/sequential.js';
+import type { CallContext, HookSite, KernelHook } from '../nn/hooks.js';
 import { Chip, drawKey } from './chip.js';
 import { normalCdf } from './stats.js';
 import { fillGaussian } from './gaussian.js';
-import { type LayerSelector, type Perturbation, type KernelLayer, selectLayers, hookLayers, checkNonNegative, kernelPrecision } from './perturbation.js';
-import { applyBitErrors, drawBitErrors, PerChipCache, type BitErrorTransform } from './bitErrors.js';
+import { type LayerContainer, type LayerSelector, type Perturbation, selectLayers, hookLayers, checkNonNegative, kernelPrecision } from './perturbation.js';
+import { bitErrorHook, drawBitErrors, kernelKey, PerChipCache, type BitErrorHook } from './bitErrors.js';
+import { ConfigError } from '../errors.js';
 
 export type VariationModel = 'additive' | 'multiplicative' | 'lognormal';
 export type DrawMode = 'per-chip' | 'per-forward';
@@ -81,17 +81,17 @@ export class ProcessVariation implements Perturbation {
 
   constructor(opts: ProcessVariationOptions) {
     if (!['additive', 'multiplicative', 'lognormal'].includes(opts.model)) {
-      throw new Error(`ProcessVariation: model must be additive, multiplicative or lognormal, got "${opts.model}"`);
+      throw new ConfigError(`ProcessVariation: model must be additive, multiplicative or lognormal, got "${opts.model}"`);
     }
     this.model = opts.model;
     this.sigma = checkNonNegative('ProcessVariation sigma', opts.sigma);
     this.mode = opts.mode ?? 'per-chip';
-    if (this.mode !== 'per-chip' && this.mode !== 'per-forward') throw new Error(`ProcessVariation: mode must be per-chip or per-forward, got "${this.mode}"`);
+    if (this.mode !== 'per-chip' && this.mode !== 'per-forward') throw new ConfigError(`ProcessVariation: mode must be per-chip or per-forward, got "${this.mode}"`);
     this.layers = opts.layers ?? 'dense';
     this.binary = opts.binary ?? 'analog';
-    if (this.binary !== 'analog' && this.binary !== 'digital') throw new Error(`ProcessVariation: binary must be analog or digital, got "${this.binary}"`);
+    if (this.binary !== 'analog' && this.binary !== 'digital') throw new ConfigError(`ProcessVariation: binary must be analog or digital, got "${this.binary}"`);
     if (this.binary === 'digital' && this.model === 'lognormal') {
-      throw new Error('ProcessVariation: lognormal variation never changes a sign, so it has no digital (sign-flip) form');
+      throw new ConfigError('ProcessVariation: lognormal variation never changes a sign, so it has no digital (sign-flip) form');
     }
     this.chipSeed = opts.chipSeed ?? 0;
   }
@@ -101,56 +101,50 @@ export class ProcessVariation implements Perturbation {
     return signFlipProbability(this.model, this.sigma);
   }
 
-  attach(model: Sequential): () => void {
-    const layers = selectLayers(model, this.layers, 'ProcessVariation', true) as KernelLayer[];
+  attach(model: LayerContainer): () => void {
+    const layers = selectLayers(model, this.layers, 'ProcessVariation', true);
     if (this.binary === 'digital') {
       const bad = layers.find((l) => kernelPrecision(l) !== 1);
-      if (bad) throw new Error(`ProcessVariation: the digital form needs binary kernels; layer "${bad.name}" is ${kernelPrecision(bad)}-bit (select layers: 'binary')`);
+      if (bad) throw new ConfigError(`ProcessVariation: the digital form needs binary kernels; layer "${bad.name}" is ${kernelPrecision(bad)}-bit (select layers: 'binary')`);
     }
     // Zero strength changes nothing: no hooks, so the layers keep their fast (XNOR) forward.
     if (this.sigma === 0) return () => {};
-    if (this.binary === 'digital') {
-      return hookLayers(layers, 'kernelTransforms', () => this.digitalTransform());
-    }
-    return hookLayers(layers, 'kernelTransforms', () => this.analogTransform());
+    if (this.binary === 'digital') return hookLayers(layers, 'kernel', () => this.digitalHook());
+    return hookLayers(layers, 'kernel', () => this.analogHook());
   }
 
   private fixedChip(ctx: CallContext) {
     return ctx.chip ?? new Chip(this.chipSeed);
   }
 
-  private analogTransform(): LayerTransform {
+  private analogHook(): KernelHook {
     const cache = new PerChipCache<Float32Array>();
     const draw = (rng: Rng, n: number) => fillGaussian(new Float32Array(n), rng);
     return {
       name: 'process-variation',
-      apply: (w: Tensor, ctx: CallContext, layer: Layer): Tensor => {
+      apply: (w: Tensor, ctx: CallContext, site: HookSite): Tensor => {
         if (this.sigma === 0) return w;
         let eps: Float32Array;
         if (this.mode === 'per-forward') eps = draw(ctx.rng, w.size);
         else {
           const chip = this.fixedChip(ctx);
-          eps = cache.get(chip.seed, () => draw(chip.rng(drawKey('variation', layer.name, 'kernel')), w.size));
+          const key = kernelKey(site);
+          eps = cache.get(chip.seed, key, () => draw(chip.rng(drawKey('variation', site.layer.name, key)), w.size));
         }
         return varied(w, eps, this.model, this.sigma);
       },
     };
   }
 
-  private digitalTransform(): BitErrorTransform {
+  private digitalHook(): BitErrorHook {
     const cache = new PerChipCache<Uint8Array>();
     const rates = { flip: this.flipProbability, stuck0: 0, stuck1: 0 };
-    const codes = (ctx: CallContext, layer: Layer, size: number): Uint8Array => {
+    return bitErrorHook('process-variation-digital', (ctx: CallContext, site: HookSite, size: number): Uint8Array => {
       if (this.mode === 'per-forward') return drawBitErrors(ctx.rng, size, rates);
       const chip = this.fixedChip(ctx);
-      return cache.get(chip.seed, () => drawBitErrors(chip.rng(drawKey('variation-digital', layer.name, 'kernel')), size, rates));
-    };
-    return {
-      name: 'process-variation-digital',
-      bitErrorSource: true,
-      codes,
-      apply: (w: Tensor, ctx: CallContext, layer: Layer): Tensor => (rates.flip === 0 ? w : applyBitErrors(w, codes(ctx, layer, w.size))),
-    };
+      const key = kernelKey(site);
+      return cache.get(chip.seed, key, () => drawBitErrors(chip.rng(drawKey('variation-digital', site.layer.name, key)), size, rates));
+    }, rates.flip === 0);
   }
 
   toJSON(): Record<string, unknown> {

@@ -6,42 +6,14 @@ import { ShapeError, shapeStr, type Shape } from '../tensor/shape.js';
 import type { Rng } from '../tensor/random.js';
 import { Variable, type VariableOptions } from './variable.js';
 import { getInitializer, type Initializer } from './initializers.js';
+import { LayerHooks, type CallContext, type HookPoint } from './hooks.js';
 
-export interface CallContext {
-  training: boolean;
-  /** Randomness for dropout and training-time perturbations. */
-  rng: Rng;
-  /** The simulated chip of a hardware evaluation (src/hardware/chip.ts); absent otherwise. */
-  chip?: ChipContext;
-}
-
-/** What layer transforms may ask of a simulated chip: keyed, reproducible random draws. */
-export interface ChipContext {
-  readonly seed: number;
-  /** A fresh generator for a fixed (per-chip) draw, the same for the same key. */
-  rng(key: string): Rng;
-  /** A generator that continues across forward passes (temporal noise), one per key. */
-  stream(key: string): Rng;
-}
-
-/**
- * A transformation hooked into a layer's forward pass from outside the layer
- * (the hardware models in src/hardware/): layers apply them without knowing
- * what they model.
- */
-export interface LayerTransform {
-  readonly name: string;
-  apply(x: Tensor, ctx: CallContext, layer: Layer): Tensor;
-}
+export type { CallContext, ChipContext } from './hooks.js';
 
 export abstract class Layer {
   name: string;
-  /** Applied, in order, to the kernel the forward pass uses (after its quantizer). Dense and conv layers honour it. */
-  readonly kernelTransforms: LayerTransform[] = [];
-  /** Applied, in order, to the raw product (the accumulator: before bias and activation). Dense and conv layers honour it. */
-  readonly accumulatorTransforms: LayerTransform[] = [];
-  /** Applied, in order, to the layer's output. Every layer honours it (see apply()). */
-  readonly outputTransforms: LayerTransform[] = [];
+  /** Where perturbations and probes attach (nn/hooks.ts): 'output' on every layer; product layers honour all points. */
+  readonly hooks: LayerHooks = new LayerHooks(() => this.name, this.hookPoints());
   /** Input shape without the batch axis, set by build(). */
   inputShape: Shape | null = null;
   outputShape: Shape | null = null;
@@ -49,6 +21,16 @@ export abstract class Layer {
 
   constructor(name?: string) {
     this.name = name ?? '';
+  }
+
+  /** The hook points this layer honours (called once, by the constructor). */
+  protected hookPoints(): readonly HookPoint[] {
+    return ['output'];
+  }
+
+  /** The layer that computes, for wrappers (NoisyLayer) that stand for another layer; the layer itself otherwise. */
+  unwrap(): Layer {
+    return this;
   }
 
   /** Keras' snake_case class name, used for default layer names. */
@@ -86,15 +68,8 @@ export abstract class Layer {
     if (!sameDims(x.shape.slice(1), this.inputShape!)) {
       throw new ShapeError(`layer "${this.name}" expects input [batch, ${this.inputShape!.join(', ')}], got ${shapeStr(x.shape)}`);
     }
-    let y = this.call(x, ctx);
-    for (const t of this.outputTransforms) y = t.apply(y, ctx, this);
-    return y;
-  }
-
-  protected applyTransforms(list: LayerTransform[], x: Tensor, ctx: CallContext): Tensor {
-    let y = x;
-    for (const t of list) y = t.apply(y, ctx, this);
-    return y;
+    const y = this.call(x, ctx);
+    return this.hooks.count('output') === 0 ? y : this.hooks.run('output', y, ctx, { layer: this });
   }
 
   protected addWeight(name: string, shape: Shape, init: string | Initializer, rng: Rng,

@@ -2,7 +2,7 @@
 // approximation of the derivative of sign, 2 − 2|x| on [−1, 1] — closer to the
 // true (Dirac) derivative than the box of ste_sign. No arguments in Larq.
 import type { Tensor } from '../tensor/tensor.js';
-import { type Quantizer, quantizeOp, viaViews, signForward } from './quantizer.js';
+import { type Quantizer, type QuantizerDescription, SIGN_LEVELS, quantizeOp, viaViews, signForward } from './quantizer.js';
 
 function approxSignBackward(x: Float32Array, dy: Float32Array, dx: Float32Array): void {
   for (let i = 0; i < x.length; i++) {
@@ -22,6 +22,10 @@ export class ApproxSign implements Quantizer {
 
   getConfig(): Record<string, unknown> {
     return {};
+  }
+
+  describe(): QuantizerDescription {
+    return SIGN_LEVELS;
   }
 }
 

@@ -3,7 +3,7 @@
 // For quantizers that need whole-tensor statistics, implement the Quantizer
 // interface directly with any differentiable ops (their gradients compose).
 import type { Tensor } from '../tensor/tensor.js';
-import { type Quantizer, quantizeOp, viaViews } from './quantizer.js';
+import { type Quantizer, type QuantizerDescription, quantizeOp, viaViews } from './quantizer.js';
 
 export interface CustomQuantizerSpec {
   /** Shown in summaries and errors; also the key under which registerQuantizer stores it. */
@@ -13,6 +13,8 @@ export interface CustomQuantizerSpec {
   forward: (x: number) => number;
   /** d q / d x as the straight-through estimator defines it. */
   gradient: (x: number) => number;
+  /** What the outputs are, if known (lets engines run it on codes, e.g. saturating multipliers). */
+  description?: QuantizerDescription;
 }
 
 export class CustomQuantizer implements Quantizer {
@@ -42,6 +44,10 @@ export class CustomQuantizer implements Quantizer {
 
   getConfig(): Record<string, unknown> {
     return { name: this.className, precision: this.precision };
+  }
+
+  describe(): QuantizerDescription {
+    return this.spec.description ?? { levels: null, step: null };
   }
 }
 

@@ -5,7 +5,7 @@
 //   weights:     u = tanh(x)/(2·max|tanh x|) + 1/2, q = 2·Q(u) − 1; the max is a
 //                constant for the gradient, which is (1 − tanh²x)/max|tanh x|.
 import { Tensor } from '../tensor/tensor.js';
-import { type Quantizer, quantizeOp } from './quantizer.js';
+import { type Quantizer, type QuantizerDescription, quantizeOp } from './quantizer.js';
 import { wasm } from '../wasm/module.js';
 
 export type DoReFaMode = 'activations' | 'weights';
@@ -57,6 +57,17 @@ export class DoReFa implements Quantizer {
 
   getConfig(): Record<string, unknown> {
     return { kBit: this.kBit, mode: this.mode };
+  }
+
+  /**
+   * Activations: i/n for i = 0..n; weights: 2i/n - 1 (n = 2^k - 1), as the
+   * float32 values the kernels compute; both are integer multiples of 1/n.
+   */
+  describe(): QuantizerDescription {
+    const n = 2 ** this.kBit - 1;
+    const levels = this.kBit > 8 ? null : Array.from({ length: n + 1 }, (_, i) =>
+      this.mode === 'activations' ? f(i / n) : f(f(2 * f(i / n)) - 1));
+    return { levels, step: 1 / n };
   }
 }
 

@@ -1,6 +1,6 @@
 // Quantizers with Larq's names and exact semantics, the weight_clip
 // constraint and the flip-ratio metric.
-export { type Quantizer, type ForwardFn, type BackwardFn, isQuantizer, lsign, tsign, roundHalfEven, quantizeOp, viaViews } from './quantizer.js';
+export { type Quantizer, type QuantizerDescription, type ForwardFn, type BackwardFn, isQuantizer, lsign, tsign, roundHalfEven, quantizeOp, viaViews } from './quantizer.js';
 export { SteSign, steSign, type SteSignOptions } from './steSign.js';
 export { ApproxSign, approxSign } from './approxSign.js';
 export { SwishSign, swishSign, type SwishSignOptions } from './swishSign.js';
@@ -13,3 +13,4 @@ export { CustomQuantizer, customQuantizer, type CustomQuantizerSpec } from './cu
 export { getQuantizer, registerQuantizer, quantizerNames, type QuantizerLike } from './registry.js';
 export { weightClip, getConstraint, type WeightClip, type ConstraintLike } from './constraints.js';
 export { FlipRatio } from './flipRatio.js';
+export { describeQuantizer, isSignQuantizer, quantizerStep, hasLevels } from './describe.js';

@@ -20,7 +20,24 @@ export interface Quantizer {
   call(x: Tensor): Tensor;
   /** Constructor arguments (camelCase), for summaries and saving. */
   getConfig(): Record<string, unknown>;
+  /**
+   * What the outputs are (values and grid), for engines that compute on
+   * bits or integer codes; a quantizer without it promises nothing
+   * (describe.ts: describeQuantizer).
+   */
+  describe?(): QuantizerDescription;
 }
+
+/** The set of values a quantizer outputs, as engines need to know it. */
+export interface QuantizerDescription {
+  /** Every value it can output, ascending (as float32 values), when the set is finite and fixed; null otherwise. */
+  readonly levels: readonly number[] | null;
+  /** Every output is an integer multiple of `step` (the value of one integer code); null when there is no such step. */
+  readonly step: number | null;
+}
+
+/** Larq's sign quantizers: exactly −1 or +1, one code step apart by 2 (a product of two is ±1). */
+export const SIGN_LEVELS: QuantizerDescription = Object.freeze({ levels: Object.freeze([-1, 1]), step: 1 });
 
 export function isQuantizer(q: unknown): q is Quantizer {
   return typeof q === 'object' && q !== null && typeof (q as Quantizer).call === 'function'

@@ -1,7 +1,7 @@
 // ste_heaviside: binarize to {0, 1} (1 only for x > 0, so q(0) = 0), with the
 // symmetric clipped STE gradient (it passes on [−clip, 0] too, as in Larq).
 import type { Tensor } from '../tensor/tensor.js';
-import { type Quantizer, quantizeOp, viaViews, clippedGradient, clipWindow } from './quantizer.js';
+import { type Quantizer, type QuantizerDescription, quantizeOp, viaViews, clippedGradient, clipWindow } from './quantizer.js';
 
 export interface SteHeavisideOptions {
   /** Gradient window; null passes the gradient everywhere. Default 1. */
@@ -29,6 +29,10 @@ export class SteHeaviside implements Quantizer {
 
   getConfig(): Record<string, unknown> {
     return { clipValue: this.clipValue };
+  }
+
+  describe(): QuantizerDescription {
+    return { levels: [0, 1], step: 1 };
   }
 }
 

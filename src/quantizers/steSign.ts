@@ -1,7 +1,7 @@
 // ste_sign: binarize with Larq's sign (sign(0) = +1); the gradient passes
 // unchanged where |x| <= clipValue (the hard-tanh STE of BinaryNet).
 import type { Tensor } from '../tensor/tensor.js';
-import { type Quantizer, quantizeOp, clippedGradient, clipWindow, signForward } from './quantizer.js';
+import { type Quantizer, type QuantizerDescription, SIGN_LEVELS, quantizeOp, clippedGradient, clipWindow, signForward } from './quantizer.js';
 
 export interface SteSignOptions {
   /** Gradient window; null passes the gradient everywhere. Default 1. */
@@ -25,6 +25,10 @@ export class SteSign implements Quantizer {
 
   getConfig(): Record<string, unknown> {
     return { clipValue: this.clipValue };
+  }
+
+  describe(): QuantizerDescription {
+    return SIGN_LEVELS;
   }
 }
 

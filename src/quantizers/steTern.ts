@@ -4,7 +4,7 @@
 // sign(sign(x + Δ) + sign(x − Δ)) with tf.sign (0 at 0), which decides the
 // ties: x = Δ gives +1, x = −Δ gives −1.
 import type { Tensor } from '../tensor/tensor.js';
-import { type Quantizer, quantizeOp, viaViews, clippedGradient, clipWindow, tsign } from './quantizer.js';
+import { type Quantizer, type QuantizerDescription, quantizeOp, viaViews, clippedGradient, clipWindow, tsign } from './quantizer.js';
 
 export interface SteTernOptions {
   /** Δ when ternaryWeightNetworks is false. Default 0.05. */
@@ -52,6 +52,10 @@ export class SteTern implements Quantizer {
 
   getConfig(): Record<string, unknown> {
     return { thresholdValue: this.thresholdValue, ternaryWeightNetworks: this.ternaryWeightNetworks, clipValue: this.clipValue };
+  }
+
+  describe(): QuantizerDescription {
+    return { levels: [-1, 0, 1], step: 1 };
   }
 }
 

@@ -3,7 +3,7 @@
 // does. It has no window and turns slightly negative for |βx| > ~2.4; that is
 // Larq's behaviour and is kept.
 import type { Tensor } from '../tensor/tensor.js';
-import { type Quantizer, quantizeOp, viaViews, signForward } from './quantizer.js';
+import { type Quantizer, type QuantizerDescription, SIGN_LEVELS, quantizeOp, viaViews, signForward } from './quantizer.js';
 
 export interface SwishSignOptions {
   /** Steepness; the gradient at 0 equals beta. Default 5. */
@@ -33,6 +33,10 @@ export class SwishSign implements Quantizer {
 
   getConfig(): Record<string, unknown> {
     return { beta: this.beta };
+  }
+
+  describe(): QuantizerDescription {
+    return SIGN_LEVELS;
   }
 }
 

@@ -18,7 +18,8 @@ import { ProcessVariation } from '../../src/hardware/variation.js';
 import { GaussianNoise } from '../../src/hardware/noise.js';
 import { attachAll, type Perturbation } from '../../src/hardware/perturbation.js';
 import { Chip } from '../../src/hardware/chip.js';
-import { xnorEngine, applyCodesPacked, packedPathBlocker } from '../../src/hardware/xnorRunner.js';
+import { xnorEngine, applyCodesPacked, packedPathBlocker } from '../../src/engines/xnor/runner.js';
+import { SharedBatch } from '../../src/engines/engine.js';
 import { floatEngine } from '../../src/hardware/montecarlo.js';
 import { randomTensor } from '../helpers/gradcheck.js';
 import { smallBnn } from './fixtures.js';
@@ -26,9 +27,8 @@ import { QuantDense } from '../../src/nn/layers/quantDense.js';
 import { QuantConv2D } from '../../src/nn/layers/quantConv2D.js';
 import { setXnorKernels } from '../../src/nn/layers/xnorPath.js';
 import type { Layer } from '../../src/nn/layer.js';
-import type { KernelLayer } from '../../src/hardware/perturbation.js';
-import { weightChanges, dotsWithChanges, sharedActivations } from '../../src/hardware/weightDeltas.js';
-import { releaseCleanSegments } from '../../src/hardware/channelSparse.js';
+import type { ProductLayer } from '../../src/nn/productLayer.js';
+import { weightChanges, dotsWithChanges } from '../../src/engines/xnor/weightDeltas.js';
 
 const bin = { inputQuantizer: 'ste_sign', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip', useBias: false } as const;
 
@@ -80,14 +80,14 @@ describe('bit-error draws', () => {
 });
 
 /** Logits on one chip; the float engine runs with the layers' own XNOR kernels off, as a pure float reference. */
-function logits(model: Sequential, engine: typeof floatEngine, x: Tensor, chip: Chip | undefined): Float32Array {
+function logits(model: Sequential, engine: typeof floatEngine, x: Tensor, chip: Chip | undefined, shared?: SharedBatch): Float32Array {
   const ctx: CallContext = { training: false, rng: new Rng(0), chip };
   chip?.reset();
   const pureFloat = engine === floatEngine;
   if (pureFloat) setXnorKernels(false);
   const r = engine(model, ctx);
   try {
-    return tidy(() => r.run(x, ctx).toArray());
+    return tidy(() => (shared ? r.runLayers!(x, ctx, 0, model.layers.length, shared) : r.run(x, ctx)).toArray());
   } finally {
     r.dispose();
     if (pureFloat) setXnorKernels(true);
@@ -104,7 +104,7 @@ describe('weight changes added to shared clean dots', () => {
       ['dense', () => new QuantDense({ units: 13, ...bin })],
     ];
     for (const [name, make] of cases) {
-      const l = make() as KernelLayer;
+      const l = make() as ProductLayer & { kernel: NonNullable<QuantDense['kernel']> };
       const dense = l instanceof QuantDense;
       l.build(dense ? [130] : [7, 6, 66], new Rng(3));
       tidy(() => {
@@ -116,7 +116,10 @@ describe('weight changes added to shared clean dots', () => {
         expect(changes.length).toBeGreaterThan(0);
         const cleanW = packWeights(signs.ptr, signs.shape);
         const got = new Float32Array(dense ? 4 * 13 : l.outputShape!.reduce((a, b) => a * b, 2));
-        dotsWithChanges(l, x, cleanW, changes, got);
+        const shared = new SharedBatch();
+        shared.share(x);
+        dotsWithChanges(l, x, cleanW, changes, got, shared);
+        shared.release();
         // reference: the float op on binarized input and perturbed kernel
         l.kernel!.value.assign(perturbed);
         // the layer's own float forward (the XNOR kernels off: a true float reference)
@@ -134,9 +137,10 @@ describe('weight changes added to shared clean dots', () => {
 
 /** Output channels of the first layer whose weights this chip changes. */
 function withChip(m: Sequential, ctx: CallContext): number {
-  const l = m.layers[0] as KernelLayer;
-  const codes = (l.kernelTransforms[0] as unknown as { codes(c: CallContext, l: Layer, n: number): Uint8Array }).codes(ctx, l, l.kernel!.size);
-  const OC = l.kernel!.shape[3];
+  const l = m.layers[0] as ProductLayer;
+  const [slot] = l.kernelSlots();
+  const codes = l.hooks.list('kernel')[0].bitErrors!(ctx, { layer: l, kernel: slot.name }, slot.variable.size);
+  const OC = slot.variable.shape[3];
   const ch = new Set<number>();
   codes.forEach((c, i) => { if (c !== BIT_OK) ch.add(i % OC); });
   return ch.size;
@@ -202,7 +206,6 @@ describe('float path == XNOR path', () => {
     const m = smallBnn(4);
     for (const v of m.variables) if (v.name.endsWith('moving_mean')) new Rng(5).fillUniform(v.value.data, -2, 2);
     const x = randomTensor([5, 12, 12, 2], new Rng(6));
-    sharedActivations.add(x);
     const detach = attachAll(m, [new BitFlips({ rate: 0.01 })]);
     let sparseChips = 0;
     for (let c = 0; c < 12; c++) {
@@ -211,8 +214,10 @@ describe('float path == XNOR path', () => {
       const changed = withChip(m, ctx);
       if (changed > 0 && changed <= 4) sparseChips++;
       const f = logits(m, floatEngine, x, chip);
-      expect(logits(m, xnorEngine, x, chip)).toEqual(f);
-      releaseCleanSegments();
+      const shared = new SharedBatch();
+      shared.share(x);
+      expect(logits(m, xnorEngine, x, chip, shared)).toEqual(f);
+      shared.release();
     }
     expect(sparseChips).toBeGreaterThan(0);
     detach();

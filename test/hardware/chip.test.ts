@@ -15,11 +15,7 @@ import { smallMlp } from './fixtures.js';
 /** The kernel the first QuantDense of `m` uses under `chip`. */
 function effectiveKernel(m: Sequential, chip: Chip | undefined, layer = 1): Float32Array {
   const l = m.layers[layer] as Dense;
-  return noGrad(() => {
-    let w = (l as unknown as { kernelQuantizer: { call(t: unknown): unknown } }).kernelQuantizer.call(l.kernel!.value) as import('../../src/tensor/tensor.js').Tensor;
-    for (const t of l.kernelTransforms) w = t.apply(w, { training: false, rng: new Rng(123), chip }, l);
-    return w.toArray();
-  });
+  return noGrad(() => l.effectiveKernels({ training: false, rng: new Rng(123), chip })[0].toArray());
 }
 
 describe('Chip', () => {

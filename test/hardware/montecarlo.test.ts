@@ -15,7 +15,7 @@ import { GaussianNoise } from '../../src/hardware/noise.js';
 import { ProcessVariation } from '../../src/hardware/variation.js';
 import { Saturation } from '../../src/hardware/saturation.js';
 import { withPerturbations } from '../../src/hardware/perturbation.js';
-import { firstPerturbedLayer } from '../../src/hardware/prefix.js';
+import { firstPerturbedLayer } from '../../src/engines/prefix.js';
 import { Chip } from '../../src/hardware/chip.js';
 import { Rng } from '../../src/tensor/random.js';
 import { runRobustness, type RobustnessOptions } from '../../src/cli/commands/robustness.js';
@@ -47,7 +47,7 @@ describe('evaluateOnChips', () => {
     expect(new Set(a.accuracies).size).toBeGreaterThan(1);
     expect(a.chip_records.map((r) => r.index)).toEqual([0, 1, 2, 3]);
     expect(b.packed_layers).toEqual(['quant_conv2d_1', 'quant_conv2d_2', 'quant_dense']);
-    for (const l of m.layers) expect(l.kernelTransforms.length + l.accumulatorTransforms.length + l.outputTransforms.length).toBe(0);
+    for (const l of m.layers) expect(l.hooks.count()).toBe(0);
     expect(evaluate(m, data).accuracy).toBe(a.clean_accuracy);
     m.dispose();
   });

@@ -101,7 +101,7 @@ describe('XNOR accumulator limit == float-path Saturation, exactly', () => {
       for (const bits of bitsList) for (const mode of ['saturate', 'wrap'] as const) {
         binaryDense(xp, wp, { output: { kind: 'int' }, accumulator: { bits, mode }, into: out });
         const kernel = Array.from(i32View(out, M * N));
-        const sat = new Saturation({ bits, mode }).transform();
+        const sat = new Saturation({ bits, mode }).hook();
         const float = Array.from(sat.apply(dot, { training: false, rng: new Rng(0) }, null as never).toArray());
         expect(kernel).toEqual(float);
         expect(sat.accumulatorLimit).toEqual({ bits, mode });
@@ -141,7 +141,7 @@ describe('XNOR accumulator limit == float-path Saturation, exactly', () => {
           const r = binaryConv2d(xp, wp, { strides: S, padValue, output: { kind: 'int' }, accumulator: { bits, mode } });
           const kernel = Array.from(i32View(r.ptr, dot.size));
           free(r.ptr);
-          const float = Array.from(new Saturation({ bits, mode }).transform().apply(dot, { training: false, rng: new Rng(0) }, null as never).toArray());
+          const float = Array.from(new Saturation({ bits, mode }).hook().apply(dot, { training: false, rng: new Rng(0) }, null as never).toArray());
           expect(kernel).toEqual(float);
         }
         xp.dispose();

@@ -23,11 +23,7 @@ function denseModel(kernel: Float32Array, K: number, N: number): Sequential {
 
 function variedKernel(m: Sequential, ctx: CallContext): Float32Array {
   const l = m.layers[0] as Dense;
-  return noGrad(() => {
-    let w: Tensor = l.kernel!.value;
-    for (const t of l.kernelTransforms) w = t.apply(w, ctx, l);
-    return w.toArray();
-  });
+  return noGrad(() => l.effectiveKernels(ctx)[0].toArray());
 }
 
 function moments(a: ArrayLike<number>): { mean: number; std: number } {
@@ -117,11 +113,8 @@ describe('ProcessVariation statistics', () => {
     for (let c = 0; c < 20; c++) {
       const l = b.layers[1] as Dense;
       noGrad(() => {
-        const q = (l as unknown as { kernelQuantizer: { call(t: Tensor): Tensor } }).kernelQuantizer.call(l.kernel!.value);
-        const clean = q.toArray();
-        let v = q;
-        for (const t of l.kernelTransforms) v = t.apply(v, { training: false, rng: new Rng(0), chip: Chip.nth(1, c) }, l);
-        const d = v.toArray();
+        const clean = l.quantizeKernel(l.kernelSlots()[0]).toArray();
+        const d = l.effectiveKernels({ training: false, rng: new Rng(0), chip: Chip.nth(1, c) })[0].toArray();
         for (let i = 0; i < d.length; i++) if (d[i] !== clean[i]) flips++;
         n += d.length;
       });
@@ -140,16 +133,16 @@ describe('ProcessVariation statistics', () => {
   it('default layers are the dense ones only; "all" reaches the convolutions too', () => {
     const m = smallBnn(1);
     const d = new ProcessVariation({ model: 'additive', sigma: 0.1 }).attach(m);
-    expect(m.layers.filter((l) => l.kernelTransforms.length > 0).map((l) => l.className)).toEqual(['quant_dense', 'dense']);
+    expect(m.layers.filter((l) => l.hooks.count('kernel') > 0).map((l) => l.className)).toEqual(['quant_dense', 'dense']);
     d();
     new ProcessVariation({ model: 'additive', sigma: 0.1, layers: 'all' }).attach(m);
-    expect(m.layers.filter((l) => l.kernelTransforms.length > 0)).toHaveLength(5);
+    expect(m.layers.filter((l) => l.hooks.count('kernel') > 0)).toHaveLength(5);
     m.dispose();
   });
 });
 
 describe('ProcessVariation gradients', () => {
-  const apply = (l: Dense, k: Tensor) => l.kernelTransforms[0].apply(k, { training: false, rng: new Rng(0), chip: new Chip(1) }, l);
+  const apply = (l: Dense, k: Tensor) => l.hooks.list('kernel')[0].apply(k, { training: false, rng: new Rng(0), chip: new Chip(1) }, { layer: l, kernel: 'kernel' });
 
   for (const model of ['multiplicative', 'lognormal'] as const) {
     it(`${model}: exact gradient with eps fixed (finite differences)`, () => {

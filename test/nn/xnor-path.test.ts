@@ -13,7 +13,7 @@ import { BatchNormalization } from '../../src/nn/layers/batchNormalization.js';
 import { Flatten } from '../../src/nn/layers/flatten.js';
 import { MaxPool2D } from '../../src/nn/layers/maxPool2D.js';
 import { createModel } from '../../src/nn/models/index.js';
-import { setXnorKernels, usesXnorPath } from '../../src/nn/layers/xnorPath.js';
+import { setXnorKernels } from '../../src/nn/layers/xnorPath.js';
 import { softmaxCrossEntropy } from '../../src/ops/softmaxCrossEntropy.js';
 import { Adam } from '../../src/optim/adam.js';
 import { loadMnist } from '../../src/data/index.js';
@@ -61,7 +61,7 @@ describe('XNOR path in quantized layers', () => {
       new QuantDense({ units: 5, inputQuantizer: 'ste_sign', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
     ], { inputShape: [9, 11, 3], seed: 4 });
     const [a, b] = twinModels(make);
-    for (const l of a.layers) if (l instanceof QuantConv2D || l instanceof QuantDense) expect(usesXnorPath(l, l.inputQuantizer, l.kernelQuantizer)).toBe(true);
+    for (const l of a.layers) if (l instanceof QuantConv2D || l instanceof QuantDense) expect(l.binaryOperands()).toBe(true);
     const x = batch([4, 9, 11, 3], 1);
     const labels = [0, 4, 2, 3];
     setXnorKernels(true);
@@ -91,12 +91,21 @@ describe('XNOR path in quantized layers', () => {
     x.dispose(); a.dispose(); b.dispose();
   });
 
-  it('a kernel perturbation hook sends the layer back to the float path', () => {
+  it('a kernel hook other than bit errors sends the layer back to the float path', () => {
     const l = new QuantDense({ units: 3, inputQuantizer: 'ste_sign', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' });
-    expect(usesXnorPath(l, l.inputQuantizer, l.kernelQuantizer)).toBe(true);
-    l.kernelTransforms.push({ name: 'test', apply: (w) => w });
-    expect(usesXnorPath(l, l.inputQuantizer, l.kernelQuantizer)).toBe(false);
+    l.build([5], new Rng(1));
+    expect(l.binaryOperands()).toBe(true);
+    const keepSigns = l.hooks.attach('kernel', { name: 'bit errors', apply: (w) => w, bitErrors: (_c, _s, n) => new Uint8Array(n) });
+    expect(l.binaryOperands()).toBe(true);
+    const detach = l.hooks.attach('kernel', { name: 'test', apply: (w) => w });
+    expect(l.binaryOperands()).toBe(false);
+    detach();
+    keepSigns();
+    expect(l.binaryOperands()).toBe(true);
     const m = new QuantDense({ units: 3, inputQuantizer: 'dorefa_quantizer', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' });
-    expect(usesXnorPath(m, m.inputQuantizer, m.kernelQuantizer)).toBe(false);
+    m.build([5], new Rng(1));
+    expect(m.binaryOperands()).toBe(false);
+    l.dispose();
+    m.dispose();
   });
 });

@@ -1,12 +1,13 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { ShapeError, type Shape } from '../../tensor/shape.js';
 import type { Rng } from '../../tensor/random.js';
-import { Layer, type CallContext } from '../layer.js';
 import type { Variable } from '../variable.js';
 import type { Initializer } from '../initializers.js';
+import type { Quantizer } from '../../quantizers/quantizer.js';
 import { conv2d } from '../../ops/conv2d.js';
-import { biasAdd } from '../../ops/biasAdd.js';
 import { activationByName } from '../../ops/activations.js';
+import { ProductLayer, type KernelSlot, type MultiplyOptions, type PaddedInput, type ProductSpec } from '../productLayer.js';
+import { xnorConvForward } from './xnorPath.js';
 import { windowGeometry, pair, type Padding, checkPadding, positiveInteger } from '../../ops/convGeometry.js';
 
 export interface Conv2DOptions {
@@ -21,7 +22,7 @@ export interface Conv2DOptions {
   name?: string;
 }
 
-export class Conv2D extends Layer {
+export class Conv2D extends ProductLayer {
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
@@ -31,7 +32,10 @@ export class Conv2D extends Layer {
   readonly kernelInitializer: string | Initializer;
   readonly biasInitializer: string | Initializer;
   kernel: Variable | null = null;
-  bias: Variable | null = null;
+  /** Quantizes the kernel in the forward pass (QuantConv2D); null uses it as is. */
+  kernelQuantizer: Quantizer | null = null;
+  /** Value of the cells 'same' padding adds (QuantConv2D's padValues; 0 here). */
+  padValues = 0;
 
   constructor(opts: Conv2DOptions) {
     super(opts.name);
@@ -64,24 +68,20 @@ export class Conv2D extends Layer {
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInitializer, rng);
   }
 
-  protected effectiveKernel(_ctx: CallContext): Tensor {
-    return this.kernel!.value;
+  get spec(): ProductSpec {
+    return {
+      kind: 'conv2d', filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
+      padValue: this.padValues,
+    };
   }
 
-  protected effectiveInput(x: Tensor, _ctx: CallContext): Tensor {
-    return x;
+  kernelSlots(): KernelSlot[] {
+    if (!this.kernel) throw new Error(`layer "${this.name}" is not built`);
+    return [{ name: 'kernel', variable: this.kernel, quantizer: this.kernelQuantizer }];
   }
 
-  /** The convolution proper (quantized layers override it for their padding and kernels). */
-  protected convolve(x: Tensor, kernel: Tensor, _ctx: CallContext): Tensor {
-    return conv2d(x, kernel, { strides: this.strides, padding: this.padding });
-  }
-
-  call(x: Tensor, ctx: CallContext): Tensor {
-    const kernel = this.applyTransforms(this.kernelTransforms, this.effectiveKernel(ctx), ctx);
-    let y = this.applyTransforms(this.accumulatorTransforms, this.convolve(this.effectiveInput(x, ctx), kernel, ctx), ctx);
-    if (this.bias) y = biasAdd(y, this.bias.value);
-    return activationByName(this.activation)(y);
+  multiplyPadded(xp: PaddedInput, kernels: readonly Tensor[], opts: MultiplyOptions = {}): Tensor {
+    return conv2d(xp.x, kernels[0], { strides: this.strides, padding: xp.padding, forward: opts.binary ? xnorConvForward : undefined });
   }
 
   override getConfig(): Record<string, unknown> {

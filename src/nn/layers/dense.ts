@@ -1,12 +1,13 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { ShapeError, type Shape } from '../../tensor/shape.js';
 import type { Rng } from '../../tensor/random.js';
-import { Layer, type CallContext } from '../layer.js';
 import type { Variable } from '../variable.js';
 import type { Initializer } from '../initializers.js';
+import type { Quantizer } from '../../quantizers/quantizer.js';
 import { matmul } from '../../ops/matmul.js';
-import { biasAdd } from '../../ops/biasAdd.js';
 import { activationByName } from '../../ops/activations.js';
+import { ProductLayer, type KernelSlot, type MultiplyOptions, type PaddedInput, type ProductSpec } from '../productLayer.js';
+import { xnorDenseForward } from './xnorPath.js';
 
 export interface DenseOptions {
   units: number;
@@ -17,14 +18,15 @@ export interface DenseOptions {
   name?: string;
 }
 
-export class Dense extends Layer {
+export class Dense extends ProductLayer {
   readonly units: number;
   readonly useBias: boolean;
   readonly activation: string;
   readonly kernelInitializer: string | Initializer;
   readonly biasInitializer: string | Initializer;
   kernel: Variable | null = null;
-  bias: Variable | null = null;
+  /** Quantizes the kernel in the forward pass (QuantDense); null uses it as is. */
+  kernelQuantizer: Quantizer | null = null;
 
   constructor(opts: DenseOptions) {
     super(opts.name);
@@ -53,26 +55,17 @@ export class Dense extends Layer {
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer, rng);
   }
 
-  /** The kernel as the forward pass uses it (quantized layers override). */
-  protected effectiveKernel(_ctx: CallContext): Tensor {
-    return this.kernel!.value;
+  get spec(): ProductSpec {
+    return { kind: 'dense', units: this.units };
   }
 
-  /** The input as the forward pass uses it (quantized layers override). */
-  protected effectiveInput(x: Tensor, _ctx: CallContext): Tensor {
-    return x;
+  kernelSlots(): KernelSlot[] {
+    if (!this.kernel) throw new Error(`layer "${this.name}" is not built`);
+    return [{ name: 'kernel', variable: this.kernel, quantizer: this.kernelQuantizer }];
   }
 
-  /** The matrix product proper (quantized layers override it to run on packed bits). */
-  protected product(x: Tensor, kernel: Tensor, _ctx: CallContext): Tensor {
-    return matmul(x, kernel);
-  }
-
-  call(x: Tensor, ctx: CallContext): Tensor {
-    const kernel = this.applyTransforms(this.kernelTransforms, this.effectiveKernel(ctx), ctx);
-    let y = this.applyTransforms(this.accumulatorTransforms, this.product(this.effectiveInput(x, ctx), kernel, ctx), ctx);
-    if (this.bias) y = biasAdd(y, this.bias.value);
-    return activationByName(this.activation)(y);
+  multiplyPadded(xp: PaddedInput, kernels: readonly Tensor[], opts: MultiplyOptions = {}): Tensor {
+    return matmul(xp.x, kernels[0], opts.binary ? { forward: xnorDenseForward } : {});
   }
 
   override getConfig(): Record<string, unknown> {

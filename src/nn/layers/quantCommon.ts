@@ -2,14 +2,11 @@
 // and constraint arguments, tagging the latent kernel with the quantizer's
 // precision, Larq's warning for binary kernels without a constraint, and
 // "same" padding with a non-zero pad value.
-import type { Tensor } from '../../tensor/tensor.js';
 import type { Variable, Constraint } from '../variable.js';
 import type { Quantizer } from '../../quantizers/quantizer.js';
 import { getQuantizer, type QuantizerLike } from '../../quantizers/registry.js';
 import { getConstraint, type ConstraintLike } from '../../quantizers/constraints.js';
 import { NoOp } from '../../quantizers/noOp.js';
-import { windowGeometry } from '../../ops/convGeometry.js';
-import { pad2d } from '../../ops/pad2d.js';
 
 export interface QuantizerOptions {
   /** Quantizes the layer's input before the product (none: the input is used as is). */
@@ -53,22 +50,6 @@ export function warnIfStarvable(q: Quantizer | null, constraint: Constraint | nu
 export function tagKernel(v: Variable, q: Quantizer | null, constraint: Constraint | null): void {
   v.precision = q ? (Number.isInteger(q.precision) && q.precision > 0 ? q.precision : 32) : 32;
   v.constraint = constraint;
-}
-
-export function quantize(q: Quantizer | null, x: Tensor): Tensor {
-  return q ? q.call(x) : x;
-}
-
-/**
- * Larq pads explicitly when padding is "same" and the pad value is not 0, then
- * convolves with "valid"; padded cells hold exactly padValue, never a
- * quantized value. Returns the input to convolve and the padding to use.
- */
-export function padForSame(x: Tensor, padding: 'valid' | 'same', padValues: number, kernel: [number, number],
-  strides: [number, number]): { x: Tensor; padding: 'valid' | 'same' } {
-  if (padding !== 'same' || padValues === 0) return { x, padding };
-  const g = windowGeometry('pad', x.shape, kernel, strides, 'same');
-  return { x: pad2d(x, { top: g.PT, bottom: g.PB, left: g.PL, right: g.PR }, padValues), padding: 'valid' };
 }
 
 export function checkPadValues(padValues: number): number {

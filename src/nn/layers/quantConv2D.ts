@@ -1,19 +1,16 @@
 // QuantConv2D (Larq): Conv2D with input and kernel quantizers. Order of
 // operations as in Larq: quantize the input, then pad (with padValues when
 // padding is "same" and padValues != 0), then convolve with the quantized
-// kernel, add the (never quantized) bias, apply the activation.
-import type { Tensor } from '../../tensor/tensor.js';
+// kernel, add the (never quantized) bias, apply the activation. The forward
+// steps are Conv2D's (nn/productLayer.ts); this class sets the quantizers,
+// the constraint and the pad value.
 import type { Shape } from '../../tensor/shape.js';
 import type { Rng } from '../../tensor/random.js';
-import type { CallContext } from '../layer.js';
 import type { Constraint } from '../variable.js';
-import type { Quantizer } from '../../quantizers/quantizer.js';
 import { Conv2D, type Conv2DOptions } from './conv2d.js';
-import { conv2d } from '../../ops/conv2d.js';
-import { usesXnorPath, xnorConvForward } from './xnorPath.js';
 import {
-  type QuantizerOptions, type QuantizedLayer, resolveQuantizers, warnIfStarvable, tagKernel, quantize, padForSame,
-  checkPadValues, quantizerConfig, constraintConfig,
+  type QuantizerOptions, type QuantizedLayer, resolveQuantizers, warnIfStarvable, tagKernel, checkPadValues, quantizerConfig,
+  constraintConfig,
 } from './quantCommon.js';
 
 export interface QuantConv2DOptions extends Conv2DOptions, QuantizerOptions {
@@ -22,10 +19,7 @@ export interface QuantConv2DOptions extends Conv2DOptions, QuantizerOptions {
 }
 
 export class QuantConv2D extends Conv2D implements QuantizedLayer {
-  readonly inputQuantizer: Quantizer | null;
-  readonly kernelQuantizer: Quantizer | null;
   readonly kernelConstraint: Constraint | null;
-  readonly padValues: number;
 
   constructor(opts: QuantConv2DOptions) {
     super(opts);
@@ -44,20 +38,6 @@ export class QuantConv2D extends Conv2D implements QuantizedLayer {
   protected override createVariables(inputShape: Shape, rng: Rng): void {
     super.createVariables(inputShape, rng);
     tagKernel(this.kernel!, this.kernelQuantizer, this.kernelConstraint);
-  }
-
-  protected override effectiveKernel(_ctx: CallContext): Tensor {
-    return quantize(this.kernelQuantizer, this.kernel!.value);
-  }
-
-  protected override effectiveInput(x: Tensor, _ctx: CallContext): Tensor {
-    return quantize(this.inputQuantizer, x);
-  }
-
-  protected override convolve(x: Tensor, kernel: Tensor, _ctx: CallContext): Tensor {
-    const p = padForSame(x, this.padding, this.padValues, this.kernelSize, this.strides);
-    const xnor = usesXnorPath(this, this.inputQuantizer, this.kernelQuantizer);
-    return conv2d(p.x, kernel, { strides: this.strides, padding: p.padding, forward: xnor ? xnorConvForward : undefined });
   }
 
   override getConfig(): Record<string, unknown> {

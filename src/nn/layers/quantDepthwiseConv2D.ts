@@ -6,17 +6,16 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { ShapeError, type Shape } from '../../tensor/shape.js';
 import type { Rng } from '../../tensor/random.js';
-import { Layer, type CallContext } from '../layer.js';
+import { ProductLayer, type KernelSlot, type PaddedInput, type ProductSpec } from '../productLayer.js';
 import type { Constraint, Variable } from '../variable.js';
 import type { Initializer } from '../initializers.js';
 import type { Quantizer } from '../../quantizers/quantizer.js';
 import { getQuantizer, type QuantizerLike } from '../../quantizers/registry.js';
 import { getConstraint, type ConstraintLike } from '../../quantizers/constraints.js';
 import { depthwiseConv2d } from '../../ops/depthwiseConv2d.js';
-import { biasAdd } from '../../ops/biasAdd.js';
 import { activationByName } from '../../ops/activations.js';
 import { windowGeometry, pair, type Padding, checkPadding, positiveInteger } from '../../ops/convGeometry.js';
-import { type QuantizedLayer, warnIfStarvable, tagKernel, quantize, padForSame, checkPadValues, quantizerConfig, constraintConfig } from './quantCommon.js';
+import { type QuantizedLayer, warnIfStarvable, tagKernel, checkPadValues, quantizerConfig, constraintConfig } from './quantCommon.js';
 
 export interface QuantDepthwiseConv2DOptions {
   kernelSize: number | [number, number];
@@ -43,21 +42,19 @@ function pick<T>(a: T | undefined, b: T | undefined, what: string): T | undefine
   return a ?? b;
 }
 
-export class QuantDepthwiseConv2D extends Layer implements QuantizedLayer {
+export class QuantDepthwiseConv2D extends ProductLayer implements QuantizedLayer {
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
   readonly depthMultiplier: number;
   readonly useBias: boolean;
   readonly activation: string;
-  readonly inputQuantizer: Quantizer | null;
   readonly depthwiseQuantizer: Quantizer | null;
   readonly depthwiseConstraint: Constraint | null;
   readonly depthwiseInitializer: string | Initializer;
   readonly biasInitializer: string | Initializer;
   readonly padValues: number;
   depthwiseKernel: Variable | null = null;
-  bias: Variable | null = null;
 
   constructor(opts: QuantDepthwiseConv2DOptions) {
     super(opts.name);
@@ -101,11 +98,20 @@ export class QuantDepthwiseConv2D extends Layer implements QuantizedLayer {
     if (this.useBias) this.bias = this.addWeight('bias', [inputShape[2] * this.depthMultiplier], this.biasInitializer, rng);
   }
 
-  call(x: Tensor, _ctx: CallContext): Tensor {
-    const p = padForSame(quantize(this.inputQuantizer, x), this.padding, this.padValues, this.kernelSize, this.strides);
-    let y = depthwiseConv2d(p.x, quantize(this.depthwiseQuantizer, this.depthwiseKernel!.value), { strides: this.strides, padding: p.padding });
-    if (this.bias) y = biasAdd(y, this.bias.value);
-    return activationByName(this.activation)(y);
+  get spec(): ProductSpec {
+    return {
+      kind: 'depthwise_conv2d', depthMultiplier: this.depthMultiplier, kernelSize: this.kernelSize, strides: this.strides,
+      padding: this.padding, padValue: this.padValues,
+    };
+  }
+
+  kernelSlots(): KernelSlot[] {
+    if (!this.depthwiseKernel) throw new Error(`layer "${this.name}" is not built`);
+    return [{ name: 'depthwise_kernel', variable: this.depthwiseKernel, quantizer: this.depthwiseQuantizer }];
+  }
+
+  multiplyPadded(xp: PaddedInput, kernels: readonly Tensor[]): Tensor {
+    return depthwiseConv2d(xp.x, kernels[0], { strides: this.strides, padding: xp.padding });
   }
 
   override getConfig(): Record<string, unknown> {

@@ -5,7 +5,7 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { ShapeError, type Shape } from '../../tensor/shape.js';
 import type { Rng } from '../../tensor/random.js';
-import { Layer, type CallContext } from '../layer.js';
+import { ProductLayer, type KernelSlot, type PaddedInput, type ProductSpec } from '../productLayer.js';
 import type { Constraint, Variable } from '../variable.js';
 import type { Initializer } from '../initializers.js';
 import type { Quantizer } from '../../quantizers/quantizer.js';
@@ -13,10 +13,9 @@ import { getQuantizer, type QuantizerLike } from '../../quantizers/registry.js';
 import { getConstraint, type ConstraintLike } from '../../quantizers/constraints.js';
 import { depthwiseConv2d } from '../../ops/depthwiseConv2d.js';
 import { conv2d } from '../../ops/conv2d.js';
-import { biasAdd } from '../../ops/biasAdd.js';
 import { activationByName } from '../../ops/activations.js';
 import { windowGeometry, pair, type Padding, checkPadding, positiveInteger } from '../../ops/convGeometry.js';
-import { type QuantizedLayer, warnIfStarvable, tagKernel, quantize, padForSame, checkPadValues, quantizerConfig, constraintConfig } from './quantCommon.js';
+import { type QuantizedLayer, warnIfStarvable, tagKernel, checkPadValues, quantizerConfig, constraintConfig } from './quantCommon.js';
 
 export interface QuantSeparableConv2DOptions {
   filters: number;
@@ -38,7 +37,7 @@ export interface QuantSeparableConv2DOptions {
   name?: string;
 }
 
-export class QuantSeparableConv2D extends Layer implements QuantizedLayer {
+export class QuantSeparableConv2D extends ProductLayer implements QuantizedLayer {
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
@@ -46,7 +45,6 @@ export class QuantSeparableConv2D extends Layer implements QuantizedLayer {
   readonly depthMultiplier: number;
   readonly useBias: boolean;
   readonly activation: string;
-  readonly inputQuantizer: Quantizer | null;
   readonly depthwiseQuantizer: Quantizer | null;
   readonly pointwiseQuantizer: Quantizer | null;
   readonly depthwiseConstraint: Constraint | null;
@@ -55,7 +53,6 @@ export class QuantSeparableConv2D extends Layer implements QuantizedLayer {
   private readonly inits: { depthwise: string | Initializer; pointwise: string | Initializer; bias: string | Initializer };
   depthwiseKernel: Variable | null = null;
   pointwiseKernel: Variable | null = null;
-  bias: Variable | null = null;
 
   constructor(opts: QuantSeparableConv2DOptions) {
     super(opts.name);
@@ -104,12 +101,25 @@ export class QuantSeparableConv2D extends Layer implements QuantizedLayer {
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.inits.bias, rng);
   }
 
-  call(x: Tensor, _ctx: CallContext): Tensor {
-    const p = padForSame(quantize(this.inputQuantizer, x), this.padding, this.padValues, this.kernelSize, this.strides);
-    const depthwise = depthwiseConv2d(p.x, quantize(this.depthwiseQuantizer, this.depthwiseKernel!.value), { strides: this.strides, padding: p.padding });
-    let y = conv2d(depthwise, quantize(this.pointwiseQuantizer, this.pointwiseKernel!.value));
-    if (this.bias) y = biasAdd(y, this.bias.value);
-    return activationByName(this.activation)(y);
+  get spec(): ProductSpec {
+    return {
+      kind: 'separable_conv2d', filters: this.filters, depthMultiplier: this.depthMultiplier, kernelSize: this.kernelSize,
+      strides: this.strides, padding: this.padding, padValue: this.padValues,
+    };
+  }
+
+  kernelSlots(): KernelSlot[] {
+    if (!this.depthwiseKernel || !this.pointwiseKernel) throw new Error(`layer "${this.name}" is not built`);
+    return [
+      { name: 'depthwise_kernel', variable: this.depthwiseKernel, quantizer: this.depthwiseQuantizer },
+      { name: 'pointwise_kernel', variable: this.pointwiseKernel, quantizer: this.pointwiseQuantizer },
+    ];
+  }
+
+  /** The depthwise step, then the 1x1 pointwise step on its output (no quantizer between them, as in Larq). */
+  multiplyPadded(xp: PaddedInput, kernels: readonly Tensor[]): Tensor {
+    const depthwise = depthwiseConv2d(xp.x, kernels[0], { strides: this.strides, padding: xp.padding });
+    return conv2d(depthwise, kernels[1]);
   }
 
   override getConfig(): Record<string, unknown> {

@@ -1,19 +1,14 @@
-// When a quantized Dense/Conv2D binarizes both its input and its kernel with
-// a sign quantizer, its forward product is a dot of ±1 vectors: an integer
-// that the XNOR-popcount kernels compute exactly, bit-packed. This module
-// decides when that applies and supplies the packed forward; the gradient
-// stays the float one (straight-through estimators need float values).
+// When a Dense/Conv2D product's operands are both exactly ±1 (ProductLayer
+// .binaryOperands: sign quantizers, bit errors at most), the product is a dot
+// of ±1 vectors: an integer that the XNOR-popcount kernels compute exactly,
+// bit-packed. This module supplies that packed forward; the gradient stays
+// the float one (straight-through estimators need float values).
 // runtime().settings.xnorKernels = false forces the float-emulated forward, for comparisons.
 import { Tensor } from '../../tensor/tensor.js';
 import { keep } from '../../tensor/scope.js';
-import type { Quantizer } from '../../quantizers/quantizer.js';
 import type { WindowGeometry } from '../../ops/convGeometry.js';
 import { packActivations, packRows, packWeights, binaryConv2d, binaryDense } from '../../ops/binary/index.js';
-import type { Layer } from '../layer.js';
 import { runtime, configureRuntime } from '../../runtime/runtime.js';
-
-// Quantizers whose forward output is exactly sign(x) ∈ {−1, +1} (Larq's sign: 0 → +1).
-const SIGN_QUANTIZERS = new Set(['SteSign', 'ApproxSign', 'SwishSign']);
 
 /** Turns the XNOR-popcount forward of binarized layers on (default) or off, for the process: runtime().configure({ xnorKernels }). */
 export function setXnorKernels(on: boolean): void {
@@ -22,19 +17,6 @@ export function setXnorKernels(on: boolean): void {
 
 export function xnorKernelsEnabled(): boolean {
   return runtime().settings.xnorKernels;
-}
-
-export function isSignQuantizer(q: Quantizer | null | undefined): boolean {
-  return !!q && SIGN_QUANTIZERS.has(q.className);
-}
-
-/**
- * True when the layer's product may run on the packed kernels: both operands
- * sign-binarized and nothing (e.g. a hardware weight model) altering the ±1
- * kernel between quantizer and product.
- */
-export function usesXnorPath(layer: Layer, input: Quantizer | null, kernel: Quantizer | null): boolean {
-  return xnorKernelsEnabled() && isSignQuantizer(input) && isSignQuantizer(kernel) && layer.kernelTransforms.length === 0;
 }
 
 const onesCache = new Map<number, Tensor>();

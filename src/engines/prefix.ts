@@ -2,10 +2,12 @@
 // given chip. A Monte-Carlo evaluation computes that clean prefix once per
 // batch and lets every chip start from it: with sparse perturbations (a
 // bit-error rate of 1e-3 leaves most layers of most chips untouched) most of
-// the forward pass is shared.
-import type { CallContext, Layer } from '../nn/layer.js';
+// the forward pass is shared. Read from the layers' public hooks only.
+import type { Layer } from '../nn/layer.js';
+import type { CallContext } from '../nn/hooks.js';
 import type { Sequential } from '../nn/sequential.js';
-import { isBitErrorTransform, BIT_OK } from './bitErrors.js';
+import { ProductLayer } from '../nn/productLayer.js';
+import { BIT_OK } from '../ops/bitErrors.js';
 
 function allOk(codes: Uint8Array): boolean {
   for (let i = 0; i < codes.length; i++) if (codes[i] !== BIT_OK) return false;
@@ -14,15 +16,20 @@ function allOk(codes: Uint8Array): boolean {
 
 /** True when the layer's hooks change nothing on this chip (bit errors that drew no error count as none). */
 export function layerIsClean(layer: Layer, ctx: CallContext): boolean {
-  if ((layer as { inner?: Layer }).inner) return false; // a wrapper adds its own perturbation
-  if (Object.hasOwn(layer, 'call')) return false; // saturating multipliers
-  if (layer.accumulatorTransforms.length > 0 || layer.outputTransforms.length > 0) return false;
-  const kernel = (layer as { kernel?: { size: number } | null }).kernel;
-  for (const t of layer.kernelTransforms) {
-    if (!isBitErrorTransform(t) || !kernel) return false;
-    if (!allOk(t.codes(ctx, layer, kernel.size))) return false;
+  if (layer.unwrap() !== layer) return false; // a wrapper adds its own perturbation
+  const h = layer.hooks;
+  if (h.count() === h.count('kernel')) {
+    if (h.count('kernel') === 0) return true;
+    if (!(layer instanceof ProductLayer)) return false;
+    for (const slot of layer.kernelSlots()) {
+      for (const hook of h.list('kernel')) {
+        if (!hook.bitErrors) return false;
+        if (!allOk(hook.bitErrors(ctx, { layer, kernel: slot.name }, slot.variable.size))) return false;
+      }
+    }
+    return true;
   }
-  return true;
+  return false;
 }
 
 /** Index of the first layer that is not clean on this chip (layers.length when none is perturbed). */

@@ -5,15 +5,11 @@
 // exact integer arithmetic, so the result equals the kernel on the chip's
 // own packed weights. Worth it while a chip changes few weights (a
 // bit-error rate of 1e-3 changes ~18 of conv2's 18432 weights in larq-mnist).
-import type { Tensor } from '../tensor/tensor.js';
-import { f32View, alloc, free } from '../wasm/memory.js';
-import { Dense } from '../nn/layers/dense.js';
-import type { Conv2D } from '../nn/layers/conv2d.js';
-import { packActivations, packRows, binaryConv2d, binaryDense, samePad, NO_PAD, type PackedWeights, type Pad } from '../ops/binary/index.js';
-import type { KernelLayer } from './perturbation.js';
-
-/** Activations that several chips receive as the same tensor (set by the Monte-Carlo loop). */
-export const sharedActivations = new WeakSet<Tensor>();
+import type { Tensor } from '../../tensor/tensor.js';
+import { f32View, alloc, free } from '../../wasm/memory.js';
+import type { ProductLayer } from '../../nn/productLayer.js';
+import { packActivations, packRows, binaryConv2d, binaryDense, samePad, NO_PAD, type PackedWeights, type Pad } from '../../ops/binary/index.js';
+import type { SharedBatch } from '../engine.js';
 
 /** A changed weight: flat index in the kernel's [KH,KW,C,OC] / [K,N] order and w' - w (±2). */
 export interface WeightChange { index: number; delta: number }
@@ -26,17 +22,18 @@ export function weightChanges(clean: Float32Array, perturbed: Float32Array): Wei
 
 interface Geometry { N: number; H: number; W: number; C: number; OH: number; OW: number; OC: number; KH: number; KW: number; SH: number; SW: number; pad: Pad; padValue: number }
 
-function geometry(layer: KernelLayer, x: Tensor): Geometry {
-  if (layer instanceof Dense) {
+function geometry(layer: ProductLayer, x: Tensor): Geometry {
+  const spec = layer.spec;
+  if (spec.kind === 'dense') {
     const [M, K] = x.shape;
-    return { N: M, H: 1, W: 1, C: K, OH: 1, OW: 1, OC: layer.units, KH: 1, KW: 1, SH: 1, SW: 1, pad: NO_PAD, padValue: 0 };
+    return { N: M, H: 1, W: 1, C: K, OH: 1, OW: 1, OC: spec.units, KH: 1, KW: 1, SH: 1, SW: 1, pad: NO_PAD, padValue: 0 };
   }
-  const conv = layer as Conv2D;
+  if (spec.kind !== 'conv2d') throw new Error(`weight deltas: layer "${layer.name}" is a ${spec.kind}, not a dense or conv2d product`);
   const [N, H, W, C] = x.shape;
-  const [KH, KW] = conv.kernelSize;
-  const [OH, OW] = [conv.outputShape![0], conv.outputShape![1]];
-  const pad = conv.padding === 'same' ? samePad(H, W, KH, KW, conv.strides) : NO_PAD;
-  return { N, H, W, C, OH, OW, OC: conv.filters, KH, KW, SH: conv.strides[0], SW: conv.strides[1], pad, padValue: (conv as { padValues?: number }).padValues ?? 0 };
+  const [KH, KW] = spec.kernelSize;
+  const [OH, OW] = [layer.outputShape![0], layer.outputShape![1]];
+  const pad = spec.padding === 'same' ? samePad(H, W, KH, KW, spec.strides) : NO_PAD;
+  return { N, H, W, C, OH, OW, OC: spec.filters, KH, KW, SH: spec.strides[0], SW: spec.strides[1], pad, padValue: spec.padding === 'same' ? spec.padValue : 0 };
 }
 
 /**
@@ -46,37 +43,27 @@ function geometry(layer: KernelLayer, x: Tensor): Geometry {
  * 0.06 s, the kernel 0.5 s per 10k images; break-even near a quarter of the
  * words per output).
  */
-export function deltaPays(layer: KernelLayer, changes: number): boolean {
-  const s = layer.kernel!.shape;
+export function deltaPays(layer: ProductLayer, changes: number): boolean {
+  const s = layer.kernelSlots()[0].variable.shape;
   const words = Math.ceil(s[s.length - 2] / 64) * (s.length === 4 ? s[0] * s[1] : 1);
   return changes < (s[s.length - 1] * words) / 4;
 }
 
 interface CleanResult { dots: Float32Array; signs: Int8Array }
-const cleanCache = new WeakMap<Tensor, Map<KernelLayer, CleanResult>>();
-const cachedInputs: Tensor[] = [];
 
-/** Drops the clean dots of the batch that just finished (called by the Monte-Carlo loop). */
-export function releaseCleanDots(): void {
-  for (const x of cachedInputs) cleanCache.delete(x);
-  cachedInputs.length = 0;
+/** The error-free dots of a shared input, once per batch. */
+function cleanDots(layer: ProductLayer, x: Tensor, cleanWeights: PackedWeights, g: Geometry, shared: SharedBatch): CleanResult {
+  return shared.memo(x, `${layer.name}/clean-dots`, () => computeCleanDots(layer, x, cleanWeights, g));
 }
 
-function cleanDots(layer: KernelLayer, x: Tensor, cleanWeights: PackedWeights, g: Geometry): CleanResult {
-  let perLayer = cleanCache.get(x);
-  if (!perLayer) {
-    cleanCache.set(x, (perLayer = new Map()));
-    cachedInputs.push(x);
-  }
-  let r = perLayer.get(layer);
-  if (r) return r;
+function computeCleanDots(layer: ProductLayer, x: Tensor, cleanWeights: PackedWeights, g: Geometry): CleanResult {
   const n = g.N * g.OH * g.OW * g.OC;
   // float output with scale 1: f32(dot), exact; kept as f32 so that each chip's copy is a plain memcpy
   const out = alloc(n * 4);
   const ones = alloc(g.OC * 4);
   f32View(ones, g.OC).fill(1);
   const output = { kind: 'float' as const, scale: ones };
-  if (layer instanceof Dense) {
+  if (layer.spec.kind === 'dense') {
     const xp = packRows(x.ptr, g.N, g.C);
     binaryDense(xp, cleanWeights, { output, into: out });
     xp.dispose();
@@ -91,9 +78,7 @@ function cleanDots(layer: KernelLayer, x: Tensor, cleanWeights: PackedWeights, g
   const xs = x.data;
   const signs = new Int8Array(xs.length);
   for (let i = 0; i < xs.length; i++) signs[i] = xs[i] < 0 ? -1 : 1;
-  r = { dots, signs };
-  perLayer.set(layer, r);
-  return r;
+  return { dots, signs };
 }
 
 /**
@@ -101,10 +86,10 @@ function cleanDots(layer: KernelLayer, x: Tensor, cleanWeights: PackedWeights, g
  * clean dots plus its weight changes. Pixel-major, so each output pixel's
  * channels stay in cache while every change is added to it.
  */
-export function dotsWithChanges(layer: KernelLayer, x: Tensor, cleanWeights: PackedWeights, changes: readonly WeightChange[],
-  out: Float32Array): void {
+export function dotsWithChanges(layer: ProductLayer, x: Tensor, cleanWeights: PackedWeights, changes: readonly WeightChange[],
+  out: Float32Array, shared: SharedBatch): void {
   const g = geometry(layer, x);
-  const { dots: clean, signs } = cleanDots(layer, x, cleanWeights, g);
+  const { dots: clean, signs } = cleanDots(layer, x, cleanWeights, g, shared);
   out.set(clean);
   const { N, H, W, C, OH, OW, OC, KH, KW, SH, SW, pad, padValue } = g;
   const n = changes.length;
