@@ -9,11 +9,7 @@
 // - layers Larq cannot count (activations, dropout, ...) show "?" and add 0.
 import type { Layer } from './layer.js';
 import type { Variable } from './variable.js';
-import { Dense } from './layers/dense.js';
-import { Conv2D } from './layers/conv2d.js';
-import { QuantDepthwiseConv2D } from './layers/quantDepthwiseConv2D.js';
-import { QuantSeparableConv2D } from './layers/quantSeparableConv2D.js';
-import { isQuantizedLayer } from './layers/quantCommon.js';
+import { ProductLayer } from './productLayer.js';
 import { pyFixed, readableNumber, readableMemory, asciiTable } from './summaryFormat.js';
 
 export interface LayerSummary {
@@ -91,8 +87,7 @@ function bitsOf(v: Variable): number {
 }
 
 function hasMacs(layer: Layer): boolean {
-  return layer instanceof Dense || layer instanceof Conv2D || layer instanceof QuantDepthwiseConv2D
-    || layer instanceof QuantSeparableConv2D;
+  return layer instanceof ProductLayer;
 }
 
 function outputPixels(shape: readonly number[]): number {
@@ -107,7 +102,7 @@ function addTo(rec: Record<string, number>, key: number, n: number): void {
 
 function summarizeLayer(layer: Layer): LayerSummary {
   const weights = countedWeights(layer);
-  const inputPrecision = isQuantizedLayer(layer) && layer.inputQuantizer ? layer.inputQuantizer.precision : null;
+  const inputPrecision = layer instanceof ProductLayer && layer.inputQuantizer ? layer.inputQuantizer.precision : null;
   const params_by_bits: Record<string, number> = {};
   let memory = 0;
   let trainable = 0;

@@ -17,15 +17,6 @@ export interface QuantizerOptions {
   kernelConstraint?: ConstraintLike;
 }
 
-/** What summary() reads of a quantized layer (kernel precisions live on the variables). */
-export interface QuantizedLayer {
-  readonly inputQuantizer: Quantizer | null;
-}
-
-export function isQuantizedLayer(layer: unknown): layer is QuantizedLayer {
-  return typeof layer === 'object' && layer !== null && 'inputQuantizer' in layer;
-}
-
 export function resolveQuantizers(opts: QuantizerOptions): { input: Quantizer | null; kernel: Quantizer | null; constraint: Constraint | null } {
   return {
     input: getQuantizer(opts.inputQuantizer),

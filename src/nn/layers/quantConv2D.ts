@@ -9,7 +9,7 @@ import type { Rng } from '../../tensor/random.js';
 import type { Constraint } from '../variable.js';
 import { Conv2D, type Conv2DOptions } from './conv2d.js';
 import {
-  type QuantizerOptions, type QuantizedLayer, resolveQuantizers, warnIfStarvable, tagKernel, checkPadValues, quantizerConfig,
+  type QuantizerOptions, resolveQuantizers, warnIfStarvable, tagKernel, checkPadValues, quantizerConfig,
   constraintConfig,
 } from './quantCommon.js';
 
@@ -18,7 +18,7 @@ export interface QuantConv2DOptions extends Conv2DOptions, QuantizerOptions {
   padValues?: number;
 }
 
-export class QuantConv2D extends Conv2D implements QuantizedLayer {
+export class QuantConv2D extends Conv2D {
   readonly kernelConstraint: Constraint | null;
 
   constructor(opts: QuantConv2DOptions) {

@@ -7,11 +7,11 @@ import type { Shape } from '../../tensor/shape.js';
 import type { Rng } from '../../tensor/random.js';
 import type { Constraint } from '../variable.js';
 import { Dense, type DenseOptions } from './dense.js';
-import { type QuantizerOptions, type QuantizedLayer, resolveQuantizers, warnIfStarvable, tagKernel, quantizerConfig, constraintConfig } from './quantCommon.js';
+import { type QuantizerOptions, resolveQuantizers, warnIfStarvable, tagKernel, quantizerConfig, constraintConfig } from './quantCommon.js';
 
 export interface QuantDenseOptions extends DenseOptions, QuantizerOptions {}
 
-export class QuantDense extends Dense implements QuantizedLayer {
+export class QuantDense extends Dense {
   readonly kernelConstraint: Constraint | null;
 
   constructor(opts: QuantDenseOptions) {

@@ -15,7 +15,7 @@ import { getConstraint, type ConstraintLike } from '../../quantizers/constraints
 import { depthwiseConv2d } from '../../ops/depthwiseConv2d.js';
 import { activationByName } from '../../ops/activations.js';
 import { windowGeometry, pair, type Padding, checkPadding, positiveInteger } from '../../ops/convGeometry.js';
-import { type QuantizedLayer, warnIfStarvable, tagKernel, checkPadValues, quantizerConfig, constraintConfig } from './quantCommon.js';
+import { warnIfStarvable, tagKernel, checkPadValues, quantizerConfig, constraintConfig } from './quantCommon.js';
 
 export interface QuantDepthwiseConv2DOptions {
   kernelSize: number | [number, number];
@@ -42,7 +42,7 @@ function pick<T>(a: T | undefined, b: T | undefined, what: string): T | undefine
   return a ?? b;
 }
 
-export class QuantDepthwiseConv2D extends ProductLayer implements QuantizedLayer {
+export class QuantDepthwiseConv2D extends ProductLayer {
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;

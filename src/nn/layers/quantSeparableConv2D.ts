@@ -15,7 +15,7 @@ import { depthwiseConv2d } from '../../ops/depthwiseConv2d.js';
 import { conv2d } from '../../ops/conv2d.js';
 import { activationByName } from '../../ops/activations.js';
 import { windowGeometry, pair, type Padding, checkPadding, positiveInteger } from '../../ops/convGeometry.js';
-import { type QuantizedLayer, warnIfStarvable, tagKernel, checkPadValues, quantizerConfig, constraintConfig } from './quantCommon.js';
+import { warnIfStarvable, tagKernel, checkPadValues, quantizerConfig, constraintConfig } from './quantCommon.js';
 
 export interface QuantSeparableConv2DOptions {
   filters: number;
@@ -37,7 +37,7 @@ export interface QuantSeparableConv2DOptions {
   name?: string;
 }
 
-export class QuantSeparableConv2D extends ProductLayer implements QuantizedLayer {
+export class QuantSeparableConv2D extends ProductLayer {
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
