@@ -2,7 +2,7 @@
 export { Tensor, type DType } from './tensor/tensor.js';
 export { tidy, keep } from './tensor/scope.js';
 export { Rng } from './tensor/random.js';
-export { ShapeError, type Shape } from './tensor/shape.js';
+export type { Shape } from './tensor/shape.js';
 export { backward, noGrad } from './autograd/graph.js';
 export { memoryStats } from './wasm/memory.js';
 export { setThreads, threadCount } from './wasm/threads.js';
@@ -20,7 +20,15 @@ export { batchNorm } from './ops/batchNorm.js';
 export { dropout } from './ops/dropout.js';
 export { softmax, softmaxCrossEntropy } from './ops/softmaxCrossEntropy.js';
 
+export * from './errors.js';
 export { Layer, type CallContext } from './nn/layer.js';
+export {
+  LayerHooks, HOOK_POINTS, type HookPoint, type HookSite, type TensorHook, type KernelHook, type AccumulatorHook, type ProductHook,
+  type ProductOperands, type ChipContext,
+} from './nn/hooks.js';
+export {
+  ProductLayer, isProductLayer, padForSame, type ProductSpec, type KernelSlot, type MultiplyOptions, type PaddedInput, type WindowSpec,
+} from './nn/productLayer.js';
 export { Variable } from './nn/variable.js';
 export { Dense } from './nn/layers/dense.js';
 export { Conv2D } from './nn/layers/conv2d.js';
@@ -39,7 +47,7 @@ export { setXnorKernels } from './nn/layers/xnorPath.js';
 export * from './quantizers/index.js';
 export { createModel, presets } from './nn/models/index.js';
 export {
-  saveTrainingState, loadTrainingState, ModelFormatError, TRAINING_STATE_VERSION,
+  saveTrainingState, loadTrainingState, TRAINING_STATE_VERSION,
   type TrainingState, type TrainingStateHeader, type SaveExtra,
 } from './nn/checkpoint.js';
 export { modelToSpec, modelFromSpec, registerLayer, type ModelSpec, type LayerSpec } from './nn/serialize.js';
@@ -55,11 +63,12 @@ export * from './data/index.js';
 export { fit, evaluate, epochRngs, type History, type EpochLog, type FitOptions } from './train/fit.js';
 
 export * from './hardware/index.js';
+export { type ChipEngine, type ChipRunner, type EngineEntry } from './engines/index.js';
 
 // The packed inference format has its own ModelFormatError (src/deploy); the one exported above covers both by name.
 export { exportModel, loadInferenceModel, InferenceModel } from './deploy/index.js';
 
 export { runExperiment, type RunOptions as ExperimentRunOptions } from './experiment/run.js';
-export { resolveConfig, readConfigFile, PRESETS, PRESET_DEFAULTS, ConfigError, type ExperimentConfig, type PresetName } from './experiment/config.js';
+export { resolveConfig, readConfigFile, PRESETS, PRESET_DEFAULTS, type ExperimentConfig, type PresetName } from './experiment/config.js';
 export { startExperiment, type BackgroundRun } from './experiment/worker.js';
 export { writeReport, renderHtml, renderMarkdown, renderCharts, type ExperimentResults, type ModelResult, type SweepSection } from './report/index.js';
