@@ -11,17 +11,24 @@ import { GaussianNoise } from './noise.js';
 import { ProcessVariation, type VariationModel } from './variation.js';
 import { Saturation, type OverflowMode } from './saturation.js';
 import { BitFlips } from './bitflips.js';
+import { SaturatingMultiplier, type BinaryEncoding } from './multiplier.js';
+import { ConfigError } from '../errors.js';
 import { evaluateSteps, runSteps, runStepsAsync, type ChipEngine } from './montecarlo.js';
 
-export type SweepKind = 'noise' | 'variation' | 'saturation' | 'bitflips';
-export const SWEEP_KINDS: readonly SweepKind[] = ['noise', 'variation', 'saturation', 'bitflips'];
+export type SweepKind = 'noise' | 'variation' | 'saturation' | 'bitflips' | 'multiplier';
+export const SWEEP_KINDS: readonly SweepKind[] = ['noise', 'variation', 'saturation', 'bitflips', 'multiplier'];
 
-/** What the levels mean: noise sigma (relative to each output's std by default), variation sigma, accumulator bits, bit-error rate. */
+/**
+ * What the levels mean: noise sigma (relative to each output's std by
+ * default), variation sigma, accumulator bits, bit-error rate, bits of each
+ * product's register (or of the popcount counter with binaryEncoding 'xnor').
+ */
 export const DEFAULT_LEVELS: Record<SweepKind, number[]> = {
   noise: [0, 0.1, 0.2, 0.3, 0.5, 0.75, 1],
   variation: [0, 0.1, 0.2, 0.3, 0.5, 0.75, 1],
   saturation: [4, 5, 6, 7, 8, 10, 12, 16],
   bitflips: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1],
+  multiplier: [4, 5, 6, 7, 8, 10, 12, 16],
 };
 
 export interface SweepPerturbationOptions {
@@ -33,8 +40,21 @@ export interface SweepPerturbationOptions {
   variationModel?: VariationModel;
   /** Binary kernels under variation: analog (default) or digital (sign flips). */
   variationBinary?: 'analog' | 'digital';
-  /** Accumulator overflow (default 'saturate'). */
+  /** Accumulator / register overflow (default 'saturate'). */
   overflow?: OverflowMode;
+  /** Multiplier register signed (default false: the user's 0..2^b-1). */
+  multiplierSigned?: boolean;
+  /** How binary layers' ±1 products are represented (default 'value'; see SaturatingMultiplier). */
+  binaryEncoding?: BinaryEncoding;
+  /** Code step of float (unquantized) layer inputs for the multiplier: 1/255 for 8-bit pixels scaled to [-1, 1] (default). */
+  floatInputStep?: number;
+}
+
+function multiplier(level: number, o: SweepPerturbationOptions): SaturatingMultiplier {
+  return new SaturatingMultiplier({
+    bits: level, signed: o.multiplierSigned ?? false, mode: o.overflow ?? 'saturate', binaryEncoding: o.binaryEncoding,
+    floatInputStep: o.floatInputStep ?? 1 / 255, layers: o.layers ?? 'all',
+  });
 }
 
 /** The perturbation of one sweep level as a chip sees it at inference. */
@@ -44,7 +64,8 @@ export function inferencePerturbations(kind: SweepKind, level: number, o: SweepP
     case 'variation': return [new ProcessVariation({ model: o.variationModel ?? 'multiplicative', sigma: level, mode: 'per-chip', layers: o.layers ?? 'all', binary: o.variationBinary })];
     case 'saturation': return [new Saturation({ bits: level, mode: o.overflow ?? 'saturate', layers: o.layers ?? 'all' })];
     case 'bitflips': return [new BitFlips({ rate: level, layers: o.layers ?? 'binary' })];
-    default: throw new Error(`unknown sweep "${String(kind)}" (known: ${SWEEP_KINDS.join(', ')})`);
+    case 'multiplier': return [multiplier(level, o)];
+    default: throw new ConfigError(`unknown sweep "${String(kind)}" (known: ${SWEEP_KINDS.join(', ')})`);
   }
 }
 
@@ -56,7 +77,8 @@ export function trainingPerturbations(kind: SweepKind, level: number | null, o: 
     case 'variation': return [new ProcessVariation({ model: o.variationModel ?? 'multiplicative', sigma: level, mode: 'per-forward', layers: o.layers ?? 'all', binary: o.variationBinary })];
     case 'saturation': return [new Saturation({ bits: level, mode: o.overflow ?? 'saturate', layers: o.layers ?? 'all' })];
     case 'bitflips': return [new BitFlips({ rate: level, mode: 'per-forward', layers: o.layers ?? 'binary' })];
-    default: throw new Error(`unknown sweep "${String(kind)}"`);
+    case 'multiplier': return [multiplier(level, o)];
+    default: throw new ConfigError(`unknown sweep "${String(kind)}" (known: ${SWEEP_KINDS.join(', ')})`);
   }
 }
 
