@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../../util/files.js';
 import { loadTrainingState } from '../../nn/checkpoint.js';
 import { exportModel, readHeader } from '../../deploy/index.js';
+import { isPackedModel } from '../../deploy/modelFile.js';
 import { UsageError } from '../errors.js';
 
 export interface ExportOptions {
@@ -17,8 +18,8 @@ export interface ExportOptions {
 
 export function exportCommand(): Command {
   return new Command('export')
-    .description('pack a trained model (a training state saved by train/experiment) into an inference model file')
-    .requiredOption('--model-file <file.xnks>', 'training state to export')
+    .description('pack a trained model (a training state: model.xnks from train, float.xnks / binary.xnks from experiment) into an inference model file')
+    .requiredOption('--model-file <file.xnks>', 'training state to export (train already writes model.xnk beside model.xnks)')
     .option('--out <file.xnk>', 'where to write the packed model (default: the input name with .xnk)')
     .option('--force', 'replace the output file if it exists', false)
     .option('--json', 'print what was written as JSON', false)
@@ -36,6 +37,9 @@ export function runExport(opts: ExportOptions): { file: string; bytes: number; p
   }
   const file = opts.out ?? opts.modelFile.replace(/\.xnks$/, '') + '.xnk';
   if (existsSync(file) && !statSync(file).isDirectory() && !opts.force) throw new UsageError(`${file} exists; pass --force to replace it or --out to write elsewhere`);
+  if (isPackedModel(input)) {
+    throw new UsageError(`${opts.modelFile} is already a packed inference model (.xnk): eval, predict and the inference engine run it as it is`);
+  }
   const state = loadTrainingState(input);
   try {
     const classNames = state.extra.classNames;
