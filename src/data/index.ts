@@ -9,6 +9,9 @@ export {
   take,
   subset,
   splitValidation,
+  validateDataset,
+  createDataset,
+  type DatasetInit,
 } from './dataset.js';
 export { loadMnist, mnistPackageDir } from './mnist.js';
 export { loadFashionMnist, FASHION_MNIST_SYSTEM_DIR, FASHION_MNIST_CLASSES } from './fashionMnist.js';
