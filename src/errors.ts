@@ -30,12 +30,15 @@ export class ModelFormatError extends XnorkitError {}
 /** A model that the packed inference format cannot represent. */
 export class CompileError extends XnorkitError {}
 
+/** Something this platform cannot do (a file path in a browser, threads without cross-origin isolation), or `init()` not awaited. */
+export class PlatformError extends XnorkitError {}
+
 export function isXnorkitError(e: unknown): e is XnorkitError {
   return e instanceof XnorkitError;
 }
 
 const BY_NAME: Record<string, new (message: string) => XnorkitError> = {
-  XnorkitError, ConfigError, ShapeError, DatasetError, ModelFormatError, CompileError,
+  XnorkitError, ConfigError, ShapeError, DatasetError, ModelFormatError, CompileError, PlatformError,
 };
 
 /**

@@ -4,11 +4,11 @@
 //   const bytes = exportModel(model);           // Uint8Array, the .xnk file
 //   const plan = loadInferenceModel(bytes);     // or compile(model)
 //   const { logits, predictions } = run(plan, images);
-import { readFileSync } from 'node:fs';
 import type { Sequential } from '../nn/sequential.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { compileLayers, type CompileOptions } from './compile.js';
 import { writeModel } from './format.js';
+import { VERSION } from '../version.js';
 import { InferenceModel, type RunOptions, type RunResult } from './engine.js';
 
 export { InferenceModel, type RunOptions, type RunResult, argmaxRows } from './engine.js';
@@ -19,8 +19,6 @@ export interface ExportOptions extends CompileOptions {
   /** Free-form metadata stored in the file's JSON header (e.g. classNames, inputNormalization). */
   meta?: Record<string, unknown>;
 }
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** The packed inference model file of a built (trained) model. */
 export function exportModel(model: Sequential, opts: ExportOptions = {}): Uint8Array {
@@ -34,7 +32,7 @@ export function exportModel(model: Sequential, opts: ExportOptions = {}): Uint8A
   }
   const meta = {
     format: 'xnorkit packed inference model',
-    createdBy: `xnorkit ${pkg.version}`,
+    createdBy: `xnorkit ${VERSION}`,
     model: model.name,
     inputShape: model.inputShape,
     output: 'logits',

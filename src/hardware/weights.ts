@@ -3,7 +3,8 @@
 // weights, BatchNorm statistics) by name, as JSON with base64 float32.
 // Not the training-state format of issue 6 (no optimizer state, no
 // architecture); replace it with that one when it lands.
-import { readFileSync } from 'node:fs';
+import { platform } from '#platform';
+import { base64ToBytes, bytesToBase64 } from '../util/base64.js';
 import type { Sequential } from '../nn/sequential.js';
 import { writeJsonAtomic } from '../util/files.js';
 
@@ -20,7 +21,7 @@ export function saveWeights(model: Sequential, path: string, meta?: Record<strin
     format: 'xnorkit-weights', version: 1, model: model.name, ...(meta ? { meta } : {}),
     variables: model.variables.map((v) => {
       const a = v.value.toArray();
-      return { name: v.name, shape: [...v.shape], data: Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64') };
+      return { name: v.name, shape: [...v.shape], data: bytesToBase64(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)) };
     }),
   };
   writeJsonAtomic(path, file);
@@ -30,7 +31,7 @@ export function saveWeights(model: Sequential, path: string, meta?: Record<strin
 export function loadWeights(model: Sequential, path: string): Record<string, unknown> | undefined {
   let f: WeightsFile;
   try {
-    f = JSON.parse(readFileSync(path, 'utf8')) as WeightsFile;
+    f = JSON.parse(new TextDecoder().decode(platform.readFile(path))) as WeightsFile;
   } catch (e) {
     throw new Error(`loadWeights: cannot read ${path}: ${(e as Error).message}`);
   }
@@ -42,7 +43,7 @@ export function loadWeights(model: Sequential, path: string): Record<string, unk
     const s = byName.get(v.name);
     if (!s) throw new Error(`loadWeights: ${path} has no variable "${v.name}"`);
     if (s.shape.join(',') !== v.shape.join(',')) throw new Error(`loadWeights: "${v.name}" is [${s.shape}] in ${path}, [${v.shape}] in the model`);
-    const bytes = Buffer.from(s.data, 'base64');
+    const bytes = base64ToBytes(s.data);
     if (bytes.byteLength !== v.size * 4) throw new Error(`loadWeights: "${v.name}" in ${path} is truncated`);
     v.value.data.set(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
   }
