@@ -68,6 +68,6 @@ export * from './hardware/index.js';
 export { type ChipEngine, type ChipRunner, type EngineEntry } from './engines/index.js';
 
 // The packed inference format has its own ModelFormatError (src/deploy); the one exported above covers both by name.
-export { exportModel, loadInferenceModel, InferenceModel } from './deploy/index.js';
+export { exportModel, loadInferenceModel, InferenceModel, DEFAULT_INPUT_SCALING, inputScalingOf, scaleBytes, type InputScaling, type ExportOptions } from './deploy/index.js';
 
 export { writeReport, renderHtml, renderMarkdown, renderCharts, type ExperimentResults, type ModelResult, type SweepSection } from './report/index.js';

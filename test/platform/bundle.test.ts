@@ -36,6 +36,14 @@ describe('browser bundles', () => {
     for (const name of ['QuantConv2D', 'fitAsync', 'InferenceModel']) expect(text).toContain(name);
   });
 
+  it("import * from 'xnorkit/infer' bundles small, with no Node built-in and none of the training library", async () => {
+    const { text, inputs } = await bundle("export * from 'xnorkit/infer';");
+    expect(builtinImports(text)).toEqual([]);
+    expect(inputs.filter((f) => f !== '<stdin>').every((f) => /dist\/(infer|errors|deploy\/inputScaling)/.test(f))).toBe(true);
+    console.log(`xnorkit/infer browser bundle: ${text.length} bytes (the inference wasm embedded as base64)`);
+    expect(text.length).toBeLessThan(60_000);
+  });
+
   it('the check catches a Node built-in (it can fail)', () => {
     expect(builtinImports('import { readFileSync } from "node:fs"; const w = require("worker_threads");')).toEqual(['node:fs', 'worker_threads']);
   });
