@@ -8,6 +8,7 @@
 // model's own forward with the hooks; 'xnor' runs binary layers on the
 // packed kernels; 'deploy' compiles the model per chip; any other engine
 // can be passed.
+import { platform } from '#platform';
 import type { Tensor } from '../tensor/tensor.js';
 import { tidy, keep } from '../tensor/scope.js';
 import { Rng } from '../tensor/random.js';
@@ -200,7 +201,7 @@ export function runSteps<T>(g: Generator<void, T>): T {
 export async function runStepsAsync<T>(g: Generator<void, T>): Promise<T> {
   let r = g.next();
   while (!r.done) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await platform.yieldTask();
     r = g.next();
   }
   return r.value;

@@ -1,6 +1,7 @@
 // fit / evaluate: the Keras training loop. One training step is one tidy()
 // scope (forward, loss, backward, optimizer update), so nothing allocated in a
 // step outlives it and the heap does not grow from epoch to epoch.
+import { platform } from '#platform';
 import { tidy } from '../tensor/scope.js';
 import { Rng } from '../tensor/random.js';
 import { backward, noGrad } from '../autograd/graph.js';
@@ -136,7 +137,7 @@ export async function fitAsync(model: Sequential, data: Dataset, opts: FitOption
   for (;;) {
     const r = run.next();
     if (r.done) return r.value;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await platform.yieldTask();
   }
 }
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { SCHEDULE_NAMES } from '../../optim/schedules.js';
 import { onInterrupt } from '../interrupt.js';
 import { acquireRunFolder } from '../../util/runFolder.js';
-import { removeStaleTempFiles } from '../../util/files.js';
+import { removeStaleTempFiles } from '../../util/nodeFiles.js';
 
 interface CliOptions {
   dataset?: string;
