@@ -192,7 +192,7 @@ export async function runExperiment(c: ExperimentConfig, o: RunOptions = {}): Pr
       // between two different engines would say little about the kernels.
       if (engines.some((e) => !e)) engines.forEach((e, i) => { e?.dispose(); engines[i] = null; });
       const packed = roles.flatMap((_, i) => (engines[i] ? [(x: Tensor) => engines[i]!.run(x)] : []));
-      const layers = roles.map((role) => (x: Tensor) => models[role]!.predict(x));
+      const layers = roles.map((role) => (x: Tensor) => models[role]!.predict(x, { logits: true }));
       const speeds = measureSpeeds([...packed, ...layers], test, c.speed);
       const layerSpeeds = speeds.slice(packed.length);
       let k = 0;

@@ -22,6 +22,15 @@ import { MaxPool2D } from './layers/maxPool2D.js';
 import { Flatten } from './layers/flatten.js';
 import { Activation } from './layers/activation.js';
 import { Dropout } from './layers/dropout.js';
+import { Add } from './layers/add.js';
+import { Concatenate } from './layers/concatenate.js';
+import { AveragePooling2D } from './layers/averagePooling2D.js';
+import { GlobalAveragePooling2D } from './layers/globalAveragePooling2D.js';
+import { ZeroPadding2D } from './layers/zeroPadding2D.js';
+import { Reshape } from './layers/reshape.js';
+import { ReLU } from './layers/reLU.js';
+import { LeakyReLU } from './layers/leakyReLU.js';
+import { PReLU } from './layers/pReLU.js';
 import type { Quantizer } from '../quantizers/quantizer.js';
 import { SteSign } from '../quantizers/steSign.js';
 import { ApproxSign } from '../quantizers/approxSign.js';
@@ -151,8 +160,18 @@ registerLayer('quant_separable_conv2d', QuantSeparableConv2D, (c) => new QuantSe
 registerLayer('batch_normalization', BatchNormalization, (c) => new BatchNormalization(c as never));
 registerLayer('max_pooling2d', MaxPool2D, (c) => new MaxPool2D(c as never));
 registerLayer('flatten', Flatten, (c) => new Flatten(asName(c)));
-registerLayer('activation', Activation, (c) => new Activation(c.activation as string, asName(c)));
+registerLayer('activation', Activation, (c) => new Activation(c.activation as never, asName(c)));
 registerLayer('dropout', Dropout, (c) => new Dropout(c.rate as number, asName(c)));
+// Graph layers (issue 12).
+registerLayer('add', Add, (c) => new Add(asName(c)));
+registerLayer('concatenate', Concatenate, (c) => new Concatenate(asName(c)));
+registerLayer('average_pooling2d', AveragePooling2D, (c) => new AveragePooling2D(c as never));
+registerLayer('global_average_pooling2d', GlobalAveragePooling2D, (c) => new GlobalAveragePooling2D(asName(c)));
+registerLayer('zero_padding2d', ZeroPadding2D, (c) => new ZeroPadding2D(c as never));
+registerLayer('reshape', Reshape, (c) => new Reshape(c as never));
+registerLayer('re_lu', ReLU, (c) => new ReLU(asName(c)));
+registerLayer('leaky_re_lu', LeakyReLU, (c) => new LeakyReLU(c as never));
+registerLayer('p_re_lu', PReLU, (c) => new PReLU(c as never));
 
 const NESTED_QUANTIZERS = ['inputQuantizer', 'kernelQuantizer', 'depthwiseQuantizer', 'pointwiseQuantizer'];
 const NESTED_CONSTRAINTS = ['kernelConstraint', 'depthwiseConstraint', 'pointwiseConstraint'];

@@ -5,7 +5,7 @@ import { tidy } from '../tensor/scope.js';
 import { Rng } from '../tensor/random.js';
 import { backward, noGrad } from '../autograd/graph.js';
 import { softmaxCrossEntropy } from '../ops/softmaxCrossEntropy.js';
-import type { Sequential } from '../nn/sequential.js';
+import type { TrainableModel } from './trainableModel.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Dataset } from '../data/dataset.js';
 import { batches, numBatches } from '../data/batches.js';
@@ -55,7 +55,7 @@ export interface FitOptions {
   signal?: AbortSignal;
 }
 
-function checkCompatible(model: Sequential, data: Dataset): void {
+function checkCompatible(model: TrainableModel, data: Dataset): void {
   const shape = [data.height, data.width, data.channels];
   if (!model.built) model.build(shape);
   const want = model.inputShape!;
@@ -86,7 +86,7 @@ export function epochRngs(seed: number, epoch: number): { shuffleRng: Rng; dropo
  * Trains synchronously. A SIGINT handler cannot run while this runs, so
  * interactive programs that must stop on Ctrl-C use fitAsync.
  */
-export function fit(model: Sequential, data: Dataset, opts: FitOptions): History {
+export function fit(model: TrainableModel, data: Dataset, opts: FitOptions): History {
   const run = trainingSteps(model, data, opts);
   for (;;) {
     const r = run.next();
@@ -99,7 +99,7 @@ export function fit(model: Sequential, data: Dataset, opts: FitOptions): History
  * against a step's milliseconds), so that signal handlers, timers and I/O
  * run during training: Ctrl-C can abort through `signal`.
  */
-export async function fitAsync(model: Sequential, data: Dataset, opts: FitOptions): Promise<History> {
+export async function fitAsync(model: TrainableModel, data: Dataset, opts: FitOptions): Promise<History> {
   const run = trainingSteps(model, data, opts);
   for (;;) {
     const r = run.next();
@@ -109,7 +109,7 @@ export async function fitAsync(model: Sequential, data: Dataset, opts: FitOption
 }
 
 /** The training loop, pausing (yield) after each step. */
-function* trainingSteps(model: Sequential, data: Dataset, opts: FitOptions): Generator<void, History, undefined> {
+function* trainingSteps(model: TrainableModel, data: Dataset, opts: FitOptions): Generator<void, History, undefined> {
   const { epochs, batchSize, optimizer } = opts;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`fit: batchSize must be a positive integer, got ${batchSize}`);
@@ -195,7 +195,7 @@ export interface Evaluation {
   seconds: number;
 }
 
-export function evaluate(model: Sequential, data: Dataset, opts: EvaluateOptions = {}): Evaluation {
+export function evaluate(model: TrainableModel, data: Dataset, opts: EvaluateOptions = {}): Evaluation {
   const batchSize = opts.batchSize ?? 256;
   checkCompatible(model, data);
   const progress = createProgress(opts.verbose ?? 'quiet');

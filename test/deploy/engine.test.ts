@@ -56,7 +56,7 @@ function images(n: number, shape: number[], seed: number): Float32Array {
 
 function reference(model: Sequential, x: Float32Array): Float32Array {
   const shape = model.inputShape!;
-  return tidy(() => model.predict(Tensor.from(x, [x.length / shape.reduce((a, b) => a * b, 1), ...shape])).data.slice());
+  return tidy(() => model.predict(Tensor.from(x, [x.length / shape.reduce((a, b) => a * b, 1), ...shape]), { logits: true }).data.slice());
 }
 
 /** Count of logits that differ from the reference (as float32 values, -0 != +0). */

@@ -53,12 +53,12 @@ export function runBench(o: BenchOptions): Record<string, unknown> {
   const binaryModel = createModel(o.model, { seed: 1 });
   const withXnor = (on: boolean) => (x: Tensor) => {
     setXnorKernels(on);
-    return binaryModel.predict(x);
+    return binaryModel.predict(x, { logits: true });
   };
   const packedFloat = loadInferenceModel(exportModel(floatModel));
   const packedBinary = loadInferenceModel(exportModel(binaryModel));
   const engines: [string, (x: Tensor) => unknown][] = [
-    ['float twin, layer by layer (predict)', (x) => floatModel.predict(x)],
+    ['float twin, layer by layer (predict)', (x) => floatModel.predict(x, { logits: true })],
     ['binarized, layer by layer, XNOR kernels', withXnor(true)],
     ['binarized, layer by layer, float-emulated', withXnor(false)],
     ['float twin, packed model, fused engine', (x) => packedFloat.run(x)],
