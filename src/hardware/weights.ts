@@ -4,7 +4,7 @@
 // Not the training-state format of issue 6 (no optimizer state, no
 // architecture); replace it with that one when it lands.
 import { readFileSync } from 'node:fs';
-import type { Sequential } from '../nn/sequential.js';
+import type { Model } from '../nn/model.js';
 import { writeJsonAtomic } from '../util/files.js';
 
 interface WeightsFile {
@@ -15,7 +15,7 @@ interface WeightsFile {
   variables: { name: string; shape: number[]; data: string }[];
 }
 
-export function saveWeights(model: Sequential, path: string, meta?: Record<string, unknown>): void {
+export function saveWeights(model: Model, path: string, meta?: Record<string, unknown>): void {
   const file: WeightsFile = {
     format: 'xnorkit-weights', version: 1, model: model.name, ...(meta ? { meta } : {}),
     variables: model.variables.map((v) => {
@@ -27,7 +27,7 @@ export function saveWeights(model: Sequential, path: string, meta?: Record<strin
 }
 
 /** Loads values saved by saveWeights into a model of the same architecture (names and shapes must match). */
-export function loadWeights(model: Sequential, path: string): Record<string, unknown> | undefined {
+export function loadWeights(model: Model, path: string): Record<string, unknown> | undefined {
   let f: WeightsFile;
   try {
     f = JSON.parse(readFileSync(path, 'utf8')) as WeightsFile;

@@ -131,11 +131,28 @@ export abstract class Layer {
     return this.runOutputHooks(this.call(x, ctx), ctx);
   }
 
+  private trainableFlag = true;
+
+  /** Keras' layer.trainable: false freezes every variable of the layer (set before or after building). */
+  get trainable(): boolean {
+    return this.trainableFlag;
+  }
+
+  set trainable(v: boolean) {
+    this.trainableFlag = v;
+    if (!v) {
+      for (const x of this.variables) {
+        x.trainable = false;
+        x.value.requiresGrad = false;
+      }
+    }
+  }
+
   protected addWeight(name: string, shape: Shape, init: string | Initializer, rng: Rng,
     opts: VariableOptions = {}): Variable {
     const value = new Tensor(shape);
     getInitializer(init)(value.data, shape, rng);
-    const v = new Variable(`${this.name}/${name}`, value, opts);
+    const v = new Variable(`${this.name}/${name}`, value, { ...opts, trainable: (opts.trainable ?? true) && this.trainableFlag });
     this.variables.push(v);
     return v;
   }

@@ -240,7 +240,7 @@ export class Model {
 
   /** The model (architecture and weights) as the bytes of a .xnks file. */
   toBytes(): Uint8Array {
-    return modelFileBytes(this);
+    return modelFileBytes(this, this.variables);
   }
 
   /** Writes the model to `path` (.xnks); loadModel(path) brings it back. */

@@ -1,46 +1,15 @@
 // A model as a .xnks file (the training-state container, stateContainer.ts):
-// architecture and weights, no optimizer. A Sequential model is written
-// exactly as saveTrainingState writes it (loadTrainingState reads it); a
-// functional model's description adds, per layer, the names of the layers
-// it consumes (Keras' inbound nodes), read back by loadModel.
-//
-// The layer configs are the layers' getConfig() as JSON. This file must not
-// import serialize.ts (which imports Sequential, which is a Model that
-// imports this file); loadModel.ts, which reads, may.
+// architecture and weights, no optimizer — the bytes saveTrainingState(model,
+// null) writes, so loadTrainingState and loadModel read either. This file
+// must not import serialize.ts (which imports Sequential, a Model that
+// imports this file): the description comes from the layers' getConfig()
+// here; loading (loadModel.ts) goes through serialize's registry and checks.
 import type { Layer } from './layer.js';
 import type { Variable } from './variable.js';
 import type { ModelGraph } from './graph.js';
+import { functionalModelSpecOf } from './graphSpecOf.js';
 import { encodeContainer, type ArrayRef } from './stateContainer.js';
 import { ModelFormatError } from '../errors.js';
-
-export interface GraphLayerSpec {
-  className: string;
-  config: Record<string, unknown>;
-  /** Names of the layers (or the model input) this layer consumes, in order. */
-  inbound: string[];
-}
-
-export interface FunctionalModelSpec {
-  className: 'Model';
-  name: string;
-  inputShape: number[];
-  inputName: string;
-  layers: GraphLayerSpec[];
-  output: string;
-}
-
-/** What modelFileBytes needs of a model (Model has it). */
-export interface SaveableModel {
-  name: string;
-  readonly built: boolean;
-  inputShape: readonly number[] | null;
-  readonly layers: Layer[];
-  readonly variables: Variable[];
-  readonly graph: ModelGraph;
-  chainBlocker(): unknown;
-  /** Sequential models have add(). */
-  add?: unknown;
-}
 
 function layerSpec(layer: Layer): { className: string; config: Record<string, unknown> } {
   if (layer.unwrap() !== layer) {
@@ -49,7 +18,17 @@ function layerSpec(layer: Layer): { className: string; config: Record<string, un
   return { className: layer.className, config: JSON.parse(JSON.stringify(layer.getConfig())) as Record<string, unknown> };
 }
 
-export function modelFileBytes(model: SaveableModel): Uint8Array {
+/** What modelFileBytes needs of a model (Model has it; Sequential also has add()). */
+export interface SaveableModel {
+  name: string;
+  readonly built: boolean;
+  inputShape: readonly number[] | null;
+  readonly layers: Layer[];
+  readonly graph: ModelGraph;
+  add?: unknown;
+}
+
+export function modelFileBytes(model: SaveableModel, variables: Variable[]): Uint8Array {
   if (!model.built) throw new ModelFormatError(`model "${model.name}" is not built (no weights to save)`);
   const arrays: Float32Array[] = [];
   let bytes = 0;
@@ -59,21 +38,14 @@ export function modelFileBytes(model: SaveableModel): Uint8Array {
     bytes += a.byteLength;
     return ref;
   };
-  const g = model.graph;
   const spec = typeof model.add === 'function'
     ? { className: 'Sequential', name: model.name, inputShape: [...model.inputShape!], layers: model.layers.map(layerSpec) }
-    : {
-      className: 'Model', name: model.name, inputShape: [...model.inputShape!], inputName: g.inputs[0].name,
-      layers: g.nodes.filter((n) => n.layer).map((n) => ({
-        ...layerSpec(n.layer as Layer), inbound: n.inputs.map((i) => (i.layer ? (i.layer as Layer).name : i.name)),
-      })),
-      output: (g.outputs[0].layer as Layer).name,
-    } satisfies FunctionalModelSpec;
-  const variables = model.variables.map((v) => ({
+    : functionalModelSpecOf(model, layerSpec);
+  const vars = variables.map((v) => ({
     name: v.name, shape: [...v.shape], trainable: v.trainable, precision: v.precision, ...add(v.value.toArray()),
   }));
   const header = {
-    format: 'xnorkit-training-state', model: spec, variables, optimizer: null, epoch: 0, extra: {}, created: new Date().toISOString(),
+    format: 'xnorkit-training-state', model: spec, variables: vars, optimizer: null, epoch: 0, extra: {}, created: new Date().toISOString(),
   };
   return encodeContainer(header, arrays);
 }

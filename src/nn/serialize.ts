@@ -9,6 +9,9 @@
 // class cannot be rebuilt and is refused at save time, when the user can
 // still act on it, not at load time.
 import { Sequential } from './sequential.js';
+import type { Model } from './model.js';
+import { functionalModelFromSpec } from './graphSpec.js';
+import { functionalModelSpecOf, type FunctionalModelSpec } from './graphSpecOf.js';
 import type { Layer } from './layer.js';
 import type { Constraint } from './variable.js';
 import { Dense } from './layers/dense.js';
@@ -40,6 +43,8 @@ import { SteTern } from '../quantizers/steTern.js';
 import { SteHeaviside } from '../quantizers/steHeaviside.js';
 import { DoReFa } from '../quantizers/dorefa.js';
 import { NoOp } from '../quantizers/noOp.js';
+import { XnorWeightScale } from '../quantizers/xnorWeightScale.js';
+import { MagnitudeAwareSignUnclipped } from '../quantizers/magnitudeAwareSignUnclipped.js';
 import { getQuantizer, quantizerNames } from '../quantizers/registry.js';
 import { weightClip } from '../quantizers/constraints.js';
 import type { Shape } from '../tensor/shape.js';
@@ -82,7 +87,7 @@ export function registerLayer(className: string, cls: LayerClass, fromConfig: (c
 type QuantizerClass = new (config: never) => Quantizer;
 
 const quantizerClasses: Record<string, QuantizerClass> = {
-  SteSign, ApproxSign, SwishSign, MagnitudeAwareSign, SteTern, SteHeaviside, DoReFa, NoOp,
+  SteSign, ApproxSign, SwishSign, MagnitudeAwareSign, SteTern, SteHeaviside, DoReFa, NoOp, XnorWeightScale, MagnitudeAwareSignUnclipped,
 };
 
 function isBuiltinQuantizer(q: Quantizer): boolean {
@@ -202,7 +207,8 @@ export function layerFromSpec(spec: LayerSpec): Layer {
   }
 }
 
-export function modelToSpec(model: Sequential): ModelSpec {
+export function modelToSpec(model: Model): ModelSpec | FunctionalModelSpec {
+  if (!(model instanceof Sequential)) return functionalModelSpecOf(model, layerToSpec);
   return {
     className: 'Sequential',
     name: model.name,
@@ -212,9 +218,10 @@ export function modelToSpec(model: Sequential): ModelSpec {
 }
 
 /** A new model with the described architecture, built (fresh initial weights) when the spec has an input shape. */
-export function modelFromSpec(spec: ModelSpec): Sequential {
+export function modelFromSpec(spec: ModelSpec | FunctionalModelSpec): Model {
+  if (spec?.className === 'Model') return functionalModelFromSpec(spec, layerFromSpec);
   if (spec?.className !== 'Sequential' || !Array.isArray(spec.layers)) {
-    throw new ModelFormatError(`unsupported model description (className ${JSON.stringify(spec?.className)}; only Sequential models are saved)`);
+    throw new ModelFormatError(`unsupported model description (className ${JSON.stringify(spec?.className)}; Sequential and functional Model)`);
   }
   const model = new Sequential(spec.layers.map(layerFromSpec), { name: spec.name });
   if (spec.inputShape) model.build(spec.inputShape as Shape);

@@ -2,7 +2,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { record, accumulateGrad } from '../autograd/graph.js';
 import { wasm } from '../wasm/module.js';
-import { sigmoid, tanh, leakyRelu, leakyTanh, softmaxLastAxis } from './pointwise.js';
+import { sigmoid, tanh, leakyRelu, leakyTanh, softmaxLastAxis, clip01 } from './pointwise.js';
 
 export function relu(x: Tensor): Tensor {
   const out = new Tensor(x.shape);
@@ -43,11 +43,13 @@ export interface ActivationRegistry {
   tanh: true;
   leaky_relu: true;
   leaky_tanh: true;
+  /** larq_zoo's clip_by_value_activation (DoReFa-Net): clip(x, 0, 1). */
+  clip_by_value_activation: true;
 }
 
 export type ActivationName = keyof ActivationRegistry;
 
-const builtins: Record<ActivationName, (x: Tensor) => Tensor> = {
+const builtins = {
   relu,
   hard_tanh: hardTanh,
   linear,
@@ -56,7 +58,8 @@ const builtins: Record<ActivationName, (x: Tensor) => Tensor> = {
   tanh,
   leaky_relu: (x) => leakyRelu(x),
   leaky_tanh: (x) => leakyTanh(x),
-};
+  clip_by_value_activation: clip01,
+} satisfies Record<string, (x: Tensor) => Tensor>;
 
 const custom = new Map<string, (x: Tensor) => Tensor>();
 

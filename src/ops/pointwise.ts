@@ -36,6 +36,11 @@ export function leakyTanh(x: Tensor, alpha = 0.2): Tensor {
     (v) => (v > 1 || v < -1 ? alpha : 1));
 }
 
+/** clip(x, 0, 1); the gradient passes inside (0, 1). */
+export function clip01(x: Tensor): Tensor {
+  return unary(x, 'clip01', (v) => Math.min(1, Math.max(0, v)), (v) => (v > 0 && v < 1 ? 1 : 0));
+}
+
 /** softmax over the last axis. */
 export function softmaxLastAxis(x: Tensor): Tensor {
   if (x.rank < 1) throw new ShapeError(`softmax: needs at least one axis, got ${shapeStr(x.shape)}`);

@@ -11,8 +11,8 @@ import { availableParallelism } from 'node:os';
 import { setThreads } from '../../wasm/threads.js';
 import { loadDataset, datasetName } from '../../data/loadDataset.js';
 import type { Dataset } from '../../data/dataset.js';
-import { createModel } from '../../nn/models/index.js';
-import type { Sequential } from '../../nn/sequential.js';
+import { createModelByName } from '../../nn/models/index.js';
+import type { Model } from '../../nn/model.js';
 import { Adam } from '../../optim/adam.js';
 import { fitAsync, evaluate } from '../../train/fit.js';
 import { scheduleByName, SCHEDULE_NAMES, type ScheduleName } from '../../optim/schedules.js';
@@ -118,12 +118,12 @@ function layerSelector(s: string): SweepPerturbationOptions['layers'] {
   return ['all', 'dense', 'conv', 'binary'].includes(s) ? (s as 'all') : s.split(',').map((x) => x.trim());
 }
 
-interface TrainedModel { trainLevel: number | null; model: Sequential; weights: string; trained: boolean; train_seconds?: number }
+interface TrainedModel { trainLevel: number | null; model: Model; weights: string; trained: boolean; train_seconds?: number }
 
 /** A model trained under `trainLevel` of the sweep's perturbation, from the cache when an identical run exists. */
 export async function trainedModel(o: RobustnessOptions, train: () => Dataset, trainLevel: number, perturbation: SweepPerturbationOptions,
   signal: AbortSignal, verbose: Verbosity, log: (s: string) => void): Promise<TrainedModel | null> {
-  const model = createModel(o.model, { float: o.float, seed: o.seed });
+  const model = createModelByName(o.model, { float: o.float, seed: o.seed });
   const tag = `${o.model}-${o.float ? 'float' : 'quant'}-${trainLevel === 0 ? 'standard' : `${o.sweep}${trainLevel}`}` +
     `-e${o.epochs}-b${o.batchSize}-lr${o.lr}-${o.lrSchedule}-s${o.seed}${o.limit ? `-n${o.limit}` : ''}`;
   const file = join(o.modelsDir, `${tag}.weights.json`);
@@ -188,7 +188,7 @@ export async function runRobustness(o: RobustnessOptions): Promise<Record<string
   try {
     const models: TrainedModel[] = [];
     if (o.weights) {
-      const model = createModel(o.model, { float: o.float, seed: o.seed });
+      const model = createModelByName(o.model, { float: o.float, seed: o.seed });
       const meta = loadWeights(model, o.weights);
       const recipe = meta?.recipe as { perturbations?: { kind: string; sigma?: number; bits?: number; rate?: number }[] } | undefined;
       const p = recipe?.perturbations?.[0];

@@ -9,7 +9,7 @@ import { scheduleByName, SCHEDULE_NAMES } from '../../optim/schedules.js';
 import { numBatches } from '../../data/batches.js';
 import { checkFloatActivation } from '../../nn/models/floatActivation.js';
 import { loadDataset, datasetName } from '../../data/loadDataset.js';
-import { createModel } from '../../nn/models/index.js';
+import { createModelByName } from '../../nn/models/index.js';
 import { Adam } from '../../optim/adam.js';
 import { SGD } from '../../optim/sgd.js';
 import { Bop } from '../../optim/bop.js';
@@ -92,7 +92,7 @@ export async function runTrain(opts: TrainOptions): Promise<Record<string, unkno
   const test = loadDataset(dataset, { split: 'test', limit: opts.testLimit, dataDir: opts.dataDir });
   log(`${dataset}: ${train.count} training and ${test.count} test samples`);
 
-  const model = createModel(opts.model, {
+  const model = createModelByName(opts.model, {
     float: opts.float, floatActivation: checkFloatActivation(opts.floatActivation), quantizer: opts.quantizer, bits: opts.bits, ternary: opts.ternary || undefined, seed: opts.seed, inputShape: [train.height, train.width, train.channels], numClasses: train.numClasses,
   });
   const lr = scheduleByName(opts.lrSchedule, opts.lr, opts.epochs * numBatches(train.count, opts.batchSize));
