@@ -170,3 +170,31 @@ describe('functional Model', () => {
     void new Rng(0);
   });
 });
+
+describe('functional models in training states', () => {
+  it('train 2 epochs == train 1, saveTrainingState, load, train 1 more (a residual graph, bit for bit)', async () => {
+    const { saveTrainingState, loadTrainingState } = await import('../../src/nn/checkpoint.js');
+    const a = residual(7);
+    const oa = new Adam({ learningRate: 0.01 });
+    fit(a, data, { epochs: 2, batchSize: 32, optimizer: oa, seed: 4, verbose: 'quiet' });
+    const b = residual(7);
+    const ob = new Adam({ learningRate: 0.01 });
+    fit(b, data, { epochs: 1, batchSize: 32, optimizer: ob, seed: 4, verbose: 'quiet' });
+    const st = loadTrainingState(saveTrainingState(b, ob, { epoch: 1 }));
+    expect(st.model.chainBlocker()).not.toBeNull();
+    fit(st.model, data, { epochs: 2, initialEpoch: st.epoch, batchSize: 32, optimizer: st.optimizer!, seed: 4, verbose: 'quiet' });
+    expect(st.model.getWeights().map((w) => Array.from(w))).toEqual(a.getWeights().map((w) => Array.from(w)));
+  });
+
+  it('the chain-only engines refuse a graph, naming the layer; the float engine evaluates it', async () => {
+    const { exportModel } = await import('../../src/deploy/index.js');
+    const { evaluateOnChips } = await import('../../src/hardware/montecarlo.js');
+    const { BitFlips } = await import('../../src/hardware/bitflips.js');
+    const m = residual(8);
+    expect(() => exportModel(m)).toThrow(/export to the packed format runs only chains.*"quant_conv2d"/);
+    const opts = { chips: 2, seed: 1, perturbations: [new BitFlips({ rate: 0.01 })] };
+    expect(() => evaluateOnChips(m, data, { ...opts, engine: 'xnor' })).toThrow(/xnor chip engine runs only chains.*"quant_conv2d"/);
+    const r = evaluateOnChips(m, data, { ...opts, engine: 'float' });
+    expect(r.accuracies).toHaveLength(2);
+  });
+});
