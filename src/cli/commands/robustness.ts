@@ -11,8 +11,8 @@ import { availableParallelism } from 'node:os';
 import { setThreads } from '../../wasm/threads.js';
 import { loadDataset, datasetName } from '../../data/loadDataset.js';
 import type { Dataset } from '../../data/dataset.js';
-import { createModel } from '../../nn/models/index.js';
-import type { Sequential } from '../../nn/sequential.js';
+import { createModelByName } from '../../nn/models/index.js';
+import type { Model } from '../../nn/model.js';
 import { Adam } from '../../optim/adam.js';
 import { fitAsync, evaluate } from '../../train/fit.js';
 import { scheduleByName, SCHEDULE_NAMES, type ScheduleName } from '../../optim/schedules.js';
@@ -121,7 +121,7 @@ function layerSelector(s: string): SweepPerturbationOptions['layers'] {
   return ['all', 'dense', 'conv', 'binary'].includes(s) ? (s as 'all') : s.split(',').map((x) => x.trim());
 }
 
-interface TrainedModel { trainLevel: number | null; model: Sequential; weights: string; trained: boolean; train_seconds?: number }
+interface TrainedModel { trainLevel: number | null; model: Model; weights: string; trained: boolean; train_seconds?: number }
 
 /** A model trained under `trainLevel` of the sweep's perturbation, from the cache when an identical run exists. */
 export async function trainedModel(o: RobustnessOptions, train: () => Dataset, trainLevel: number, perturbation: SweepPerturbationOptions,
@@ -141,7 +141,7 @@ export async function trainedModel(o: RobustnessOptions, train: () => Dataset, t
     st.model.dispose();
     st.optimizer?.dispose();
   }
-  const model = createModel(o.model, { float: o.float, seed: o.seed });
+  const model = createModelByName(o.model, { float: o.float, seed: o.seed });
   const data = train();
   log(`training ${tag}${perturbations.length ? ` under ${JSON.stringify(perturbations.map((p) => p.toJSON()))}` : ''}`);
   const optimizer = new Adam({ learningRate: scheduleByName(o.lrSchedule, o.lr, o.epochs * numBatches(data.count, o.batchSize)) });
@@ -176,7 +176,7 @@ function modelFromFile(path: string): TrainedModel {
 }
 
 /** --layers with names: every name must be a layer of the model. */
-function checkLayerNames(model: Sequential, layers: SweepPerturbationOptions['layers']): void {
+function checkLayerNames(model: Model, layers: SweepPerturbationOptions['layers']): void {
   if (!Array.isArray(layers)) return;
   const names = model.layers.map((l) => l.name);
   const unknown = layers.filter((n) => !names.includes(n));
