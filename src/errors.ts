@@ -30,12 +30,15 @@ export class ModelFormatError extends XnorkitError {}
 /** A model that the packed inference format cannot represent. */
 export class CompileError extends XnorkitError {}
 
+/** A distributed run that cannot go on: the queue's Redis cannot be reached, a job failed every attempt, shards do not fit together. */
+export class ClusterError extends XnorkitError {}
+
 export function isXnorkitError(e: unknown): e is XnorkitError {
   return e instanceof XnorkitError;
 }
 
 const BY_NAME: Record<string, new (message: string) => XnorkitError> = {
-  XnorkitError, ConfigError, ShapeError, DatasetError, ModelFormatError, CompileError,
+  XnorkitError, ConfigError, ShapeError, DatasetError, ModelFormatError, CompileError, ClusterError,
 };
 
 /**

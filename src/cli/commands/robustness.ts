@@ -25,11 +25,12 @@ import { UsageError } from '../errors.js';
 import type { Verbosity } from '../../train/progress.js';
 import { withPerturbationsAsync } from '../../hardware/perturbation.js';
 import { saveWeights, loadWeights } from '../../hardware/weights.js';
+import { addClusterOptions, runRobustnessDistributed, type ClusterCliOptions } from './cluster.js';
 import {
   runSweepAsync, trainingPerturbations, DEFAULT_LEVELS, SWEEP_KINDS, type SweepKind, type SweepPoint, type SweepPerturbationOptions,
 } from '../../hardware/sweeps.js';
 
-export interface RobustnessOptions {
+export interface RobustnessOptions extends ClusterCliOptions {
   model: string;
   float: boolean;
   weights?: string;
@@ -75,7 +76,7 @@ function probability(value: string): number {
 }
 
 export function robustnessCommand(): Command {
-  return new Command('robustness')
+  return addClusterOptions(new Command('robustness'))
     .description('Monte-Carlo accuracy over simulated chips vs noise / process variation / accumulator bits / bit-error rate')
     .requiredOption('--sweep <kind>', SWEEP_KINDS.join(' | '), choice(...SWEEP_KINDS))
     .option('--model <name>', 'model preset (see `xnorkit models`)', 'larq-mnist')
@@ -163,6 +164,7 @@ export async function runRobustness(o: RobustnessOptions): Promise<Record<string
     layers: o.sweep === 'bitflips' && o.layers === 'all' ? 'binary' : layerSelector(o.layers), relative: !o.absolute,
     variationModel: o.variationModel, variationBinary: o.variationBinary, overflow: o.overflow,
   };
+  if (o.queue || o.shard) return runRobustnessDistributed(o, { levels, perturbation, dataset });
   const test = loadDataset(dataset, { split: 'test', limit: o.testLimit, dataDir: o.dataDir });
   let trainData: Dataset | null = null;
   const train = () => (trainData ??= loadDataset(dataset, { split: 'train', limit: o.limit, dataDir: o.dataDir }));
