@@ -116,6 +116,8 @@ export async function runStudyOnQueue(o: CoordinatorOptions): Promise<Coordinato
       const failed: Job[] = (await queue.getJobs(['failed'])).filter((j) => j?.id && mine.has(j.id) && !results.has(j.id));
       if (failed.length > 0) {
         const j = failed[0];
+        // The run is over: leave nothing of it for the workers.
+        await removeWaiting(queue, all.map((x) => x.id).filter((id) => !results.has(id) && id !== j.id));
         throw new ClusterError(`job ${j.id} failed after ${j.attemptsMade} attempt(s): ${j.failedReason}` +
           ' (fix the cause, then run the same command with --resume to continue the study)');
       }
