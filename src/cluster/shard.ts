@@ -24,6 +24,8 @@ export interface ShardOptions {
   out: string;
   /** A directory shared by the shards for trained models (optional). */
   modelDir?: string;
+  /** Run only this shard's training jobs (into modelDir): a first array step, so that the chip shards need not train. */
+  trainOnly?: boolean;
   signal?: AbortSignal;
   log?: (line: string) => void;
 }
@@ -62,7 +64,8 @@ export async function runShard(o: ShardOptions): Promise<ShardFile> {
     save();
   };
   const mineTrain = jobs.train.filter((_, m) => m % o.count === o.index - 1);
-  const chips = jobs.chips.flat().filter((_, i) => i % o.count === o.index - 1);
+  if (o.trainOnly && !o.modelDir) throw new ConfigError('--train-only stores the models for the other shards: give the shared directory with --model-store DIR');
+  const chips = o.trainOnly ? [] : jobs.chips.flat().filter((_, i) => i % o.count === o.index - 1);
   try {
     const need = new Set([...mineTrain.map((t) => t.id), ...chips.map((c) => jobs.train[c.model].id)]);
     for (const t of jobs.train) {

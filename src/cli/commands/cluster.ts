@@ -22,6 +22,7 @@ export interface ClusterCliOptions {
   chipsPerJob?: number;
   modelStore?: string;
   attempts?: number;
+  trainOnly?: boolean;
 }
 
 /** The options `robustness` gains to run as jobs on a queue or as one shard. */
@@ -32,7 +33,8 @@ export function addClusterOptions(cmd: Command): Command {
     .option('--resume', 'with --queue: keep the results of an interrupted run of the same study and enqueue only the missing jobs', false)
     .option('--chips-per-job <n>', 'chips per job (the grain of the split; results do not depend on it)', positiveInt, 10)
     .option('--model-store <where>', 'how trained models travel: redis (default with --queue) or a directory all machines share', undefined)
-    .option('--attempts <n>', 'with --queue: attempts per job before the run fails', positiveInt, 3);
+    .option('--attempts <n>', 'with --queue: attempts per job before the run fails', positiveInt, 3)
+    .option('--train-only', 'with --shard and --model-store DIR: only train this shard\'s models into DIR (a first step before the chip shards)', false);
 }
 
 /** What runRobustness has resolved, plus the options typed. */
@@ -64,6 +66,7 @@ export interface DistributedRobustness extends ClusterCliOptions {
 export async function runRobustnessDistributed(o: DistributedRobustness, r: { levels: number[]; perturbation: SweepPerturbationOptions; dataset: string }): Promise<Record<string, unknown>> {
   if (o.queue && o.shard) throw new UsageError('--queue and --shard are alternatives: a queue balances jobs itself');
   if (o.weights) throw new UsageError('--weights is not supported with --queue / --shard yet: the study trains its models as jobs');
+  if (o.trainOnly && !o.shard) throw new UsageError('--train-only is a step of a sharded study: use it with --shard K/N and --model-store DIR');
   if (o.resume && !o.queue) throw new UsageError('--resume continues a study on a queue (--queue); a shard resumes by itself');
   const log = (s: string) => { if (!o.quiet) process.stderr.write(s + '\n'); };
   const study: RobustnessStudy = {
@@ -83,9 +86,9 @@ export async function runRobustnessDistributed(o: DistributedRobustness, r: { le
   try {
     if (o.shard) {
       const { index, count } = parseShard(o.shard);
-      const out = o.out ?? join(base, `shard-${index}-of-${count}`);
+      const out = o.out ?? join(base, `${o.trainOnly ? 'train-' : ''}shard-${index}-of-${count}`);
       writeJsonAtomic(join(out, 'config.json'), { command: 'robustness', ...o, levels: r.levels, dataset: r.dataset, out });
-      const f = await runShard({ study, index, count, out, modelDir: o.modelStore, signal: controller.signal, log });
+      const f = await runShard({ study, index, count, out, modelDir: o.modelStore, trainOnly: o.trainOnly, signal: controller.signal, log });
       log(`wrote ${join(out, 'shard.json')} (${Object.keys(f.jobs).length} jobs${f.complete ? '' : ', interrupted'}); combine the shards with \`xnorkit merge\``);
       if (!f.complete) process.exitCode = 130;
       return f as unknown as Record<string, unknown>;

@@ -164,7 +164,7 @@ export async function runRobustness(o: RobustnessOptions): Promise<Record<string
     layers: o.sweep === 'bitflips' && o.layers === 'all' ? 'binary' : layerSelector(o.layers), relative: !o.absolute,
     variationModel: o.variationModel, variationBinary: o.variationBinary, overflow: o.overflow,
   };
-  if (o.queue || o.shard) return runRobustnessDistributed(o, { levels, perturbation, dataset });
+  if (o.queue || o.shard || o.trainOnly) return runRobustnessDistributed(o, { levels, perturbation, dataset });
   const test = loadDataset(dataset, { split: 'test', limit: o.testLimit, dataDir: o.dataDir });
   let trainData: Dataset | null = null;
   const train = () => (trainData ??= loadDataset(dataset, { split: 'train', limit: o.limit, dataDir: o.dataDir }));
