@@ -17,7 +17,13 @@ import { trainingPerturbations, inferencePerturbations } from '../hardware/sweep
 import { evaluateOnChipsAsync } from '../hardware/montecarlo.js';
 import { ClusterError, ModelFormatError } from '../errors.js';
 import type { ModelBytes } from './store.js';
-import type { ChipsJob, ChipsResult, JobSpec, JobResult, TrainJob, TrainResult } from './spec.js';
+import type { ChipsJob, ChipsResult, ExperimentTrainJob, ExperimentTrainResult, JobSpec, JobResult, TrainJob, TrainResult } from './spec.js';
+import { trainModelAsync } from '../experiment/trainModel.js';
+import { PERTURBATION } from '../experiment/hardware.js';
+import type { ExperimentConfig } from '../experiment/config.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Models kept loaded per process (a study has one per train level). */
 const MODEL_CACHE = 4;
@@ -73,7 +79,35 @@ export class JobRunner {
   }
 
   async run(job: JobSpec, signal?: AbortSignal): Promise<JobResult> {
+    if (job.type === 'xtrain') return this.experimentTrain(job, signal);
     return job.type === 'train' ? this.train(job, signal) : this.chips(job, signal);
+  }
+
+  /** One training run of `xnorkit experiment`: the model and trainModel call of src/experiment, on this machine. */
+  async experimentTrain(job: ExperimentTrainJob, signal?: AbortSignal): Promise<ExperimentTrainResult> {
+    const c = job.config as unknown as ExperimentConfig;
+    const data = this.dataset(c.dataset, 'train', c.train.limit, c.dataDir);
+    const float = job.role === 'float';
+    const model = createModel(c.model, {
+      float, seed: c.seed, inputShape: [data.height, data.width, data.channels], numClasses: data.numClasses,
+      ...(float ? { floatActivation: c.floatActivation } : c.bits ? { bits: c.bits } : {}),
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'xnorkit-job-'));
+    try {
+      const aware = job.role === 'aware' ? { kind: job.kind!, level: job.trainLevel! } : null;
+      const { history, trace, optimizer } = await trainModelAsync({
+        model, data, epochs: c.train.epochs, batchSize: c.train.batchSize, learningRate: c.train.learningRate, schedule: c.train.schedule, seed: c.seed,
+        dir, stateFile: job.stateFile, perturbations: aware ? trainingPerturbations(aware.kind, aware.level, PERTURBATION[aware.kind]) : undefined,
+        signal, verbose: 'quiet', extra: { role: aware ? `hardware-aware (${aware.kind} ${aware.level})` : job.role, config: c },
+      });
+      optimizer.dispose();
+      model.dispose();
+      if (history.interrupted) throw new ClusterError(`job ${job.id}: training interrupted`);
+      await this.store.put(job.modelKey, new Uint8Array(readFileSync(join(dir, job.stateFile))));
+      return { type: 'xtrain', history, trace };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   async train(job: TrainJob, signal?: AbortSignal): Promise<TrainResult> {

@@ -27,6 +27,20 @@ export interface MergeInfo {
   distributed: Record<string, unknown>;
 }
 
+/** One sweep point from its chip slices, in chip order: the fields and statistics of runSweep's points. */
+export function sweepPoint(level: number, trainLevel: number | null, done: ChipsResult[], yieldThreshold: number): SweepPoint {
+  const accuracies = done.flatMap((r) => r.accuracies);
+  const clean = done[0].clean_accuracy;
+  if (done.some((r) => r.clean_accuracy !== clean)) {
+    throw new ClusterError(`point (train ${trainLevel}, level ${level}): chip jobs disagree on the clean accuracy — workers run different xnorkit versions or data`);
+  }
+  const st = chipStats(accuracies, yieldThreshold);
+  return {
+    level, train_level: trainLevel, mean: st.mean, std: st.std, p5: st.p5, yield: st.yield, ci95: st.ci95,
+    clean_accuracy: clean, chips: st.chips, min: st.min, max: st.max, accuracies, seconds: done.reduce((a, r) => a + r.seconds, 0),
+  };
+}
+
 /** The same fields, in the same order, as `xnorkit robustness` writes. */
 export function buildResults(s: RobustnessStudy, jobs: StudyJobs, got: ReadonlyMap<string, JobResult>, info: MergeInfo): MergedStudy {
   const missing: string[] = [];
@@ -44,17 +58,8 @@ export function buildResults(s: RobustnessStudy, jobs: StudyJobs, got: ReadonlyM
       slices.forEach((j, i) => { if (!rs[i]) missing.push(j.id); });
       if (!tr || rs.some((r) => !r)) return;
       const done = rs as ChipsResult[];
-      const accuracies = done.flatMap((r) => r.accuracies);
-      const clean = done[0].clean_accuracy;
-      if (done.some((r) => r.clean_accuracy !== clean)) {
-        throw new ClusterError(`point (train ${trainLevel}, level ${level}): chip jobs disagree on the clean accuracy — workers run different xnorkit versions or data`);
-      }
       testSamples = done[0].samples;
-      const st = chipStats(accuracies, s.yieldThreshold);
-      points.push({
-        level, train_level: trainLevel, mean: st.mean, std: st.std, p5: st.p5, yield: st.yield, ci95: st.ci95,
-        clean_accuracy: clean, chips: st.chips, min: st.min, max: st.max, accuracies, seconds: done.reduce((a, r) => a + r.seconds, 0),
-      });
+      points.push(sweepPoint(level, trainLevel, done, s.yieldThreshold));
     });
   });
   const results: Record<string, unknown> = {

@@ -82,7 +82,24 @@ export interface ChipsJob {
   store: ModelStore;
 }
 
-export type JobSpec = TrainJob | ChipsJob;
+/** A training run of `xnorkit experiment` (float twin, binarized model, or a hardware-aware model). */
+export interface ExperimentTrainJob {
+  type: 'xtrain';
+  id: string;
+  study: string;
+  modelKey: string;
+  /** The experiment's resolved config (src/experiment/config.ts), as JSON. */
+  config: Record<string, unknown>;
+  role: 'float' | 'binary' | 'aware';
+  /** For 'aware': the sweep kind and the level the model trains under. */
+  kind?: 'noise' | 'variation' | 'saturation';
+  trainLevel?: number;
+  /** File name of the training state in the run folder (float.xnks, hw-noise-0.5.xnks, ...). */
+  stateFile: string;
+  store: ModelStore;
+}
+
+export type JobSpec = TrainJob | ChipsJob | ExperimentTrainJob;
 
 export interface TrainResult {
   type: 'train';
@@ -107,7 +124,15 @@ export interface ChipsResult {
   attempt?: number;
 }
 
-export type JobResult = TrainResult | ChipsResult;
+export interface ExperimentTrainResult {
+  type: 'xtrain';
+  history: { epochs: unknown[]; train_seconds: number; interrupted: boolean };
+  trace: unknown[];
+  worker?: string;
+  attempt?: number;
+}
+
+export type JobResult = TrainResult | ChipsResult | ExperimentTrainResult;
 
 /** JSON with object keys sorted, so equal specs hash equally whatever the order their fields were set in. */
 export function canonicalJson(x: unknown): string {

@@ -30,5 +30,5 @@ describe('robustness --shard K/N + merge', () => {
     const m = readResults(join(dir, 'merged'));
     expect((m.points as unknown[]).length).toBe(6);
     expect(comparable(m)).toEqual(comparable(single));
-  });
+  }, 300_000);
 });

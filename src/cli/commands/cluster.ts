@@ -12,6 +12,7 @@ import {
   type RobustnessStudy, type ModelStore,
 } from '../../cluster/index.js';
 import { positiveInt } from '../options.js';
+import type { ExperimentQueueOptions } from '../../cluster/experiment.js';
 import { onInterrupt } from '../interrupt.js';
 import { UsageError } from '../errors.js';
 
@@ -35,6 +36,25 @@ export function addClusterOptions(cmd: Command): Command {
     .option('--model-store <where>', 'how trained models travel: redis (default with --queue) or a directory all machines share', undefined)
     .option('--attempts <n>', 'with --queue: attempts per job before the run fails', positiveInt, 3)
     .option('--train-only', 'with --shard and --model-store DIR: only train this shard\'s models into DIR (a first step before the chip shards)', false);
+}
+
+/** The options `experiment` gains to run its training runs and sweeps as jobs on a queue. */
+export function addQueueOptions(cmd: Command): Command {
+  return cmd
+    .option('--queue <url>', 'train and sweep as jobs on a BullMQ queue in Redis (redis://HOST:PORT/DB); start workers with `xnorkit worker --queue URL`')
+    .option('--resume', 'with --queue: reuse the job results of an interrupted run of the same experiment', false)
+    .option('--chips-per-job <n>', 'with --queue: chips per job', positiveInt, 10)
+    .option('--model-store <where>', 'with --queue: how trained models travel: redis (default) or a directory all machines share')
+    .option('--attempts <n>', 'with --queue: attempts per job before the run fails', positiveInt, 3);
+}
+
+/** The queue settings of `experiment`, or undefined to run in this process. */
+export function experimentQueue(o: ClusterCliOptions): ExperimentQueueOptions | undefined {
+  if (!o.queue) {
+    if (o.resume) throw new UsageError('--resume continues an experiment on a queue: give --queue too');
+    return undefined;
+  }
+  return { url: queueUrl(o.queue), modelStore: o.modelStore, chipsPerJob: o.chipsPerJob, attempts: o.attempts, resume: o.resume };
 }
 
 /** What runRobustness has resolved, plus the options typed. */

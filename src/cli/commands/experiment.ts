@@ -10,8 +10,9 @@ import { PRESETS, resolveConfig, readConfigFile, type ExperimentOverrides } from
 import { startExperiment } from '../../experiment/worker.js';
 import { join } from 'node:path';
 import { SCHEDULE_NAMES } from '../../optim/schedules.js';
+import { addQueueOptions, experimentQueue, type ClusterCliOptions } from './cluster.js';
 
-interface CliOptions {
+interface CliOptions extends ClusterCliOptions {
   dataset?: string;
   model?: string;
   preset?: string;
@@ -29,7 +30,7 @@ interface CliOptions {
 }
 
 export function experimentCommand(): Command {
-  return new Command('experiment')
+  return addQueueOptions(new Command('experiment'))
     .description('the whole workflow: data, float baseline, quantized model, comparison (accuracy, size, speed), ' +
       'hardware noise / process variation / saturation sweeps; writes a report with charts')
     .option('--preset <name>', `quick (MNIST subset, ~5 min) | larq (Larq tutorial: 6 epochs, batch 64, Adam 1e-3, full MNIST; cosine decay unless --lr-schedule constant) | full (more chips and levels); default quick`,
@@ -67,7 +68,7 @@ export async function runExperimentCommand(opts: CliOptions): Promise<void> {
   const config = resolveConfig(overrides, opts.config ? readConfigFile(opts.config) : undefined);
   const log = (s: string) => { if (!opts.quiet) process.stderr.write(s + '\n'); };
   log(`xnorkit experiment: ${config.preset} preset, ${config.model} on ${config.dataset}, seed ${config.seed} -> ${config.out}`);
-  const run = startExperiment(config, { quiet: opts.quiet });
+  const run = startExperiment(config, { quiet: opts.quiet, queue: experimentQueue(opts) });
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
