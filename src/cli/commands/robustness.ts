@@ -28,11 +28,12 @@ import { saveTrainingState, loadTrainingState } from '../../nn/checkpoint.js';
 import { isPackedModel } from '../../deploy/modelFile.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { acquireRunFolder } from '../../util/runFolder.js';
+import { addClusterOptions, runRobustnessDistributed, type ClusterCliOptions } from './cluster.js';
 import {
   runSweepAsync, trainingPerturbations, DEFAULT_LEVELS, SWEEP_KINDS, type SweepKind, type SweepPoint, type SweepPerturbationOptions,
 } from '../../hardware/sweeps.js';
 
-export interface RobustnessOptions {
+export interface RobustnessOptions extends ClusterCliOptions {
   model: string;
   float: boolean;
   weights?: string;
@@ -78,7 +79,7 @@ function probability(value: string): number {
 }
 
 export function robustnessCommand(): Command {
-  return new Command('robustness')
+  return addClusterOptions(new Command('robustness'))
     .description('Monte-Carlo accuracy over simulated chips vs noise / process variation / accumulator bits / bit-error rate')
     .requiredOption('--sweep <kind>', SWEEP_KINDS.join(' | '), choice(...SWEEP_KINDS))
     .option('--model <name>', 'model preset (see `xnorkit models`)', 'larq-mnist')
@@ -198,6 +199,7 @@ export async function runRobustness(o: RobustnessOptions): Promise<Record<string
     layers: o.sweep === 'bitflips' && o.layers === 'all' ? 'binary' : layerSelector(o.layers), relative: !o.absolute,
     variationModel: o.variationModel, variationBinary: o.variationBinary, overflow: o.overflow,
   };
+  if (o.queue || o.shard || o.trainOnly) return runRobustnessDistributed(o, { levels, perturbation, dataset });
   const test = loadDataset(dataset, { split: 'test', limit: o.testLimit, dataDir: o.dataDir });
   let trainData: Dataset | null = null;
   const train = () => (trainData ??= loadDataset(dataset, { split: 'train', limit: o.limit, dataDir: o.dataDir }));
