@@ -14,6 +14,7 @@ import { InferenceModel, type RunOptions, type RunResult } from './engine.js';
 export { InferenceModel, type RunOptions, type RunResult, argmaxRows } from './engine.js';
 export { ModelFormatError, readHeader, crc32, FORMAT_VERSION, type ModelHeader, type LayerRecord } from './format.js';
 export { compileLayers, type CompileOptions } from './compile.js';
+export { exportOnnx, ONNX_OPSET, type OnnxExportOptions } from './onnx/export.js';
 
 export interface ExportOptions extends CompileOptions {
   /** Free-form metadata stored in the file's JSON header (e.g. classNames, inputNormalization). */

@@ -6,11 +6,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { loadTrainingState } from '../../nn/checkpoint.js';
 import { exportModel, readHeader } from '../../deploy/index.js';
 import { UsageError } from '../errors.js';
+import { exportOnnx } from '../../deploy/onnx/export.js';
 
 export interface ExportOptions {
   modelFile: string;
   out?: string;
   json: boolean;
+  /** 'xnk' (packed inference model, default) or 'onnx' (float operators, opset 17). */
+  format?: string;
 }
 
 export function exportCommand(): Command {
@@ -19,19 +22,35 @@ export function exportCommand(): Command {
     .requiredOption('--model-file <file.xnks>', 'training state to export')
     .option('--out <file.xnk>', 'where to write the packed model (default: the input name with .xnk)')
     .option('--json', 'print what was written as JSON', false)
+    .option('--format <xnk|onnx>', 'xnk: packed inference model; onnx: float ONNX graph (opset 17; binarized layers as Sign + ±1 products)', 'xnk')
     .action((opts: ExportOptions) => {
       runExport(opts);
     });
 }
 
-export function runExport(opts: ExportOptions): { file: string; bytes: number; packed_weights: number; float_weights: number } {
+export function runExport(opts: ExportOptions): { file: string; bytes: number; packed_weights?: number; float_weights?: number; format?: string } {
   let input: Uint8Array;
   try {
     input = readFileSync(opts.modelFile);
   } catch {
     throw new UsageError(`cannot read ${opts.modelFile}`);
   }
+  const format = opts.format ?? 'xnk';
+  if (format !== 'xnk' && format !== 'onnx') throw new UsageError(`--format must be xnk or onnx, got ${format}`);
   const state = loadTrainingState(input);
+  if (format === 'onnx') {
+    try {
+      const bytes = exportOnnx(state.model);
+      const file = opts.out ?? opts.modelFile.replace(/\.xnks$/, '') + '.onnx';
+      writeFileSync(file, bytes);
+      const result = { file, bytes: bytes.length, format };
+      if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else process.stdout.write(`wrote ${file}: ${bytes.length} bytes (ONNX opset 17, float operators)\n`);
+      return result;
+    } finally {
+      state.model.dispose();
+    }
+  }
   try {
     const classNames = state.extra.classNames;
     const bytes = exportModel(state.model, { meta: { source: opts.modelFile, ...(Array.isArray(classNames) ? { classNames } : {}) } });
