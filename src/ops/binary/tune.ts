@@ -12,7 +12,7 @@ import type { KernelPath } from './output.js';
 export type ConcretePath = Exclude<KernelPath, 'auto'>;
 export const CONCRETE_PATHS: readonly ConcretePath[] = ['scalar', 'v128', 'hybrid'];
 
-/** What tuning found for one shape class: the winner and each path's median ms. */
+/** What tuning found for one shape class: the winner and each path's fastest sample, ms. */
 export interface PathTuning {
   path: ConcretePath;
   ms: Record<ConcretePath, number>;
@@ -25,16 +25,12 @@ export function log2Class(v: number): number {
   return 32 - Math.clz32(Math.max(1, Math.ceil(v)) - 1);
 }
 
-const median = (xs: number[]) => {
-  const v = [...xs].sort((a, b) => a - b);
-  const h = v.length >> 1;
-  return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
-};
-
 // Each sample is at least this long (tiny calls are repeated), and each
-// path gets this many samples, interleaved with the others'.
-const SAMPLE_MS = 0.5;
-const SAMPLES = 5;
+// path gets this many samples, interleaved with the others'. Paths are
+// compared by their fastest sample: other processes only ever add time, so
+// the minimum is the estimate least disturbed by a loaded machine.
+const SAMPLE_MS = 1;
+const SAMPLES = 7;
 
 /**
  * The fastest path for the shape class `key` on this CPU: cached, or timed
@@ -62,7 +58,7 @@ export function tunedPath(key: string, run: (path: ConcretePath) => void): Concr
       samples.get(p)!.push((performance.now() - t0) / n);
     }
   }
-  const ms = Object.fromEntries(CONCRETE_PATHS.map((p) => [p, median(samples.get(p)!)])) as Record<ConcretePath, number>;
+  const ms = Object.fromEntries(CONCRETE_PATHS.map((p) => [p, Math.min(...samples.get(p)!)])) as Record<ConcretePath, number>;
   let best: ConcretePath = CONCRETE_PATHS[0];
   for (const p of CONCRETE_PATHS) if (ms[p] < ms[best]) best = p;
   cache.set(KEY + key, { path: best, ms } satisfies PathTuning);
