@@ -16,6 +16,7 @@ export { InferenceModel, type RunOptions, type RunResult, argmaxRows } from './e
 export { ModelFormatError, readHeader, crc32, FORMAT_VERSION, type ModelHeader, type LayerRecord } from './format.js';
 export { compileLayers, type CompileOptions } from './compile.js';
 export { DEFAULT_INPUT_SCALING, inputScalingOf, scaleBytes, type InputScaling } from './inputScaling.js';
+export { exportOnnx, ONNX_OPSET, type OnnxExportOptions } from './onnx/export.js';
 
 export interface ExportOptions extends CompileOptions {
   /** Free-form metadata stored in the file's JSON header (e.g. classNames). */
