@@ -18,7 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setThreads } from '../src/wasm/threads.js';
 import { loadDataset } from '../src/data/loadDataset.js';
-import type { Dataset } from '../src/data/dataset.js';
+import { take, type Dataset } from '../src/data/dataset.js';
 import { createModel } from '../src/nn/models/index.js';
 import type { Sequential } from '../src/nn/sequential.js';
 import { ProductLayer } from '../src/nn/productLayer.js';
@@ -67,6 +67,8 @@ export interface EvalSpec {
   options: SweepPerturbationOptions;
   /** 1 for deterministic perturbations (the multiplier: every chip computes the same numbers). */
   chips: number;
+  /** Test images of the chips (default TEST_LIMIT): fewer where one evaluation is slow (noise, the 4-bit multiplier). */
+  testLimit?: number;
   label: string;
 }
 
@@ -102,22 +104,26 @@ export interface Study {
 
 export function studies(chips: number): Record<string, Study> {
   const denseVar: EvalSpec = { key: 'variation-dense', kind: 'variation', levels: [0.25, 0.5, 1, 1.5, 2], options: DENSE_VAR, chips, label: 'variation on the dense layers only' };
-  const allVar: EvalSpec = { key: 'variation-all', kind: 'variation', levels: [0.1, 0.25, 0.5, 1], options: ALL_VAR, chips, label: 'variation on every conv/dense layer' };
+  const allVar: EvalSpec = { key: 'variation-all', kind: 'variation', levels: [0.25, 0.5], options: ALL_VAR, chips, label: 'variation on every conv/dense layer' };
   const multBinary: EvalSpec[] = [
     { key: 'mult-unsigned-xnor', kind: 'multiplier', levels: [6, 7, 8, 9, 10, 12], options: UNSIGNED8_XNOR, chips: 1, label: 'unsigned b-bit multiplier, binary layers as XNOR bits in a b-bit counter' },
     { key: 'mult-unsigned-xnor-hidden', kind: 'multiplier', levels: [6, 7, 8, 9, 10, 12], options: { ...UNSIGNED8_XNOR, layers: HIDDEN }, chips: 1, label: 'unsigned b-bit XNOR counter on layers 2-5 only (first layer exact)' },
     { key: 'mult-unsigned-value', kind: 'multiplier', levels: [8, 16], options: UNSIGNED8_VALUE, chips: 1, label: 'unsigned b-bit multiplier, ±1 products as values (−1 → 0)' },
     { key: 'mult-signed-value', kind: 'multiplier', levels: [2, 4, 6, 8, 10, 12], options: SIGNED_VALUE, chips: 1, label: 'signed b-bit multiplier, ±1 products as values' },
   ];
+  // A 4-bit product layer decomposes into 16 products: ~70 s per level on 1000 images on the loaded machine.
+  // Seed 1 of 4bit-standard ran the first grid (unsigned 4-16, signed 4-13) on 1000 images.
   const mult4: EvalSpec[] = [
-    { key: 'mult-unsigned-value', kind: 'multiplier', levels: [4, 6, 8, 10, 12, 16], options: UNSIGNED8_VALUE, chips: 1, label: 'unsigned b-bit multiplier (negative products → 0)' },
-    { key: 'mult-signed-value', kind: 'multiplier', levels: [4, 6, 8, 9, 10, 13], options: SIGNED_VALUE, chips: 1, label: 'signed b-bit multiplier' },
+    { key: 'mult-unsigned-value', kind: 'multiplier', levels: [8, 16], options: UNSIGNED8_VALUE, chips: 1, label: 'unsigned b-bit multiplier (negative products → 0)' },
+    { key: 'mult-signed-value', kind: 'multiplier', levels: [8, 10, 12, 13], options: SIGNED_VALUE, chips: 1, label: 'signed b-bit multiplier' },
   ];
+  // Output noise costs ~4 s per chip on 1000 images here (relative σ: a std per layer output and forward), so the
+  // per-layer comparison runs at one σ on 500 images; the noise-trained models at σ 0.5 on 1000.
   const noiseOne: EvalSpec[] = [
-    ...PRODUCT_LAYERS.map((l) => ({ key: `noise-${l}`, kind: 'noise' as const, levels: [0.5, 1], options: { layers: [l], relative: true }, chips, label: `noise on the output of ${l} only` })),
-    { key: 'noise-all', kind: 'noise', levels: [0.25, 0.5, 1], options: { layers: 'all', relative: true }, chips, label: 'noise on the output of every conv/dense layer' },
+    ...PRODUCT_LAYERS.map((l) => ({ key: `noise1-${l}`, kind: 'noise' as const, levels: [1], options: { layers: [l], relative: true }, chips, testLimit: 500, label: `noise on the output of ${l} only` })),
+    { key: 'noise1-all', kind: 'noise', levels: [1], options: { layers: 'all', relative: true }, chips, testLimit: 500, label: 'noise on the output of every conv/dense layer' },
   ];
-  const noiseAll: EvalSpec = noiseOne[noiseOne.length - 1];
+  const noiseAll: EvalSpec = { key: 'noise-all', kind: 'noise', levels: [0.5], options: { layers: 'all', relative: true }, chips, label: 'noise on the output of every conv/dense layer' };
   return {
     a: {
       name: 'a', title: 'Process variation on the dense layers only',
@@ -125,16 +131,18 @@ export function studies(chips: number): Record<string, Study> {
     },
     b: {
       name: 'b', title: 'The 8-bit multiplier',
-      // 4-bit first: run beside study a, the binary standard model is then cached by a.
+      // Cheap binary models first; the 4-bit multiplier-aware training (16 products per layer) last.
       units: [
-        { model: '4bit-standard', evals: mult4 }, { model: '4bit-mult-u8', evals: mult4 },
         { model: 'mult-xnor-u8', evals: multBinary }, { model: 'mult-xnor-u8-hidden', evals: multBinary }, { model: 'standard', evals: multBinary },
+        { model: '4bit-standard', evals: mult4 }, { model: '4bit-mult-u8', evals: mult4 },
       ],
     },
+    // The 4-bit multiplier-aware model alone (16 products per layer: the slowest training), run beside b.
+    b4: { name: 'b4', title: 'The 8-bit multiplier: the 4-bit multiplier-aware model', units: [{ model: '4bit-mult-u8', evals: mult4 }] },
     c: {
       name: 'c', title: 'Gaussian noise on the output of some or all layers',
       units: [
-        { model: 'standard', evals: noiseOne },
+        { model: 'standard', evals: [...noiseOne, noiseAll] },
         ...['noise-0.25', 'noise-0.5', 'noise-1'].map((model) => ({ model, evals: [noiseAll] })),
       ],
     },
@@ -149,6 +157,8 @@ export interface RunRecord {
   eval_label: string;
   kind: SweepKind;
   options: SweepPerturbationOptions;
+  /** Test images the chips were evaluated on. */
+  test_limit?: number;
   assumption: string | null;
   clean_accuracy: number;
   train_seconds: number | null;
@@ -222,9 +232,10 @@ async function main(): Promise<void> {
     const s = all[name];
     if (!s) throw new Error(`unknown study "${name}" (known: ${Object.keys(all).join(', ')})`);
     const file = readStudy(s);
-    // Seeds outermost: a partial run has every model at the first seeds.
-    for (const seed of seeds) {
-      for (const unit of s.units) {
+    // Units outermost (every seed of a model before the next model): a run cut short by the
+    // deadline has whole rows; units are ordered by priority.
+    for (const unit of s.units) {
+      for (const seed of seeds) {
         const spec = MODELS[unit.model];
         const todo = unit.evals.filter((e) => !file.runs.some((r) => r.model === spec.key && r.seed === seed && r.eval === e.key));
         if (todo.length === 0) continue;
@@ -232,12 +243,13 @@ async function main(): Promise<void> {
         const clean = evaluate(model, test, { batchSize: 500 }).accuracy;
         for (const e of todo) {
           const t0 = performance.now();
-          const r = runSweep([{ trainLevel: spec.train?.level ?? null, model }], chipTest, {
+          const limit = Math.min(e.testLimit ?? testLimit, testLimit);
+          const r = runSweep([{ trainLevel: spec.train?.level ?? null, model }], limit < chipTest.count ? take(chipTest, limit) : chipTest, {
             ...e.options, kind: e.kind, levels: e.levels, chips: e.chips, seed: 1, engine: 'xnor', verbose: 'quiet',
           });
           const assumption = e.kind === 'multiplier' ? (inferencePerturbations(e.kind, e.levels[0], e.options)[0] as SaturatingMultiplier).describe() : null;
           file.runs.push({
-            model: spec.key, model_label: spec.label, seed, eval: e.key, eval_label: e.label, kind: e.kind, options: e.options, assumption,
+            model: spec.key, model_label: spec.label, seed, eval: e.key, eval_label: e.label, kind: e.kind, options: e.options, test_limit: limit, assumption,
             clean_accuracy: clean, train_seconds, points: r.points, seconds: (performance.now() - t0) / 1000,
           });
           writeJsonAtomic(outPath(s.name), file);
