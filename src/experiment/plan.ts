@@ -37,12 +37,24 @@ export function multiplierOptions(job: HardwareJob): SweepPerturbationOptions {
   return { layers: 'all', multiplierSigned: m.signed, binaryEncoding: m.binaryEncoding, overflow: 'saturate' };
 }
 
+/** Taps of one output of a single-kernel product layer: the kernel's size over its output channels. */
+function taps(l: ProductLayer): number {
+  const shape = l.kernelSlots()[0].variable.shape;
+  return shape.slice(0, -1).reduce((a, b) => a * b, 1);
+}
+
 /** The multiplier's datapath in words, with b standing for the level. */
-export function multiplierAssumption(o: SweepPerturbationOptions): string {
+export function multiplierAssumption(o: SweepPerturbationOptions, model?: Sequential): string {
   const d = (inferencePerturbations('multiplier', 8, o)[0] as SaturatingMultiplier).describe();
+  const layers = model ? model.layers.map((l) => l.unwrap()).filter((l) => l instanceof ProductLayer && l.kernelSlots().length === 1) as ProductLayer[] : [];
   return `${d.replace(/8-bit/g, 'b-bit').replace(/\[0, 255\]/g, '[0, 2^b − 1]').replace(/\[-128, 127\]/g, '[−2^(b−1), 2^(b−1) − 1]')}. ` +
     'Products are counted in integer codes: inputs and weights on their quantizer grids; the float first layer\'s input on the 8-bit pixel grid ' +
-    '(code 2·pixel − 255, step 1/255, since pixels are scaled to [−1, 1]). Training: straight-through gradient, as if the products were not limited.';
+    '(code 2·pixel − 255, step 1/255, since pixels are scaled to [−1, 1])' +
+    `${o.multiplierSigned ? '. ' : ', so an unsigned register drops its negative products. '}` +
+    (o.binaryEncoding === 'xnor' && layers.length
+      ? `Taps K per output: ${layers.map((l) => `${l.name} ${taps(l)}`).join(', ')}; an XNOR count sits near K/2, so a counter needs about log2(K) bits. `
+      : '') +
+    'Training: straight-through gradient, as if the products were not limited.';
 }
 
 /** Trains one model per level under `kind` (same recipe as the standard one); null when interrupted. */
@@ -146,7 +158,7 @@ export async function runPlan(job: HardwareJob, hw: HardwareResults, plan: PlanR
   const mo = multiplierOptions(job);
   const mp: PlanSweep = {
     level_label: `bits b of each product's register (${pc.multiplier.signed ? 'signed' : 'unsigned 0..2^b − 1'}, saturating)`,
-    assumption: multiplierAssumption(mo), perturbation: { ...mo }, levels: pc.multiplier.levels, complete: false,
+    assumption: multiplierAssumption(mo, job.standard), perturbation: { ...mo }, levels: pc.multiplier.levels, complete: false,
     models: [{ train_level: null, clean_accuracy: null, train_seconds: null, state_file: 'binary.xnks' }], points: [],
   };
   plan.multiplier = mp;
