@@ -96,7 +96,9 @@ export const PRESET_DEFAULTS: Record<PresetName, Defaults> = {
       saturation: { levels: [4, 5, 6, 8, 10, 12], trainLevels: [6] },
       plan: {
         enabled: true, layerNoiseSigma: 0.5, denseVariation: { levels: [0, 0.5, 1, 1.5, 2], trainLevels: [1] },
-        multiplier: { levels: [6, 7, 8, 9, 10, 12], trainLevels: [8], signed: false, binaryEncoding: 'xnor' },
+        // Trained at 9 bits: with 8, the 576-tap XNOR counters (counts near 288 > 255) saturate on every output and
+        // the model cannot learn (EXPERIMENTS.md, the user's three scenarios, b); larq and full train at both.
+        multiplier: { levels: [6, 7, 8, 9, 10, 12], trainLevels: [9], signed: false, binaryEncoding: 'xnor' },
       },
     },
   },
@@ -112,7 +114,7 @@ export const PRESET_DEFAULTS: Record<PresetName, Defaults> = {
       saturation: { levels: [4, 5, 6, 7, 8, 10, 12], trainLevels: [6] },
       plan: {
         enabled: true, layerNoiseSigma: 0.5, denseVariation: { levels: [0, 0.25, 0.5, 1, 1.5, 2], trainLevels: [1] },
-        multiplier: { levels: [6, 7, 8, 9, 10, 12, 16], trainLevels: [8], signed: false, binaryEncoding: 'xnor' },
+        multiplier: { levels: [6, 7, 8, 9, 10, 12, 16], trainLevels: [8, 9], signed: false, binaryEncoding: 'xnor' },
       },
     },
   },
@@ -128,7 +130,7 @@ export const PRESET_DEFAULTS: Record<PresetName, Defaults> = {
       saturation: { levels: [3, 4, 5, 6, 7, 8, 9, 10, 12, 16], trainLevels: [5, 7] },
       plan: {
         enabled: true, layerNoiseSigma: 0.5, denseVariation: { levels: [0, 0.25, 0.5, 0.75, 1, 1.5, 2], trainLevels: [0.5, 1] },
-        multiplier: { levels: [6, 7, 8, 9, 10, 12, 16], trainLevels: [8], signed: false, binaryEncoding: 'xnor' },
+        multiplier: { levels: [6, 7, 8, 9, 10, 12, 16], trainLevels: [8, 9], signed: false, binaryEncoding: 'xnor' },
       },
     },
   },
