@@ -23,6 +23,22 @@ export interface SweepConfig {
   trainLevels: number[];
 }
 
+/** "Your plan, step by step": the user's three scenarios (report section and src/experiment/plan.ts). */
+export interface PlanConfig {
+  enabled: boolean;
+  /** Step 1: relative σ of the output noise put on one layer at a time, then on all. */
+  layerNoiseSigma: number;
+  /** Step 2: multiplicative per-chip variation of the dense layers' weights only; trainLevels: variation-aware models (dense layers only). */
+  denseVariation: SweepConfig;
+  /** Step 3: bits of each product's register; trainLevels: multiplier-aware models. */
+  multiplier: SweepConfig & {
+    /** false: the user's unsigned 0..2^b-1. */
+    signed: boolean;
+    /** Binary layers: 'xnor' (XNOR bits in an unsigned counter, 2·count − K) or 'value' (±1 products as values). */
+    binaryEncoding: 'value' | 'xnor';
+  };
+}
+
 export interface ExperimentConfig {
   command: 'experiment';
   preset: PresetName;
@@ -53,6 +69,7 @@ export interface ExperimentConfig {
     noise: SweepConfig;
     variation: SweepConfig;
     saturation: SweepConfig;
+    plan: PlanConfig;
   };
   threads: number;
   out: string;
@@ -77,6 +94,12 @@ export const PRESET_DEFAULTS: Record<PresetName, Defaults> = {
       noise: { levels: [0, 0.25, 0.5, 0.75, 1], trainLevels: [0.5] },
       variation: { levels: [0, 0.25, 0.5, 0.75, 1], trainLevels: [0.5] },
       saturation: { levels: [4, 5, 6, 8, 10, 12], trainLevels: [6] },
+      plan: {
+        enabled: true, layerNoiseSigma: 0.5, denseVariation: { levels: [0, 0.5, 1, 1.5, 2], trainLevels: [1] },
+        // Trained at 9 bits: with 8, the 576-tap XNOR counters (counts near 288 > 255) saturate on every output and
+        // the model cannot learn (EXPERIMENTS.md, the user's three scenarios, b); larq and full train at both.
+        multiplier: { levels: [6, 7, 8, 9, 10, 12], trainLevels: [9], signed: false, binaryEncoding: 'xnor' },
+      },
     },
   },
   larq: {
@@ -89,6 +112,10 @@ export const PRESET_DEFAULTS: Record<PresetName, Defaults> = {
       noise: { levels: [0, 0.1, 0.2, 0.3, 0.5, 0.75, 1], trainLevels: [0.5] },
       variation: { levels: [0, 0.1, 0.2, 0.3, 0.5, 0.75, 1], trainLevels: [0.5] },
       saturation: { levels: [4, 5, 6, 7, 8, 10, 12], trainLevels: [6] },
+      plan: {
+        enabled: true, layerNoiseSigma: 0.5, denseVariation: { levels: [0, 0.25, 0.5, 1, 1.5, 2], trainLevels: [1] },
+        multiplier: { levels: [6, 7, 8, 9, 10, 12, 16], trainLevels: [8, 9], signed: false, binaryEncoding: 'xnor' },
+      },
     },
   },
   full: {
@@ -101,6 +128,10 @@ export const PRESET_DEFAULTS: Record<PresetName, Defaults> = {
       noise: { levels: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5], trainLevels: [0.25, 0.5, 1] },
       variation: { levels: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1], trainLevels: [0.25, 0.5] },
       saturation: { levels: [3, 4, 5, 6, 7, 8, 9, 10, 12, 16], trainLevels: [5, 7] },
+      plan: {
+        enabled: true, layerNoiseSigma: 0.5, denseVariation: { levels: [0, 0.25, 0.5, 0.75, 1, 1.5, 2], trainLevels: [0.5, 1] },
+        multiplier: { levels: [6, 7, 8, 9, 10, 12, 16], trainLevels: [8, 9], signed: false, binaryEncoding: 'xnor' },
+      },
     },
   },
 };
@@ -182,6 +213,19 @@ export function validate(c: ExperimentConfig): ExperimentConfig {
   for (const b of [...c.hardware.saturation.levels, ...c.hardware.saturation.trainLevels]) {
     check(Number.isInteger(b) && b >= 1 && b <= 31, `saturation levels are accumulator bits, integers in 1..31 (got ${b})`);
   }
+  const plan = c.hardware.plan;
+  check(typeof plan.enabled === 'boolean', 'hardware.plan.enabled must be true or false');
+  check(Number.isFinite(plan.layerNoiseSigma) && plan.layerNoiseSigma > 0, `hardware.plan.layerNoiseSigma must be > 0, got ${plan.layerNoiseSigma}`);
+  for (const k of ['denseVariation', 'multiplier'] as const) {
+    check(levelList(plan[k].levels) && plan[k].levels.length > 0, `hardware.plan.${k}.levels must be a non-empty list of non-negative numbers`);
+    check(levelList(plan[k].trainLevels), `hardware.plan.${k}.trainLevels must be a list of non-negative numbers`);
+  }
+  for (const b of [...plan.multiplier.levels, ...plan.multiplier.trainLevels]) {
+    check(Number.isInteger(b) && b >= 1 && b <= 31, `hardware.plan.multiplier levels are register bits, integers in 1..31 (got ${b})`);
+  }
+  check(typeof plan.multiplier.signed === 'boolean', 'hardware.plan.multiplier.signed must be true or false');
+  check(plan.multiplier.binaryEncoding === 'value' || plan.multiplier.binaryEncoding === 'xnor', 'hardware.plan.multiplier.binaryEncoding must be "value" or "xnor"');
+  check(!(plan.multiplier.signed && plan.multiplier.binaryEncoding === 'xnor'), 'hardware.plan.multiplier: the "xnor" encoding counts bits in an unsigned counter; signed must be false');
   check(posInt(c.threads) && c.threads <= 64, 'threads must be an integer in 1..64');
   return c;
 }

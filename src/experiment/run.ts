@@ -23,8 +23,9 @@ import { measureSpeeds } from './speed.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { loadInferenceModel } from '../deploy/index.js';
 import { weightsFileSize, packedSizeEstimate, exportedFileSize } from './size.js';
-import { runHardware, emptyHardware, type HardwareRemote } from './hardware.js';
+import { runHardware, emptyHardware, type HardwareJob, type HardwareRemote } from './hardware.js';
 import { startExperimentOnQueue, type ExperimentQueueOptions } from '../cluster/experiment.js';
+import { runPlan, emptyPlan } from './plan.js';
 import { join } from 'node:path';
 
 export interface RunOptions {
@@ -235,7 +236,7 @@ async function runPipeline(c: ExperimentConfig, o: RunOptions, remote: HardwareR
     const hwTest = c.hardware.testLimit ? take(test, c.hardware.testLimit) : test;
     r.hardware = emptyHardware(c, hwTest.count);
     let lastWrite = 0;
-    const finished = await runHardware({
+    const job: HardwareJob = {
       config: c, standard: models.binary!, newModel: () => build(false), train, test: hwTest, dir, signal, verbose, log, step,
       onUpdate: () => {
         // The JSON after points (cheap); report and charts after each sweep.
@@ -246,7 +247,13 @@ async function runPipeline(c: ExperimentConfig, o: RunOptions, remote: HardwareR
         }
       },
       onSweepDone: () => save('running'), remote,
-    }, r.hardware);
+    };
+    let finished = await runHardware(job, r.hardware);
+    // 6. the user's three scenarios ("Your plan, step by step")
+    if (finished && c.hardware.plan.enabled) {
+      r.plan = emptyPlan(r.hardware, c.hardware.chips);
+      finished = await runPlan(job, r.hardware, r.plan);
+    }
     if (!finished) {
       await stopped();
       return r;

@@ -6,6 +6,8 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { ExperimentResults, SweepSection } from './schema.js';
 import { qLabel, trainLabel } from './labels.js';
+import { base, COLORS } from './chartStyle.js';
+import { planCharts } from './planCharts.js';
 
 export interface Chart {
   id: string;
@@ -17,7 +19,6 @@ export interface Chart {
 
 const WIDTH = 330;
 const HEIGHT = 210;
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
@@ -29,11 +30,6 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-const base = {
-  $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-  background: 'white',
-  config: { font: 'sans-serif', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11, titleFontSize: 12 } },
-} as const;
 
 function trainingCurves(r: ExperimentResults): TopLevelSpec | null {
   const rows: Record<string, unknown>[] = [];
@@ -151,5 +147,6 @@ export async function renderCharts(r: ExperimentResults): Promise<Chart[]> {
       : `Mean test accuracy over ${chips} simulated chips per point; dark band: 95 % confidence interval of the mean, light band: min–max over chips.`,
     sweepChart(s));
   }
+  for (const c of planCharts(r)) await add(c.id, c.title, c.caption, c.spec);
   return out;
 }

@@ -2,6 +2,7 @@
 // charts, no scripts, no network), readable offline and in headless browsers.
 import type { ExperimentResults, ModelResult } from './schema.js';
 import type { Chart } from './charts.js';
+import { planBlocks, PLAN_TITLE } from './plan.js';
 import {
   title, notices, comparisonRows, comparisonHead, fileNotes, epochRows, EPOCH_HEAD, sweepModelRows, sweepPointRows, SWEEP_HEAD, pct, num, int,
 } from './markdown.js';
@@ -71,6 +72,16 @@ ${escapeHtml(hw.engine)} engine. Hardware-aware models: ${escapeHtml(hw.aware_tr
         `<p>Levels: ${escapeHtml(s.level_label)}. Perturbation: <code>${escapeHtml(JSON.stringify(s.perturbation))}</code>.</p>`,
         htmlTable(['model', 'clean test accuracy', 'training', 'state file'], sweepModelRows(s)),
         htmlTable(SWEEP_HEAD, sweepPointRows(s)));
+    }
+  }
+  const plan = planBlocks(r);
+  if (plan) {
+    parts.push(`<h2 id="plan">5. ${PLAN_TITLE}</h2>`);
+    for (const b of plan) {
+      if ('h3' in b) parts.push(`<h3>${escapeHtml(b.h3)}</h3>`);
+      else if ('p' in b) parts.push(`<p>${escapeHtml(b.p)}</p>`);
+      else if ('table' in b) parts.push(htmlTable(b.table.head, b.table.rows));
+      else parts.push(figure(charts, b.chart));
     }
   }
   parts.push('<h2>Steps</h2>', htmlTable(['step', 'seconds'], r.steps.map((s) => [s.name, num(s.seconds)])));

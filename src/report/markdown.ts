@@ -3,11 +3,11 @@
 import type { ExperimentResults, ModelResult, SweepSection } from './schema.js';
 import type { Chart } from './charts.js';
 import { trainLabel, qLabel } from './labels.js';
+import { planBlocks, PLAN_TITLE } from './plan.js';
 
-export const pct = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined ? '—' : `${(100 * x).toFixed(digits)} %`);
-export const num = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits));
-export const int = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : Math.round(x).toLocaleString('en-US'));
-export const ratio = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${x.toFixed(x >= 10 ? 1 : 2)}×`);
+import { pct, num, int, ratio } from './format.js';
+
+export { pct, num, int, ratio };
 
 export function table(head: string[], rows: string[][]): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
@@ -120,6 +120,16 @@ export function renderMarkdown(r: ExperimentResults, charts: Chart[], chartDir =
         `Levels: ${s.level_label}. Perturbation: \`${JSON.stringify(s.perturbation)}\`.`, '',
         table(['model', 'clean test accuracy', 'training', 'state file'], sweepModelRows(s)), '',
         table(SWEEP_HEAD, sweepPointRows(s)), '', ...chart(`hw-${kind}`));
+    }
+  }
+  const plan = planBlocks(r);
+  if (plan) {
+    lines.push(`## 5. ${PLAN_TITLE}`, '');
+    for (const b of plan) {
+      if ('h3' in b) lines.push(`### ${b.h3}`, '');
+      else if ('p' in b) lines.push(b.p, '');
+      else if ('table' in b) lines.push(table(b.table.head, b.table.rows), '');
+      else lines.push(...chart(b.chart));
     }
   }
   lines.push('## Steps', '', table(['step', 'seconds'], r.steps.map((s) => [s.name, num(s.seconds)])), '');

@@ -77,6 +77,48 @@ export interface HardwareResults {
   saturation: SweepSection | null;
 }
 
+/** One sweep of the plan section: levels x models on the same chips, with the hardware assumption in words. */
+export interface PlanSweep {
+  /** What a level means (axis title). */
+  level_label: string;
+  /** The modelled hardware, in words. */
+  assumption: string;
+  perturbation: Record<string, unknown>;
+  levels: number[];
+  /** The standard model (train_level null) and the models trained under the perturbation. */
+  models: HardwareModel[];
+  points: SweepPoint[];
+  complete: boolean;
+}
+
+/**
+ * "Your plan, step by step" (issue 18): the user's three scenarios in their
+ * order, on this run's models: (1) Gaussian noise on the output of one layer
+ * at a time and of all layers, and whether noise in training raised the
+ * clean accuracy; (2) process variation of the dense layers only, standard vs
+ * variation-aware training; (3) an unsigned 8-bit (0..255) multiplier,
+ * standard vs multiplier-aware training.
+ */
+export interface PlanResults {
+  chips: number;
+  test_samples: number;
+  noise: {
+    sigma: number;
+    assumption: string;
+    /** One row per product layer (its name), then 'all'. */
+    rows: { layers: string; point: SweepPoint }[];
+    /** Clean accuracy of the standard and of the noise-trained model of the noise sweep, on the same test images. */
+    clean_standard: number | null;
+    clean_noise_trained: number | null;
+    noise_train_sigma: number | null;
+    complete: boolean;
+  } | null;
+  dense_variation: PlanSweep | null;
+  multiplier: PlanSweep | null;
+  /** Where the multi-seed studies of the same questions are (EXPERIMENTS.md). */
+  studies: string;
+}
+
 export interface ExperimentResults {
   format: 'xnorkit-experiment';
   version: 1;
@@ -103,6 +145,8 @@ export interface ExperimentResults {
     speedup_batch256: number | null;
   };
   hardware: HardwareResults | null;
+  /** The user's three scenarios (absent in runs from before issue 18, or without hardware). */
+  plan?: PlanResults | null;
   /** Seconds per finished step of the sequence. */
   steps: { name: string; seconds: number }[];
   seconds: number;

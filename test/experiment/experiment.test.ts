@@ -25,6 +25,7 @@ const TINY = {
   hardware: {
     testLimit: 100, chips: 2, noise: { levels: [0, 0.5], trainLevels: [0.5] }, variation: { levels: [0, 0.5], trainLevels: [] },
     saturation: { levels: [4, 8], trainLevels: [] },
+    plan: { denseVariation: { levels: [0, 1], trainLevels: [1] }, multiplier: { levels: [6, 10], trainLevels: [8] } },
   },
   threads: 1,
 };
@@ -95,7 +96,16 @@ describe('experiment run (MNIST subset)', () => {
     expect(json.hardware.noise.models.map((m: { train_level: number | null }) => m.train_level)).toEqual([null, 0.5]);
     expect(json.hardware.saturation.points.map((p: { level: number }) => p.level)).toEqual([4, 8]);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('Quick run');
-  });
+    // the user's three scenarios (issue 18): noise per layer and on all, dense-only variation, the multiplier
+    expect(json.plan.noise.rows.map((x: { layers: string }) => x.layers)).toEqual(['quant_conv2d', 'quant_conv2d_1', 'quant_conv2d_2', 'quant_dense', 'quant_dense_1', 'all']);
+    expect(json.plan.noise.clean_noise_trained).toBe(json.hardware.noise.models[1].clean_accuracy);
+    expect(json.plan.dense_variation.perturbation.layers).toBe('dense');
+    expect(json.plan.dense_variation.points.map((p: { train_level: number | null; level: number }) => [p.train_level, p.level])).toEqual([[null, 0], [null, 1], [1, 0], [1, 1]]);
+    expect(json.plan.multiplier.points.map((p: { chips: number }) => p.chips)).toEqual([1, 1, 1, 1]);
+    expect(json.plan.multiplier.assumption).toMatch(/XNOR bits counted in an unsigned b-bit counter \[0, 2\^b − 1\]/);
+    for (const f of ['plan-dense-variation-1.xnks', 'plan-multiplier-8.xnks']) expect(existsSync(join(out, f)), f).toBe(true);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('5. Your plan, step by step');
+   }, 600_000); // the plan's two extra trainings and sweeps: minutes on a loaded 2-core machine
 
   it('reports what the saved files give: states and packed models reproduce the test accuracies and sizes', () => {
     const test = take(loadMnist({ split: 'test' }), 300);
@@ -122,7 +132,9 @@ describe('experiment run (MNIST subset)', () => {
     for (const k of ['noise', 'variation', 'saturation'] as const) {
       expect(r2.hardware![k]!.points.map((p) => p.accuracies)).toEqual(r.hardware![k]!.points.map((p) => p.accuracies));
     }
-  });
+    expect(r2.plan!.dense_variation!.points.map((p) => p.accuracies)).toEqual(r.plan!.dense_variation!.points.map((p) => p.accuracies));
+    expect(r2.plan!.multiplier!.points.map((p) => p.mean)).toEqual(r.plan!.multiplier!.points.map((p) => p.mean));
+  }, 600_000);
 
   it('interrupted after the float model: a report marked interrupted with the float results only', async () => {
     const dir = join(root, 'interrupted');

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { renderCharts, renderHtml, renderMarkdown, writeReport, type ExperimentResults, type SweepSection } from '../../src/report/index.js';
+import type { PlanResults, PlanSweep } from '../../src/report/schema.js';
 import type { SweepPoint } from '../../src/hardware/sweeps.js';
 
 function point(level: number, train: number | null, mean: number): SweepPoint {
@@ -48,6 +49,32 @@ function sampleResults(): ExperimentResults {
     steps: [{ name: 'data', seconds: 1 }], seconds: 100, started: '2026-01-01T00:00:00Z', finished: '2026-01-01T00:01:40Z',
     machine: { cpuModel: 'test cpu', cores: 2, node: 'v20' }, config: { out: 'runs/test' },
   };
+}
+
+function planSweep(levels: number[], trainLevel: number, assumption: string): PlanSweep {
+  return {
+    level_label: 'level', assumption, perturbation: { layers: 'dense' }, levels, complete: true,
+    models: [{ train_level: null, clean_accuracy: 0.97, train_seconds: null, state_file: 'binary.xnks' },
+      { train_level: trainLevel, clean_accuracy: 0.955, train_seconds: 12, state_file: 'plan.xnks' }],
+    points: [null, trainLevel].flatMap((t) => levels.map((l, i) => point(l, t, 0.96 - (t === null ? 0.1 : 0.04) * i))),
+  };
+}
+
+/** The sample results with the plan section (issue 18). */
+function withPlan(): ExperimentResults {
+  const r = sampleResults();
+  const layers = ['quant_conv2d', 'quant_conv2d_1', 'quant_conv2d_2', 'quant_dense', 'quant_dense_1', 'all'];
+  const plan: PlanResults = {
+    chips: 4, test_samples: 1000, studies: 'EXPERIMENTS.md',
+    noise: {
+      sigma: 0.5, assumption: 'noise on outputs', complete: true, clean_standard: 0.97, clean_noise_trained: 0.965, noise_train_sigma: 0.5,
+      rows: layers.map((l, i) => ({ layers: l, point: point(0.5, null, i === 2 ? 0.81 : 0.9 - 0.01 * i) })),
+    },
+    dense_variation: planSweep([0, 0.5, 1], 1, 'dense weights vary per chip'),
+    multiplier: planSweep([6, 8, 10], 8, 'XNOR bits counted in an unsigned b-bit counter'),
+  };
+  r.plan = plan;
+  return r;
 }
 
 /** The `d` attributes of the paths inside a chart's data-mark groups (role-mark), by mark type. */
@@ -92,6 +119,32 @@ describe('report', () => {
     expect(html).toContain('7.50× speed-up');
     expect(html).toContain('trained at σ=0.5');
     expect(html).toContain('trained at 6 bits');
+  });
+
+  it('the plan section ("Your plan, step by step"): three steps in the user\'s order, assumptions, tables and charts', async () => {
+    const r = withPlan();
+    const charts = await renderCharts(r);
+    expect(charts.map((c) => c.id)).toEqual(['training', 'comparison', 'hw-noise', 'hw-variation', 'hw-saturation', 'plan-noise', 'plan-dense-variation', 'plan-multiplier']);
+    const marks = Object.fromEntries(charts.map((c) => [c.id, dataMarks(c.svg)]));
+    expect(marks['plan-noise'].rect).toBe(6); // one bar per layer and "all"
+    expect(marks['plan-dense-variation'].line).toBe(2);
+    expect(marks['plan-multiplier'].line).toBe(2);
+    const html = renderHtml(r, charts);
+    const section = html.slice(html.indexOf('<h2 id="plan">'), html.indexOf('<h2>Steps</h2>'));
+    expect(section).toContain('5. Your plan, step by step');
+    const steps = ['Step 1 — Gaussian noise', 'Step 2 — Process variation of the linear (dense) layers only', 'Step 3 — Non-linearities: an 8-bit multiplier'];
+    const at = steps.map((h) => section.indexOf(h));
+    expect(at.every((i) => i > 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(section.match(/<svg[\s>]/g)?.length).toBe(3);
+    expect(section).toContain('Assumption: XNOR bits counted in an unsigned b-bit counter');
+    expect(section).toContain('costs most here: quant_conv2d_2 (81.00 %');
+    expect(section).toContain('trained with noise σ=0.5 on every layer 96.50 % (-0.50 points)');
+    const md = renderMarkdown(r, charts);
+    expect(md).toContain('## 5. Your plan, step by step');
+    expect(md).toContain('![Step 3: the saturating multiplier](charts/plan-multiplier.svg)');
+    // a run without plan results has no section
+    expect(renderHtml(sampleResults(), await renderCharts(sampleResults()))).not.toContain('Your plan');
   });
 
   it('the Markdown has the comparison and sweep tables and links the SVG files', async () => {
@@ -180,6 +233,40 @@ describe.skipIf(!chromium)(`report in headless Chromium${chromium ? '' : ' (skip
       // Bars and lines of both series cover thousands of pixels; a page without charts has none of these colours.
       expect(blue).toBeGreaterThan(1000);
       expect(red).toBeGreaterThan(1000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('renders the "Your plan, step by step" section: its heading, three steps and their charts are in the DOM Chromium lays out, and visible', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xnorkit-chromium-plan-'));
+    try {
+      const r = withPlan();
+      // Only the plan's charts on the page: the colours on the screenshot are theirs.
+      r.hardware = null;
+      r.float = null;
+      r.binary = null;
+      const w = await writeReport(dir, r);
+      const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+        '--disable-sync', '--no-first-run', `--user-data-dir=${join(dir, 'profile')}`];
+      const dom = spawnSync(chromium!, [...flags, '--dump-dom', `file://${w.html}`], { timeout: 90_000, encoding: 'utf8' });
+      expect(dom.stdout, dom.stderr).toContain('<h2 id="plan">5. Your plan, step by step</h2>');
+      for (const id of ['plan-noise', 'plan-dense-variation', 'plan-multiplier']) expect(dom.stdout).toMatch(new RegExp(`<figure id="chart-${id}">[\\s\\S]*?<svg`));
+      const shot = join(dir, 'shot.png');
+      spawnSync(chromium!, [...flags, `--screenshot=${shot}`, '--window-size=1200,3000', `file://${w.html}`], { timeout: 90_000, encoding: 'utf8' });
+      const img = decodePng(readFileSync(shot));
+      let blue = 0;
+      let red = 0;
+      for (let y = 0; y < img.height; y += 2) {
+        for (let x = 0; x < img.width; x += 2) {
+          const [rr, g, b] = img.pixel(x, y);
+          if (Math.abs(rr - 0x1f) < 12 && Math.abs(g - 0x77) < 12 && Math.abs(b - 0xb4) < 12) blue++;
+          if (Math.abs(rr - 0xd6) < 12 && Math.abs(g - 0x27) < 12 && Math.abs(b - 0x28) < 12) red++;
+        }
+      }
+      // the noise bars and the standard models' lines (blue), the intervals and the trained models' lines (red)
+      expect(blue).toBeGreaterThan(1000);
+      expect(red).toBeGreaterThan(100);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { setThreads } from '../../wasm/threads.js';
 import { loadDataset, datasetName } from '../../data/loadDataset.js';
@@ -29,8 +30,9 @@ import { isPackedModel } from '../../deploy/modelFile.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { acquireRunFolder } from '../../util/runFolder.js';
 import { addClusterOptions, runRobustnessDistributed, type ClusterCliOptions } from './cluster.js';
+import type { SaturatingMultiplier } from '../../hardware/multiplier.js';
 import {
-  runSweepAsync, trainingPerturbations, DEFAULT_LEVELS, SWEEP_KINDS, type SweepKind, type SweepPoint, type SweepPerturbationOptions,
+  runSweepAsync, trainingPerturbations, inferencePerturbations, DEFAULT_LEVELS, SWEEP_KINDS, type SweepKind, type SweepPoint, type SweepPerturbationOptions,
 } from '../../hardware/sweeps.js';
 
 export interface RobustnessOptions extends ClusterCliOptions {
@@ -54,6 +56,16 @@ export interface RobustnessOptions extends ClusterCliOptions {
   variationModel: 'additive' | 'multiplicative' | 'lognormal';
   variationBinary: 'analog' | 'digital';
   overflow: 'saturate' | 'wrap';
+  /** DoReFa k-bit weights and activations instead of binary (the 4-bit model). */
+  bits?: number;
+  /** Multiplier sweep: signed product register instead of the user's unsigned 0..2^b-1. */
+  signed?: boolean;
+  /** Shorthand for overflow 'wrap'. */
+  wrap?: boolean;
+  /** Multiplier sweep: how binary layers' ±1 products are represented. */
+  binaryEncoding?: 'value' | 'xnor';
+  /** Layers the perturbation applies to during training (default: --layers). */
+  trainLayers?: string;
   yieldThreshold: number;
   testLimit?: number;
   dataset: string;
@@ -85,7 +97,7 @@ export function robustnessCommand(): Command {
     .option('--model <name>', 'model preset (see `xnorkit models`)', 'larq-mnist')
     .option('--float', 'the float twin of the preset', false)
     .option('--weights <file.xnks>', 'evaluate this trained model (a training state: runs/NAME/model.xnks from train, binary.xnks from experiment) instead of training')
-    .option('--levels <list>', 'inference levels: noise sigma (relative to each output std), variation sigma, accumulator bits, or bit-error rate')
+    .option('--levels <list>', 'inference levels: noise sigma (relative to each output std), variation sigma, accumulator bits, bit-error rate, or multiplier bits')
     .option('--train-levels <list>', 'train one model per level under the same perturbation (0 = standard training)', numberList, [0])
     .option('--epochs <n>', 'training epochs per model', positiveInt, 6)
     .option('--batch-size <n>', 'training mini-batch size', positiveInt, 64)
@@ -101,6 +113,11 @@ export function robustnessCommand(): Command {
     .option('--variation-model <m>', 'additive | multiplicative | lognormal', choice('additive', 'multiplicative', 'lognormal'), 'multiplicative')
     .option('--variation-binary <m>', 'binary weights: analog (value varies) | digital (sign flips)', choice('analog', 'digital'), 'analog')
     .option('--overflow <m>', 'accumulator: saturate | wrap', choice('saturate', 'wrap'), 'saturate')
+    .option('--bits <k>', 'DoReFa k-bit weights and activations instead of binary (e.g. the 4-bit model)', positiveInt)
+    .option('--signed', 'multiplier: signed product register [-2^(b-1), 2^(b-1)-1] instead of unsigned 0..2^b-1', false)
+    .option('--wrap', 'multiplier / accumulator overflow wraps (same as --overflow wrap)', false)
+    .option('--binary-encoding <e>', 'multiplier, binary layers: value (±1 products as values in the register) | xnor (XNOR bits counted in an unsigned counter, 2·count − K)', choice('value', 'xnor'), 'value')
+    .option('--train-layers <sel>', 'layers the perturbation applies to while training (default: --layers)')
     .option('--yield-threshold <x>', 'accuracy a chip needs to count towards the yield', probability, 0.9)
     .option('--test-limit <n>', 'evaluate on the first N test samples', positiveInt)
     .option('--dataset <name>', 'mnist | fashion-mnist | cifar10', 'mnist')
@@ -122,16 +139,21 @@ function layerSelector(s: string): SweepPerturbationOptions['layers'] {
   return ['all', 'dense', 'conv', 'binary'].includes(s) ? (s as 'all') : s.split(',').map((x) => x.trim());
 }
 
+/** A short hash of the training perturbations' options (layers, model, register...), so differently perturbed models get different cache files. */
+function optionsTag(perturbations: { toJSON(): Record<string, unknown> }[]): string {
+  return createHash('sha256').update(JSON.stringify(perturbations.map((p) => p.toJSON()))).digest('hex').slice(0, 8);
+}
+
 interface TrainedModel { trainLevel: number | null; model: Model; weights: string; trained: boolean; train_seconds?: number }
 
 /** A model trained under `trainLevel` of the sweep's perturbation, from the cache when an identical run exists. */
 export async function trainedModel(o: RobustnessOptions, train: () => Dataset, trainLevel: number, perturbation: SweepPerturbationOptions,
   signal: AbortSignal, verbose: Verbosity, log: (s: string) => void): Promise<TrainedModel | null> {
-  const tag = `${o.model}-${o.float ? 'float' : 'quant'}-${trainLevel === 0 ? 'standard' : `${o.sweep}${trainLevel}`}` +
+  const perturbations = trainingPerturbations(o.sweep, trainLevel, perturbation);
+  const tag = `${o.model}-${o.float ? 'float' : o.bits ? `${o.bits}bit` : 'quant'}-${trainLevel === 0 ? 'standard' : `${o.sweep}${trainLevel}-${optionsTag(perturbations)}`}` +
     `-e${o.epochs}-b${o.batchSize}-lr${o.lr}-${o.lrSchedule}-s${o.seed}${o.limit ? `-n${o.limit}` : ''}`;
   const file = join(o.modelsDir, `${tag}.xnks`);
-  const perturbations = trainingPerturbations(o.sweep, trainLevel, perturbation);
-  const recipe = { model: o.model, float: o.float, epochs: o.epochs, batch_size: o.batchSize, lr: o.lr, lr_schedule: o.lrSchedule, seed: o.seed, limit: o.limit ?? null,
+  const recipe = { model: o.model, float: o.float, ...(o.bits ? { bits: o.bits } : {}), epochs: o.epochs, batch_size: o.batchSize, lr: o.lr, lr_schedule: o.lrSchedule, seed: o.seed, limit: o.limit ?? null,
     perturbations: perturbations.map((p) => p.toJSON()) };
   if (!o.retrain && existsSync(file)) {
     const st = loadTrainingState(readFileSync(file));
@@ -142,7 +164,7 @@ export async function trainedModel(o: RobustnessOptions, train: () => Dataset, t
     st.model.dispose();
     st.optimizer?.dispose();
   }
-  const model = createModelByName(o.model, { float: o.float, seed: o.seed });
+  const model = createModelByName(o.model, { float: o.float, seed: o.seed, bits: o.bits });
   const data = train();
   log(`training ${tag}${perturbations.length ? ` under ${JSON.stringify(perturbations.map((p) => p.toJSON()))}` : ''}`);
   const optimizer = new Adam({ learningRate: scheduleByName(o.lrSchedule, o.lr, o.epochs * numBatches(data.count, o.batchSize)) });
@@ -194,12 +216,27 @@ export async function runRobustness(o: RobustnessOptions): Promise<Record<string
   const log = (s: string) => { if (!o.quiet) process.stderr.write(s + '\n'); };
   const levels = o.levels ?? DEFAULT_LEVELS[o.sweep];
   if (o.sweep === 'saturation' && levels.some((b) => !Number.isInteger(b) || b < 1 || b > 31)) throw new UsageError('saturation levels are accumulator bits: integers in 1..31');
+  if (o.sweep === 'multiplier' && [...levels, ...o.trainLevels.filter((b) => b !== 0)].some((b) => !Number.isInteger(b) || b < 1 || b > 31)) {
+    throw new UsageError('multiplier levels are bits of the product register: integers in 1..31');
+  }
+  if (o.sweep === 'multiplier' && o.signed && o.binaryEncoding === 'xnor') {
+    throw new UsageError('--binary-encoding xnor counts XNOR bits in an unsigned counter; drop --signed (or use --binary-encoding value)');
+  }
   if (o.sweep === 'bitflips' && levels.some((r) => r > 1)) throw new UsageError('bitflips levels are bit-error rates in [0, 1]');
   const perturbation: SweepPerturbationOptions = {
     layers: o.sweep === 'bitflips' && o.layers === 'all' ? 'binary' : layerSelector(o.layers), relative: !o.absolute,
-    variationModel: o.variationModel, variationBinary: o.variationBinary, overflow: o.overflow,
+    variationModel: o.variationModel, variationBinary: o.variationBinary, overflow: o.wrap ? 'wrap' : o.overflow,
+    multiplierSigned: o.signed ?? false, binaryEncoding: o.binaryEncoding ?? 'value',
   };
-  if (o.queue || o.shard || o.trainOnly) return runRobustnessDistributed(o, { levels, perturbation, dataset });
+  const trainPerturbation: SweepPerturbationOptions = o.trainLayers === undefined ? perturbation : { ...perturbation, layers: layerSelector(o.trainLayers) };
+  // The datapath the levels stand for, in words (the multiplier's register and binary encoding).
+  const assumption = o.sweep === 'multiplier'
+    ? `at b = ${levels[0]} (each level sets b): ${(inferencePerturbations(o.sweep, levels[0], perturbation)[0] as SaturatingMultiplier).describe()}` : null;
+  if (assumption) log(`assumption: ${assumption}`);
+  if (o.queue || o.shard || o.trainOnly) {
+    if (o.trainLayers !== undefined) throw new UsageError('--train-layers does not combine with --queue/--shard/--train-only (the distributed study trains on the sweep layers)');
+    return runRobustnessDistributed(o, { levels, perturbation, dataset });
+  }
   const test = loadDataset(dataset, { split: 'test', limit: o.testLimit, dataDir: o.dataDir });
   let trainData: Dataset | null = null;
   const train = () => (trainData ??= loadDataset(dataset, { split: 'train', limit: o.limit, dataDir: o.dataDir }));
@@ -218,7 +255,8 @@ export async function runRobustness(o: RobustnessOptions): Promise<Record<string
   });
   const results: Record<string, unknown> = {
     sweep: o.sweep, model: o.model, float: o.float, dataset, test_samples: test.count, levels, chips: o.chips, chip_seed: o.chipSeed,
-    engine: o.engine, yield_threshold: o.yieldThreshold, perturbation,
+    engine: o.engine, yield_threshold: o.yieldThreshold, perturbation, ...(o.bits ? { bits: o.bits } : {}), ...(assumption ? { assumption } : {}),
+    ...(o.trainLayers !== undefined ? { train_perturbation: trainPerturbation } : {}),
     training: o.weights ? null : { epochs: o.epochs, batch_size: o.batchSize, lr: o.lr, lr_schedule: o.lrSchedule, seed: o.seed, limit: o.limit ?? null }, models: [] as unknown[], points: [] as SweepPoint[],
     machine: machineInfo(), date: new Date().toISOString(), interrupted: false,
   };
@@ -230,7 +268,7 @@ export async function runRobustness(o: RobustnessOptions): Promise<Record<string
       models.push(modelFromFile(o.weights));
     } else {
       for (const tl of o.trainLevels) {
-        const m = await trainedModel(o, train, tl, perturbation, controller.signal, verbose, log);
+        const m = await trainedModel(o, train, tl, trainPerturbation, controller.signal, verbose, log);
         if (!m) break;
         models.push(m);
       }
