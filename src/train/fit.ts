@@ -6,6 +6,7 @@ import { Rng } from '../tensor/random.js';
 import { backward, noGrad } from '../autograd/graph.js';
 import { softmaxCrossEntropy } from '../ops/softmaxCrossEntropy.js';
 import type { Sequential } from '../nn/sequential.js';
+import type { Tensor } from '../tensor/tensor.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Dataset } from '../data/dataset.js';
 import { batches, numBatches } from '../data/batches.js';
@@ -53,6 +54,8 @@ export interface FitOptions {
   onBatchEnd?: (step: number, metrics: { loss: number; accuracy: number }) => void;
   /** Abort after the current step (Ctrl-C); fit returns what finished. */
   signal?: AbortSignal;
+  /** Changes each training batch in place before the step (data augmentation); draws from the epoch's own Rng. */
+  augment?: (x: Tensor, rng: Rng) => void;
 }
 
 function checkCompatible(model: Sequential, data: Dataset): void {
@@ -74,12 +77,15 @@ function checkCompatible(model: Sequential, data: Dataset): void {
  * 1 or was resumed from a saved state, which is what makes "train 2 epochs"
  * and "train 1, save, load, train 1 more" bit-identical.
  */
-export function epochRngs(seed: number, epoch: number): { shuffleRng: Rng; dropoutRng: Rng } {
+export function epochRngs(seed: number, epoch: number): { shuffleRng: Rng; dropoutRng: Rng; augmentRng: Rng } {
   const root = new Rng(seed);
   // Rng folds its seed to 32 bits; mixing the epoch into a word drawn from the
   // seed's own stream (then splitmix in the constructor) decorrelates epochs.
   const e = new Rng((root.nextU32() ^ Math.imul(epoch, 0x9e3779b9)) >>> 0);
-  return { shuffleRng: e.fork(), dropoutRng: e.fork() };
+  // Forked in this order so that adding a stream never changes the earlier ones.
+  const shuffleRng = e.fork();
+  const dropoutRng = e.fork();
+  return { shuffleRng, dropoutRng, augmentRng: e.fork() };
 }
 
 /**
@@ -124,7 +130,7 @@ function* trainingSteps(model: Sequential, data: Dataset, opts: FitOptions): Gen
   const steps = numBatches(data.count, batchSize);
 
   for (let epoch = initialEpoch + 1; epoch <= epochs && !opts.signal?.aborted; epoch++) {
-    const { shuffleRng, dropoutRng } = epochRngs(seed, epoch);
+    const { shuffleRng, dropoutRng, augmentRng } = epochRngs(seed, epoch);
     progress.start(steps, `epoch ${epoch}/${epochs}`);
     const lr = optimizer.currentLearningRate();
     let lossSum = 0;
@@ -133,6 +139,7 @@ function* trainingSteps(model: Sequential, data: Dataset, opts: FitOptions): Gen
     let step = 0;
     const t0 = performance.now();
     for (const batch of batches(data, { batchSize, shuffle: true, rng: shuffleRng })) {
+      opts.augment?.(batch.x, augmentRng);
       const r = tidy(() => {
         const logits = model.call(batch.x, { training: true, rng: dropoutRng });
         const loss = softmaxCrossEntropy(logits, batch.y);
