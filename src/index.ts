@@ -67,6 +67,8 @@ export { type ChipEngine, type ChipRunner, type EngineEntry } from './engines/in
 
 // The packed inference format has its own ModelFormatError (src/deploy); the one exported above covers both by name.
 export { exportModel, loadInferenceModel, InferenceModel } from './deploy/index.js';
+export { loadPretrained, loadPretrainedState, pretrainedNames, readZooManifest, type ZooEntry, type ZooManifest } from './zoo/pretrained.js';
+export { resolveRecipe, RECIPES, RECIPE_NAMES, type Recipe, type RecipeName } from './train/recipe.js';
 
 export { runExperiment, type RunOptions as ExperimentRunOptions } from './experiment/run.js';
 export { resolveConfig, readConfigFile, PRESETS, PRESET_DEFAULTS, type ExperimentConfig, type PresetName } from './experiment/config.js';

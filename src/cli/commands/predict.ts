@@ -10,6 +10,7 @@ import { readIdx } from '../../data/idx.js';
 import { BYTE_TO_UNIT } from '../../data/dataset.js';
 import { positiveInt } from '../options.js';
 import { UsageError } from '../errors.js';
+import { resolveModelFile } from '../modelRef.js';
 
 export interface PredictOptions {
   model: string;
@@ -24,7 +25,7 @@ export function predictCommand(): Command {
   return new Command('predict')
     .description('predict the classes of PNG images or of an IDX image file with a packed model (.xnk)')
     .argument('<images...>', 'PNG files (8-bit gray, gray+alpha, RGB or RGBA) or one IDX file of images')
-    .requiredOption('--model <file.xnk>', 'packed inference model (xnorkit export)')
+    .requiredOption('--model <file.xnk|name>', 'packed inference model (xnorkit export), or a pretrained model by name (data/models, e.g. mnist-binary)')
     .option('--labels <file>', 'IDX labels of the images: also print the accuracy')
     .option('--limit <n>', 'only the first n images of an IDX file', positiveInt)
     .option('--json', 'print the predictions as JSON', false)
@@ -149,7 +150,7 @@ function softmax(row: Float32Array): number[] {
 }
 
 export function runPredict(paths: string[], opts: PredictOptions): { predictions: number[]; accuracy?: number } {
-  const plan: InferenceModel = loadInferenceModel(read(opts.model));
+  const plan: InferenceModel = loadInferenceModel(read(resolveModelFile(opts.model, 'packed')));
   try {
     const { names, x } = loadImages(paths, plan.inputShape, opts.limit);
     const r = plan.run(x);
