@@ -70,6 +70,29 @@ function save(row: Row & { tag: string }): void {
   renameSync(OUT + '.tmp', OUT);
 }
 
+function rowOf(v: Variant, seed: number, r: { test_accuracy: number; train_seconds: number; history: { accuracy: number; flip_ratio?: number }[] }): Row & { tag: string } {
+  const last = r.history[r.history.length - 1];
+  return {
+    variant: v.name, tag, seed, test_accuracy: r.test_accuracy, train_accuracy_last: last.accuracy, flip_ratio_last: last.flip_ratio ?? null,
+    train_seconds: r.train_seconds, args: v.args, date: new Date().toISOString(),
+  };
+}
+
+/** Runs whose process finished (results.json written) but whose row is missing, e.g. when the study itself was stopped. */
+function importFinished(): void {
+  const have = new Set(load().rows.map((r) => `${r.variant}|${(r as Row & { tag?: string }).tag}|${r.seed}`));
+  for (const v of VARIANTS) {
+    for (const seed of [1, 2, 3]) {
+      const f = join('runs', 'recipe-study', `${v.name}-${tag}-s${seed}`, 'results.json');
+      if (have.has(`${v.name}|${tag}|${seed}`) || !existsSync(f)) continue;
+      const r = JSON.parse(readFileSync(f, 'utf8'));
+      if (r.interrupted || typeof r.test_accuracy !== 'number') continue;
+      save(rowOf(v, seed, r));
+      console.log(`${v.name} seed ${seed}: imported from ${f}`);
+    }
+  }
+}
+
 function runOne(v: Variant, seed: number): Promise<void> {
   const out = join('runs', 'recipe-study', `${v.name}-${tag}-s${seed}`);
   const args = ['-n', '10', process.execPath, 'dist/cli/main.js', 'train', '--dataset', 'mnist', '--model', 'larq-mnist', '--epochs', String(epochs),
@@ -82,18 +105,41 @@ function runOne(v: Variant, seed: number): Promise<void> {
       if (code !== 0) return reject(new Error(`${v.name} seed ${seed}: exit ${code}`));
       const r = JSON.parse(text);
       const last = r.history[r.history.length - 1];
-      const row = {
-        variant: v.name, tag, seed, test_accuracy: r.test_accuracy, train_accuracy_last: last.accuracy, flip_ratio_last: last.flip_ratio ?? null,
-        train_seconds: r.train_seconds, args: v.args, date: new Date().toISOString(),
-      };
-      save(row);
+      save(rowOf(v, seed, r));
       console.log(`${v.name} seed ${seed}: test ${(100 * r.test_accuracy).toFixed(2)} %, train ${(100 * last.accuracy).toFixed(2)} %, ${r.train_seconds.toFixed(0)} s`);
       resolve();
     });
   });
 }
 
+/** The Markdown table of what is recorded: one row per variant, seeds as columns. */
+function table(): string {
+  const rows = load().rows as (Row & { tag: string })[];
+  const tags = [...new Set(rows.map((r) => r.tag))];
+  const lines: string[] = [];
+  for (const t of tags) {
+    lines.push(`${t}:`, '', '| variant | change | seed 1 | seed 2 | seed 3 | mean | train acc. (last epoch, seed 1) | flip ratio (last epoch, seed 1) |', '|---|---|---|---|---|---|---|---|');
+    for (const v of VARIANTS) {
+      const rs = rows.filter((r) => r.tag === t && r.variant === v.name);
+      if (rs.length === 0) continue;
+      const at = (s: number) => rs.find((r) => r.seed === s);
+      const pct = (x: number | undefined) => (x === undefined ? '—' : `${(100 * x).toFixed(2)} %`);
+      const mean = rs.length === 3 ? pct(rs.reduce((a, r) => a + r.test_accuracy, 0) / 3) : '—';
+      const s1 = at(1);
+      lines.push(`| ${v.name} | ${v.change} | ${pct(at(1)?.test_accuracy)} | ${pct(at(2)?.test_accuracy)} | ${pct(at(3)?.test_accuracy)} | ${mean} | ` +
+        `${pct(s1?.train_accuracy_last)} | ${s1?.flip_ratio_last != null ? s1.flip_ratio_last.toFixed(5) : '—'} |`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
+  importFinished();
+  if (process.argv.includes('--table')) {
+    console.log(table());
+    return;
+  }
   const done = new Set(load().rows.map((r) => `${r.variant}|${(r as Row & { tag?: string }).tag}|${r.seed}`));
   const variants = VARIANTS.filter((v) => !only || only.includes(v.name));
   // Seed-major: every variant's first seed before any second seed.

@@ -32,12 +32,13 @@ export interface ZooEntry {
   precision: string;
   /** The perturbation it was trained under, if any (hardware-aware models). */
   trained_under: string | null;
-  /** Accuracy of the packed model on the whole test split. */
+  /** Accuracy on the whole test split: of the packed model, or of the training state when no packed model is shipped. */
   test_accuracy: number;
   test_samples: number;
   /** Accuracy of the training state (autograd forward) on the same test split, when a state is shipped. */
   state_test_accuracy: number | null;
-  packed: ZooFile;
+  /** Null when the packed format cannot hold the model (DoReFa activations of more than 2 bits). */
+  packed: ZooFile | null;
   state: ZooFile | null;
   seed: number;
   epochs: number;
@@ -92,14 +93,16 @@ export function readZooFile(f: ZooFile, dir = ZOO_DIR): Uint8Array {
 export function pretrainedFile(name: string, kind: 'packed' | 'state', dir = ZOO_DIR): string {
   const e = zooEntry(name, dir);
   const f = kind === 'packed' ? e.packed : e.state;
-  if (!f) throw new ConfigError(`pretrained model "${name}" ships no training state, only the packed model`);
+  if (!f) throw new ConfigError(`pretrained model "${name}" ships no ${kind === 'packed' ? 'packed model, only its training state (use loadPretrainedState)' : 'training state, only the packed model'}`);
   readZooFile(f, dir);
   return join(dir, f.file);
 }
 
 /** The packed inference model of a zoo entry, e.g. loadPretrained('mnist-binary').run(images). */
 export function loadPretrained(name: string, dir = ZOO_DIR): InferenceModel {
-  return loadInferenceModel(readZooFile(zooEntry(name, dir).packed, dir));
+  const e = zooEntry(name, dir);
+  if (!e.packed) throw new ConfigError(`pretrained model "${name}" ships no packed model, only its training state (use loadPretrainedState)`);
+  return loadInferenceModel(readZooFile(e.packed, dir));
 }
 
 /** The training state (model, optimizer, epoch) of a zoo entry, to fine-tune or run under perturbations. */
