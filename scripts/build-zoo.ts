@@ -20,7 +20,7 @@ import { numBatches } from '../src/data/batches.js';
 import { fit, evaluate } from '../src/train/fit.js';
 import { withPerturbations } from '../src/hardware/perturbation.js';
 import { trainingPerturbations } from '../src/hardware/sweeps.js';
-import { saveTrainingState } from '../src/nn/checkpoint.js';
+import { saveTrainingState, loadTrainingState } from '../src/nn/checkpoint.js';
 import { exportModel, loadInferenceModel } from '../src/deploy/index.js';
 import { setThreads } from '../src/wasm/threads.js';
 import { writeFileAtomic, writeJsonAtomic } from '../src/util/files.js';
@@ -37,6 +37,12 @@ interface Spec {
   aware?: { kind: 'noise' | 'variation' | 'saturation'; level: number };
   /** Ship the training state too (binary models whose hardware sweeps or fine-tuning need the latent weights). */
   state?: boolean;
+  /**
+   * Quick scale only: take the model from a state that `xnorkit experiment`
+   * saved (the experiment's command rebuilds it) instead of training it
+   * again here; vgg8 is too slow on the shared machine to train twice.
+   */
+  fromRun?: { state: string; command: string };
   /** Training images, epochs and batch size per scale. */
   quick: Scale;
   full: Scale;
@@ -49,7 +55,8 @@ interface Scale { limit: number | null; epochs: number; batchSize: number }
 // the weights and the test accuracy reads several points low.
 const MNIST_QUICK: Scale = { limit: 12000, epochs: 2, batchSize: 32 };
 const FULL: Scale = { limit: null, epochs: 6, batchSize: 64 };
-const VGG_QUICK: Scale = { limit: 6000, epochs: 2, batchSize: 32 };
+const VGG_QUICK: Scale = { limit: 3000, epochs: 2, batchSize: 16 };
+const VGG8_STUDY = 'node dist/cli/main.js experiment --config bench/vgg8-fashion-study.json --out runs/vgg8-fashion-s1';
 
 const SPECS: Spec[] = [
   { name: 'mnist-float', description: 'larq-mnist float twin (ReLU) on MNIST', dataset: 'mnist', model: 'larq-mnist', float: true, quick: MNIST_QUICK, full: FULL },
@@ -65,10 +72,14 @@ const SPECS: Spec[] = [
   },
   { name: 'fashion-float', description: 'larq-mnist float twin (ReLU) on Fashion-MNIST', dataset: 'fashion-mnist', model: 'larq-mnist', float: true, quick: MNIST_QUICK, full: FULL },
   { name: 'fashion-binary', state: true, description: 'larq-mnist binarized on Fashion-MNIST', dataset: 'fashion-mnist', model: 'larq-mnist', quick: MNIST_QUICK, full: FULL },
-  { name: 'fashion-vgg8', description: 'vgg8 binarized, standard training, on Fashion-MNIST', dataset: 'fashion-mnist', model: 'vgg8', quick: VGG_QUICK, full: FULL },
   {
-    name: 'fashion-vgg8-noise-aware', description: 'vgg8 binarized, trained under output noise σ 0.5 (relative), on Fashion-MNIST',
-    dataset: 'fashion-mnist', model: 'vgg8', aware: { kind: 'noise', level: 0.5 }, quick: VGG_QUICK, full: FULL,
+    name: 'fashion-vgg8', description: 'vgg8 binarized, standard training, on Fashion-MNIST (the standard model of the VGG8 study)', dataset: 'fashion-mnist', model: 'vgg8',
+    fromRun: { state: 'runs/vgg8-fashion-s1/binary.xnks', command: VGG8_STUDY }, quick: VGG_QUICK, full: FULL,
+  },
+  {
+    name: 'fashion-vgg8-noise-aware', description: 'vgg8 binarized, trained under output noise σ 0.5 (relative), on Fashion-MNIST (VGG8 study)',
+    dataset: 'fashion-mnist', model: 'vgg8', aware: { kind: 'noise', level: 0.5 },
+    fromRun: { state: 'runs/vgg8-fashion-s1/hw-noise-0.5.xnks', command: VGG8_STUDY }, quick: VGG_QUICK, full: FULL,
   },
 ];
 
@@ -99,6 +110,7 @@ function commit(): string {
 }
 
 function build(spec: Spec, scale: 'quick' | 'full'): ZooEntry {
+  if (spec.fromRun && scale === 'quick') return fromRun(spec, spec.fromRun);
   const { limit, epochs, batchSize: BATCH } = spec[scale];
   const train = loadDataset(spec.dataset, { split: 'train', limit: limit ?? undefined });
   const test = loadDataset(spec.dataset, { split: 'test' });
@@ -143,6 +155,37 @@ function build(spec: Spec, scale: 'quick' | 'full'): ZooEntry {
     state: spec.state ? { file: `${spec.name}.xnks`, bytes: state.length, sha256: sha256(state) } : null,
     seed: SEED, epochs, batch_size: BATCH, train_samples: train.count, recipe: describeRecipe(recipe),
     command: `npx tsx scripts/build-zoo.ts --only ${spec.name} --scale ${scale} --force`,
+    commit: commit(), date: new Date().toISOString(),
+  };
+}
+
+/** A zoo entry from an experiment's saved state: export, measure, record the experiment's command. */
+function fromRun(spec: Spec, run: { state: string; command: string }): ZooEntry {
+  if (!existsSync(run.state)) throw new Error(`${spec.name}: ${run.state} is missing; run \`${run.command}\` first`);
+  const st = loadTrainingState(readFileSync(run.state));
+  const cfg = st.extra.config as { seed: number; train: { epochs: number; batchSize: number; limit: number | null; learningRate: number; schedule: string } };
+  const test = loadDataset(spec.dataset, { split: 'test' });
+  const stateAcc = spec.state ? evaluate(st.model, test).accuracy : null;
+  const packed = exportModel(st.model, { meta: { zoo: spec.name, dataset: spec.dataset, seed: cfg.seed, classNames: test.classNames } });
+  const engine = loadInferenceModel(packed);
+  const pred = engine.run(test.images).predictions;
+  engine.dispose();
+  let correct = 0;
+  for (let i = 0; i < test.count; i++) if (pred[i] === test.labels[i]) correct++;
+  const state = spec.state ? saveTrainingState(st.model, null, { ...st.extra, epoch: st.epoch }) : null;
+  st.model.dispose();
+  writeFileAtomic(join(ZOO_DIR, `${spec.name}.xnk`), packed);
+  if (state) writeFileAtomic(join(ZOO_DIR, `${spec.name}.xnks`), state);
+  process.stderr.write(`${spec.name}: from ${run.state}: packed ${(100 * correct / test.count).toFixed(2)} %, ${packed.length} bytes\n`);
+  return {
+    name: spec.name, description: spec.description, dataset: spec.dataset, model: spec.model, precision: 'binary',
+    trained_under: spec.aware ? `${spec.aware.kind} ${spec.aware.level}` : null,
+    test_accuracy: correct / test.count, test_samples: test.count, state_test_accuracy: stateAcc,
+    packed: { file: `${spec.name}.xnk`, bytes: packed.length, sha256: sha256(packed) },
+    state: state ? { file: `${spec.name}.xnks`, bytes: state.length, sha256: sha256(state) } : null,
+    seed: cfg.seed, epochs: st.epoch, batch_size: cfg.train.batchSize, train_samples: cfg.train.limit ?? 60000,
+    recipe: `experiment: Adam, ${cfg.train.schedule} from ${cfg.train.learningRate}, model BatchNorm momentum, no augmentation`,
+    command: `${run.command} && npx tsx scripts/build-zoo.ts --only ${spec.name} --force`,
     commit: commit(), date: new Date().toISOString(),
   };
 }
