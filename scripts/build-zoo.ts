@@ -199,8 +199,8 @@ function main(): void {
   mkdirSync(ZOO_DIR, { recursive: true });
   const unknown = (only ?? []).filter((n) => !SPECS.some((s) => s.name === n));
   if (unknown.length > 0) throw new Error(`unknown zoo model(s) ${unknown.join(', ')}; known: ${SPECS.map((s) => s.name).join(', ')}`);
-  for (const spec of SPECS) {
-    if (only && !only.includes(spec.name)) continue;
+  const todo = only ? only.map((n) => SPECS.find((s) => s.name === n)!) : SPECS;
+  for (const spec of todo) {
     const m = readManifest();
     const old = m.models.find((e) => e.name === spec.name);
     if (old && !force && intact(old)) {
