@@ -9,3 +9,7 @@ export { startExperiment, type BackgroundRun } from './experiment/worker.js';
 // Functional models: loading from a path and the callbacks that write files (issue 12).
 export { loadModel, loadModelSync } from './nn/loadModel.js';
 export { EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, LearningRateScheduler, CSVLogger, type Callback, type Logs, type TrainingControl } from './train/callbacks.js';
+
+// Pretrained models of data/models (read from the package's files) and the training recipes (issue 16).
+export { loadPretrained, loadPretrainedState, pretrainedNames, readZooManifest, type ZooEntry, type ZooManifest } from './zoo/pretrained.js';
+export { resolveRecipe, RECIPES, RECIPE_NAMES, type Recipe, type RecipeName } from './train/recipe.js';

@@ -19,6 +19,12 @@ export function positiveFloat(value: string): number {
   return n;
 }
 
+export function nonNegativeFloat(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative number, got "${value}"`);
+  return n;
+}
+
 export function choice(...allowed: string[]): (value: string) => string {
   return (value: string) => {
     if (!allowed.includes(value)) throw new InvalidArgumentError(`expected one of ${allowed.join(', ')}, got "${value}"`);

@@ -53,15 +53,27 @@ export function piecewiseConstant(boundaries: number[], values: number[]): Learn
   }, { className: 'PiecewiseConstant', config: { boundaries: [...boundaries], values: [...values] } });
 }
 
-/** Cosine decay from lr to alpha·lr over decaySteps. */
-export function cosineDecay(opts: { initialLearningRate: number; decaySteps: number; alpha?: number }): LearningRateSchedule {
+/**
+ * Cosine decay from lr to alpha·lr over decaySteps. With warmupSteps and
+ * warmupTarget (Keras 3's CosineDecay arguments), the rate first rises
+ * linearly from initialLearningRate to warmupTarget over warmupSteps, then
+ * decays from warmupTarget over the next decaySteps.
+ */
+export function cosineDecay(opts: { initialLearningRate: number; decaySteps: number; alpha?: number; warmupTarget?: number; warmupSteps?: number }): LearningRateSchedule {
   const { initialLearningRate, decaySteps } = opts;
   const alpha = opts.alpha ?? 0;
+  const warmupSteps = opts.warmupSteps ?? 0;
+  const warmupTarget = opts.warmupTarget;
+  if (warmupSteps > 0 && warmupTarget === undefined) throw new Error('cosineDecay: warmupSteps needs a warmupTarget');
+  const peak = warmupSteps > 0 ? warmupTarget! : initialLearningRate;
+  const config: Record<string, unknown> = { initialLearningRate, decaySteps, alpha };
+  if (warmupSteps > 0) Object.assign(config, { warmupTarget, warmupSteps });
   return described((step) => {
-    const p = Math.min(step, decaySteps) / decaySteps;
+    if (step < warmupSteps) return initialLearningRate + (peak - initialLearningRate) * (step / warmupSteps);
+    const p = Math.min(step - warmupSteps, decaySteps) / decaySteps;
     const cos = 0.5 * (1 + Math.cos(Math.PI * p));
-    return initialLearningRate * ((1 - alpha) * cos + alpha);
-  }, { className: 'CosineDecay', config: { initialLearningRate, decaySteps, alpha } });
+    return peak * ((1 - alpha) * cos + alpha);
+  }, { className: 'CosineDecay', config });
 }
 
 export const SCHEDULE_NAMES = ['constant', 'cosine'] as const;

@@ -7,6 +7,7 @@ import { Rng } from '../tensor/random.js';
 import { backward, noGrad } from '../autograd/graph.js';
 import { softmaxCrossEntropy } from '../ops/softmaxCrossEntropy.js';
 import type { TrainableModel } from './trainableModel.js';
+import type { Tensor } from '../tensor/tensor.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { type Dataset, validateDataset } from '../data/dataset.js';
 import { batches, numBatches } from '../data/batches.js';
@@ -67,6 +68,8 @@ export interface FitOptions {
    * NumericError. A variable that becomes non-finite always stops training.
    */
   skipNonFinite?: boolean;
+  /** Changes each training batch in place before the step (data augmentation); draws from the epoch's own Rng. */
+  augment?: (x: Tensor, rng: Rng) => void;
 }
 
 function checkCompatible(model: TrainableModel, data: Dataset): void {
@@ -107,12 +110,15 @@ export function batchNormWarmupWarning(model: TrainableModel, steps: number): st
  * 1 or was resumed from a saved state, which is what makes "train 2 epochs"
  * and "train 1, save, load, train 1 more" bit-identical.
  */
-export function epochRngs(seed: number, epoch: number): { shuffleRng: Rng; dropoutRng: Rng } {
+export function epochRngs(seed: number, epoch: number): { shuffleRng: Rng; dropoutRng: Rng; augmentRng: Rng } {
   const root = new Rng(seed);
   // Rng folds its seed to 32 bits; mixing the epoch into a word drawn from the
   // seed's own stream (then splitmix in the constructor) decorrelates epochs.
   const e = new Rng((root.nextU32() ^ Math.imul(epoch, 0x9e3779b9)) >>> 0);
-  return { shuffleRng: e.fork(), dropoutRng: e.fork() };
+  // Forked in this order so that adding a stream never changes the earlier ones.
+  const shuffleRng = e.fork();
+  const dropoutRng = e.fork();
+  return { shuffleRng, dropoutRng, augmentRng: e.fork() };
 }
 
 /**
@@ -158,7 +164,7 @@ function* trainingSteps(model: TrainableModel, data: Dataset, opts: FitOptions):
   const numClasses = data.numClasses;
 
   for (let epoch = initialEpoch + 1; epoch <= epochs && !opts.signal?.aborted; epoch++) {
-    const { shuffleRng, dropoutRng } = epochRngs(seed, epoch);
+    const { shuffleRng, dropoutRng, augmentRng } = epochRngs(seed, epoch);
     progress.start(steps, `epoch ${epoch}/${epochs}`);
     const lr = optimizer.currentLearningRate();
     let lossSum = 0;
@@ -168,6 +174,7 @@ function* trainingSteps(model: TrainableModel, data: Dataset, opts: FitOptions):
     let step = 0;
     const t0 = performance.now();
     for (const batch of batches(data, { batchSize, shuffle: true, rng: shuffleRng })) {
+      opts.augment?.(batch.x, augmentRng);
       const where = `epoch ${epoch}, batch ${step + 1}`;
       let r: { loss: number; correct: number; bad: string | null };
       try {

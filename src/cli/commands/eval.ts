@@ -17,9 +17,11 @@ import type { Dataset } from '../../data/dataset.js';
 import { positiveInt } from '../options.js';
 import { UsageError } from '../errors.js';
 import { ShapeError } from '../../errors.js';
+import { resolveModelFile } from '../modelRef.js';
 
 interface EvalOptions {
-  modelFile: string;
+  modelFile?: string;
+  model?: string;
   dataset?: string;
   dataDir?: string;
   testLimit?: number;
@@ -33,7 +35,8 @@ interface EvalOptions {
 export function evalCommand(): Command {
   return new Command('eval')
     .description('evaluate a saved model on a test set: a training state (.xnks) or a packed inference model (.xnk)')
-    .requiredOption('--model-file <file>', 'runs/NAME/binary.xnks (training state) or runs/NAME/binary.xnk (packed model), as `xnorkit experiment` writes them')
+    .option('--model <name>', 'a pretrained model by name (data/models, e.g. mnist-binary): its training state when shipped, else its packed model')
+    .option('--model-file <file>', 'runs/NAME/binary.xnks (training state) or runs/NAME/binary.xnk (packed model), as `xnorkit experiment` writes them')
     .option('--dataset <name>', `${DATASET_NAMES.join(' | ')} (default: the one the state was trained on)`)
     .option('--data-dir <dir>', 'directory holding the dataset files')
     .option('--test-limit <n>', 'evaluate on the first N test samples', positiveInt)
@@ -93,7 +96,9 @@ function datasetOf(extra: Record<string, unknown>, inputShape: readonly number[]
   return s === '28x28x1' ? 'mnist' : s === '32x32x3' ? 'cifar10' : undefined;
 }
 
-export function runEval(o: EvalOptions): Record<string, unknown> {
+export function runEval(opts: EvalOptions): Record<string, unknown> {
+  if (!opts.modelFile && !opts.model) throw new UsageError('eval needs --model-file FILE or --model NAME (a pretrained model)');
+  const o = { ...opts, modelFile: opts.modelFile ?? resolveModelFile(opts.model!, 'any') };
   setThreads(o.threads);
   setXnorKernels(o.xnor);
   let bytes: Uint8Array;

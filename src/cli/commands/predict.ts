@@ -13,6 +13,7 @@ import { decodePng, isPng, type DecodedImage } from '../../data/png.js';
 import { BYTE_TO_UNIT } from '../../data/dataset.js';
 import { positiveInt } from '../options.js';
 import { UsageError } from '../errors.js';
+import { resolveModelFile } from '../modelRef.js';
 
 export interface PredictOptions {
   model: string;
@@ -27,7 +28,7 @@ export function predictCommand(): Command {
   return new Command('predict')
     .description('predict the classes of PNG images or of an IDX image file with a packed model (.xnk)')
     .argument('<images...>', 'PNG files (any bit depth, gray, RGB, palette, alpha, interlaced; of the model\'s size) or one IDX file of images')
-    .requiredOption('--model <file>', 'packed inference model (.xnk) or training state (.xnks, packed in memory), e.g. runs/NAME/model.xnk')
+    .requiredOption('--model <file|name>', 'packed inference model (.xnk), training state (.xnks, packed in memory), e.g. runs/NAME/model.xnk, or a pretrained model by name (data/models, e.g. mnist-binary)')
     .option('--labels <file>', 'IDX labels of the images: also print the accuracy')
     .option('--limit <n>', 'only the first n images of an IDX file', positiveInt)
     .option('--json', 'print the predictions as JSON', false)
@@ -91,7 +92,8 @@ function softmax(row: Float32Array): number[] {
 }
 
 export function runPredict(paths: string[], opts: PredictOptions): { predictions: number[]; accuracy?: number } {
-  const plan: InferenceModel = loadInferenceModel(packedModelBytes(read(opts.model), opts.model));
+  const file = resolveModelFile(opts.model, 'packed');
+  const plan: InferenceModel = loadInferenceModel(packedModelBytes(read(file), file));
   try {
     const { names, x } = loadImages(paths, plan.inputShape, opts.limit);
     const r = plan.run(x);

@@ -10,15 +10,12 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { setThreads } from '../../wasm/threads.js';
 import { setXnorKernels } from '../../nn/layers/xnorPath.js';
-import { scheduleByName, SCHEDULE_NAMES } from '../../optim/schedules.js';
+import { SCHEDULE_NAMES } from '../../optim/schedules.js';
 import { numBatches } from '../../data/batches.js';
 import { checkFloatActivation } from '../../nn/models/floatActivation.js';
 import { loadDataset, datasetName } from '../../data/loadDataset.js';
 import { createModelByName } from '../../nn/models/index.js';
-import { Adam } from '../../optim/adam.js';
-import { SGD } from '../../optim/sgd.js';
-import { Bop } from '../../optim/bop.js';
-import { CaseOptimizer } from '../../optim/caseOptimizer.js';
+import { RECIPE_NAMES, resolveRecipe, recipeOptimizer, recipeModelOptions, recipeAugment, describeRecipe } from '../../train/recipe.js';
 import { summary } from '../../nn/summary.js';
 import { quantScheme } from '../../nn/models/index.js';
 import { fitAsync, evaluate, type History } from '../../train/fit.js';
@@ -30,7 +27,7 @@ import { exportModel } from '../../deploy/index.js';
 import { ConfigError, isXnorkitError } from '../../errors.js';
 import type { Model } from '../../nn/model.js';
 import type { Optimizer } from '../../optim/optimizer.js';
-import { positiveInt, positiveFloat, nonNegativeInt, choice } from '../options.js';
+import { positiveInt, positiveFloat, nonNegativeInt, nonNegativeFloat, choice } from '../options.js';
 import { onInterrupt } from '../interrupt.js';
 import type { Verbosity } from '../../train/progress.js';
 
@@ -42,14 +39,20 @@ export interface TrainOptions {
   epochs: number;
   batchSize: number;
   seed: number;
-  lr: number;
-  lrSchedule: string;
-  optimizer: string;
+  recipe: string;
+  lr?: number;
+  lrSchedule?: string;
+  optimizer?: string;
+  warmupEpochs?: number;
+  bnMomentum?: number;
+  kernelInitializer?: string;
+  augmentShift?: number;
+  augmentFlip?: boolean;
   quantizer?: string;
   bits?: number;
   ternary: boolean;
-  bopThreshold: number;
-  bopGamma: number;
+  bopThreshold?: number;
+  bopGamma?: number;
   limit?: number;
   testLimit?: number;
   dataDir?: string;
@@ -63,7 +66,7 @@ export interface TrainOptions {
 }
 
 /** Settings that are not part of a run's identity: never taken from a config file. */
-const NOT_FROM_CONFIG = new Set(['command', 'config', 'json', 'quiet']);
+const NOT_FROM_CONFIG = new Set(['command', 'config', 'json', 'quiet', 'resolved_recipe']);
 
 /**
  * A run's config.json as options: every setting it holds, except those given
@@ -80,7 +83,8 @@ export function mergeTrainConfig(opts: TrainOptions, file: string, given: (name:
   if (cfg.command !== undefined && cfg.command !== 'train') {
     throw new ConfigError(`${file} is the config of \`xnorkit ${String(cfg.command)}\`, not of train`);
   }
-  const known = new Set([...Object.keys(opts), 'dataset', 'model', 'quantizer', 'bits', 'limit', 'testLimit', 'dataDir', 'out', 'skipBadBatches']);
+  const known = new Set([...Object.keys(opts), 'dataset', 'model', 'quantizer', 'bits', 'limit', 'testLimit', 'dataDir', 'out', 'skipBadBatches',
+    'lr', 'lrSchedule', 'optimizer', 'warmupEpochs', 'bnMomentum', 'kernelInitializer', 'augmentShift', 'augmentFlip', 'bopThreshold', 'bopGamma']);
   const merged: Record<string, unknown> = { ...opts };
   for (const [k, v] of Object.entries(cfg)) {
     if (NOT_FROM_CONFIG.has(k)) continue;
@@ -100,14 +104,22 @@ export function trainCommand(): Command {
     .option('--epochs <n>', 'epochs', positiveInt, 6)
     .option('--batch-size <n>', 'mini-batch size', positiveInt, 64)
     .option('--seed <n>', 'seed of initialisation, shuffling and dropout', nonNegativeInt, 1)
-    .option('--lr <x>', 'learning rate', positiveFloat, 1e-3)
-    .option('--lr-schedule <name>', 'constant | cosine (decay to 0 over the run)', choice(...SCHEDULE_NAMES), 'cosine')
-    .option('--optimizer <name>', 'adam | sgd | bop (Bop for binary variables, Adam for the rest)', choice('adam', 'sgd', 'bop'), 'adam')
+    .option('--recipe <name>', 'training recipe: auto (bnn for binary models, standard otherwise) | bnn | larq (the Larq tutorial exactly: ' +
+      'Adam 1e-3 constant, BN momentum 0.99, no augmentation) | standard (larq with cosine decay); the options below override single settings',
+    choice(...RECIPE_NAMES), 'auto')
+    .option('--lr <x>', 'learning rate (peak rate with warm-up)', positiveFloat)
+    .option('--lr-schedule <name>', 'constant | cosine (decay to 0 over the run)', choice(...SCHEDULE_NAMES))
+    .option('--warmup-epochs <x>', 'linear learning-rate warm-up from lr/10 (cosine schedule)', nonNegativeFloat)
+    .option('--optimizer <name>', 'adam | sgd | bop (Bop for binary variables, Adam for the rest)', choice('adam', 'sgd', 'bop'))
+    .option('--bn-momentum <x>', 'momentum of every BatchNormalization\'s moving statistics', nonNegativeFloat)
+    .option('--kernel-initializer <name>', 'initializer of every kernel (glorot_uniform, he_uniform, random_uniform, ...)')
+    .option('--augment-shift <px>', 'random shifts of training images by up to ±px pixels (0: none)', nonNegativeInt)
+    .option('--augment-flip', 'random horizontal flips of training images (not for digits)')
     .option('--quantizer <name>', 'Larq quantizer for inputs and kernels (default ste_sign; approx_sign, swish_sign, ...)')
     .option('--bits <k>', 'DoReFa k-bit weights and activations instead of binary', positiveInt)
     .option('--ternary', 'ste_tern weights and activations instead of binary', false)
-    .option('--bop-threshold <x>', 'Bop threshold τ (with --optimizer bop)', positiveFloat, 1e-8)
-    .option('--bop-gamma <x>', 'Bop adaptivity rate γ (with --optimizer bop)', positiveFloat, 1e-4)
+    .option('--bop-threshold <x>', 'Bop threshold τ (with --optimizer bop; default 1e-8)', positiveFloat)
+    .option('--bop-gamma <x>', 'Bop adaptivity rate γ (with --optimizer bop; default 1e-4)', positiveFloat)
     .option('--limit <n>', 'use only the first N training samples', positiveInt)
     .option('--test-limit <n>', 'use only the first N test samples', positiveInt)
     .option('--data-dir <dir>', 'directory holding the dataset files')
@@ -128,7 +140,13 @@ export function trainCommand(): Command {
 
 export async function runTrain(opts: TrainOptions): Promise<Record<string, unknown>> {
   const dataset = datasetName(opts.dataset);
-  const kind = (opts.float ? 'float' : quantScheme(opts).tag) + (opts.optimizer === 'bop' ? '-bop' : '');
+  const recipe = resolveRecipe(opts.recipe ?? 'auto', opts, {
+    learningRate: opts.lr, schedule: opts.lrSchedule as 'constant' | 'cosine' | undefined, warmupEpochs: opts.warmupEpochs,
+    optimizer: opts.optimizer as 'adam' | 'sgd' | 'bop' | undefined, bop: { threshold: opts.bopThreshold, gamma: opts.bopGamma },
+    batchNormMomentum: opts.bnMomentum, kernelInitializer: opts.kernelInitializer,
+    augment: { shift: opts.augmentShift, flip: opts.augmentFlip },
+  });
+  const kind = (opts.float ? 'float' : quantScheme(opts).tag) + (recipe.optimizer === 'bop' ? '-bop' : '');
   const out = opts.out ?? join('runs', `${opts.model}-${kind}-seed${opts.seed}`);
   const verbose: Verbosity = opts.quiet ? 'quiet' : 'auto';
   const log = (s: string) => { if (!opts.quiet) process.stderr.write(s + '\n'); };
@@ -140,20 +158,18 @@ export async function runTrain(opts: TrainOptions): Promise<Record<string, unkno
     setThreads(opts.threads);
     setXnorKernels(opts.xnor);
     const { config: _c, ...settings } = opts;
-    const config = { command: 'train', ...settings, dataset, out };
+    const config = { command: 'train', ...settings, dataset, out, resolved_recipe: recipe };
+    log(`recipe ${describeRecipe(recipe)}`);
     writeJsonAtomic(join(out, 'config.json'), config);
     const train = loadDataset(dataset, { split: 'train', limit: opts.limit, dataDir: opts.dataDir });
     const test = loadDataset(dataset, { split: 'test', limit: opts.testLimit, dataDir: opts.dataDir });
     log(`${dataset}: ${train.count} training and ${test.count} test samples`);
 
     model = createModelByName(opts.model, {
+      ...recipeModelOptions(recipe),
       float: opts.float, floatActivation: checkFloatActivation(opts.floatActivation), quantizer: opts.quantizer, bits: opts.bits, ternary: opts.ternary || undefined, seed: opts.seed, inputShape: [train.height, train.width, train.channels], numClasses: train.numClasses,
     });
-    const lr = scheduleByName(opts.lrSchedule, opts.lr, opts.epochs * numBatches(train.count, opts.batchSize));
-    optimizer = opts.optimizer === 'sgd' ? new SGD({ learningRate: lr, momentum: 0.9 })
-      : opts.optimizer === 'bop' ? new CaseOptimizer([[Bop.isBinaryVariable, new Bop({ threshold: opts.bopThreshold, gamma: opts.bopGamma })]],
-        { defaultOptimizer: new Adam({ learningRate: lr }) })
-        : new Adam({ learningRate: lr });
+    optimizer = recipeOptimizer(recipe, opts.epochs, numBatches(train.count, opts.batchSize));
     const m = model, o = optimizer;
 
     const results: Record<string, unknown> = {
@@ -169,8 +185,9 @@ export async function runTrain(opts: TrainOptions): Promise<Record<string, unkno
       threads: opts.threads,
       xnor_kernels: opts.xnor,
       optimizer: optimizer.getConfig(),
-      learning_rate: opts.lr,
-      lr_schedule: opts.lrSchedule,
+      recipe,
+      learning_rate: recipe.learningRate,
+      lr_schedule: recipe.schedule,
       train_samples: train.count,
       test_samples: test.count,
       state_file: null as string | null,
@@ -213,7 +230,7 @@ export async function runTrain(opts: TrainOptions): Promise<Record<string, unkno
     try {
       history = await fitAsync(model, train, {
         epochs: opts.epochs, batchSize: opts.batchSize, optimizer, seed: opts.seed, verbose, signal: controller.signal,
-        skipNonFinite: opts.skipBadBatches ?? false,
+        skipNonFinite: opts.skipBadBatches ?? false, augment: recipeAugment(recipe, train),
         onEpochEnd: (l) => { done.push(l); saveEpoch(done, l.epoch); },
       });
     } finally {

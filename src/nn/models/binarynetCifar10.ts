@@ -21,7 +21,7 @@ import type { ModelOptions } from './larqMnist.js';
 function build(opts: ModelOptions, q: QuantScheme | null, name: string): Sequential {
   const inputShape = opts.inputShape ?? [32, 32, 3];
   const numClasses = opts.numClasses ?? 10;
-  const bn = () => new BatchNormalization({ momentum: 0.999, scale: false });
+  const bn = () => new BatchNormalization({ momentum: opts.batchNormMomentum ?? 0.999, scale: false });
   const pool = () => new MaxPool2D({ poolSize: 2, strides: 2 });
   const quant = (first = false) => (q
     ? { ...(first ? {} : { inputQuantizer: q.input() }), kernelQuantizer: q.kernel(), kernelConstraint: 'weight_clip' }

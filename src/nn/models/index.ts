@@ -27,6 +27,10 @@ export interface PresetOptions extends QuantOptions {
   inputShape?: [number, number, number];
   numClasses?: number;
   seed?: number;
+  /** Momentum of every BatchNormalization (default: the preset's own). */
+  batchNormMomentum?: number;
+  /** Initializer of every kernel (default glorot_uniform). */
+  kernelInitializer?: string;
 }
 
 export interface Preset {

@@ -25,30 +25,34 @@ export interface ModelOptions {
   seed?: number;
   /** Float twins only: the activation standing where the quantized model binarizes a layer's input. */
   floatActivation?: FloatActivation;
+  /** Momentum of every BatchNormalization's moving statistics (default: the model's own, Keras' 0.99 here). */
+  batchNormMomentum?: number;
+  /** Initializer of every conv/dense kernel, float or latent (default glorot_uniform). */
+  kernelInitializer?: string;
 }
 
 export function larqMnistFloat(opts: ModelOptions = {}): Sequential {
   const inputShape = opts.inputShape ?? [28, 28, 1];
   const numClasses = opts.numClasses ?? 10;
-  const bn = () => new BatchNormalization({ scale: false });
+  const bn = () => new BatchNormalization({ scale: false, momentum: opts.batchNormMomentum });
   const act = () => activationBefore(opts.floatActivation);
   return new Sequential([
-    new Conv2D({ filters: 32, kernelSize: 3, useBias: false }),
+    new Conv2D({ filters: 32, kernelSize: 3, useBias: false, kernelInitializer: opts.kernelInitializer }),
     new MaxPool2D({ poolSize: 2 }),
     bn(),
     ...act(),
-    new Conv2D({ filters: 64, kernelSize: 3, useBias: false }),
+    new Conv2D({ filters: 64, kernelSize: 3, useBias: false, kernelInitializer: opts.kernelInitializer }),
     new MaxPool2D({ poolSize: 2 }),
     bn(),
     ...act(),
-    new Conv2D({ filters: 64, kernelSize: 3, useBias: false }),
+    new Conv2D({ filters: 64, kernelSize: 3, useBias: false, kernelInitializer: opts.kernelInitializer }),
     bn(),
     new Flatten(),
     ...act(),
-    new Dense({ units: 64, useBias: false }),
+    new Dense({ units: 64, useBias: false, kernelInitializer: opts.kernelInitializer }),
     bn(),
     ...act(),
-    new Dense({ units: numClasses, useBias: false }),
+    new Dense({ units: numClasses, useBias: false, kernelInitializer: opts.kernelInitializer }),
     bn(),
     new Activation('softmax'),
   ], { inputShape, seed: opts.seed, name: 'larq-mnist-float' });
@@ -58,10 +62,10 @@ export function larqMnist(opts: ModelOptions & QuantOptions = {}): Sequential {
   const inputShape = opts.inputShape ?? [28, 28, 1];
   const numClasses = opts.numClasses ?? 10;
   const q = quantScheme(opts);
-  const bn = () => new BatchNormalization({ scale: false });
-  const kw = () => ({ inputQuantizer: q.input(), kernelQuantizer: q.kernel(), kernelConstraint: 'weight_clip', useBias: false });
+  const bn = () => new BatchNormalization({ scale: false, momentum: opts.batchNormMomentum });
+  const kw = () => ({ inputQuantizer: q.input(), kernelQuantizer: q.kernel(), kernelConstraint: 'weight_clip', useBias: false, kernelInitializer: opts.kernelInitializer });
   return new Sequential([
-    new QuantConv2D({ filters: 32, kernelSize: 3, kernelQuantizer: q.kernel(), kernelConstraint: 'weight_clip', useBias: false }),
+    new QuantConv2D({ filters: 32, kernelSize: 3, kernelQuantizer: q.kernel(), kernelConstraint: 'weight_clip', useBias: false, kernelInitializer: opts.kernelInitializer }),
     new MaxPool2D({ poolSize: 2 }),
     bn(),
     new QuantConv2D({ filters: 64, kernelSize: 3, ...kw() }),

@@ -27,9 +27,9 @@ function build(opts: ModelOptions, q: QuantScheme | null, name: string): Sequent
   const inputShape = opts.inputShape ?? [28, 28, 1];
   const numClasses = opts.numClasses ?? 10;
   const padValues = q && q.input().precision === 1 ? 1 : 0;
-  const bn = () => new BatchNormalization({ scale: false });
+  const bn = () => new BatchNormalization({ scale: false, momentum: opts.batchNormMomentum });
   const conv = (filters: number, first: boolean): Layer => {
-    const o = { filters, kernelSize: 3, padding: 'same' as const, useBias: false };
+    const o = { filters, kernelSize: 3, padding: 'same' as const, useBias: false, kernelInitializer: opts.kernelInitializer };
     if (!q) return new Conv2D(o);
     return new QuantConv2D({
       ...o, kernelQuantizer: q.kernel(), kernelConstraint: 'weight_clip',
@@ -37,8 +37,8 @@ function build(opts: ModelOptions, q: QuantScheme | null, name: string): Sequent
     });
   };
   const dense = (units: number): Layer => (q
-    ? new QuantDense({ units, useBias: false, inputQuantizer: q.input(), kernelQuantizer: q.kernel(), kernelConstraint: 'weight_clip' })
-    : new Dense({ units, useBias: false }));
+    ? new QuantDense({ units, useBias: false, kernelInitializer: opts.kernelInitializer, inputQuantizer: q.input(), kernelQuantizer: q.kernel(), kernelConstraint: 'weight_clip' })
+    : new Dense({ units, useBias: false, kernelInitializer: opts.kernelInitializer }));
   // Float twin: an activation where the quantized model binarizes the input.
   const act = (): Layer[] => (q ? [] : activationBefore(opts.floatActivation));
   const layers: Layer[] = [];
