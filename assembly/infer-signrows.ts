@@ -26,7 +26,8 @@ export function signRowsBytes(C: i32, KH: i32, KW: i32, SH: i32, OC: i32, OH: i3
   const Hp = (OH - 1) * SH + KH;
   return <i64>OC * K * 4 + 2 * <i64>C * Hp * planeWidth(OW, KW) * 4 + 32 * <i64>words(OC) * 8 + 64 +
     <i64>((OW + 31) >> 5) * words(OC) * 128 +
-    (K <= SHARED_MAX_K ? <i64>OC * 16 + (<i64>K + 1) * 128 + 16 : 0);
+    (K <= SHARED_MAX_K ? <i64>OC * 16 + (<i64>K + 1) * 128 + 16 : 0) +
+    <i64>OC * 20 + (<i64>K + 1) * 128 + 64; // background bits (after the stack, wherever it ends)
 }
 
 // Up to this many taps the channels share the partial sums of their common
@@ -58,6 +59,7 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
   const flips = save + (<usize>OC << 2);
   const pending = (flips + (<usize>OC << 2) + 15) & ~<usize>15; // poolRows: [groups][chunks][16] u32
   const stack = pending + (<usize>((CW + 31) >> 5) * pixWords << 7);
+  const bgTab = (stack + (<usize>(K + 1) << 7) + 15) & ~<usize>15; // u32 [OC]: bits of a window of background
   // with bit outputs, a channel whose first tap is - sums the exact negation
   // instead (all its signs swapped) and flips its compare: twice as many
   // channels then share each prefix
@@ -68,17 +70,39 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
   const rowOut: usize = mode == OUT_BITS ? <usize>pixWords << 3 : <usize>OC << 2;
   for (let n = 0; n < N; n++) {
     fillPlanes(X + <usize>n * H * W * C * 4, H, W, C, padT, padL, Hp, Wp, padValue, planes, neg);
+    // the image's background: the value of its first pixel (channel 0)
+    const bg = load<u32>(planes + ((<usize>padT * Wp + padL) << 2));
+    if (mode == OUT_BITS) backgroundBits(tab, K, OC, neg, bg, p1, p2, bgTab);
     const img = out + <usize>n * CH * CW * rowOut;
     const pooledImg = out + (<usize>n * (CH >> 1) * (CW >> 1) * pixWords << 3);
     for (let oy = 0; oy < CH; oy++) {
       const rowBase = planes + <usize>oy * SH * rowStride;
       for (let ox = 0; ox < CW; ox += 32) {
-        const np = min(32, CW - ox);
-        const G = (np + 3) >> 2;
         const dst = poolRows
           ? pooledImg + ((<usize>(oy >> 1) * (CW >> 1) + (ox >> 1)) * pixWords << 3)
           : img + (<usize>oy * CW + ox) * rowOut;
-        const base = rowBase + (<usize>ox << 2);
+        let np = min(32, CW - ox);
+        let G = (np + 3) >> 2;
+        // background skip (bit outputs): a pixel whose window holds only the
+        // image's background value sums the same ±bg terms in the same order
+        // on every such pixel, so its bits are a per-channel constant
+        // (backgroundBits); only the pixels between the first and last window
+        // touching another value are computed, from a multiple of 4 (8-bit
+        // images: the background of MNIST-like digits)
+        let sh = 0, full = np;
+        if (mode == OUT_BITS) {
+          const span = foregroundSpan(rowBase + (<usize>ox << 2), planeBytes, rowStride, C, KH, np + KW - 1, bg);
+          const a0 = max(0, <i32>(span >> 32) - (KW - 1)), b0 = min(np, <i32>span + 1);
+          if (b0 <= a0) {
+            memory.copy(chanBits, bgTab, <usize>OC << 2);
+            pixelWords(chanBits, OC, np, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 7));
+            continue;
+          }
+          sh = a0 & ~3;
+          np = b0 - sh;
+          G = (np + 3) >> 2;
+        }
+        const base = rowBase + (<usize>(ox + sh) << 2);
         if (shared) {
           for (let j = 0; j < OC; j++) {
             const o = load<i32>(order + (<usize>j << 2));
@@ -95,7 +119,10 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
               default: groupShared(1, base, t, K, k0, ks, stack, o, OC, np, mode, p1, p2, dst, chanBits);
             }
           }
-          if (mode == OUT_BITS) pixelWords(chanBits, OC, np, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 7));
+          if (mode == OUT_BITS) {
+            placeBits(chanBits, OC, bgTab, sh, G);
+            pixelWords(chanBits, OC, full, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 7));
+          }
           continue;
         }
         for (let o = 0; o < OC; o++) {
@@ -112,7 +139,10 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
             default: group(1, base, t, K, o, OC, np, mode, p1, p2, dst, chanBits);
           }
         }
-        if (mode == OUT_BITS) pixelWords(chanBits, OC, np, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 7));
+        if (mode == OUT_BITS) {
+          placeBits(chanBits, OC, bgTab, sh, G);
+          pixelWords(chanBits, OC, full, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 7));
+        }
       }
     }
   }
@@ -180,6 +210,60 @@ function commonPrefix(tab: usize, K: i32, neg: usize, a: i32, b: i32): i32 {
 function signsBefore(tab: usize, K: i32, neg: usize, a: i32, b: i32): bool {
   const k = commonPrefix(tab, K, neg, a, b);
   return k < K && !isMinus(tab, K, neg, a, k);
+}
+
+// The bits of every channel for a window holding only the value bg (u32
+// bits of an f32), summed as group / groupShared sum (from +0, taps in
+// order, blocks of KC added as sgemm adds them) and compared as finish does.
+function backgroundBits(tab: usize, K: i32, OC: i32, neg: usize, bg: u32, thr: usize, flip: usize, bgTab: usize): void {
+  const plus = reinterpret<f32>(bg), minus = reinterpret<f32>(bg ^ 0x80000000);
+  for (let o = 0; o < OC; o++) {
+    const t = tab + (<usize>(o * K) << 2);
+    let s: f32 = 0;
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const k1 = min(K, k0 + KC);
+      let a: f32 = 0;
+      for (let k = k0; k < k1; k++) {
+        const v = <usize>load<u32>(t + (<usize>k << 2)) >= neg ? minus : plus;
+        if (k0 == 0) s = s + v;
+        else a = a + v;
+      }
+      if (k0 > 0) s = a + s;
+    }
+    const q = <usize>o << 2;
+    const y = reinterpret<f32>(reinterpret<u32>(s) ^ load<u32>(flip + q));
+    store<u32>(bgTab + q, y < load<f32>(thr + q) ? 0xffffffff : 0);
+  }
+}
+
+// First (high half) and last (low half) column, relative to p, holding a
+// value other than bg (bitwise) in rows 0..KH-1 of the + planes over `cols`
+// columns; first > last when there is none.
+function foregroundSpan(p: usize, planeBytes: usize, rowStride: usize, C: i32, KH: i32, cols: i32, bg: u32): u64 {
+  let first = cols, last = -1;
+  for (let c = 0; c < C; c++) {
+    for (let r = 0; r < KH; r++) {
+      const row = p + <usize>c * planeBytes + <usize>r * rowStride;
+      for (let j = 0; j < first; j++) {
+        if (load<u32>(row + (<usize>j << 2)) != bg) { first = j; break; }
+      }
+      for (let j = cols - 1; j > last; j--) {
+        if (load<u32>(row + (<usize>j << 2)) != bg) { last = j; break; }
+      }
+    }
+  }
+  return (<u64>(<u32>first) << 32) | <u64>(<u32>last);
+}
+
+// The group's bits computed for pixels sh..sh+4G-1 moved to their places,
+// the other pixels (background windows) given each channel's background bits.
+function placeBits(chanBits: usize, OC: i32, bgTab: usize, sh: i32, G: i32): void {
+  if (sh == 0 && G == 8) return;
+  const keep = (G == 8 ? <u32>0xffffffff : (<u32>1 << (G << 2)) - 1) << sh;
+  for (let o = 0; o < OC; o++) {
+    const q = chanBits + (<usize>o << 2);
+    store<u32>(q, ((load<u32>(q) << sh) & keep) | (load<u32>(bgTab + (<usize>o << 2)) & ~keep));
+  }
 }
 
 // Planes [2][C][Hp][Wp] of the padded image: +x, then -x (exact negation).
