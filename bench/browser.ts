@@ -7,7 +7,8 @@
 // BENCHMARKS.md.
 //
 //   npm run bench:browser [-- --threads 1,2] [-- --train-samples 3200] [-- --rounds 3]
-import { writeFileSync, mkdirSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { writeJsonAtomic } from '../src/util/files.js';
 import { join } from 'node:path';
 import { tmpdir, loadavg } from 'node:os';
 import { build } from 'esbuild';
@@ -89,7 +90,7 @@ const load1 = loadavg();
 const keys = ['packed_binary_images_per_second', 'train_bnn_samples_per_second', 'train_float_samples_per_second'] as const;
 const names = { packed_binary_images_per_second: 'packed binary engine (images/s)', train_bnn_samples_per_second: 'training, BNN (samples/s)', train_float_samples_per_second: 'training, float twin (samples/s)' };
 const rows = threadsList.flatMap((t, i) => keys.map((k) => [names[k], t, inNode[i][k].toFixed(0), inChromium[i][k].toFixed(0), (inChromium[i][k] / inNode[i][k]).toFixed(2)]));
-writeFileSync(join(out, 'browser.json'), JSON.stringify({ machine, chromium: chromeVersion, load: [load0, load1], options: { ...base, testSamples }, node: inNode, chromium_results: inChromium }, null, 2) + '\n');
+writeJsonAtomic(join(out, 'browser.json'), { machine, chromium: chromeVersion, load: [load0, load1], options: { ...base, testSamples }, node: inNode, chromium_results: inChromium });
 const md = `## Browser vs Node (bench/browser.ts)
 
 ${machineLine(machine)}; ${chromeVersion} (headless, Debian chromium via puppeteer-core); load average ${load0.map((l) => l.toFixed(2)).join(' ')} at start, ${load1.map((l) => l.toFixed(2)).join(' ')} at end.

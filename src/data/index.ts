@@ -9,6 +9,9 @@ export {
   take,
   subset,
   splitValidation,
+  validateDataset,
+  createDataset,
+  type DatasetInit,
 } from './dataset.js';
 export { loadMnist, mnistPackageDir } from './mnist.js';
 export { idxPairFromBytes, type BytesLike, type IdxPairInfo } from './idxDataset.js';

@@ -90,7 +90,8 @@ export class InferenceModel {
     const [H, W, C] = this.inputShape;
     const per = H * W * C;
     const size = images instanceof Tensor ? images.size : images.length;
-    if (size % per !== 0) {
+    const wrongTensor = images instanceof Tensor && (images.rank !== 4 || images.shape[1] !== H || images.shape[2] !== W || images.shape[3] !== C);
+    if (size % per !== 0 || wrongTensor) {
       const got = images instanceof Tensor ? `[${images.shape.join(', ')}]` : `${size} values`;
       throw new ShapeError(`InferenceModel.run: expected images [n, ${H}, ${W}, ${C}], got ${got}`);
     }

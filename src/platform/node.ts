@@ -1,5 +1,5 @@
 // The Node implementation of the platform boundary (src/platform/types.ts).
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
 import cliProgress from 'cli-progress';
+import { writeFileAtomic } from '../util/files.js';
 import type { KernelWorker, KernelWorkerInit, Platform, TerminalBar } from './types.js';
 
 export type { KernelWorker, KernelWorkerInit, Platform, TerminalBar } from './types.js';
@@ -49,13 +50,8 @@ export const platform: Platform = {
   },
 
   readFile: (path) => readFileSync(path),
-  writeFileAtomic(path, data) {
-    // temp file + rename: an interrupted run never leaves a half-written file behind
-    mkdirSync(dirname(path), { recursive: true });
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  },
+  // temp file, fsync, rename (src/util/files.ts): never a half-written file
+  writeFileAtomic,
   exists: (path) => existsSync(path),
   isDirectory: (path) => statSync(path).isDirectory(),
   fileSize: (path) => statSync(path).size,
