@@ -94,7 +94,7 @@ writeJsonAtomic(join(out, 'browser.json'), { machine, chromium: chromeVersion, l
 const md = `## Browser vs Node (bench/browser.ts)
 
 ${machineLine(machine)}; ${chromeVersion} (headless, Debian chromium via puppeteer-core); load average ${load0.map((l) => l.toFixed(2)).join(' ')} at start, ${load1.map((l) => l.toFixed(2)).join(' ')} at end.
-Same code (bench/browserWork.ts) in Node (the package's Node entry, dist/) and in a Web Worker of a cross-origin isolated page (the esbuild browser bundle of \`xnorkit\`; threads are Web Workers over the shared WebAssembly memory). Packed engine: InferenceModel.run of ${testSamples} MNIST test images, ≥${base.inferSeconds} s per measurement; training: fit of larq-mnist on ${base.trainSamples} samples, batch 64, after a warm-up; ${base.rounds} rounds alternating Node and Chromium, medians. Ratio = Chromium / Node.
+Same code (bench/browserWork.ts) in Node (the package's Node entry, dist/) and in a Web Worker of a cross-origin isolated page (the esbuild browser bundle of \`xnorkit\`; threads are Web Workers over the shared WebAssembly memory). Packed engine: InferenceModel.run of ${testSamples} MNIST test images, ≥${base.inferSeconds} s per measurement; training: fit of larq-mnist on ${base.trainSamples} samples, batch 64, after a warm-up; ${base.rounds} rounds alternating Node and Chromium, medians. Ratio = Chromium / Node.${load0[0] > machine.cores * 1.5 ? ` Provisional: measured under load (load average ${load0[0].toFixed(1)} on ${machine.cores} cores); rerun on an idle machine.` : ''}
 
 ${mdTable(['work', 'threads', 'Node', 'Chromium', 'ratio'], rows)}
 `;
