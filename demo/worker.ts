@@ -3,21 +3,21 @@
 // page stays responsive and charts update while a model trains.
 import {
   init, createModel, fitAsync, evaluate, Adam, exportModel, loadInferenceModel, fetchMnist, runSweepAsync, modelToSpec, modelFromSpec,
-  type Dataset, type Sequential,
+  type Dataset, type Model,
 } from 'xnorkit';
 import type { FromWorker, ModelKey, ToWorker } from './protocol.js';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
 let test: Dataset | null = null;
-const models = new Map<ModelKey, Sequential>();
+const models = new Map<ModelKey, Model>();
 
 /**
  * larq-mnist with BatchNorm momentum 0.9: the moving statistics a test uses
  * must catch up within the few hundred steps of an in-tab run (Keras' 0.99
  * needs thousands; with it the float twin tests at ~50 % after 256 steps).
  */
-function demoModel(float: boolean, seed: number): Sequential {
+function demoModel(float: boolean, seed: number): Model {
   const spec = modelToSpec(createModel('larq-mnist', { float, seed }));
   for (const l of spec.layers) if (l.className === 'batch_normalization') (l.config as { momentum: number }).momentum = 0.9;
   return modelFromSpec(spec);

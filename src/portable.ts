@@ -71,3 +71,26 @@ export type { ChipEngine, ChipRunner, EngineEntry } from './engines/index.js';
 export { exportModel, loadInferenceModel, InferenceModel, DEFAULT_INPUT_SCALING, inputScalingOf, scaleBytes, type InputScaling, type ExportOptions } from './deploy/index.js';
 
 export { writeReport, renderHtml, renderMarkdown, renderCharts, type ExperimentResults, type ModelResult, type SweepSection } from './report/index.js';
+
+// Functional models, graph layers, the Keras training API and the larq_zoo presets (issue 12).
+export { input, SymbolicTensor, type InputOptions, type GraphNode } from './nn/symbolic.js';
+export { Model, type ModelArgs, type PredictOptions } from './nn/model.js';
+export { runGraph, isChain, chainBlocker, assertChain, type ModelGraph } from './nn/graph.js';
+export { MergeLayer } from './nn/layers/merge.js';
+export { Add } from './nn/layers/add.js';
+export { Concatenate } from './nn/layers/concatenate.js';
+export { AveragePooling2D, AvgPool2D } from './nn/layers/averagePooling2D.js';
+export { GlobalAveragePooling2D } from './nn/layers/globalAveragePooling2D.js';
+export { ZeroPadding2D } from './nn/layers/zeroPadding2D.js';
+export { Reshape } from './nn/layers/reshape.js';
+export { ReLU } from './nn/layers/reLU.js';
+export { LeakyReLU } from './nn/layers/leakyReLU.js';
+export { PReLU } from './nn/layers/pReLU.js';
+export { sigmoid, tanh, leakyRelu, leakyTanh, softmaxLastAxis, prelu } from './ops/pointwise.js';
+export { avgPool2d, globalAvgPool2d } from './ops/avgPool2d.js';
+export { concatLastAxis } from './ops/concat.js';
+export { registerActivation, activationNames, type ActivationName, type ActivationRegistry } from './ops/activations.js';
+export { createModelByName, isPresetName, type PresetName as ModelPresetName, type Preset } from './nn/models/index.js';
+export { quickNet, biRealNet, binaryResNetE18, binaryDenseNet28, xnorNet, doReFaNet, binaryAlexNet, biRealNetSmall } from './nn/models/index.js';
+export { getLoss, getMetric, topKAccuracy, type LossName, type LossFn, type Metric, type MetricName, type LossRegistry, type MetricRegistry } from './train/losses.js';
+export type { CompileArgs, KerasFitOptions, KerasHistory, KerasEvaluation } from './train/keras.js';

@@ -4,7 +4,7 @@
 //   const bytes = exportModel(model);           // Uint8Array, the .xnk file
 //   const plan = loadInferenceModel(bytes);     // or compile(model)
 //   const { logits, predictions } = run(plan, images);
-import type { Sequential } from '../nn/sequential.js';
+import type { Model } from '../nn/model.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { compileLayers, type CompileOptions } from './compile.js';
 import { writeModel } from './format.js';
@@ -25,7 +25,7 @@ export interface ExportOptions extends CompileOptions {
 }
 
 /** The packed inference model file of a built (trained) model. */
-export function exportModel(model: Sequential, opts: ExportOptions = {}): Uint8Array {
+export function exportModel(model: Model, opts: ExportOptions = {}): Uint8Array {
   const c = compileLayers(model, opts);
   let binary = 0, float = 0;
   for (const r of c.records) {
@@ -54,7 +54,7 @@ export function loadInferenceModel(bytes: Uint8Array): InferenceModel {
 }
 
 /** The inference plan of a model: export + load in one step. */
-export function compile(model: Sequential, opts: ExportOptions = {}): InferenceModel {
+export function compile(model: Model, opts: ExportOptions = {}): InferenceModel {
   return new InferenceModel(exportModel(model, opts));
 }
 

@@ -1,5 +1,5 @@
 // The Node implementation of the platform boundary (src/platform/types.ts).
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
 import cliProgress from 'cli-progress';
-import { writeFileAtomic } from '../util/files.js';
+import { writeFileAtomic } from '../util/nodeFiles.js';
 import type { KernelWorker, KernelWorkerInit, Platform, TerminalBar } from './types.js';
 
 export type { KernelWorker, KernelWorkerInit, Platform, TerminalBar } from './types.js';
@@ -50,8 +50,7 @@ export const platform: Platform = {
   },
 
   readFile: (path) => readFileSync(path),
-  // temp file, fsync, rename (src/util/files.ts): never a half-written file
-  writeFileAtomic,
+  writeFileAtomic: (path, data) => writeFileAtomic(path, data),
   exists: (path) => existsSync(path),
   isDirectory: (path) => statSync(path).isDirectory(),
   fileSize: (path) => statSync(path).size,
