@@ -65,7 +65,7 @@ export * from './data/index.js';
 export { fit, fitAsync, evaluate, epochRngs, type History, type EpochLog, type FitOptions } from './train/fit.js';
 
 export * from './hardware/index.js';
-export { type ChipEngine, type ChipRunner, type EngineEntry } from './engines/index.js';
+export type { ChipEngine, ChipRunner, EngineEntry } from './engines/index.js';
 
 // The packed inference format has its own ModelFormatError (src/deploy); the one exported above covers both by name.
 export { exportModel, loadInferenceModel, InferenceModel, DEFAULT_INPUT_SCALING, inputScalingOf, scaleBytes, type InputScaling, type ExportOptions } from './deploy/index.js';

@@ -16,7 +16,8 @@ describe('README examples', () => {
     it(`example ${i + 1} runs`, () => {
       const dir = mkdtempSync(join(tmpdir(), 'xnorkit-readme-'));
       const file = join(dir, `example${i + 1}.mts`);
-      writeFileSync(file, code.replaceAll("from 'xnorkit'", `from '${join(root, 'src', 'index.ts')}'`));
+      writeFileSync(file, code.replaceAll("from 'xnorkit'", `from '${join(root, 'src', 'index.ts')}'`)
+        .replaceAll("from 'xnorkit/infer'", `from '${join(root, 'src', 'infer', 'index.ts')}'`));
       const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, encoding: 'utf8', timeout: 300_000 });
       expect(r.status, r.stderr).toBe(0);
     });

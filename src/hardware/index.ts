@@ -19,6 +19,6 @@ export {
 } from './montecarlo.js';
 export { xnorEngine, packedPathBlocker, packedEngine, autogradEngine, ENGINES, SharedBatch } from '../engines/index.js';
 export {
-  runSweep, inferencePerturbations, trainingPerturbations, DEFAULT_LEVELS, SWEEP_KINDS,
+  runSweep, runSweepAsync, inferencePerturbations, trainingPerturbations, DEFAULT_LEVELS, SWEEP_KINDS,
   type SweepKind, type SweepPoint, type SweepResult, type SweepOptions,
 } from './sweeps.js';

@@ -2,7 +2,6 @@
 // the self-contained report.html, each written atomically so that a report
 // read while the run continues (or after Ctrl-C) is never half a file.
 import { platform } from '#platform';
-import { writeFileAtomic, writeJsonAtomic } from '../util/files.js';
 import type { ExperimentResults } from './schema.js';
 import { renderCharts, type Chart } from './charts.js';
 import { renderMarkdown } from './markdown.js';
@@ -22,16 +21,16 @@ export interface WrittenReport {
 
 /** Writes results.json, report.md, charts/*.svg and report.html into `dir`. */
 export async function writeReport(dir: string, r: ExperimentResults): Promise<WrittenReport> {
-  writeJsonAtomic(platform.joinPath(dir, 'results.json'), r);
+  platform.writeFileAtomic(platform.joinPath(dir, 'results.json'), JSON.stringify(r, null, 2) + '\n');
   const charts: Chart[] = await renderCharts(r);
   const chartFiles = charts.map((c) => {
     const f = platform.joinPath(dir, 'charts', `${c.id}.svg`);
-    writeFileAtomic(f, c.svg);
+    platform.writeFileAtomic(f, c.svg);
     return f;
   });
   const md = platform.joinPath(dir, 'report.md');
-  writeFileAtomic(md, renderMarkdown(r, charts));
+  platform.writeFileAtomic(md, renderMarkdown(r, charts));
   const html = platform.joinPath(dir, 'report.html');
-  writeFileAtomic(html, renderHtml(r, charts));
+  platform.writeFileAtomic(html, renderHtml(r, charts));
   return { results: platform.joinPath(dir, 'results.json'), markdown: md, html, charts: chartFiles };
 }
