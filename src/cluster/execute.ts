@@ -3,8 +3,8 @@
 // or a slice of chips of one sweep point (evaluateOnChips with firstChip:
 // chip i is Chip.nth(chipSeed, i) whoever evaluates it). Data sets and
 // models are cached between jobs, as a worker runs many jobs of one study.
-import { createModel } from '../nn/models/index.js';
-import type { Sequential } from '../nn/sequential.js';
+import { createModelByName } from '../nn/models/index.js';
+import type { Model } from '../nn/model.js';
 import { loadDataset } from '../data/loadDataset.js';
 import type { Dataset } from '../data/dataset.js';
 import { Adam } from '../optim/adam.js';
@@ -30,7 +30,7 @@ const MODEL_CACHE = 4;
 
 export class JobRunner {
   private readonly data = new Map<string, Dataset>();
-  private readonly models = new Map<string, Sequential>();
+  private readonly models = new Map<string, Model>();
   private readonly extras = new Map<string, Record<string, unknown>>();
 
   /** dataDir: where this machine keeps the data sets (overrides the jobs' own). */
@@ -46,10 +46,10 @@ export class JobRunner {
     return d;
   }
 
-  private remember(key: string, model: Sequential): Sequential {
+  private remember(key: string, model: Model): Model {
     this.models.set(key, model);
     while (this.models.size > MODEL_CACHE) {
-      const [oldest, m] = this.models.entries().next().value as [string, Sequential];
+      const [oldest, m] = this.models.entries().next().value as [string, Model];
       this.models.delete(oldest);
       m.dispose();
     }
@@ -57,7 +57,7 @@ export class JobRunner {
   }
 
   /** A trained model and what its training recorded, from this process's cache or the store. */
-  private async load(modelKey: string): Promise<{ model: Sequential; extra: Record<string, unknown> } | null> {
+  private async load(modelKey: string): Promise<{ model: Model; extra: Record<string, unknown> } | null> {
     const cached = this.models.get(modelKey);
     if (cached) return { model: cached, extra: this.extras.get(modelKey) ?? {} };
     const bytes = await this.store.get(modelKey);
@@ -74,7 +74,7 @@ export class JobRunner {
   }
 
   /** The trained model of a chip job, or null when it is not in the store yet. */
-  async model(modelKey: string): Promise<Sequential | null> {
+  async model(modelKey: string): Promise<Model | null> {
     return (await this.load(modelKey))?.model ?? null;
   }
 
@@ -88,7 +88,7 @@ export class JobRunner {
     const c = job.config as unknown as ExperimentConfig;
     const data = this.dataset(c.dataset, 'train', c.train.limit, c.dataDir);
     const float = job.role === 'float';
-    const model = createModel(c.model, {
+    const model = createModelByName(c.model, {
       float, seed: c.seed, inputShape: [data.height, data.width, data.channels], numClasses: data.numClasses,
       ...(float ? { floatActivation: c.floatActivation } : c.bits ? { bits: c.bits } : {}),
     });
@@ -124,7 +124,7 @@ export class JobRunner {
         epochs: (stored.extra.history as unknown[] | undefined) ?? [], reused: true,
       };
     }
-    const model = createModel(r.model, { float: r.float, seed: r.seed });
+    const model = createModelByName(r.model, { float: r.float, seed: r.seed });
     const optimizer = new Adam({ learningRate: scheduleByName(r.lrSchedule as ScheduleName, r.lr, r.epochs * numBatches(data.count, r.batchSize)) });
     let h: History;
     try {

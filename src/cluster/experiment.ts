@@ -7,7 +7,7 @@
 // models are trained, so the pipeline's steps wait on work done in parallel.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Sequential } from '../nn/sequential.js';
+import type { Model } from '../nn/model.js';
 import { loadTrainingState } from '../nn/checkpoint.js';
 import type { SweepModel, SweepPoint, SweepResult } from '../hardware/sweeps.js';
 import type { History } from '../train/fit.js';
@@ -124,9 +124,9 @@ export async function startExperimentOnQueue(c: ExperimentConfig, q: ExperimentQ
       });
     }
   };
-  const interruptedHistory: History = { epochs: [], train_seconds: 0, interrupted: true };
+  const interruptedHistory: History = { epochs: [], train_seconds: 0, interrupted: true, skipped_batches: 0, warnings: [] };
   return {
-    async train(stateFile: string, model: Sequential, dir: string): Promise<TrainOutcome> {
+    async train(stateFile: string, model: Model, dir: string): Promise<TrainOutcome> {
       const job = plan.train.get(stateFile);
       if (!job) throw new ClusterError(`experiment on the queue: no training job writes ${stateFile}`);
       const got = await waitFor([job.id]);

@@ -4,7 +4,7 @@
 // perturbation active during training), then sweep the inference level over
 // a Monte-Carlo population of chips for the standard and the aware models
 // (src/hardware's runSweep: every point sees the same chips).
-import type { Sequential } from '../nn/sequential.js';
+import type { Model } from '../nn/model.js';
 import type { Dataset } from '../data/dataset.js';
 import { evaluate } from '../train/fit.js';
 import type { Verbosity } from '../train/progress.js';
@@ -16,7 +16,7 @@ import { trainModel, type TrainOutcome } from './trainModel.js';
 /** Training runs and sweeps computed elsewhere (src/cluster: jobs on a queue), with the numbers they would have here. */
 export interface HardwareRemote {
   /** Waits for the training run that writes `stateFile`, loads its weights into `model` and writes its state into `dir`. */
-  train(stateFile: string, model: Sequential, dir: string): Promise<TrainOutcome>;
+  train(stateFile: string, model: Model, dir: string): Promise<TrainOutcome>;
   /** The sweep of `kind` over these models (the standard model first, then the aware ones in trainLevels order). */
   sweep(kind: HwKind, models: SweepModel[], onPoint: (p: SweepPoint, all: SweepPoint[]) => void): Promise<SweepResult>;
 }
@@ -50,9 +50,9 @@ export const AWARE_TRAINING = 'trained from scratch with the same data, schedule
 export interface HardwareJob {
   config: ExperimentConfig;
   /** The trained standard binarized model. */
-  standard: Sequential;
+  standard: Model;
   /** Builds an untrained binarized model like the standard one. */
-  newModel: () => Sequential;
+  newModel: () => Model;
   train: Dataset;
   test: Dataset;
   dir: string;
@@ -88,7 +88,7 @@ export async function runHardware(job: HardwareJob, hw: HardwareResults): Promis
     };
     hw[kind] = section;
     const models: SweepModel[] = [{ trainLevel: null, model: job.standard }];
-    const owned: Sequential[] = [];
+    const owned: Model[] = [];
     try {
       for (const tl of sc.trainLevels) {
         if (job.signal?.aborted) return false;

@@ -8,8 +8,8 @@ import { setThreads } from '../wasm/threads.js';
 import { setXnorKernels, xnorKernelsEnabled } from '../nn/layers/xnorPath.js';
 import { loadDataset } from '../data/loadDataset.js';
 import { take, type Dataset } from '../data/dataset.js';
-import { createModel } from '../nn/models/index.js';
-import type { Sequential } from '../nn/sequential.js';
+import { createModelByName } from '../nn/models/index.js';
+import type { Model } from '../nn/model.js';
 import { summary } from '../nn/summary.js';
 import { evaluate } from '../train/fit.js';
 import type { Verbosity } from '../train/progress.js';
@@ -63,7 +63,7 @@ function quantizationLabel(c: ExperimentConfig): string {
   return c.bits ? `DoReFa ${c.bits}-bit weights and activations` : 'binary: ste_sign inputs and kernels, weight_clip (as in the Larq tutorial)';
 }
 
-function emptyModel(name: string, kind: string, m: Sequential): ModelResult {
+function emptyModel(name: string, kind: string, m: Model): ModelResult {
   const s = summary(m).totals;
   return {
     name, kind, test_accuracy: null, test_loss: null, params: s.total_params, summary_memory_kib: s.memory_kib,
@@ -136,13 +136,13 @@ async function runPipeline(c: ExperimentConfig, o: RunOptions, remote: HardwareR
   r.test_samples = test.count;
   log(`${c.dataset}: ${train.count} training and ${test.count} test samples; ${c.preset} preset${r.quick ? ' (quick run: ' + r.cuts.join('; ') + ')' : ''}`);
   const shape: [number, number, number] = [train.height, train.width, train.channels];
-  const build = (float: boolean) => createModel(c.model, {
+  const build = (float: boolean) => createModelByName(c.model, {
     float, seed: c.seed, inputShape: shape, numClasses: train.numClasses,
     ...(float ? { floatActivation: c.floatActivation } : c.bits ? { bits: c.bits } : {}),
   });
 
   // 2-3. float twin, then the quantized model: train, evaluate
-  const models: { float?: Sequential; binary?: Sequential } = {};
+  const models: { float?: Model; binary?: Model } = {};
   for (const role of ['float', 'binary'] as const) {
     const model = build(role === 'float');
     models[role] = model;
@@ -205,7 +205,7 @@ async function runPipeline(c: ExperimentConfig, o: RunOptions, remote: HardwareR
       // between two different engines would say little about the kernels.
       if (engines.some((e) => !e)) engines.forEach((e, i) => { e?.dispose(); engines[i] = null; });
       const packed = roles.flatMap((_, i) => (engines[i] ? [(x: Tensor) => engines[i]!.run(x)] : []));
-      const layers = roles.map((role) => (x: Tensor) => models[role]!.predict(x));
+      const layers = roles.map((role) => (x: Tensor) => models[role]!.predict(x, { logits: true }));
       const speeds = measureSpeeds([...packed, ...layers], test, c.speed);
       const layerSpeeds = speeds.slice(packed.length);
       let k = 0;

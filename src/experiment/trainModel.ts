@@ -4,7 +4,7 @@
 // state can be resumed with fit's initialEpoch), under optional hardware
 // perturbations for hardware-aware training.
 import { join } from 'node:path';
-import type { Sequential } from '../nn/sequential.js';
+import type { Model } from '../nn/model.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { Adam } from '../optim/adam.js';
@@ -21,7 +21,7 @@ import type { TracePoint } from '../report/schema.js';
 const TRACE_POINTS_PER_EPOCH = 25;
 
 export interface TrainJob {
-  model: Sequential;
+  model: Model;
   data: Dataset;
   epochs: number;
   batchSize: number;

@@ -8,11 +8,12 @@
 // model's own forward with the hooks; 'xnor' runs binary layers on the
 // packed kernels; 'deploy' compiles the model per chip; any other engine
 // can be passed.
+import { platform } from '#platform';
 import type { Tensor } from '../tensor/tensor.js';
 import { tidy, keep } from '../tensor/scope.js';
 import { Rng } from '../tensor/random.js';
 import type { CallContext } from '../nn/hooks.js';
-import type { Sequential } from '../nn/sequential.js';
+import type { Model } from '../nn/model.js';
 import type { Dataset } from '../data/dataset.js';
 import { batches } from '../data/batches.js';
 import { countCorrect } from '../train/metrics.js';
@@ -82,7 +83,7 @@ interface LiveChip { chip: Chip | undefined; ctx: CallContext; runner: ChipRunne
  * every chip still sees its batches in order, so its noise streams and its
  * results are those of a chip-by-chip evaluation.
  */
-function* accuracies(model: Sequential, engine: ChipEngine, data: PreparedBatch[], chips: (Chip | undefined)[],
+function* accuracies(model: Model, engine: ChipEngine, data: PreparedBatch[], chips: (Chip | undefined)[],
   tick: () => void, signal?: AbortSignal): Generator<void, { acc: number[]; packed?: string[] } | null> {
   const live: LiveChip[] = chips.map((chip) => {
     chip?.reset();
@@ -128,7 +129,7 @@ function* accuracies(model: Sequential, engine: ChipEngine, data: PreparedBatch[
   return { acc: live.map((c) => c.correct / n), packed: live[0]?.runner.packedLayers };
 }
 
-function* evaluateSteps(model: Sequential, data: Dataset, opts: EvaluateOnChipsOptions): Generator<void, ChipEvaluation | null> {
+function* evaluateSteps(model: Model, data: Dataset, opts: EvaluateOnChipsOptions): Generator<void, ChipEvaluation | null> {
   if (!Number.isInteger(opts.chips) || opts.chips < 1) throw new ConfigError(`evaluateOnChips: chips must be a positive integer, got ${opts.chips}`);
   for (const p of opts.perturbations) {
     if (p instanceof GaussianNoise && !p.options.evaluation) {
@@ -204,20 +205,20 @@ export function runSteps<T>(g: Generator<void, T>): T {
 export async function runStepsAsync<T>(g: Generator<void, T>): Promise<T> {
   let r = g.next();
   while (!r.done) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await platform.yieldTask();
     r = g.next();
   }
   return r.value;
 }
 
-export function evaluateOnChips(model: Sequential, data: Dataset, opts: EvaluateOnChipsOptions): ChipEvaluation {
+export function evaluateOnChips(model: Model, data: Dataset, opts: EvaluateOnChipsOptions): ChipEvaluation {
   const r = runSteps(evaluateSteps(model, data, opts));
   if (!r) throw new Error('evaluateOnChips: interrupted before the first chip finished');
   return r;
 }
 
 /** evaluateOnChips for long runs: yields to the event loop between batches (Ctrl-C); null when stopped before any chip finished. */
-export function evaluateOnChipsAsync(model: Sequential, data: Dataset, opts: EvaluateOnChipsOptions): Promise<ChipEvaluation | null> {
+export function evaluateOnChipsAsync(model: Model, data: Dataset, opts: EvaluateOnChipsOptions): Promise<ChipEvaluation | null> {
   return runStepsAsync(evaluateSteps(model, data, opts));
 }
 

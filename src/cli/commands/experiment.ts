@@ -10,6 +10,9 @@ import { PRESETS, resolveConfig, readConfigFile, type ExperimentOverrides } from
 import { startExperiment } from '../../experiment/worker.js';
 import { join } from 'node:path';
 import { SCHEDULE_NAMES } from '../../optim/schedules.js';
+import { onInterrupt } from '../interrupt.js';
+import { acquireRunFolder } from '../../util/runFolder.js';
+import { removeStaleTempFiles } from '../../util/nodeFiles.js';
 import { addQueueOptions, experimentQueue, type ClusterCliOptions } from './cluster.js';
 
 interface CliOptions extends ClusterCliOptions {
@@ -68,25 +71,25 @@ export async function runExperimentCommand(opts: CliOptions): Promise<void> {
   const config = resolveConfig(overrides, opts.config ? readConfigFile(opts.config) : undefined);
   const log = (s: string) => { if (!opts.quiet) process.stderr.write(s + '\n'); };
   log(`xnorkit experiment: ${config.preset} preset, ${config.model} on ${config.dataset}, seed ${config.seed} -> ${config.out}`);
-  const run = startExperiment(config, { quiet: opts.quiet, queue: experimentQueue(opts) });
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
+  const queue = experimentQueue(opts);
+  const folder = acquireRunFolder(config.out, 'experiment');
+  if (folder.previous) log(`an earlier run's files were moved to ${folder.previous}`);
+  const run = startExperiment(config, { quiet: opts.quiet, queue });
+  const release = onInterrupt(
+    () => {
       log('\ninterrupt: stopping after the current step, then writing the report of what finished (Ctrl-C again to quit at once)');
       run.stop();
-    } else {
-      process.stderr.write('\ninterrupted\n');
-      process.exit(130);
-    }
-  };
-  process.on('SIGINT', onSigint);
+    },
+    // The worker may be inside an atomic write: its temporary file must not stay behind.
+    () => removeStaleTempFiles(config.out, process.pid),
+  );
   try {
     const results = await run.done;
     log(`report: ${join(config.out, 'report.html')} (${results.status})`);
     if (opts.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
     if (results.status === 'interrupted') process.exitCode = 130;
   } finally {
-    process.off('SIGINT', onSigint);
+    release();
+    folder.release();
   }
 }
