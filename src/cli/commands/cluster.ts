@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { writeJsonAtomic } from '../../util/files.js';
+import { acquireRunFolder } from '../../util/runFolder.js';
 import { setThreads } from '../../wasm/threads.js';
 import type { SweepKind, SweepPerturbationOptions } from '../../hardware/sweeps.js';
 import {
@@ -98,10 +99,10 @@ export async function runRobustnessDistributed(o: DistributedRobustness, r: { le
   const base = o.out ?? join('runs', `robustness-${o.model}-${o.sweep}-seed${o.chipSeed}`);
   setThreads(o.threads);
   const controller = new AbortController();
-  const release = onInterrupt(() => {
+  const release = [onInterrupt(() => {
     log('interrupt: stopping (Ctrl-C again to abort at once)');
     controller.abort();
-  });
+  })];
   const t0 = performance.now();
   try {
     if (o.shard) {
@@ -115,6 +116,11 @@ export async function runRobustnessDistributed(o: DistributedRobustness, r: { le
     }
     const url = queueUrl(o.queue!);
     const store: ModelStore = !o.modelStore || o.modelStore === 'redis' ? { kind: 'redis' } : { kind: 'dir', path: o.modelStore };
+    // The coordinator's folder is locked like a local run's (results.json is rebuilt from Redis on --resume);
+    // a shard's is not moved away, as a shard started again continues from its shard.json.
+    const folder = acquireRunFolder(base, 'robustness');
+    release.push(() => folder.release());
+    if (folder.previous) log(`an earlier run's files in ${base} were moved to ${folder.previous}`);
     writeJsonAtomic(join(base, 'config.json'), { command: 'robustness', ...o, levels: r.levels, dataset: r.dataset, out: base });
     const jobs = splitStudy(study, store);
     const write = (results: ReadonlyMap<string, import('../../cluster/index.js').JobResult>, modelFiles: string[], interrupted: boolean) => {
@@ -140,7 +146,7 @@ export async function runRobustnessDistributed(o: DistributedRobustness, r: { le
     if (outcome.interrupted) process.exitCode = 130;
     return results;
   } finally {
-    release();
+    for (const r of release) r();
   }
 }
 

@@ -71,9 +71,10 @@ export async function runExperimentCommand(opts: CliOptions): Promise<void> {
   const config = resolveConfig(overrides, opts.config ? readConfigFile(opts.config) : undefined);
   const log = (s: string) => { if (!opts.quiet) process.stderr.write(s + '\n'); };
   log(`xnorkit experiment: ${config.preset} preset, ${config.model} on ${config.dataset}, seed ${config.seed} -> ${config.out}`);
+  const queue = experimentQueue(opts);
   const folder = acquireRunFolder(config.out, 'experiment');
   if (folder.previous) log(`an earlier run's files were moved to ${folder.previous}`);
-  const run = startExperiment(config, { quiet: opts.quiet, queue: experimentQueue(opts) });
+  const run = startExperiment(config, { quiet: opts.quiet, queue });
   const release = onInterrupt(
     () => {
       log('\ninterrupt: stopping after the current step, then writing the report of what finished (Ctrl-C again to quit at once)');
