@@ -7,7 +7,8 @@
 //
 // The bytes are built in memory (no file system here, so this runs in the
 // browser too); the CLI writes them with writeFileAtomic.
-import type { Sequential } from './sequential.js';
+import type { Model } from './model.js';
+import type { FunctionalModelSpec } from './graphSpecOf.js';
 import type { Variable } from './variable.js';
 import { ModelFormatError, modelToSpec, modelFromSpec, type ModelSpec } from './serialize.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -43,7 +44,7 @@ interface VariableSpec extends ArrayRef { name: string; shape: number[]; trainab
 
 export interface TrainingStateHeader {
   format: 'xnorkit-training-state';
-  model: ModelSpec;
+  model: ModelSpec | FunctionalModelSpec;
   variables: VariableSpec[];
   optimizer: OptimizerSpec | null;
   /** Epochs completed when the state was saved (fit's initialEpoch when resuming). */
@@ -59,7 +60,7 @@ export interface SaveExtra extends Record<string, unknown> {
 }
 
 export interface TrainingState {
-  model: Sequential;
+  model: Model;
   /** Null when the state was saved without an optimizer (weights only). */
   optimizer: Optimizer | null;
   epoch: number;
@@ -206,7 +207,7 @@ function optimizerFromSpec(s: OptimizerSpec, byName: Map<string, Variable>, read
  * The training state as bytes. `extra.epoch` is the number of completed
  * epochs; anything else in `extra` (JSON) comes back unchanged from load.
  */
-export function saveTrainingState(model: Sequential, optimizer: Optimizer | null, extra: SaveExtra = {}): Uint8Array {
+export function saveTrainingState(model: Model, optimizer: Optimizer | null, extra: SaveExtra = {}): Uint8Array {
   if (!model.built) throw new ModelFormatError('saveTrainingState: the model is not built (no weights to save)');
   const epoch = extra.epoch ?? 0;
   if (!Number.isInteger(epoch) || epoch < 0) throw new ModelFormatError(`saveTrainingState: epoch must be a non-negative integer, got ${epoch}`);

@@ -7,7 +7,7 @@
 // xnorkit can read them (version), that none are missing (length) and that
 // none changed (CRC-32 of everything before it), so each failure says what
 // is wrong instead of surfacing later as a shape error or garbage weights.
-import { ModelFormatError } from './serialize.js';
+import { ModelFormatError } from '../errors.js';
 import { crc32 } from '../util/crc32.js';
 export { crc32 } from '../util/crc32.js';
 

@@ -1,11 +1,12 @@
 // fit / evaluate: the Keras training loop. One training step is one tidy()
 // scope (forward, loss, backward, optimizer update), so nothing allocated in a
 // step outlives it and the heap does not grow from epoch to epoch.
+import { platform } from '#platform';
 import { tidy } from '../tensor/scope.js';
 import { Rng } from '../tensor/random.js';
 import { backward, noGrad } from '../autograd/graph.js';
 import { softmaxCrossEntropy } from '../ops/softmaxCrossEntropy.js';
-import type { Sequential } from '../nn/sequential.js';
+import type { TrainableModel } from './trainableModel.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { type Dataset, validateDataset } from '../data/dataset.js';
 import { batches, numBatches } from '../data/batches.js';
@@ -68,7 +69,7 @@ export interface FitOptions {
   skipNonFinite?: boolean;
 }
 
-function checkCompatible(model: Sequential, data: Dataset): void {
+function checkCompatible(model: TrainableModel, data: Dataset): void {
   validateDataset(data);
   const shape = [data.height, data.width, data.channels];
   if (!model.built) model.build(shape);
@@ -88,7 +89,7 @@ function checkCompatible(model: Sequential, data: Dataset): void {
  * momentum^n. Above 5 % the statistics used at test time are far from the
  * data's, and test accuracy can be much lower than training accuracy.
  */
-export function batchNormWarmupWarning(model: Sequential, steps: number): string | null {
+export function batchNormWarmupWarning(model: TrainableModel, steps: number): string | null {
   const bn = model.layers.filter((l): l is BatchNormalization => l instanceof BatchNormalization);
   if (bn.length === 0) return null;
   const momentum = Math.max(...bn.map((l) => l.momentum));
@@ -118,7 +119,7 @@ export function epochRngs(seed: number, epoch: number): { shuffleRng: Rng; dropo
  * Trains synchronously. A SIGINT handler cannot run while this runs, so
  * interactive programs that must stop on Ctrl-C use fitAsync.
  */
-export function fit(model: Sequential, data: Dataset, opts: FitOptions): History {
+export function fit(model: TrainableModel, data: Dataset, opts: FitOptions): History {
   const run = trainingSteps(model, data, opts);
   for (;;) {
     const r = run.next();
@@ -131,17 +132,17 @@ export function fit(model: Sequential, data: Dataset, opts: FitOptions): History
  * against a step's milliseconds), so that signal handlers, timers and I/O
  * run during training: Ctrl-C can abort through `signal`.
  */
-export async function fitAsync(model: Sequential, data: Dataset, opts: FitOptions): Promise<History> {
+export async function fitAsync(model: TrainableModel, data: Dataset, opts: FitOptions): Promise<History> {
   const run = trainingSteps(model, data, opts);
   for (;;) {
     const r = run.next();
     if (r.done) return r.value;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await platform.yieldTask();
   }
 }
 
 /** The training loop, pausing (yield) after each step. */
-function* trainingSteps(model: Sequential, data: Dataset, opts: FitOptions): Generator<void, History, undefined> {
+function* trainingSteps(model: TrainableModel, data: Dataset, opts: FitOptions): Generator<void, History, undefined> {
   const { epochs, batchSize, optimizer } = opts;
   if (!Number.isInteger(epochs) || epochs < 1) throw new ConfigError(`fit: epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError(`fit: batchSize must be a positive integer, got ${batchSize}`);
@@ -258,7 +259,7 @@ export interface Evaluation {
   seconds: number;
 }
 
-export function evaluate(model: Sequential, data: Dataset, opts: EvaluateOptions = {}): Evaluation {
+export function evaluate(model: TrainableModel, data: Dataset, opts: EvaluateOptions = {}): Evaluation {
   const batchSize = opts.batchSize ?? 256;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError(`evaluate: batchSize must be a positive integer, got ${batchSize}`);
   checkCompatible(model, data);

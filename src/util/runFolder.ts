@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, RunFolderError } from '../errors.js';
-import { processAlive, removeStaleTempFiles } from './files.js';
+import { processAlive, removeStaleTempFiles } from './nodeFiles.js';
 
 export const LOCK_FILE = '.xnorkit.lock';
 export const PREVIOUS_DIR = 'previous';

@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdi
 import { spawn, spawnSync } from 'node:child_process';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic, removeStaleTempFiles } from '../../src/util/files.js';
+import { writeFileAtomic } from '../../src/util/files.js';
+import { removeStaleTempFiles } from '../../src/util/nodeFiles.js';
 import { acquireRunFolder, LOCK_FILE } from '../../src/util/runFolder.js';
 import { ConfigError, RunFolderError } from '../../src/errors.js';
 

@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import { SCHEDULE_NAMES } from '../../optim/schedules.js';
 import { onInterrupt } from '../interrupt.js';
 import { acquireRunFolder } from '../../util/runFolder.js';
-import { removeStaleTempFiles } from '../../util/files.js';
+import { removeStaleTempFiles } from '../../util/nodeFiles.js';
+import { addQueueOptions, experimentQueue, type ClusterCliOptions } from './cluster.js';
 
-interface CliOptions {
+interface CliOptions extends ClusterCliOptions {
   dataset?: string;
   model?: string;
   preset?: string;
@@ -32,7 +33,7 @@ interface CliOptions {
 }
 
 export function experimentCommand(): Command {
-  return new Command('experiment')
+  return addQueueOptions(new Command('experiment'))
     .description('the whole workflow: data, float baseline, quantized model, comparison (accuracy, size, speed), ' +
       'hardware noise / process variation / saturation sweeps; writes a report with charts')
     .option('--preset <name>', `quick (MNIST subset, about 1 min on 2 cores) | larq (Larq tutorial: 6 epochs, batch 64, Adam 1e-3, full MNIST; cosine decay unless --lr-schedule constant) | full (more chips and levels); default quick`,
@@ -72,7 +73,7 @@ export async function runExperimentCommand(opts: CliOptions): Promise<void> {
   log(`xnorkit experiment: ${config.preset} preset, ${config.model} on ${config.dataset}, seed ${config.seed} -> ${config.out}`);
   const folder = acquireRunFolder(config.out, 'experiment');
   if (folder.previous) log(`an earlier run's files were moved to ${folder.previous}`);
-  const run = startExperiment(config, { quiet: opts.quiet });
+  const run = startExperiment(config, { quiet: opts.quiet, queue: experimentQueue(opts) });
   const release = onInterrupt(
     () => {
       log('\ninterrupt: stopping after the current step, then writing the report of what finished (Ctrl-C again to quit at once)');

@@ -8,12 +8,15 @@ import { loadTrainingState } from '../../nn/checkpoint.js';
 import { exportModel, readHeader } from '../../deploy/index.js';
 import { isPackedModel } from '../../deploy/modelFile.js';
 import { UsageError } from '../errors.js';
+import { exportOnnx } from '../../deploy/onnx/export.js';
 
 export interface ExportOptions {
   modelFile: string;
   out?: string;
   force?: boolean;
   json: boolean;
+  /** 'xnk' (packed inference model, default) or 'onnx' (float operators, opset 17). */
+  format?: string;
 }
 
 export function exportCommand(): Command {
@@ -23,24 +26,39 @@ export function exportCommand(): Command {
     .option('--out <file.xnk>', 'where to write the packed model (default: the input name with .xnk)')
     .option('--force', 'replace the output file if it exists', false)
     .option('--json', 'print what was written as JSON', false)
+    .option('--format <xnk|onnx>', 'xnk: packed inference model; onnx: float ONNX graph (opset 17; binarized layers as Sign + ±1 products)', 'xnk')
     .action((opts: ExportOptions) => {
       runExport(opts);
     });
 }
 
-export function runExport(opts: ExportOptions): { file: string; bytes: number; packed_weights: number; float_weights: number } {
+export function runExport(opts: ExportOptions): { file: string; bytes: number; packed_weights?: number; float_weights?: number; format?: string } {
   let input: Uint8Array;
   try {
     input = readFileSync(opts.modelFile);
   } catch {
     throw new UsageError(`cannot read ${opts.modelFile}`);
   }
-  const file = opts.out ?? opts.modelFile.replace(/\.xnks$/, '') + '.xnk';
+  const format = opts.format ?? 'xnk';
+  if (format !== 'xnk' && format !== 'onnx') throw new UsageError(`--format must be xnk or onnx, got ${format}`);
+  const file = opts.out ?? opts.modelFile.replace(/\.xnks$/, '') + `.${format}`;
   if (existsSync(file) && !statSync(file).isDirectory() && !opts.force) throw new UsageError(`${file} exists; pass --force to replace it or --out to write elsewhere`);
   if (isPackedModel(input)) {
     throw new UsageError(`${opts.modelFile} is already a packed inference model (.xnk): eval, predict and the inference engine run it as it is`);
   }
   const state = loadTrainingState(input);
+  if (format === 'onnx') {
+    try {
+      const bytes = exportOnnx(state.model);
+      writeFileAtomic(file, bytes);
+      const result = { file, bytes: bytes.length, format };
+      if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else process.stdout.write(`wrote ${file}: ${bytes.length} bytes (ONNX opset 17, float operators)\n`);
+      return result;
+    } finally {
+      state.model.dispose();
+    }
+  }
   try {
     const classNames = state.extra.classNames;
     const bytes = exportModel(state.model, { meta: { source: opts.modelFile, ...(Array.isArray(classNames) ? { classNames } : {}) } });

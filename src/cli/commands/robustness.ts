@@ -11,8 +11,8 @@ import { availableParallelism } from 'node:os';
 import { setThreads } from '../../wasm/threads.js';
 import { loadDataset, datasetName } from '../../data/loadDataset.js';
 import type { Dataset } from '../../data/dataset.js';
-import { createModel } from '../../nn/models/index.js';
-import type { Sequential } from '../../nn/sequential.js';
+import { createModelByName } from '../../nn/models/index.js';
+import type { Model } from '../../nn/model.js';
 import { Adam } from '../../optim/adam.js';
 import { fitAsync, evaluate } from '../../train/fit.js';
 import { scheduleByName, SCHEDULE_NAMES, type ScheduleName } from '../../optim/schedules.js';
@@ -28,11 +28,12 @@ import { saveTrainingState, loadTrainingState } from '../../nn/checkpoint.js';
 import { isPackedModel } from '../../deploy/modelFile.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { acquireRunFolder } from '../../util/runFolder.js';
+import { addClusterOptions, runRobustnessDistributed, type ClusterCliOptions } from './cluster.js';
 import {
   runSweepAsync, trainingPerturbations, DEFAULT_LEVELS, SWEEP_KINDS, type SweepKind, type SweepPoint, type SweepPerturbationOptions,
 } from '../../hardware/sweeps.js';
 
-export interface RobustnessOptions {
+export interface RobustnessOptions extends ClusterCliOptions {
   model: string;
   float: boolean;
   weights?: string;
@@ -78,7 +79,7 @@ function probability(value: string): number {
 }
 
 export function robustnessCommand(): Command {
-  return new Command('robustness')
+  return addClusterOptions(new Command('robustness'))
     .description('Monte-Carlo accuracy over simulated chips vs noise / process variation / accumulator bits / bit-error rate')
     .requiredOption('--sweep <kind>', SWEEP_KINDS.join(' | '), choice(...SWEEP_KINDS))
     .option('--model <name>', 'model preset (see `xnorkit models`)', 'larq-mnist')
@@ -121,7 +122,7 @@ function layerSelector(s: string): SweepPerturbationOptions['layers'] {
   return ['all', 'dense', 'conv', 'binary'].includes(s) ? (s as 'all') : s.split(',').map((x) => x.trim());
 }
 
-interface TrainedModel { trainLevel: number | null; model: Sequential; weights: string; trained: boolean; train_seconds?: number }
+interface TrainedModel { trainLevel: number | null; model: Model; weights: string; trained: boolean; train_seconds?: number }
 
 /** A model trained under `trainLevel` of the sweep's perturbation, from the cache when an identical run exists. */
 export async function trainedModel(o: RobustnessOptions, train: () => Dataset, trainLevel: number, perturbation: SweepPerturbationOptions,
@@ -141,7 +142,7 @@ export async function trainedModel(o: RobustnessOptions, train: () => Dataset, t
     st.model.dispose();
     st.optimizer?.dispose();
   }
-  const model = createModel(o.model, { float: o.float, seed: o.seed });
+  const model = createModelByName(o.model, { float: o.float, seed: o.seed });
   const data = train();
   log(`training ${tag}${perturbations.length ? ` under ${JSON.stringify(perturbations.map((p) => p.toJSON()))}` : ''}`);
   const optimizer = new Adam({ learningRate: scheduleByName(o.lrSchedule, o.lr, o.epochs * numBatches(data.count, o.batchSize)) });
@@ -176,7 +177,7 @@ function modelFromFile(path: string): TrainedModel {
 }
 
 /** --layers with names: every name must be a layer of the model. */
-function checkLayerNames(model: Sequential, layers: SweepPerturbationOptions['layers']): void {
+function checkLayerNames(model: Model, layers: SweepPerturbationOptions['layers']): void {
   if (!Array.isArray(layers)) return;
   const names = model.layers.map((l) => l.name);
   const unknown = layers.filter((n) => !names.includes(n));
@@ -198,6 +199,7 @@ export async function runRobustness(o: RobustnessOptions): Promise<Record<string
     layers: o.sweep === 'bitflips' && o.layers === 'all' ? 'binary' : layerSelector(o.layers), relative: !o.absolute,
     variationModel: o.variationModel, variationBinary: o.variationBinary, overflow: o.overflow,
   };
+  if (o.queue || o.shard || o.trainOnly) return runRobustnessDistributed(o, { levels, perturbation, dataset });
   const test = loadDataset(dataset, { split: 'test', limit: o.testLimit, dataDir: o.dataDir });
   let trainData: Dataset | null = null;
   const train = () => (trainData ??= loadDataset(dataset, { split: 'train', limit: o.limit, dataDir: o.dataDir }));

@@ -14,7 +14,7 @@ import { scheduleByName, SCHEDULE_NAMES } from '../../optim/schedules.js';
 import { numBatches } from '../../data/batches.js';
 import { checkFloatActivation } from '../../nn/models/floatActivation.js';
 import { loadDataset, datasetName } from '../../data/loadDataset.js';
-import { createModel } from '../../nn/models/index.js';
+import { createModelByName } from '../../nn/models/index.js';
 import { Adam } from '../../optim/adam.js';
 import { SGD } from '../../optim/sgd.js';
 import { Bop } from '../../optim/bop.js';
@@ -28,7 +28,7 @@ import { acquireRunFolder } from '../../util/runFolder.js';
 import { saveTrainingState } from '../../nn/checkpoint.js';
 import { exportModel } from '../../deploy/index.js';
 import { ConfigError, isXnorkitError } from '../../errors.js';
-import type { Sequential } from '../../nn/sequential.js';
+import type { Model } from '../../nn/model.js';
 import type { Optimizer } from '../../optim/optimizer.js';
 import { positiveInt, positiveFloat, nonNegativeInt, choice } from '../options.js';
 import { onInterrupt } from '../interrupt.js';
@@ -133,7 +133,7 @@ export async function runTrain(opts: TrainOptions): Promise<Record<string, unkno
   const verbose: Verbosity = opts.quiet ? 'quiet' : 'auto';
   const log = (s: string) => { if (!opts.quiet) process.stderr.write(s + '\n'); };
   const folder = acquireRunFolder(out, 'train');
-  let model: Sequential | undefined;
+  let model: Model | undefined;
   let optimizer: Optimizer | undefined;
   try {
     if (folder.previous) log(`an earlier run's files in ${out} were moved to ${folder.previous}`);
@@ -146,7 +146,7 @@ export async function runTrain(opts: TrainOptions): Promise<Record<string, unkno
     const test = loadDataset(dataset, { split: 'test', limit: opts.testLimit, dataDir: opts.dataDir });
     log(`${dataset}: ${train.count} training and ${test.count} test samples`);
 
-    model = createModel(opts.model, {
+    model = createModelByName(opts.model, {
       float: opts.float, floatActivation: checkFloatActivation(opts.floatActivation), quantizer: opts.quantizer, bits: opts.bits, ternary: opts.ternary || undefined, seed: opts.seed, inputShape: [train.height, train.width, train.channels], numClasses: train.numClasses,
     });
     const lr = scheduleByName(opts.lrSchedule, opts.lr, opts.epochs * numBatches(train.count, opts.batchSize));
