@@ -6,7 +6,8 @@
 // run and then found in the model store / models cache by every timed run.
 //   REDIS_URL=redis://127.0.0.1:6390 npx tsx bench/cluster.ts [--chips 100] [--test-limit 2000]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../src/util/files.js';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -84,7 +85,7 @@ const out = {
   means_equal: same, loadavg: loadavg(),
 };
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-writeFileSync(join(root, 'bench', 'results', 'cluster.json'), JSON.stringify(out, null, 2) + '\n');
+writeFileAtomic(join(root, 'bench', 'results', 'cluster.json'), JSON.stringify(out, null, 2) + '\n');
 console.log(JSON.stringify(out, null, 2));
 const f = (s: number) => `${s.toFixed(1)} s`;
 const ms = (s: number) => `${(1000 * s).toFixed(0)} ms`;

@@ -15,7 +15,8 @@
 // warm-up. Writes bench/results/peers.json after each configuration.
 //
 //   npm run bench:peers [-- --time 1500] [-- --rounds 3] [-- --threads 1,2] [-- --batches 256,1]
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../src/util/files.js';
 import { join } from 'node:path';
 import os from 'node:os';
 import * as ortNode from 'onnxruntime-node';
@@ -159,7 +160,7 @@ async function main(): Promise<void> {
       const row = { batch, threads, engines: [...ms].map(([engine, m]) => ({ engine, ms: +m.toFixed(4), binary_speedup: +(m / ms.get(B)!).toFixed(2) })) };
       results.push(row);
       for (const e of row.engines) console.log(`  ${e.engine.padEnd(28)} ${batch === 1 ? `${(e.ms * 1000).toFixed(0).padStart(7)} µs` : `${e.ms.toFixed(2).padStart(7)} ms`}  binary is ${e.binary_speedup}x`);
-      writeFileSync(join(dir, 'peers.json'), JSON.stringify(json(), null, 2) + '\n');
+      writeFileAtomic(join(dir, 'peers.json'), JSON.stringify(json(), null, 2) + '\n');
     }
   }
   setThreads(1);

@@ -7,7 +7,9 @@ import { XnorkitError } from '../errors.js';
 export class UsageError extends XnorkitError {}
 
 export function isUserError(e: unknown): e is Error {
-  return e instanceof XnorkitError;
+  // Also an XnorkitError of another copy of the module (e.g. dist/ reached through
+  // '#platform' when the CLI runs from source): it carries userError = true.
+  return e instanceof XnorkitError || (e instanceof Error && (e as { userError?: unknown }).userError === true);
 }
 
 export function reportAndExit(e: unknown): never {

@@ -5,7 +5,7 @@
 // executor (a HardwareRemote) for each trained model and each sweep. All
 // training jobs are enqueued at once, a sweep's chip jobs as soon as its
 // models are trained, so the pipeline's steps wait on work done in parallel.
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/files.js';
 import { join } from 'node:path';
 import type { Model } from '../nn/model.js';
 import { loadTrainingState } from '../nn/checkpoint.js';
@@ -134,7 +134,7 @@ export async function startExperimentOnQueue(c: ExperimentConfig, q: ExperimentQ
       const r = got[0] as ExperimentTrainResult;
       const bytes = await store.get(job.modelKey);
       if (!bytes) throw new ClusterError(`experiment on the queue: the model of ${job.id} is missing from the model store`);
-      writeFileSync(join(dir, stateFile), bytes);
+      writeFileAtomic(join(dir, stateFile), bytes);
       const state = loadTrainingState(bytes);
       try {
         const byName = new Map(state.model.variables.map((v) => [v.name, v]));

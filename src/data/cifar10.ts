@@ -94,6 +94,21 @@ export function loadCifar10(opts: LoadOptions): Dataset {
   };
 }
 
+/**
+ * One CIFAR-10 binary batch file from its bytes (images NHWC in [-1, 1]):
+ * what loadCifar10 does per file, for bytes that do not come from a folder.
+ */
+export function readCifar10Batch(bytes: Uint8Array, name = 'CIFAR-10 batch'): { images: Float32Array; labels: Uint8Array; count: number } {
+  if (bytes.length === 0 || bytes.length % RECORD !== 0) {
+    throw new DatasetError(`${name}: size ${bytes.length} bytes is not a positive multiple of ${RECORD} (1 label byte + ${PIXELS} pixel bytes per image)`);
+  }
+  const count = bytes.length / RECORD;
+  const images = new Float32Array(count * PIXELS);
+  const labels = new Uint8Array(count);
+  decodeRecords(bytes, count, images, labels, 0, name);
+  return { images, labels, count };
+}
+
 function decodeRecords(
   bytes: Uint8Array,
   n: number,

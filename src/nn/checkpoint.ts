@@ -230,7 +230,9 @@ export function loadTrainingState(bytes: Uint8Array): TrainingState {
   const { header: h, read, dataBytes } = decodeContainer(bytes);
   validateStateHeader(h, dataBytes);
   const header = h as TrainingStateHeader;
-  const model = modelFromSpec(header.model);
+  // Declared arrays are inside the data section and do not overlap (validateStateHeader), so the
+  // section's size bounds the weights an honest description builds; the estimate leaves headroom.
+  const model = modelFromSpec(header.model, { maxWeights: 2 * (dataBytes / 4) + 4096 });
   try {
     const byName = new Map(model.variables.map((v) => [v.name, v]));
     if (byName.size !== header.variables.length) {

@@ -217,13 +217,52 @@ export function modelToSpec(model: Model): ModelSpec | FunctionalModelSpec {
   };
 }
 
+/**
+ * Weights a layer will allocate when built on `input` (per-sample shape),
+ * from its config alone: kernels and biases of dense, conv, depthwise and
+ * separable layers, and 4 vectors per BatchNorm. Used to refuse a description
+ * whose layers would allocate far more than its file holds, before building.
+ */
+function weightsEstimate(layer: Layer, input: readonly number[]): number {
+  const c = layer.getConfig();
+  const C = input[input.length - 1] ?? 1;
+  const k = c.kernelSize as number | number[] | undefined;
+  const kk = k === undefined ? 1 : Array.isArray(k) ? k[0] * k[1] : k * k;
+  const units = (c.units as number | undefined) ?? 0;
+  const filters = (c.filters as number | undefined) ?? 0;
+  const mult = (c.depthMultiplier as number | undefined) ?? 0;
+  // Dense: units x (C + 1); conv: filters x (k² C + 1); depthwise: k² C m (+ C m);
+  // separable: depthwise, then a 1x1 conv of C m channels to filters.
+  let n = units * (C + 1);
+  if (mult) n += kk * C * mult + (filters ? filters * (C * mult + 1) : C * mult);
+  else n += filters * (kk * C + 1);
+  if (layer.className === 'batch_normalization') n += 4 * C;
+  return n;
+}
+
 /** A new model with the described architecture, built (fresh initial weights) when the spec has an input shape. */
-export function modelFromSpec(spec: ModelSpec | FunctionalModelSpec): Model {
+export function modelFromSpec(spec: ModelSpec | FunctionalModelSpec, opts: { maxWeights?: number } = {}): Model {
+  // The weight estimate below covers chains; a functional graph is checked against its file after building.
   if (spec?.className === 'Model') return functionalModelFromSpec(spec, layerFromSpec);
   if (spec?.className !== 'Sequential' || !Array.isArray(spec.layers)) {
     throw new ModelFormatError(`unsupported model description (className ${JSON.stringify(spec?.className)}; Sequential and functional Model)`);
   }
   const model = new Sequential(spec.layers.map(layerFromSpec), { name: spec.name });
+  if (spec.inputShape && opts.maxWeights !== undefined) {
+    let shape: Shape = [...spec.inputShape];
+    let total = 0;
+    try {
+      for (const layer of model.layers) {
+        total += weightsEstimate(layer, shape);
+        shape = layer.computeOutputShape(shape);
+      }
+    } catch (e) {
+      throw new ModelFormatError(`the model description does not fit input [${spec.inputShape.join(', ')}]: ${(e as Error).message}`);
+    }
+    if (!(total <= opts.maxWeights)) {
+      throw new ModelFormatError(`the model description would allocate about ${total} weights, the file holds ${opts.maxWeights}`);
+    }
+  }
   if (spec.inputShape) {
     try {
       model.build(spec.inputShape as Shape);

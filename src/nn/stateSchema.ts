@@ -126,8 +126,15 @@ export function validateStateHeader(header: unknown, dataBytes: number): void {
   const h = obj(header, 'the header');
   if (h.format !== 'xnorkit-training-state') fail('format', `must be "xnorkit-training-state", got ${show(h.format)}`);
   const m = obj(h.model, 'model');
-  if (m.className !== 'Sequential') fail('model.className', `must be "Sequential", got ${show(m.className)}`);
+  if (m.className !== 'Sequential' && m.className !== 'Model') fail('model.className', `must be "Sequential" or "Model", got ${show(m.className)}`);
+  const functional = m.className === 'Model';
   if (m.name !== undefined) str(m.name, 'model.name');
+  if (functional) {
+    // A functional graph: an input name, each layer's inbound layer names, an output name.
+    str(m.inputName, 'model.inputName');
+    str(m.output, 'model.output');
+    if (m.inputShape === null) fail('model.inputShape', 'must be given for a functional model');
+  }
   if (m.inputShape !== null) {
     const s = arr(m.inputShape, 'model.inputShape');
     if (s.length < 1 || s.length > 3) fail('model.inputShape', `must have 1 to 3 sizes, got ${show(s)}`);
@@ -136,7 +143,14 @@ export function validateStateHeader(header: unknown, dataBytes: number): void {
   const layers = arr(m.layers, 'model.layers');
   if (layers.length === 0) fail('model.layers', 'is empty (a model needs at least one layer)');
   if (layers.length > 10000) fail('model.layers', `has ${layers.length} layers`);
-  layers.forEach((l, i) => checkLayer(l, `model.layers[${i}]`));
+  layers.forEach((l, i) => {
+    checkLayer(l, `model.layers[${i}]`);
+    if (functional) {
+      const inbound = arr((l as Obj).inbound, `model.layers[${i}].inbound`);
+      if (inbound.length === 0) fail(`model.layers[${i}].inbound`, 'is empty');
+      inbound.forEach((n, j) => str(n, `model.layers[${i}].inbound[${j}]`));
+    }
+  });
 
   const refs: { ref: ArrayRef; what: string }[] = [];
   const names = new Set<string>();

@@ -36,7 +36,7 @@ export function comparisonRows(r: ExperimentResults): string[][] {
   const b = r.binary;
   const div = (a: number | null | undefined, c: number | null | undefined) => (a && c ? a / c : null);
   return [
-    ['test accuracy', pct(f?.test_accuracy), pct(b?.test_accuracy), r.comparison.accuracy_drop === null ? '—' : `${(100 * r.comparison.accuracy_drop).toFixed(2)} points lower`],
+    ['test accuracy', pct(f?.test_accuracy), pct(b?.test_accuracy), accuracyDifference(r.comparison.accuracy_drop)],
     ['parameters', int(f?.params), int(b?.params), ''],
     ['summary memory (Larq count)', `${num(f?.summary_memory_kib, 2)} KiB`, `${num(b?.summary_memory_kib, 2)} KiB`, ratio(div(f?.summary_memory_kib, b?.summary_memory_kib))],
     ['model file on disk', `${int(f?.file_size_bytes)} B`, `${int(b?.file_size_bytes)} B`, ratio(r.comparison.size_ratio)],
@@ -134,4 +134,12 @@ export function renderMarkdown(r: ExperimentResults, charts: Chart[], chartDir =
   }
   lines.push('## Steps', '', table(['step', 'seconds'], r.steps.map((s) => [s.name, num(s.seconds)])), '');
   return lines.join('\n');
+}
+
+/** Float accuracy minus binary accuracy, in words: a negative drop is a gain, not "−28 points lower". */
+export function accuracyDifference(drop: number | null): string {
+  if (drop === null) return '—';
+  const pts = Math.abs(100 * drop).toFixed(2);
+  if (pts === '0.00') return 'the same';
+  return drop > 0 ? `${pts} points lower` : `${pts} points higher`;
 }

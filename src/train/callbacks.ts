@@ -1,7 +1,8 @@
 // Keras callbacks for model.fit: hooks at train/epoch/batch begin and end,
 // with the epoch's logs ({ loss, accuracy, val_loss, ... }). Epochs are
 // 0-based as in Keras. `ctl.stopTraining = true` ends fit after the epoch.
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/files.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { ConfigError } from '../errors.js';
 
@@ -180,11 +181,14 @@ export class LearningRateScheduler implements Callback {
 /** Appends each epoch's logs to a CSV file (epoch first, then the log keys in order). */
 export class CSVLogger implements Callback {
   private keys: string[] | null = null;
+  /** The whole file so far: each epoch rewrites it atomically (a kill never leaves half a line). */
+  private text = '';
 
   constructor(readonly filename: string, private readonly opts: { separator?: string; append?: boolean } = {}) {}
 
   onTrainBegin(): void {
-    if (!this.opts.append) writeFileSync(this.filename, '');
+    this.text = this.opts.append && existsSync(this.filename) ? readFileSync(this.filename, 'utf8') : '';
+    writeFileAtomic(this.filename, this.text);
     this.keys = null;
   }
 
@@ -196,6 +200,7 @@ export class CSVLogger implements Callback {
       text += ['epoch', ...this.keys].join(sep) + '\n';
     }
     text += [String(epoch), ...this.keys.map((k) => (logs[k] === undefined ? '' : String(logs[k])))].join(sep) + '\n';
-    appendFileSync(this.filename, text);
+    this.text += text;
+    writeFileAtomic(this.filename, this.text);
   }
 }

@@ -5,7 +5,7 @@
 // second run on a busy --out is refused. Data subsets are tiny (--limit).
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTrainingState } from '../../src/nn/checkpoint.js';
@@ -176,4 +176,37 @@ describe('issue 14: signals keep completed epochs; a busy --out is refused (acce
     expect(prev.length).toBe(1);
     expect(readdirSync(join(out, 'previous', prev[0]))).toContain('results.json');
   }, 180_000);
+});
+
+describe('issue 14: a killed experiment', () => {
+  const TINY = {
+    train: { epochs: 4, limit: 640 }, test: { limit: 100 }, speed: { latencyRuns: 1, throughputRuns: 1 },
+    hardware: { testLimit: 50, chips: 1, noise: { levels: [0], trainLevels: [] }, variation: { levels: [0], trainLevels: [] }, saturation: { levels: [8], trainLevels: [] } },
+    threads: 1,
+  };
+  for (const signals of [['SIGTERM'], ['SIGHUP', 'SIGHUP']] as const) {
+    it(`item "SIGTERM/SIGHUP", "a killed experiment leaves .tmp files": ${signals.join(' + ')} keeps the finished epochs, no .tmp, no lock`, async () => {
+      const d = tmp('xk-exp-');
+      const cfg = join(d, 'tiny.json');
+      writeFileSync(cfg, JSON.stringify(TINY));
+      const out = join(d, 'run');
+      const child = spawn(process.execPath, [...CLI, 'experiment', '--config', cfg, '--out', out, '--quiet'], { cwd: root });
+      let stderr = '';
+      child.stderr.on('data', (b) => { stderr += b; });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      // The float model's first epoch is saved: then the signal(s).
+      await new Promise<void>((resolve, reject) => {
+        const t = setInterval(() => { if (existsSync(join(out, 'float.xnks'))) { clearInterval(t); resolve(); } }, 20);
+        void exited.then(() => { clearInterval(t); reject(new Error(`exited early: ${stderr}`)); });
+      });
+      for (const s of signals) child.kill(s);
+      expect(await exited, stderr).toBe(130);
+      const st = loadTrainingState(readFileSync(join(out, 'float.xnks')));
+      expect(st.epoch).toBeGreaterThanOrEqual(1);
+      st.model.dispose();
+      st.optimizer?.dispose();
+      expect(allFiles(out).filter((f) => f.endsWith('.tmp') || f === '.xnorkit.lock')).toEqual([]);
+      if (signals.length === 1) expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).status).toBe('interrupted');
+    }, 180_000);
+  }
 });

@@ -179,7 +179,7 @@ describe('xnorkit robustness', () => {
         variationBinary: 'analog', overflow: 'saturate', yieldThreshold: 0.5, testLimit: 50, dataset: 'mnist', out: join(dir, 'first'),
         modelsDir: join(dir, 'models'), retrain: false, threads: 1, json: false, quiet: true,
       });
-      const weights = join(dir, 'models', 'larq-mnist-quant-standard-e1-b50-lr0.001-cosine-s2-n100.weights.json');
+      const weights = join(dir, 'models', 'larq-mnist-quant-standard-e1-b50-lr0.001-cosine-s2-n100.xnks');
       const out = join(dir, 'run');
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'robustness', '--sweep', 'bitflips', '--weights', weights,
         '--levels', '0.001,0.002,0.003,0.004,0.005,0.006,0.007,0.008', '--chips', '60', '--test-limit', '500', '--out', out, '--threads', '1'],

@@ -10,7 +10,8 @@ import { fit } from '../../src/train/fit.js';
 import { smallBnn, syntheticData } from '../hardware/fixtures.js';
 import { memoryStats } from '../../src/wasm/memory.js';
 
-type H = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: headers are edited freely, field by field
+type H = Record<string, any>;
 
 const good = (() => {
   const m = smallBnn(1);

@@ -157,6 +157,16 @@ describe('report', () => {
     expect(md).toContain('Interrupted (Ctrl-C)');
   });
 
+  it('issue 14 item "−28.40 points lower when the binary model beats the float one": a gain is worded as higher', async () => {
+    const r = sampleResults();
+    r.float!.test_accuracy = 0.6;
+    r.binary!.test_accuracy = 0.884;
+    r.comparison.accuracy_drop = 0.6 - 0.884;
+    const md = renderMarkdown(r, await renderCharts(r));
+    expect(md).toMatch(/\| test accuracy \| 60\.00 % \| 88\.40 % \| 28\.40 points higher \|/);
+    expect(md).not.toMatch(/-28\.40 points lower/);
+  });
+
   it('writeReport writes results.json, report.md, report.html and the SVG files', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'xnorkit-report-'));
     try {

@@ -207,3 +207,22 @@ describe('issue 14: errors do not leak WASM memory', () => {
     opt.dispose();
   });
 });
+
+describe('issue 14: a packed model given images of another size', () => {
+  it('item "a packed model given 56×28 images reads them as 28×28": ShapeError', async () => {
+    const { exportModel, loadInferenceModel } = await import('../../src/deploy/index.js');
+    const { Tensor } = await import('../../src/tensor/tensor.js');
+    const { ShapeError } = await import('../../src/errors.js');
+    const m = smallMlp(1);
+    const engine = loadInferenceModel(exportModel(m));
+    const x = new Tensor([2, 16, 8, 1]); // two 16x8 images: as many values as four 8x8 ones
+    try {
+      expect(() => engine.run(x)).toThrow(ShapeError);
+      expect(() => engine.run(x)).toThrow(/expected images \[n, 8, 8, 1\], got \[2, 16, 8, 1\]/);
+    } finally {
+      x.dispose();
+      engine.dispose();
+      m.dispose();
+    }
+  });
+});

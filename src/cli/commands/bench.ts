@@ -29,7 +29,7 @@ export function benchCommand(): Command {
   return new Command('bench')
     .description('quick inference-speed comparison of a preset: float twin vs binarized model, layer by layer and as packed models (a few seconds)')
     .option('--model <name>', `model preset (${Object.keys(presets).join(', ')})`, 'larq-mnist')
-    .option('--threads <n>', 'threads for the kernels (default: all cores)', positiveInt, availableParallelism())
+    .option('--threads <n>', 'threads for the kernels (this machine\'s cores unless given)', positiveInt, availableParallelism())
     .option('--runs <n>', 'timed batch-1 runs (batch-256 runs: a tenth, at least 3)', positiveInt, 50)
     .option('--json', 'print the results as JSON to stdout', false)
     .action((opts: BenchOptions) => {

@@ -41,7 +41,7 @@ export function evalCommand(): Command {
     .option('--data-dir <dir>', 'directory holding the dataset files')
     .option('--test-limit <n>', 'evaluate on the first N test samples', positiveInt)
     .option('--batch-size <n>', 'evaluation batch size', positiveInt, 256)
-    .option('--threads <n>', 'threads for the kernels (default: all cores)', positiveInt, availableParallelism())
+    .option('--threads <n>', 'threads for the kernels (this machine\'s cores unless given)', positiveInt, availableParallelism())
     .option('--no-xnor', 'binarized layers: float-emulated forward instead of the XNOR-popcount kernels (same results)')
     .option('--json', 'print the result as JSON to stdout', false)
     .option('--quiet', 'no progress output', false)

@@ -36,7 +36,7 @@ export function experimentCommand(): Command {
   return addQueueOptions(new Command('experiment'))
     .description('the whole workflow: data, float baseline, quantized model, comparison (accuracy, size, speed), ' +
       'hardware noise / process variation / saturation sweeps; writes a report with charts')
-    .option('--preset <name>', `quick (MNIST subset, ~5 min) | larq (Larq tutorial: 6 epochs, batch 64, Adam 1e-3, full MNIST; cosine decay unless --lr-schedule constant) | full (more chips and levels); default quick`,
+    .option('--preset <name>', `quick (MNIST subset, about 1 min on 2 cores) | larq (Larq tutorial: 6 epochs, batch 64, Adam 1e-3, full MNIST; cosine decay unless --lr-schedule constant) | full (more chips and levels); default quick`,
       choice(...PRESETS))
     .option('--dataset <name>', DATASET_NAMES.join(' | '))
     .option('--model <name>', Object.keys(modelPresets).join(' | '))

@@ -124,7 +124,7 @@ export function trainCommand(): Command {
     .option('--test-limit <n>', 'use only the first N test samples', positiveInt)
     .option('--data-dir <dir>', 'directory holding the dataset files')
     .option('--out <dir>', 'run folder (default runs/<model>-<float|quant|dorefaK|ternary|quantizer>[-bop]-seed<S>)')
-    .option('--threads <n>', 'threads for the kernels (default: all cores)', positiveInt, availableParallelism())
+    .option('--threads <n>', 'threads for the kernels (this machine\'s cores unless given)', positiveInt, availableParallelism())
     .option('--no-xnor', 'binarized layers: float-emulated forward instead of the XNOR-popcount kernels')
     .option('--skip-bad-batches', 'skip batches with NaN/Inf pixels or a non-finite loss (counted in results.json) instead of stopping', false)
     .option('--config <file>', 'settings from a run\'s config.json: repeats that run bit for bit (options given here still apply)')
