@@ -25,7 +25,8 @@
 // against model.predict of the run's binary.xnks / float.xnks first.
 //
 //   npm run bench:inference [-- --time 1500] [-- --rounds 3] [-- --trained runs/larq-larq-mnist-mnist-seed1]
-import { writeFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { writeFileAtomic } from '../src/util/files.js';
 import { join } from 'node:path';
 import os from 'node:os';
 import { Bench } from 'tinybench';
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
     results,
   };
   mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-  writeFileSync(join(import.meta.dirname, 'results', 'inference.json'), JSON.stringify(json, null, 2) + '\n');
+  writeFileAtomic(join(import.meta.dirname, 'results', 'inference.json'), JSON.stringify(json, null, 2) + '\n');
 
   const tables = results.map((r, i) => {
     const ms = runs[i].ms;

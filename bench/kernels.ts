@@ -22,7 +22,8 @@
 // (full runs only).
 // Usage: tsx bench/kernels.ts [--time ms per task] [--rounds n] [--only substring]
 import { Bench } from 'tinybench';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../src/util/files.js';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -219,7 +220,7 @@ async function main(): Promise<void> {
   }
   const file = join(dirname(fileURLToPath(import.meta.url)), 'results', 'kernels.json');
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify({
+  writeFileAtomic(file, JSON.stringify({
     bench: 'kernels', date: new Date().toISOString(), machine,
     peer: info, ours: { threads: threadCount(), kernels: 'assembly/bgemm.ts bconv.ts bserial.ts (tile loop btiles.ts, micro-kernels bmicro.ts)' },
     timing: { tool: 'tinybench', statistic: 'median of pooled samples', timeMsPerTask: TIME_MS, rounds: ROUNDS },

@@ -7,6 +7,7 @@ import { threadCount, runParallel, splitRange, type Task } from '../wasm/threads
 import { Tensor } from '../tensor/tensor.js';
 import { ShapeError } from '../tensor/shape.js';
 import { readHeader, statusError, type ModelHeader } from './format.js';
+import { inputScalingOf, scaleBytes, type InputScaling } from './inputScaling.js';
 
 type Ptr = number;
 
@@ -89,7 +90,8 @@ export class InferenceModel {
     const [H, W, C] = this.inputShape;
     const per = H * W * C;
     const size = images instanceof Tensor ? images.size : images.length;
-    if (size % per !== 0) {
+    const wrongTensor = images instanceof Tensor && (images.rank !== 4 || images.shape[1] !== H || images.shape[2] !== W || images.shape[3] !== C);
+    if (size % per !== 0 || wrongTensor) {
       const got = images instanceof Tensor ? `[${images.shape.join(', ')}]` : `${size} values`;
       throw new ShapeError(`InferenceModel.run: expected images [n, ${H}, ${W}, ${C}], got ${got}`);
     }
@@ -121,6 +123,16 @@ export class InferenceModel {
       free(out);
       if (owned) free(x);
     }
+  }
+
+  /** How raw 8-bit pixels become inputs (the file's meta.inputScaling, or the default for older files). */
+  get inputScaling(): InputScaling {
+    return inputScalingOf(this.meta);
+  }
+
+  /** Logits and classes of raw 8-bit images [n, H, W, C] (0..255), scaled as the file says. */
+  runPixels(pixels: ArrayLike<number>, opts: RunOptions = {}): RunResult {
+    return this.run(scaleBytes(pixels, this.inputScaling), opts);
   }
 
   /** Predicted classes only. */

@@ -4,23 +4,25 @@
 //   const bytes = exportModel(model);           // Uint8Array, the .xnk file
 //   const plan = loadInferenceModel(bytes);     // or compile(model)
 //   const { logits, predictions } = run(plan, images);
-import { readFileSync } from 'node:fs';
 import type { Model } from '../nn/model.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { compileLayers, type CompileOptions } from './compile.js';
 import { writeModel } from './format.js';
+import { VERSION } from '../version.js';
+import { DEFAULT_INPUT_SCALING, type InputScaling } from './inputScaling.js';
 import { InferenceModel, type RunOptions, type RunResult } from './engine.js';
 
 export { InferenceModel, type RunOptions, type RunResult, argmaxRows } from './engine.js';
 export { ModelFormatError, readHeader, crc32, FORMAT_VERSION, type ModelHeader, type LayerRecord } from './format.js';
 export { compileLayers, type CompileOptions } from './compile.js';
+export { DEFAULT_INPUT_SCALING, inputScalingOf, scaleBytes, type InputScaling } from './inputScaling.js';
 
 export interface ExportOptions extends CompileOptions {
-  /** Free-form metadata stored in the file's JSON header (e.g. classNames, inputNormalization). */
+  /** Free-form metadata stored in the file's JSON header (e.g. classNames). */
   meta?: Record<string, unknown>;
+  /** How raw 8-bit inputs become model inputs, recorded as meta.inputScaling (default: xnorkit's loaders, byte / 127.5 - 1). */
+  inputScaling?: InputScaling;
 }
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** The packed inference model file of a built (trained) model. */
 export function exportModel(model: Model, opts: ExportOptions = {}): Uint8Array {
@@ -34,12 +36,13 @@ export function exportModel(model: Model, opts: ExportOptions = {}): Uint8Array 
   }
   const meta = {
     format: 'xnorkit packed inference model',
-    createdBy: `xnorkit ${pkg.version}`,
+    createdBy: `xnorkit ${VERSION}`,
     model: model.name,
     inputShape: model.inputShape,
     output: 'logits',
     weights: { packed: binary, float },
     layers: c.records.map((r, i) => ({ op: r.op, from: c.sources[i] })),
+    inputScaling: opts.inputScaling ?? DEFAULT_INPUT_SCALING,
     ...opts.meta,
   };
   return writeModel(c.inputShape, c.outputs, c.records, meta);

@@ -23,7 +23,8 @@ import { measureSpeeds } from './speed.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { loadInferenceModel } from '../deploy/index.js';
 import { weightsFileSize, packedSizeEstimate, exportedFileSize } from './size.js';
-import { runHardware, emptyHardware } from './hardware.js';
+import { runHardware, emptyHardware, type HardwareRemote } from './hardware.js';
+import { startExperimentOnQueue, type ExperimentQueueOptions } from '../cluster/experiment.js';
 import { join } from 'node:path';
 
 export interface RunOptions {
@@ -31,6 +32,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   verbose?: Verbosity;
   log?: (line: string) => void;
+  /** Train and sweep as jobs on a BullMQ queue (src/cluster) instead of here; the results are the same. */
+  queue?: ExperimentQueueOptions;
 }
 
 /** What the report says this run left out compared with the full Larq-tutorial run. */
@@ -70,6 +73,16 @@ function emptyModel(name: string, kind: string, m: Model): ModelResult {
 }
 
 export async function runExperiment(c: ExperimentConfig, o: RunOptions = {}): Promise<ExperimentResults> {
+  if (!o.queue) return runPipeline(c, o, undefined);
+  const remote = await startExperimentOnQueue(c, o.queue, { signal: o.signal, log: o.log });
+  try {
+    return await runPipeline(c, o, remote);
+  } finally {
+    await remote.close();
+  }
+}
+
+async function runPipeline(c: ExperimentConfig, o: RunOptions, remote: HardwareRemote | undefined): Promise<ExperimentResults> {
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
   const verbose = o.verbose ?? 'auto';
   const signal = o.signal;
@@ -139,7 +152,7 @@ export async function runExperiment(c: ExperimentConfig, o: RunOptions = {}): Pr
     r[role] = m;
     log(`training the ${role} model: ${c.train.epochs} epochs, batch ${c.train.batchSize}, ${trainingLabel(c)}`);
     const ts = performance.now();
-    const out = trainModel({
+    const out = remote ? await remote.train(`${role}.xnks`, model, dir) : trainModel({
       model, data: train, epochs: c.train.epochs, batchSize: c.train.batchSize, learningRate: c.train.learningRate, schedule: c.train.schedule, seed: c.seed,
       dir, stateFile: `${role}.xnks`, signal, verbose, extra: { role, config: c },
     });
@@ -232,7 +245,7 @@ export async function runExperiment(c: ExperimentConfig, o: RunOptions = {}): Pr
           lastWrite = performance.now();
         }
       },
-      onSweepDone: () => save('running'),
+      onSweepDone: () => save('running'), remote,
     }, r.hardware);
     if (!finished) {
       await stopped();

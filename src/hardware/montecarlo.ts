@@ -8,6 +8,7 @@
 // model's own forward with the hooks; 'xnor' runs binary layers on the
 // packed kernels; 'deploy' compiles the model per chip; any other engine
 // can be passed.
+import { platform } from '#platform';
 import type { Tensor } from '../tensor/tensor.js';
 import { tidy, keep } from '../tensor/scope.js';
 import { Rng } from '../tensor/random.js';
@@ -33,6 +34,8 @@ export interface EvaluateOnChipsOptions {
   chips: number;
   /** Population seed: chip i is Chip.nth(seed, i). */
   seed: number;
+  /** Index of the first chip (default 0): evaluates chips firstChip .. firstChip + chips - 1, a slice of the population (job queues, shards). */
+  firstChip?: number;
   perturbations: readonly Perturbation[];
   /** 'float' (default), 'xnor', 'deploy' (the fused packed inference engine; bit errors only), or an engine. */
   engine?: 'float' | 'xnor' | 'deploy' | ChipEngine;
@@ -133,6 +136,8 @@ function* evaluateSteps(model: Model, data: Dataset, opts: EvaluateOnChipsOption
       throw new ConfigError('evaluateOnChips: a GaussianNoise with evaluation: false would add nothing here; create it with evaluation: true');
     }
   }
+  const first = opts.firstChip ?? 0;
+  if (!Number.isInteger(first) || first < 0) throw new ConfigError(`evaluateOnChips: firstChip must be a non-negative integer, got ${first}`);
   const [engine, engineName] = engineOf(opts.engine);
   const batchSize = opts.batchSize ?? 500;
   const t0 = performance.now();
@@ -153,14 +158,14 @@ function* evaluateSteps(model: Model, data: Dataset, opts: EvaluateOnChipsOption
     let done = 0;
     try {
       for (let g = 0; g < opts.chips && !opts.signal?.aborted; g += group) {
-        const chips = Chip.population(opts.seed, Math.min(opts.chips, g + group)).slice(g);
+        const chips = Array.from({ length: Math.min(opts.chips, g + group) - g }, (_, j) => Chip.nth(opts.seed, first + g + j));
         const r = yield* accuracies(model, engine, prepared, chips, () => progress.update(done += chips.length), opts.signal);
         if (!r) break;
         packed = r.packed;
         r.acc.forEach((a, j) => {
           accs.push(a);
           records.push(chips[j].toJSON());
-          opts.onChip?.(g + j, a);
+          opts.onChip?.(first + g + j, a);
         });
       }
     } finally {
@@ -200,7 +205,7 @@ export function runSteps<T>(g: Generator<void, T>): T {
 export async function runStepsAsync<T>(g: Generator<void, T>): Promise<T> {
   let r = g.next();
   while (!r.done) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await platform.yieldTask();
     r = g.next();
   }
   return r.value;

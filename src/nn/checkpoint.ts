@@ -18,6 +18,7 @@ import { Bop } from '../optim/bop.js';
 import { CaseOptimizer, type VariablePredicate } from '../optim/caseOptimizer.js';
 import { scheduleFromConfig, type LearningRateSchedule, type ScheduleConfig } from '../optim/schedules.js';
 import { encodeContainer, decodeContainer, type ArrayRef } from './stateContainer.js';
+import { validateStateHeader } from './stateSchema.js';
 
 export { ModelFormatError } from './serialize.js';
 export { TRAINING_STATE_VERSION } from './stateContainer.js';
@@ -179,16 +180,27 @@ function optimizerFromSpec(s: OptimizerSpec, byName: Map<string, Variable>, read
     if (e instanceof ModelFormatError) throw e;
     throw new ModelFormatError(`optimizer ${s.className}: ${(e as Error).message}`);
   }
-  if (!Number.isInteger(s.iterations) || s.iterations < 0) throw new ModelFormatError(`optimizer ${s.className}: bad iteration count ${s.iterations}`);
-  o.iterations = s.iterations;
-  for (const slot of s.slots ?? []) {
-    const v = byName.get(slot.variable);
-    if (!v) throw new ModelFormatError(`optimizer ${s.className}: slot "${slot.slot}" of unknown variable "${slot.variable}"`);
-    const data = read(slot, `slot ${slot.variable}/${slot.slot}`);
-    if (data.length !== v.size) throw new ModelFormatError(`slot ${slot.variable}/${slot.slot} has ${data.length} values, the variable ${v.size}`);
-    o.setSlot(v, slot.slot, data);
+  try {
+    if (!Number.isInteger(s.iterations) || s.iterations < 0) throw new ModelFormatError(`optimizer ${s.className}: bad iteration count ${s.iterations}`);
+    o.iterations = s.iterations;
+    for (const slot of s.slots ?? []) {
+      const v = byName.get(slot.variable);
+      if (!v) throw new ModelFormatError(`optimizer ${s.className}: slot "${slot.slot}" of unknown variable "${slot.variable}"`);
+      const data = read(slot, `slot ${slot.variable}/${slot.slot}`);
+      if (data.length !== v.size) throw new ModelFormatError(`slot ${slot.variable}/${slot.slot} has ${data.length} values, the variable ${v.size}`);
+      try {
+        o.setSlot(v, slot.slot, data);
+      } catch (e) {
+        if (e instanceof ModelFormatError) throw e;
+        throw new ModelFormatError(`optimizer ${s.className}: slot "${slot.slot}" of "${slot.variable}": ${(e as Error).message}`);
+      }
+    }
+    return o;
+  } catch (e) {
+    // The slots already set live in WASM memory.
+    o.dispose();
+    throw e;
   }
-  return o;
 }
 
 /**
@@ -215,11 +227,9 @@ export function saveTrainingState(model: Model, optimizer: Optimizer | null, ext
 
 /** Rebuilds model and optimizer from saveTrainingState's bytes; a damaged or foreign file throws ModelFormatError. */
 export function loadTrainingState(bytes: Uint8Array): TrainingState {
-  const { header: h, read } = decodeContainer(bytes);
+  const { header: h, read, dataBytes } = decodeContainer(bytes);
+  validateStateHeader(h, dataBytes);
   const header = h as TrainingStateHeader;
-  if (header?.format !== 'xnorkit-training-state' || !Array.isArray(header.variables)) {
-    throw new ModelFormatError('the header does not describe a training state');
-  }
   const model = modelFromSpec(header.model);
   try {
     const byName = new Map(model.variables.map((v) => [v.name, v]));

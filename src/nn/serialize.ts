@@ -50,7 +50,7 @@ import { weightClip } from '../quantizers/constraints.js';
 import type { Shape } from '../tensor/shape.js';
 
 export { ModelFormatError } from '../errors.js';
-import { ModelFormatError } from '../errors.js';
+import { ModelFormatError, XnorkitError } from '../errors.js';
 
 export interface LayerSpec {
   className: string;
@@ -224,6 +224,15 @@ export function modelFromSpec(spec: ModelSpec | FunctionalModelSpec): Model {
     throw new ModelFormatError(`unsupported model description (className ${JSON.stringify(spec?.className)}; Sequential and functional Model)`);
   }
   const model = new Sequential(spec.layers.map(layerFromSpec), { name: spec.name });
-  if (spec.inputShape) model.build(spec.inputShape as Shape);
+  if (spec.inputShape) {
+    try {
+      model.build(spec.inputShape as Shape);
+    } catch (e) {
+      // Layers built before the failing one hold WASM memory.
+      model.dispose();
+      if (e instanceof XnorkitError) throw e;
+      throw new ModelFormatError(`the model description does not build on input [${spec.inputShape.join(', ')}]: ${(e as Error).message}`);
+    }
+  }
   return model;
 }

@@ -47,6 +47,8 @@ export function encodeContainer(header: unknown, arrays: Float32Array[]): Uint8A
 export interface DecodedContainer {
   header: unknown;
   version: number;
+  /** Size of the data section in bytes. */
+  dataBytes: number;
   /** A copy of one array of the data section. */
   read(ref: ArrayRef, what: string): Float32Array;
 }
@@ -104,5 +106,5 @@ export function decodeContainer(bytes: Uint8Array): DecodedContainer {
     else for (let i = 0; i < length; i++) out[i] = view.getFloat32(start + 4 * i, true);
     return out;
   };
-  return { header, version, read };
+  return { header, version, dataBytes, read };
 }

@@ -14,4 +14,8 @@ export interface TrainableModel {
   /** The forward pass to the logits. */
   call(x: Tensor, ctx: CallContext): Tensor;
   readonly trainableVariables: Variable[];
+  /** Every variable (trainable or not: BatchNorm statistics too), checked for non-finite values after a step. */
+  readonly variables: Variable[];
+  /** The model's layers (BatchNormalization's warm-up warning reads them). */
+  readonly layers: readonly unknown[];
 }
