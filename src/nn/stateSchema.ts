@@ -126,7 +126,7 @@ export function validateStateHeader(header: unknown, dataBytes: number): void {
   const h = obj(header, 'the header');
   if (h.format !== 'xnorkit-training-state') fail('format', `must be "xnorkit-training-state", got ${show(h.format)}`);
   const m = obj(h.model, 'model');
-  if (m.className !== 'Sequential') fail('model.className', `must be "Sequential", got ${show(m.className)}`);
+  if (m.className !== 'Sequential' && m.className !== 'Model') fail('model.className', `must be "Sequential" or "Model", got ${show(m.className)}`);
   if (m.name !== undefined) str(m.name, 'model.name');
   if (m.inputShape !== null) {
     const s = arr(m.inputShape, 'model.inputShape');
@@ -137,6 +137,16 @@ export function validateStateHeader(header: unknown, dataBytes: number): void {
   if (layers.length === 0) fail('model.layers', 'is empty (a model needs at least one layer)');
   if (layers.length > 10000) fail('model.layers', `has ${layers.length} layers`);
   layers.forEach((l, i) => checkLayer(l, `model.layers[${i}]`));
+  if (m.className === 'Model') {
+    // A functional graph (nn/graphSpecOf.ts): each layer names the layers it consumes.
+    str(m.inputName, 'model.inputName');
+    str(m.output, 'model.output');
+    layers.forEach((l, i) => {
+      const inbound = arr(obj(l, `model.layers[${i}]`).inbound, `model.layers[${i}].inbound`);
+      if (inbound.length === 0) fail(`model.layers[${i}].inbound`, 'is empty (a layer of a graph consumes at least one tensor)');
+      inbound.forEach((n, j) => str(n, `model.layers[${i}].inbound[${j}]`));
+    });
+  }
 
   const refs: { ref: ArrayRef; what: string }[] = [];
   const names = new Set<string>();
