@@ -24,7 +24,7 @@ function truncatedNormal(out: Float32Array, std: number, rng: Rng): void {
   }
 }
 
-export const initializers: Record<string, Initializer> = {
+export const initializers = {
   zeros: (out) => out.fill(0),
   ones: (out) => out.fill(1),
   glorot_uniform: (out, shape, rng) => {
@@ -44,12 +44,18 @@ export const initializers: Record<string, Initializer> = {
     truncatedNormal(out, Math.sqrt(2 / fans(shape)[0]) / TRUNC_STD, rng);
   },
   random_uniform: (out, _shape, rng) => rng.fillUniform(out, -0.05, 0.05),
-};
+} satisfies Record<string, Initializer>;
 
-export function getInitializer(init: string | Initializer): Initializer {
+/** Initializer names (Keras' snake_case): a typo fails typecheck. */
+export type InitializerName = keyof typeof initializers;
+
+/** An initializer option: a name or a function. */
+export type InitializerLike = InitializerName | Initializer;
+
+export function getInitializer(init: InitializerLike | string): Initializer {
   if (typeof init === 'function') return init;
   const key = init.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
-  const f = initializers[key];
+  const f = (initializers as Record<string, Initializer>)[key];
   if (!f) throw new Error(`unknown initializer "${init}" (known: ${Object.keys(initializers).join(', ')})`);
   return f;
 }

@@ -1,4 +1,4 @@
-// Type test (npm run typecheck): misspelt quantizer, activation, loss,
+// Type test (npm run typecheck): misspelt quantizer, initializer, activation, loss,
 // metric and preset names fail to compile; the right names compile; a user's
 // registered name compiles after its declaration merge. Not run, only checked.
 import { QuantConv2D } from '../../src/nn/layers/quantConv2D.js';
@@ -15,6 +15,10 @@ export function typedNames(): void {
   new QuantConv2D({ filters: 2, kernelSize: 3, inputQuantizer: 'ste_sing' });
   // @ts-expect-error misspelt quantizer
   new QuantDense({ units: 2, kernelQuantizer: 'aprox_sign' });
+
+  new QuantConv2D({ filters: 2, kernelSize: 3, kernelInitializer: 'glorot_normal' });
+  // @ts-expect-error misspelt initializer
+  new QuantConv2D({ filters: 2, kernelSize: 3, kernelInitializer: 'glorot_normall' });
 
   new Activation('softmax');
   new Activation('leaky_tanh');

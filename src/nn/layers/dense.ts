@@ -2,7 +2,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { ShapeError, type Shape } from '../../tensor/shape.js';
 import type { Rng } from '../../tensor/random.js';
 import type { Variable } from '../variable.js';
-import type { Initializer } from '../initializers.js';
+import type { Initializer, InitializerLike } from '../initializers.js';
 import type { Quantizer } from '../../quantizers/quantizer.js';
 import { matmul } from '../../ops/matmul.js';
 import { activationByName, type ActivationName } from '../../ops/activations.js';
@@ -13,8 +13,8 @@ export interface DenseOptions {
   units: number;
   useBias?: boolean;
   activation?: ActivationName;
-  kernelInitializer?: string | Initializer;
-  biasInitializer?: string | Initializer;
+  kernelInitializer?: InitializerLike;
+  biasInitializer?: InitializerLike;
   name?: string;
 }
 

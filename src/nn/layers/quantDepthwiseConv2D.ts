@@ -8,7 +8,7 @@ import { ShapeError, type Shape } from '../../tensor/shape.js';
 import type { Rng } from '../../tensor/random.js';
 import { ProductLayer, type KernelSlot, type PaddedInput, type ProductSpec } from '../productLayer.js';
 import type { Constraint, Variable } from '../variable.js';
-import type { Initializer } from '../initializers.js';
+import type { Initializer, InitializerLike } from '../initializers.js';
 import type { Quantizer } from '../../quantizers/quantizer.js';
 import { getQuantizer, type QuantizerLike } from '../../quantizers/registry.js';
 import { getConstraint, type ConstraintLike } from '../../quantizers/constraints.js';
@@ -27,12 +27,12 @@ export interface QuantDepthwiseConv2DOptions {
   inputQuantizer?: QuantizerLike;
   depthwiseQuantizer?: QuantizerLike;
   depthwiseConstraint?: ConstraintLike;
-  depthwiseInitializer?: string | Initializer;
+  depthwiseInitializer?: InitializerLike;
   /** Alias of depthwiseQuantizer. */
   kernelQuantizer?: QuantizerLike;
   /** Alias of depthwiseConstraint. */
   kernelConstraint?: ConstraintLike;
-  biasInitializer?: string | Initializer;
+  biasInitializer?: InitializerLike;
   padValues?: number;
   name?: string;
 }

@@ -7,7 +7,7 @@ import { ShapeError, type Shape } from '../../tensor/shape.js';
 import type { Rng } from '../../tensor/random.js';
 import { ProductLayer, type KernelSlot, type PaddedInput, type ProductSpec } from '../productLayer.js';
 import type { Constraint, Variable } from '../variable.js';
-import type { Initializer } from '../initializers.js';
+import type { Initializer, InitializerLike } from '../initializers.js';
 import type { Quantizer } from '../../quantizers/quantizer.js';
 import { getQuantizer, type QuantizerLike } from '../../quantizers/registry.js';
 import { getConstraint, type ConstraintLike } from '../../quantizers/constraints.js';
@@ -30,9 +30,9 @@ export interface QuantSeparableConv2DOptions {
   pointwiseQuantizer?: QuantizerLike;
   depthwiseConstraint?: ConstraintLike;
   pointwiseConstraint?: ConstraintLike;
-  depthwiseInitializer?: string | Initializer;
-  pointwiseInitializer?: string | Initializer;
-  biasInitializer?: string | Initializer;
+  depthwiseInitializer?: InitializerLike;
+  pointwiseInitializer?: InitializerLike;
+  biasInitializer?: InitializerLike;
   padValues?: number;
   name?: string;
 }
