@@ -99,7 +99,14 @@ function intact(e: ZooEntry): boolean {
   return [e.packed, e.state].every((f) => !f || (existsSync(join(ZOO_DIR, f.file)) && sha256(readFileSync(join(ZOO_DIR, f.file))) === f.sha256));
 }
 
+// Taken once at start: the code this process loaded, not HEAD when a model finishes.
+let startCommit: string | null = null;
 function commit(): string {
+  startCommit ??= headCommit();
+  return startCommit;
+}
+
+function headCommit(): string {
   try {
     const head = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
     const dirty = execSync('git status --porcelain -- src', { encoding: 'utf8' }).trim() !== '';
@@ -191,6 +198,7 @@ function fromRun(spec: Spec, run: { state: string; command: string }): ZooEntry 
 }
 
 function main(): void {
+  commit();
   const only = arg('only')?.split(',');
   const scale = (arg('scale') ?? 'quick') as 'quick' | 'full';
   if (scale !== 'quick' && scale !== 'full') throw new Error('--scale must be quick or full');

@@ -20,7 +20,7 @@ import { augmentBatch, checkAugment, describeAugment, type AugmentOptions } from
 import type { Dataset } from '../data/dataset.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/random.js';
-import { initializers } from '../nn/initializers.js';
+import { initializers, type InitializerName } from '../nn/initializers.js';
 import { ConfigError } from '../errors.js';
 
 export const RECIPE_NAMES = ['auto', 'bnn', 'larq', 'standard'] as const;
@@ -37,7 +37,7 @@ export interface Recipe {
   /** Null: the model's own (0.99 for larq-mnist and vgg8, 0.999 for binarynet-cifar10). */
   batchNormMomentum: number | null;
   /** Null: the layers' default, glorot_uniform. */
-  kernelInitializer: string | null;
+  kernelInitializer: InitializerName | null;
   augment: AugmentOptions;
 }
 
@@ -67,7 +67,9 @@ export function isBinaryTarget(t: RecipeTarget): boolean {
 }
 
 /** Settings given explicitly, on top of the recipe. */
-export type RecipeOverrides = Partial<Omit<Recipe, 'name' | 'bop' | 'augment'>> & {
+export type RecipeOverrides = Partial<Omit<Recipe, 'name' | 'bop' | 'augment' | 'kernelInitializer'>> & {
+  /** A name from the command line: checked against the known initializers (checkRecipe). */
+  kernelInitializer?: string | null;
   bop?: Partial<Recipe['bop']>;
   augment?: Partial<AugmentOptions>;
 };
@@ -80,7 +82,7 @@ export function resolveRecipe(name: string, target: RecipeTarget, overrides: Rec
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const r: Recipe = {
     ...base,
-    ...defined,
+    ...(defined as Partial<Recipe>),
     name: base.name,
     bop: { ...base.bop, ...dropUndefined(overrides.bop) },
     augment: { ...base.augment, ...dropUndefined(overrides.augment) },
@@ -132,7 +134,7 @@ export function recipeOptimizer(r: Recipe, epochs: number, stepsPerEpoch: number
 }
 
 /** Options for createModel from a recipe (only those it sets). */
-export function recipeModelOptions(r: Recipe): { batchNormMomentum?: number; kernelInitializer?: string } {
+export function recipeModelOptions(r: Recipe): { batchNormMomentum?: number; kernelInitializer?: InitializerName } {
   return {
     ...(r.batchNormMomentum !== null ? { batchNormMomentum: r.batchNormMomentum } : {}),
     ...(r.kernelInitializer !== null ? { kernelInitializer: r.kernelInitializer } : {}),

@@ -2,6 +2,7 @@
 // Each has a quantized form (options: quantizer / bits / ternary) and a float
 // twin (`float`): the same layers with every quantizer removed and a float
 // activation where the quantized model binarizes an input (floatActivation.ts).
+import type { InitializerLike } from '../initializers.js';
 import type { Model } from '../model.js';
 import { larqMnist, larqMnistFloat } from './larqMnist.js';
 import { binarynetCifar10, binarynetCifar10Float } from './binarynetCifar10.js';
@@ -30,7 +31,7 @@ export interface PresetOptions extends QuantOptions {
   /** Momentum of every BatchNormalization (default: the preset's own). */
   batchNormMomentum?: number;
   /** Initializer of every kernel (default glorot_uniform). */
-  kernelInitializer?: string;
+  kernelInitializer?: InitializerLike;
 }
 
 export interface Preset {

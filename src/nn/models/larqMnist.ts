@@ -7,6 +7,7 @@
 // skeleton without quantizers; where the binarized model's input quantizer
 // is the only non-linearity, the twin applies a float activation (ReLU by
 // default, see floatActivation.ts).
+import type { InitializerLike } from '../initializers.js';
 import { Sequential } from '../sequential.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
@@ -28,7 +29,7 @@ export interface ModelOptions {
   /** Momentum of every BatchNormalization's moving statistics (default: the model's own, Keras' 0.99 here). */
   batchNormMomentum?: number;
   /** Initializer of every conv/dense kernel, float or latent (default glorot_uniform). */
-  kernelInitializer?: string;
+  kernelInitializer?: InitializerLike;
 }
 
 export function larqMnistFloat(opts: ModelOptions = {}): Sequential {
