@@ -113,7 +113,7 @@ function sweepTable(f: StudyFile, models: string[], ev: string, unit: string, cl
   const std = models[0];
   const diffs = models.slice(1).filter((m) => runs.some((r) => r.model === m && r.eval === ev)).map((m) => [
     `${label(runs, m)} − ${label(runs, std)}`, ...levels.map((l) => diffCell(paired(bySeed(runs, m, ev, l), bySeed(runs, std, ev, l)))),
-  ]);
+  ]).filter((row) => row.slice(1).some((x) => x !== '—'));
   if (diffs.length) out.push('Paired by seed (same chips): difference in points, 95 % CI, paired t-test:', '', table(['', ...levels.map((l) => `${unit} ${l}`)], diffs), '');
   return out;
 }
