@@ -4,11 +4,16 @@
 // ones (same integers, same output transform; see infer-exec.ts).
 import { bgemm, bgemmWorkspaceBytes } from "./bgemm";
 import { bserialGemm, bserialGemmWorkspaceBytes } from "./bserial";
-import { setBinaryGemms } from "./infer-exec";
+import { setBinaryGemms, planRun } from "./infer-exec";
+
+// The binary GEMMs' code path (bgemm's path argument: 1 scalar, 2 v128,
+// 3 hybrid; 0 = scalar), set by each inferRunPath call: every thread's
+// instance has its own copy, and the path travels with the task.
+let xnorPath: i32 = 0;
 
 function xnor(M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, out: usize, ldo: i32,
   mode: i32, p1: usize, p2: usize, ws: usize): void {
-  bgemm(M, N, K, A, lda, B, out, ldo, mode, p1, p2, 0, 0, 0, ws);
+  bgemm(M, N, K, A, lda, B, out, ldo, mode, p1, p2, 0, 0, xnorPath, ws);
 }
 function xnorWs(M: i32, K: i32): i32 {
   return bgemmWorkspaceBytes(K);
@@ -25,3 +30,9 @@ setBinaryGemms(xnor, xnorWs, serial, serialWs);
 
 export { planBytes as inferPlanBytes, planBuild as inferPlanBuild, planErrorRecord as inferErrorRecord } from "./infer-plan";
 export { planWorkspaceBytes as inferWorkspaceBytes, planRun as inferRun } from "./infer-exec";
+
+/** planRun with the binary GEMMs on `path` (same results on every path; src/deploy/engine.ts tunes it). */
+export function inferRunPath(plan: usize, X: usize, n: i32, out: usize, ws: usize, B: i32, path: i32): void {
+  xnorPath = path;
+  planRun(plan, X, n, out, ws, B);
+}

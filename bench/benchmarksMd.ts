@@ -1,6 +1,7 @@
 // BENCHMARKS.md is shared by several benches: each owns one section between
 // `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` and rewrites only that.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../src/util/files.js';
 import { join } from 'node:path';
 
 const FILE = join(import.meta.dirname, '..', 'BENCHMARKS.md');
@@ -14,7 +15,7 @@ export function updateBenchmarksSection(name: string, markdown: string): void {
   const j = text.indexOf(end);
   if (i >= 0 && j > i) text = text.slice(0, i) + block + text.slice(j + end.length);
   else text = text.trimEnd() + '\n\n' + block + '\n';
-  writeFileSync(FILE, text);
+  writeFileAtomic(FILE, text);
 }
 
 /** A Markdown table from a header and rows. */

@@ -5,18 +5,18 @@
 //
 //   npx tsx bench/hardware-speed.ts [--weights FILE] [--chips 100] [--rate 1e-3] [--float-chips 5] [--threads N]
 import { parseArgs } from 'node:util';
-import { createModel } from '../src/nn/models/index.js';
 import { loadMnist } from '../src/data/index.js';
 import { setThreads } from '../src/wasm/threads.js';
 import { machineInfo } from '../src/util/machine.js';
 import { writeJsonAtomic } from '../src/util/files.js';
-import { loadWeights } from '../src/hardware/weights.js';
+import { readFileSync } from 'node:fs';
+import { loadTrainingState } from '../src/nn/checkpoint.js';
 import { evaluateOnChips } from '../src/hardware/montecarlo.js';
 import { BitFlips } from '../src/hardware/bitflips.js';
 
 const { values: a } = parseArgs({
   options: {
-    weights: { type: 'string', default: 'runs/models/larq-mnist-quant-standard-e6-b64-lr0.001-constant-s1.weights.json' },
+    weights: { type: 'string', default: 'runs/models/larq-mnist-quant-standard-e6-b64-lr0.001-constant-s1.xnks' },
     chips: { type: 'string', default: '100' },
     rate: { type: 'string', default: '1e-3' },
     'float-chips': { type: 'string', default: '5' },
@@ -28,8 +28,8 @@ const { values: a } = parseArgs({
 });
 const threads = Number(a.threads);
 setThreads(threads);
-const model = createModel('larq-mnist', { seed: 1 });
-loadWeights(model, a.weights!);
+// A training state: runs/models/*.xnks as `xnorkit robustness` caches it, or a run's model.xnks.
+const model = loadTrainingState(readFileSync(a.weights!)).model;
 const test = loadMnist({ split: 'test' });
 const rates = a.rate!.split(',').map(Number);
 const chips = Number(a.chips);

@@ -25,7 +25,8 @@
 // against model.predict of the run's binary.xnks / float.xnks first.
 //
 //   npm run bench:inference [-- --time 1500] [-- --rounds 3] [-- --trained runs/larq-larq-mnist-mnist-seed1]
-import { writeFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { writeFileAtomic } from '../src/util/files.js';
 import { join } from 'node:path';
 import os from 'node:os';
 import { Bench } from 'tinybench';
@@ -39,7 +40,8 @@ import { fit } from '../src/train/fit.js';
 import { exportModel, loadInferenceModel, argmaxRows } from '../src/deploy/index.js';
 import { loadTrainingState } from '../src/nn/checkpoint.js';
 import { machineInfo, machineLine } from './machine.js';
-import { initTfjsWasm, tfjsWasmInfo, type Tf } from './peers/tfjs-wasm.js';
+import { initTfjsWasm, tfjsWasmInfo } from './peers/tfjs-wasm.js';
+import { tfjsFloatTwin } from './peers/larqMnistTfjs.js';
 import { updateBenchmarksSection, mdTable } from './benchmarksMd.js';
 
 function arg(name: string, def: number): number {
@@ -72,23 +74,6 @@ async function timeTasks(tasks: [string, () => void][]): Promise<Map<string, num
     }
   }
   return new Map([...samples].map(([n, s]) => [n, median(s)]));
-}
-
-function tfjsFloatTwin(tf: Tf) {
-  const bn = () => tf.layers.batchNormalization({ scale: false, momentum: 0.99, epsilon: 1e-3 });
-  const relu = () => tf.layers.activation({ activation: 'relu' });
-  return tf.sequential({
-    layers: [
-      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, useBias: false }),
-      tf.layers.maxPooling2d({ poolSize: 2 }), bn(), relu(),
-      tf.layers.conv2d({ filters: 64, kernelSize: 3, useBias: false }),
-      tf.layers.maxPooling2d({ poolSize: 2 }), bn(), relu(),
-      tf.layers.conv2d({ filters: 64, kernelSize: 3, useBias: false }), bn(),
-      tf.layers.flatten(), relu(),
-      tf.layers.dense({ units: 64, useBias: false }), bn(), relu(),
-      tf.layers.dense({ units: 10, useBias: false }), bn(),
-    ],
-  });
 }
 
 async function main(): Promise<void> {
@@ -162,7 +147,7 @@ async function main(): Promise<void> {
     results,
   };
   mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-  writeFileSync(join(import.meta.dirname, 'results', 'inference.json'), JSON.stringify(json, null, 2) + '\n');
+  writeFileAtomic(join(import.meta.dirname, 'results', 'inference.json'), JSON.stringify(json, null, 2) + '\n');
 
   const tables = results.map((r, i) => {
     const ms = runs[i].ms;

@@ -22,7 +22,8 @@
 // (full runs only).
 // Usage: tsx bench/kernels.ts [--time ms per task] [--rounds n] [--only substring]
 import { Bench } from 'tinybench';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../src/util/files.js';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -200,9 +201,9 @@ async function main(): Promise<void> {
       `-> x${row.ratioVsTfjs.toFixed(1)} vs tfjs, x${row.ratioVsF32.toFixed(1)} vs f32, 2-bit x${row.serial2RatioVsF32!.toFixed(1)} vs f32`);
 
     // Kernel paths on the same packed operands (the auto rule's evidence).
-    const pt = await timeTasks((['scalar', 'v128', 'hybrid'] as KernelPath[]).map((p) => [p, () => run(xbFixed, wb, p, INT)]));
-    const fastest = [...pt].sort((a, b) => a[1] - b[1])[0][0];
-    paths.push({ label: s.label, scalarMs: pt.get('scalar')!, v128Ms: pt.get('v128')!, hybridMs: pt.get('hybrid')!, fastest });
+    const pt = await timeTasks((['scalar', 'v128', 'hybrid', 'auto'] as KernelPath[]).map((p) => [p, () => run(xbFixed, wb, p, INT)]));
+    const fastest = [...pt].filter(([p]) => p !== 'auto').sort((a, b) => a[1] - b[1])[0][0];
+    paths.push({ label: s.label, scalarMs: pt.get('scalar')!, v128Ms: pt.get('v128')!, hybridMs: pt.get('hybrid')!, autoMs: pt.get('auto')!, fastest });
 
     [tx, tw].forEach((q) => q.dispose());
     wb.dispose(); wb2.dispose();
@@ -219,7 +220,7 @@ async function main(): Promise<void> {
   }
   const file = join(dirname(fileURLToPath(import.meta.url)), 'results', 'kernels.json');
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify({
+  writeFileAtomic(file, JSON.stringify({
     bench: 'kernels', date: new Date().toISOString(), machine,
     peer: info, ours: { threads: threadCount(), kernels: 'assembly/bgemm.ts bconv.ts bserial.ts (tile loop btiles.ts, micro-kernels bmicro.ts)' },
     timing: { tool: 'tinybench', statistic: 'median of pooled samples', timeMsPerTask: TIME_MS, rounds: ROUNDS },
@@ -249,7 +250,7 @@ function summarize(rows: Row[]): Acceptance[] {
   return a;
 }
 
-type PathRow = { label: string; scalarMs: number; v128Ms: number; hybridMs: number; fastest: string };
+type PathRow = { label: string; scalarMs: number; v128Ms: number; hybridMs: number; autoMs: number; fastest: string };
 
 function markdown(machine: string, load: number[], rows: Row[], paths: PathRow[], acc: Acceptance[]): string {
   const f = (v: number | undefined, d = 2) => (v === undefined ? '—' : v.toFixed(d));
@@ -268,9 +269,12 @@ function markdown(machine: string, load: number[], rows: Row[], paths: PathRow[]
       `${f(r.f32Ms)} | ${f(r.tfjsMs)} | ${f(r.ratioVsTfjs, 1)} | ${f(r.ratioVsF32, 1)} | ${f(bitsRatio, 1)} | ` +
       `${f(r.serial2Ms, 3)} | ${f(r.serial2Gmacs, 1)} | ${f(r.serial2RatioVsF32, 1)} |`);
   }
-  out.push('', 'Kernel paths (binary kernel only, int32 output, ms; auto = scalar):', '');
-  out.push('| shape | scalar | v128 | hybrid | fastest |', '|---|---:|---:|---:|---|');
-  for (const p of paths) out.push(`| ${p.label} | ${f(p.scalarMs, 3)} | ${f(p.v128Ms, 3)} | ${f(p.hybridMs, 3)} | ${p.fastest} |`);
+  out.push('', 'Kernel paths (binary kernel only, int32 output, ms; auto = the path tuned on this CPU per shape class, src/ops/binary/tune.ts):', '');
+  out.push('| shape | scalar | v128 | hybrid | auto | fastest | auto / fastest |', '|---|---:|---:|---:|---:|---|---:|');
+  for (const p of paths) {
+    const best = Math.min(p.scalarMs, p.v128Ms, p.hybridMs);
+    out.push(`| ${p.label} | ${f(p.scalarMs, 3)} | ${f(p.v128Ms, 3)} | ${f(p.hybridMs, 3)} | ${f(p.autoMs, 3)} | ${p.fastest} | ${f(p.autoMs / best, 2)} |`);
+  }
   out.push('', 'Issue 4 acceptance (kernel side):', '');
   for (const x of acc) out.push(`- ${x.pass ? 'PASS' : 'FAIL'} ${x.name}: ${x.value.toFixed(1)} (>= ${x.threshold}${x.goal ? `, goal ${x.goal}` : ''})`);
   return out.join('\n');

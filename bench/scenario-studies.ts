@@ -20,14 +20,15 @@ import { setThreads } from '../src/wasm/threads.js';
 import { loadDataset } from '../src/data/loadDataset.js';
 import { take, type Dataset } from '../src/data/dataset.js';
 import { createModel } from '../src/nn/models/index.js';
-import type { Sequential } from '../src/nn/sequential.js';
+import type { Model } from '../src/nn/model.js';
 import { ProductLayer } from '../src/nn/productLayer.js';
 import { Adam } from '../src/optim/adam.js';
 import { scheduleByName } from '../src/optim/schedules.js';
 import { numBatches } from '../src/data/batches.js';
 import { fitAsync, evaluate } from '../src/train/fit.js';
 import { withPerturbationsAsync } from '../src/hardware/perturbation.js';
-import { saveWeights, loadWeights } from '../src/hardware/weights.js';
+import { saveTrainingState, loadTrainingState } from '../src/nn/checkpoint.js';
+import { writeFileAtomic } from '../src/util/files.js';
 import {
   runSweep, trainingPerturbations, inferencePerturbations, type SweepKind, type SweepPerturbationOptions, type SweepPoint,
 } from '../src/hardware/sweeps.js';
@@ -41,7 +42,7 @@ import { machineInfo } from '../src/util/machine.js';
  * time, not accuracy: ~27 trainings had to fit in ~80 minutes of a shared
  * 2-core machine; the full recipe (60000 images, 6 epochs) costs 15x more.
  */
-export const RECIPE = { model: 'larq-mnist', dataset: 'mnist', limit: 12000, epochs: 2, batchSize: 32, lr: 1e-3, schedule: 'cosine' as const };
+export const RECIPE = { model: 'larq-mnist' as const, dataset: 'mnist', limit: 12000, epochs: 2, batchSize: 32, lr: 1e-3, schedule: 'cosine' as const };
 /** Chip evaluations use the first TEST_LIMIT test images; clean accuracies use all 10000. */
 export const TEST_LIMIT = 1000;
 
@@ -192,15 +193,17 @@ function trainRecipe(spec: ModelSpec, seed: number): Record<string, unknown> {
   return { ...recipe, bits: spec.bits, seed, perturbations: perturbations.map((p) => p.toJSON()) };
 }
 
-async function trainedModel(spec: ModelSpec, seed: number, train: () => Dataset): Promise<{ model: Sequential; train_seconds: number | null }> {
-  const model = createModel(recipe.model, { seed, ...(spec.bits ? { bits: spec.bits } : {}) });
+async function trainedModel(spec: ModelSpec, seed: number, train: () => Dataset): Promise<{ model: Model; train_seconds: number | null }> {
   const full = trainRecipe(spec, seed);
   const hash = createHash('sha256').update(JSON.stringify(full)).digest('hex').slice(0, 10);
-  const file = join(modelsDir, `${spec.key}-s${seed}-${hash}.weights.json`);
+  const file = join(modelsDir, `${spec.key}-s${seed}-${hash}.xnks`);
   if (existsSync(file)) {
-    const meta = loadWeights(model, file);
-    if (JSON.stringify(meta?.recipe) === JSON.stringify(full)) return { model, train_seconds: (meta?.train_seconds as number | undefined) ?? null };
+    const st = loadTrainingState(readFileSync(file));
+    st.optimizer?.dispose();
+    if (JSON.stringify(st.extra.recipe) === JSON.stringify(full)) return { model: st.model, train_seconds: (st.extra.train_seconds as number | undefined) ?? null };
+    st.model.dispose();
   }
+  const model = createModel(RECIPE.model, { seed, ...(spec.bits ? { bits: spec.bits } : {}) });
   const data = train();
   const perturbations = spec.train ? trainingPerturbations(spec.train.kind, spec.train.level, spec.train.options) : [];
   process.stderr.write(`training ${spec.key} seed ${seed}\n`);
@@ -208,7 +211,7 @@ async function trainedModel(spec: ModelSpec, seed: number, train: () => Dataset)
   const h = await withPerturbationsAsync(model, perturbations, () =>
     fitAsync(model, data, { epochs: recipe.epochs, batchSize: recipe.batchSize, optimizer, seed, verbose: 'quiet' }));
   optimizer.dispose();
-  saveWeights(model, file, { recipe: full, train_seconds: h.train_seconds, history: h.epochs });
+  writeFileAtomic(file, saveTrainingState(model, null, { epoch: h.epochs.length, recipe: full, train_seconds: h.train_seconds, history: h.epochs }));
   process.stderr.write(`  ${h.train_seconds.toFixed(0)} s\n`);
   return { model, train_seconds: h.train_seconds };
 }

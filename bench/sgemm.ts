@@ -21,7 +21,8 @@
 //
 // Usage: tsx bench/sgemm.ts [--time ms per task] [--rounds n] [--only substring]
 import { Bench } from 'tinybench';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../src/util/files.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { wasm } from '../src/wasm/module.js';
@@ -195,7 +196,7 @@ async function main(): Promise<void> {
 
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'sgemm.json');
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({
+  writeFileAtomic(out, JSON.stringify({
     bench: 'sgemm',
     date: new Date().toISOString(),
     machine,

@@ -7,7 +7,8 @@
 // BENCHMARKS.md.
 //
 //   npx tsx bench/sparse-grad.ts
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../src/util/files.js';
 import { join } from 'node:path';
 import { alloc, free, f32View } from '../src/wasm/memory.js';
 import { wasm } from '../src/wasm/module.js';
@@ -114,7 +115,7 @@ for (const r of RUNS) {
 }
 
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-writeFileSync(join(import.meta.dirname, 'results', 'sparse-grad.json'),
+writeFileAtomic(join(import.meta.dirname, 'results', 'sparse-grad.json'),
   JSON.stringify({ machine: machineInfo(), batch: 64, threads: 1, results, training }, null, 2) + '\n');
 const md = `## conv2d backward with a sparse output gradient
 

@@ -6,7 +6,8 @@
 // "train" section of BENCHMARKS.md.
 //
 //   npm run bench:train [-- --tfjs-samples 256] [-- --epochs-samples 60000]
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../src/util/files.js';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -144,7 +145,7 @@ if (cpu.error) process.stderr.write(`tfjs CPU backend failed to train: ${cpu.err
 const wasmTrain = await tfjsTrain('wasm', BATCH);
 results.tfjs_wasm = wasmTrain;
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-writeFileSync(join(import.meta.dirname, 'results', 'train.json'), JSON.stringify(results, null, 2) + '\n');
+writeFileAtomic(join(import.meta.dirname, 'results', 'train.json'), JSON.stringify(results, null, 2) + '\n');
 
 const f = (x?: number) => (x === undefined ? '—' : x.toFixed(0));
 const rows = [

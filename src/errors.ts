@@ -30,12 +30,27 @@ export class ModelFormatError extends XnorkitError {}
 /** A model that the packed inference format cannot represent. */
 export class CompileError extends XnorkitError {}
 
+/**
+ * A NaN or infinite value where a number is needed: in the input data, the
+ * loss, or a variable after an optimizer step. The message names the tensor
+ * or the batch.
+ */
+export class NumericError extends XnorkitError {}
+
+/** A run folder that another running process holds (its lock names it). */
+export class RunFolderError extends XnorkitError {}
+
+/** Something this platform cannot do (a file path in a browser, threads without cross-origin isolation), or `init()` not awaited. */
+export class PlatformError extends XnorkitError {}
+/** A distributed run that cannot go on: the queue's Redis cannot be reached, a job failed every attempt, shards do not fit together. */
+export class ClusterError extends XnorkitError {}
+
 export function isXnorkitError(e: unknown): e is XnorkitError {
   return e instanceof XnorkitError;
 }
 
 const BY_NAME: Record<string, new (message: string) => XnorkitError> = {
-  XnorkitError, ConfigError, ShapeError, DatasetError, ModelFormatError, CompileError,
+  XnorkitError, ConfigError, ShapeError, DatasetError, ModelFormatError, CompileError, NumericError, RunFolderError, PlatformError, ClusterError,
 };
 
 /**

@@ -10,6 +10,7 @@ import { predictCommand } from './commands/predict.js';
 import { experimentCommand } from './commands/experiment.js';
 import { evalCommand } from './commands/eval.js';
 import { benchCommand } from './commands/bench.js';
+import { workerCommand, mergeCommand } from './commands/cluster.js';
 import { reportAndExit } from './errors.js';
 import { presets } from '../nn/models/index.js';
 
@@ -29,6 +30,8 @@ export function buildProgram(): Command {
   program.addCommand(experimentCommand());
   program.addCommand(evalCommand());
   program.addCommand(benchCommand());
+  program.addCommand(workerCommand());
+  program.addCommand(mergeCommand());
   program.command('models')
     .description('list the model presets')
     .action(() => {

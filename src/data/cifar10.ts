@@ -3,8 +3,7 @@
 // all blue, each row-major). We transpose to NHWC because every kernel in
 // xnorkit is channels-last. There is no default location: the archive has to
 // be fetched by the user and passed with --data-dir.
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { platform } from '#platform';
 import { DatasetError } from './errors.js';
 import { readDataFile } from './idx.js';
 import { BYTE_TO_UNIT, type Dataset, type LoadOptions, resolveLimit } from './dataset.js';
@@ -37,10 +36,10 @@ export function cifar10Files(split: 'train' | 'test'): string[] {
 
 /** The directory holding the batches: dataDir itself, or the folder the archive extracts to inside it. */
 function resolveDir(dataDir: string, files: string[]): string {
-  if (!existsSync(dataDir)) throw new DatasetError(`CIFAR-10: data directory ${dataDir} does not exist. ${HOW_TO_GET}`);
-  if (!statSync(dataDir).isDirectory()) throw new DatasetError(`CIFAR-10: ${dataDir} is not a directory. ${HOW_TO_GET}`);
-  const nested = join(dataDir, 'cifar-10-batches-bin');
-  if (!existsSync(join(dataDir, files[0])) && existsSync(join(nested, files[0]))) return nested;
+  if (!platform.exists(dataDir)) throw new DatasetError(`CIFAR-10: data directory ${dataDir} does not exist. ${HOW_TO_GET}`);
+  if (!platform.isDirectory(dataDir)) throw new DatasetError(`CIFAR-10: ${dataDir} is not a directory. ${HOW_TO_GET}`);
+  const nested = platform.joinPath(dataDir, 'cifar-10-batches-bin');
+  if (!platform.exists(platform.joinPath(dataDir, files[0])) && platform.exists(platform.joinPath(nested, files[0]))) return nested;
   return dataDir;
 }
 
@@ -50,8 +49,8 @@ export function loadCifar10(opts: LoadOptions): Dataset {
     throw new DatasetError(`CIFAR-10 needs --data-dir DIR with ${files.join(', ')}. ${HOW_TO_GET}`);
   }
   const dir = resolveDir(opts.dataDir, files);
-  const paths = files.map((f) => join(dir, f));
-  const absent = files.filter((_, i) => !existsSync(paths[i]));
+  const paths = files.map((f) => platform.joinPath(dir, f));
+  const absent = files.filter((_, i) => !platform.exists(paths[i]));
   if (absent.length > 0) {
     throw new DatasetError(`CIFAR-10 ${opts.split} split: missing ${absent.join(', ')} in ${dir}. ${HOW_TO_GET}`);
   }
@@ -59,7 +58,7 @@ export function loadCifar10(opts: LoadOptions): Dataset {
   // Sizes first, so the output is allocated once and a bad later file fails
   // before the earlier ones are decoded.
   const counts = paths.map((p) => {
-    const size = statSync(p).size;
+    const size = platform.fileSize(p);
     if (size === 0 || size % RECORD !== 0) {
       throw new DatasetError(
         `${p}: size ${size} bytes is not a positive multiple of ${RECORD} (1 label byte + ${PIXELS} pixel bytes per image): ` +

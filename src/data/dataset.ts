@@ -110,3 +110,75 @@ export function splitValidation(ds: Dataset, fraction: number, rng?: Rng): { tra
     },
   };
 }
+
+/**
+ * Checks what a loader guarantees and a hand-built Dataset may not: sizes that
+ * agree (count samples of height x width x channels, count labels) and
+ * labels that are class indices 0..numClasses-1. Throws a DatasetError naming
+ * the first bad index.
+ */
+export function validateDataset(ds: Dataset): void {
+  const dims = [ds.count, ds.height, ds.width, ds.channels, ds.numClasses];
+  if (dims.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new DatasetError(`dataset ${ds.name}: count, height, width, channels and numClasses must be non-negative integers, got ${dims.join(', ')}`);
+  }
+  if (ds.count === 0) throw new DatasetError(`dataset ${ds.name} is empty (0 samples)`);
+  const need = ds.count * sampleSize(ds);
+  if (ds.images.length !== need) {
+    throw new DatasetError(`dataset ${ds.name}: ${ds.images.length} image values, but ${ds.count} samples of ${ds.height}x${ds.width}x${ds.channels} need ${need}`);
+  }
+  if (ds.labels.length !== ds.count) throw new DatasetError(`dataset ${ds.name}: ${ds.labels.length} labels for ${ds.count} samples`);
+  for (let i = 0; i < ds.count; i++) {
+    const y = ds.labels[i];
+    if (!(Number.isInteger(y) && y >= 0 && y < ds.numClasses)) {
+      throw new DatasetError(`dataset ${ds.name}: label ${y} at index ${i} is not a class index 0..${ds.numClasses - 1}`);
+    }
+  }
+}
+
+export interface DatasetInit {
+  name?: string;
+  /** count x height x width x channels values (already scaled as the model expects, e.g. to [-1, 1]). */
+  images: Float32Array | ArrayLike<number>;
+  /** One class index 0..numClasses-1 per sample; any numeric array (validated before it becomes bytes). */
+  labels: ArrayLike<number>;
+  height: number;
+  width: number;
+  channels: number;
+  numClasses: number;
+  classNames?: readonly string[];
+}
+
+/**
+ * A Dataset from the user's own arrays. Labels are checked before they are
+ * stored as bytes, so −1, 1.5 or 300 are reported (with their index) instead
+ * of wrapping to 255, 1 or 44; a labels array of the wrong length is refused.
+ */
+export function createDataset(init: DatasetInit): Dataset {
+  const name = init.name ?? 'dataset';
+  const per = init.height * init.width * init.channels;
+  if (!(Number.isInteger(per) && per > 0)) throw new DatasetError(`dataset ${name}: bad sample shape ${init.height}x${init.width}x${init.channels}`);
+  if (init.images.length % per !== 0) {
+    throw new DatasetError(`dataset ${name}: ${init.images.length} image values is not a whole number of ${init.height}x${init.width}x${init.channels} samples`);
+  }
+  const count = init.images.length / per;
+  if (init.labels.length !== count) throw new DatasetError(`dataset ${name}: ${init.labels.length} labels for ${count} images`);
+  if (!(Number.isInteger(init.numClasses) && init.numClasses >= 1 && init.numClasses <= 256)) {
+    throw new DatasetError(`dataset ${name}: numClasses must be an integer in 1..256, got ${init.numClasses}`);
+  }
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const y = init.labels[i];
+    if (!(Number.isInteger(y) && y >= 0 && y < init.numClasses)) {
+      throw new DatasetError(`dataset ${name}: label ${y} at index ${i} is not a class index 0..${init.numClasses - 1}`);
+    }
+    labels[i] = y;
+  }
+  const ds: Dataset = {
+    name, images: init.images instanceof Float32Array ? init.images : Float32Array.from(init.images), labels, count,
+    height: init.height, width: init.width, channels: init.channels, numClasses: init.numClasses,
+    ...(init.classNames ? { classNames: init.classNames } : {}),
+  };
+  validateDataset(ds);
+  return ds;
+}

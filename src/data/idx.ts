@@ -3,9 +3,9 @@
 // big-endian. Files are often distributed gzipped, so gzip is detected by its
 // magic bytes rather than by the file name (browsers and some mirrors
 // decompress transparently but keep the .gz name).
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { platform } from '#platform';
 import { DatasetError } from './errors.js';
+import { XnorkitError } from '../errors.js';
 
 export type IdxType = 'ubyte' | 'byte' | 'short' | 'int' | 'float' | 'double';
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
@@ -35,7 +35,7 @@ export function isGzip(bytes: Uint8Array): boolean {
 export function readIdx(bytes: Uint8Array, name = 'IDX data'): Idx {
   if (isGzip(bytes)) {
     try {
-      bytes = gunzipSync(bytes);
+      bytes = platform.gunzip(bytes);
     } catch (e) {
       throw new DatasetError(`${name}: corrupt gzip data (${(e as Error).message}); the download may be incomplete`);
     }
@@ -112,8 +112,9 @@ export function readIdxFile(path: string): Idx {
 /** readFileSync whose failures are DatasetErrors naming the path. */
 export function readDataFile(path: string): Uint8Array {
   try {
-    return readFileSync(path);
+    return platform.readFile(path);
   } catch (e) {
+    if (e instanceof XnorkitError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new DatasetError(`${path}: file not found`);
     if (code === 'EISDIR') throw new DatasetError(`${path}: is a directory, expected a data file`);

@@ -2,10 +2,9 @@
 // (N x H x W ubyte) and a labels IDX file (N ubyte) per split, named
 // train-*/t10k-*, raw or gzipped. This file turns such a pair into a Dataset;
 // the per-dataset files only say where to look and how to get the files.
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { platform } from '#platform';
 import { DatasetError } from './errors.js';
-import { readIdxFile } from './idx.js';
+import { readIdx, readDataFile } from './idx.js';
 import { type Dataset, normalizeBytes, resolveLimit } from './dataset.js';
 
 export interface IdxPairSpec {
@@ -33,17 +32,17 @@ function baseNames(split: 'train' | 'test', kind: 'images' | 'labels'): string[]
 function findFile(dir: string, bases: string[]): string | null {
   for (const b of bases) {
     for (const f of [b, `${b}.gz`]) {
-      const p = join(dir, f);
-      if (existsSync(p)) return p;
+      const p = platform.joinPath(dir, f);
+      if (platform.exists(p)) return p;
     }
   }
   return null;
 }
 
 function missing(spec: IdxPairSpec, what: string, bases: string[]): DatasetError {
-  const dirState = !existsSync(spec.dir)
+  const dirState = !platform.exists(spec.dir)
     ? ' (the directory does not exist)'
-    : !statSync(spec.dir).isDirectory()
+    : !platform.isDirectory(spec.dir)
       ? ' (that is not a directory)'
       : '';
   return new DatasetError(
@@ -59,13 +58,33 @@ export function loadIdxPair(spec: IdxPairSpec): Dataset {
   const lblPath = findFile(spec.dir, lblBases);
   if (!lblPath) throw missing(spec, 'labels', lblBases);
 
-  const img = readIdxFile(imgPath);
+  return idxPairFromBytes(spec, readDataFile(imgPath), readDataFile(lblPath), imgPath, lblPath);
+}
+
+export type BytesLike = ArrayBuffer | Uint8Array;
+
+export interface IdxPairInfo {
+  title: string;
+  name: string;
+  limit?: number;
+  numClasses: number;
+  classNames?: readonly string[];
+}
+
+const asBytes = (b: BytesLike): Uint8Array => (b instanceof Uint8Array ? b : new Uint8Array(b));
+
+/**
+ * A Dataset from the bytes of an images IDX file and a labels IDX file
+ * (raw, or gzipped under Node); the names only label errors.
+ */
+export function idxPairFromBytes(spec: IdxPairInfo, imageBytes: BytesLike, labelBytes: BytesLike, imgPath = `${spec.title} images`, lblPath = `${spec.title} labels`): Dataset {
+  const img = readIdx(asBytes(imageBytes), imgPath);
   if (img.type !== 'ubyte' || img.dims.length !== 3) {
     throw new DatasetError(
       `${imgPath}: expected ubyte images of shape N x height x width, got ${img.type} ${img.dims.join('x')}`,
     );
   }
-  const lbl = readIdxFile(lblPath);
+  const lbl = readIdx(asBytes(labelBytes), lblPath);
   if (lbl.type !== 'ubyte' || lbl.dims.length !== 1) {
     throw new DatasetError(`${lblPath}: expected ubyte labels of shape N, got ${lbl.type} ${lbl.dims.join('x')}`);
   }

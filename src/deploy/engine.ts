@@ -7,6 +7,9 @@ import { threadCount, runParallel, splitRange, type Task } from '../wasm/threads
 import { Tensor } from '../tensor/tensor.js';
 import { ShapeError } from '../tensor/shape.js';
 import { readHeader, statusError, type ModelHeader } from './format.js';
+import { inputScalingOf, scaleBytes, type InputScaling } from './inputScaling.js';
+import { pathArg } from '../ops/binary/output.js';
+import { choosePath, log2Class } from '../ops/binary/tune.js';
 
 type Ptr = number;
 
@@ -16,6 +19,7 @@ interface InferExports {
   inferErrorRecord(): number;
   inferWorkspaceBytes(plan: Ptr, batch: number): number;
   inferRun(plan: Ptr, x: Ptr, n: number, out: Ptr, ws: Ptr, batch: number): void;
+  inferRunPath(plan: Ptr, x: Ptr, n: number, out: Ptr, ws: Ptr, batch: number, path: number): void;
 }
 
 const k = () => wasm() as unknown as InferExports;
@@ -41,6 +45,8 @@ export interface RunOptions {
 export class InferenceModel {
   readonly header: ModelHeader;
   readonly byteLength: number;
+  /** The file's CRC-32: names the model in the kernel path tuning cache. */
+  private readonly crc: number;
   private plan: Ptr = 0;
   private disposed = false;
 
@@ -48,6 +54,7 @@ export class InferenceModel {
   constructor(bytes: Uint8Array) {
     this.header = readHeader(bytes);
     this.byteLength = this.header.byteLength;
+    this.crc = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(16, true);
     const len = this.header.byteLength;
     const file = alloc(len);
     try {
@@ -89,7 +96,8 @@ export class InferenceModel {
     const [H, W, C] = this.inputShape;
     const per = H * W * C;
     const size = images instanceof Tensor ? images.size : images.length;
-    if (size % per !== 0) {
+    const wrongTensor = images instanceof Tensor && (images.rank !== 4 || images.shape[1] !== H || images.shape[2] !== W || images.shape[3] !== C);
+    if (size % per !== 0 || wrongTensor) {
       const got = images instanceof Tensor ? `[${images.shape.join(', ')}]` : `${size} values`;
       throw new ShapeError(`InferenceModel.run: expected images [n, ${H}, ${W}, ${C}], got ${got}`);
     }
@@ -109,18 +117,33 @@ export class InferenceModel {
       const parts = Math.max(1, Math.min(threadCount(), Math.floor(n / MIN_PER_THREAD)));
       const wsBytes = k().inferWorkspaceBytes(this.plan, B);
       if (wsBytes < 0) throw new Error('InferenceModel: workspace over 2 GiB; use a smaller subBatch');
-      const task = (s: number, e: number, i: number): Task => ({
-        kernel: 'inferRun', args: [this.plan, x + s * per * 4, e - s, out + s * K * 4, scratch(wsBytes, `infer${i}`), B],
+      const task = (s: number, e: number, i: number, path: number): Task => ({
+        kernel: 'inferRunPath', args: [this.plan, x + s * per * 4, e - s, out + s * K * 4, scratch(wsBytes, `infer${i}`), B, path],
       });
-      const fn = (t: Task) => (k().inferRun as (...a: number[]) => void)(...t.args);
-      if (parts <= 1) fn(task(0, n, 0));
-      else runParallel(splitRange(n, parts).map(([s, e], i) => task(s, e, i)), fn);
+      const fn = (t: Task) => (k().inferRunPath as (...a: number[]) => void)(...t.args);
+      const call = (path: number) => {
+        if (parts <= 1) fn(task(0, n, 0, path));
+        else runParallel(splitRange(n, parts).map(([s, e], i) => task(s, e, i, path)), fn);
+      };
+      // the binary GEMMs' path, tuned per model and batch class on this CPU (same logits on every path)
+      const key = `infer:${this.header.records.length}:${this.crc}:n${Math.min(log2Class(n), log2Class(B) + 1)}`;
+      call(pathArg(choosePath(undefined, key, (p) => call(pathArg(p)))));
       const logits = f32View(out, n * K).slice();
       return { logits, predictions: argmaxRows(logits, n, K), n };
     } finally {
       free(out);
       if (owned) free(x);
     }
+  }
+
+  /** How raw 8-bit pixels become inputs (the file's meta.inputScaling, or the default for older files). */
+  get inputScaling(): InputScaling {
+    return inputScalingOf(this.meta);
+  }
+
+  /** Logits and classes of raw 8-bit images [n, H, W, C] (0..255), scaled as the file says. */
+  runPixels(pixels: ArrayLike<number>, opts: RunOptions = {}): RunResult {
+    return this.run(scaleBytes(pixels, this.inputScaling), opts);
   }
 
   /** Predicted classes only. */

@@ -4,26 +4,29 @@
 //   const bytes = exportModel(model);           // Uint8Array, the .xnk file
 //   const plan = loadInferenceModel(bytes);     // or compile(model)
 //   const { logits, predictions } = run(plan, images);
-import { readFileSync } from 'node:fs';
-import type { Sequential } from '../nn/sequential.js';
+import type { Model } from '../nn/model.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { compileLayers, type CompileOptions } from './compile.js';
 import { writeModel } from './format.js';
+import { VERSION } from '../version.js';
+import { DEFAULT_INPUT_SCALING, type InputScaling } from './inputScaling.js';
 import { InferenceModel, type RunOptions, type RunResult } from './engine.js';
 
 export { InferenceModel, type RunOptions, type RunResult, argmaxRows } from './engine.js';
 export { ModelFormatError, readHeader, crc32, FORMAT_VERSION, type ModelHeader, type LayerRecord } from './format.js';
 export { compileLayers, type CompileOptions } from './compile.js';
+export { DEFAULT_INPUT_SCALING, inputScalingOf, scaleBytes, type InputScaling } from './inputScaling.js';
+export { exportOnnx, ONNX_OPSET, type OnnxExportOptions } from './onnx/export.js';
 
 export interface ExportOptions extends CompileOptions {
-  /** Free-form metadata stored in the file's JSON header (e.g. classNames, inputNormalization). */
+  /** Free-form metadata stored in the file's JSON header (e.g. classNames). */
   meta?: Record<string, unknown>;
+  /** How raw 8-bit inputs become model inputs, recorded as meta.inputScaling (default: xnorkit's loaders, byte / 127.5 - 1). */
+  inputScaling?: InputScaling;
 }
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-
 /** The packed inference model file of a built (trained) model. */
-export function exportModel(model: Sequential, opts: ExportOptions = {}): Uint8Array {
+export function exportModel(model: Model, opts: ExportOptions = {}): Uint8Array {
   const c = compileLayers(model, opts);
   let binary = 0, float = 0;
   for (const r of c.records) {
@@ -34,12 +37,13 @@ export function exportModel(model: Sequential, opts: ExportOptions = {}): Uint8A
   }
   const meta = {
     format: 'xnorkit packed inference model',
-    createdBy: `xnorkit ${pkg.version}`,
+    createdBy: `xnorkit ${VERSION}`,
     model: model.name,
     inputShape: model.inputShape,
     output: 'logits',
     weights: { packed: binary, float },
     layers: c.records.map((r, i) => ({ op: r.op, from: c.sources[i] })),
+    inputScaling: opts.inputScaling ?? DEFAULT_INPUT_SCALING,
     ...opts.meta,
   };
   return writeModel(c.inputShape, c.outputs, c.records, meta);
@@ -51,7 +55,7 @@ export function loadInferenceModel(bytes: Uint8Array): InferenceModel {
 }
 
 /** The inference plan of a model: export + load in one step. */
-export function compile(model: Sequential, opts: ExportOptions = {}): InferenceModel {
+export function compile(model: Model, opts: ExportOptions = {}): InferenceModel {
   return new InferenceModel(exportModel(model, opts));
 }
 

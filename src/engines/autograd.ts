@@ -7,9 +7,16 @@ import { noGrad } from '../autograd/graph.js';
 import type { CallContext } from '../nn/hooks.js';
 import type { ChipEngine } from './engine.js';
 import { firstPerturbedLayer } from './prefix.js';
+import { runGraph } from '../nn/graph.js';
 
 export const autogradEngine: ChipEngine = (model, ctx) => {
+  const chain = model.chainBlocker() === null;
   const runLayers = (x: Tensor, c: CallContext, from: number, to: number) => noGrad(() => {
+    if (!chain) {
+      // A graph runs whole (firstPerturbed is 0 for graphs, so no prefix is shared).
+      if (from !== 0 || to !== model.layers.length) throw new Error(`float engine: a graph model runs whole, not layers ${from}..${to}`);
+      return runGraph(model.graph, x, c);
+    }
     let y = x;
     for (let i = from; i < to; i++) y = model.layers[i].apply(y, c);
     return y;

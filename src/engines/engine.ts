@@ -12,7 +12,7 @@
 //             per chip (bit errors baked into the packed weights).
 import type { Tensor } from '../tensor/tensor.js';
 import type { CallContext } from '../nn/hooks.js';
-import type { Sequential } from '../nn/sequential.js';
+import type { Model } from '../nn/model.js';
 
 export interface ChipRunner {
   /** Logits of a batch on this chip (no gradient). */
@@ -32,7 +32,7 @@ export interface ChipRunner {
 }
 
 /** Builds the per-chip forward pass of a model (ctx carries the chip; perturbations are attached). */
-export type ChipEngine = (model: Sequential, ctx: CallContext) => ChipRunner;
+export type ChipEngine = (model: Model, ctx: CallContext) => ChipRunner;
 
 /** An engine with its name and the reason it exists (printed in reports, docs/architecture.md). */
 export interface EngineEntry {

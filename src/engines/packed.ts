@@ -9,12 +9,13 @@ import { tidy } from '../tensor/scope.js';
 import { noGrad } from '../autograd/graph.js';
 import type { Layer } from '../nn/layer.js';
 import type { CallContext } from '../nn/hooks.js';
-import type { Sequential } from '../nn/sequential.js';
+import type { Model } from '../nn/model.js';
 import type { ProductLayer, KernelSlot } from '../nn/productLayer.js';
 import { compile } from '../deploy/index.js';
 import { applyBitErrors } from '../ops/bitErrors.js';
 import { ConfigError } from '../errors.js';
 import type { ChipEngine, ChipRunner } from './engine.js';
+import { assertChain } from '../nn/graph.js';
 
 function refusal(l: Layer): string | null {
   if (l.unwrap() !== l) return `layer "${l.name}" is wrapped`;
@@ -37,7 +38,8 @@ function chipKernel(ctx: CallContext) {
   }));
 }
 
-export const packedEngine: ChipEngine = (model: Sequential, ctx: CallContext): ChipRunner => {
+export const packedEngine: ChipEngine = (model: Model, ctx: CallContext): ChipRunner => {
+  assertChain(model.graph, 'the deploy (packed) chip engine');
   for (const l of model.layers) {
     const why = refusal(l);
     if (why) throw new ConfigError(`packed engine: ${why}; it runs weight bit errors only (use the 'xnor' or 'float' engine)`);

@@ -5,7 +5,7 @@
 // the forward pass is shared. Read from the layers' public hooks only.
 import type { Layer } from '../nn/layer.js';
 import type { CallContext } from '../nn/hooks.js';
-import type { Sequential } from '../nn/sequential.js';
+import type { Model } from '../nn/model.js';
 import { ProductLayer } from '../nn/productLayer.js';
 import { BIT_OK } from '../ops/bitErrors.js';
 
@@ -33,7 +33,9 @@ export function layerIsClean(layer: Layer, ctx: CallContext): boolean {
 }
 
 /** Index of the first layer that is not clean on this chip (layers.length when none is perturbed). */
-export function firstPerturbedLayer(model: Sequential, ctx: CallContext): number {
+export function firstPerturbedLayer(model: Model, ctx: CallContext): number {
+  // A graph has no clean prefix of layers to share (its runLayers runs it whole).
+  if (model.chainBlocker()) return 0;
   const i = model.layers.findIndex((l) => !layerIsClean(l, ctx));
   return i < 0 ? model.layers.length : i;
 }

@@ -4,14 +4,22 @@
 // perturbation active during training), then sweep the inference level over
 // a Monte-Carlo population of chips for the standard and the aware models
 // (src/hardware's runSweep: every point sees the same chips).
-import type { Sequential } from '../nn/sequential.js';
+import type { Model } from '../nn/model.js';
 import type { Dataset } from '../data/dataset.js';
 import { evaluate } from '../train/fit.js';
 import type { Verbosity } from '../train/progress.js';
-import { runSweep, trainingPerturbations, type SweepPerturbationOptions, type SweepModel } from '../hardware/sweeps.js';
+import { runSweep, trainingPerturbations, type SweepPerturbationOptions, type SweepModel, type SweepPoint, type SweepResult } from '../hardware/sweeps.js';
 import type { HardwareResults, SweepSection } from '../report/schema.js';
 import type { ExperimentConfig } from './config.js';
-import { trainModel } from './trainModel.js';
+import { trainModel, type TrainOutcome } from './trainModel.js';
+
+/** Training runs and sweeps computed elsewhere (src/cluster: jobs on a queue), with the numbers they would have here. */
+export interface HardwareRemote {
+  /** Waits for the training run that writes `stateFile`, loads its weights into `model` and writes its state into `dir`. */
+  train(stateFile: string, model: Model, dir: string): Promise<TrainOutcome>;
+  /** The sweep of `kind` over these models (the standard model first, then the aware ones in trainLevels order). */
+  sweep(kind: HwKind, models: SweepModel[], onPoint: (p: SweepPoint, all: SweepPoint[]) => void): Promise<SweepResult>;
+}
 
 export const HW_KINDS = ['noise', 'variation', 'saturation'] as const;
 export type HwKind = (typeof HW_KINDS)[number];
@@ -22,7 +30,7 @@ const LEVEL_LABELS: Record<HwKind, string> = {
   saturation: 'bits of the signed, saturating accumulator of every conv/dense layer',
 };
 
-const PERTURBATION: Record<HwKind, SweepPerturbationOptions> = {
+export const PERTURBATION: Record<HwKind, SweepPerturbationOptions> = {
   noise: { layers: 'all', relative: true },
   variation: { layers: 'all', variationModel: 'multiplicative', variationBinary: 'analog' },
   saturation: { layers: 'all', overflow: 'saturate' },
@@ -42,9 +50,9 @@ export const AWARE_TRAINING = 'trained from scratch with the same data, schedule
 export interface HardwareJob {
   config: ExperimentConfig;
   /** The trained standard binarized model. */
-  standard: Sequential;
+  standard: Model;
   /** Builds an untrained binarized model like the standard one. */
-  newModel: () => Sequential;
+  newModel: () => Model;
   train: Dataset;
   test: Dataset;
   dir: string;
@@ -57,6 +65,8 @@ export interface HardwareJob {
   step: (name: string, seconds: number) => void;
   /** Called after each sweep (redraw the report). */
   onSweepDone?: () => Promise<void>;
+  /** Train and sweep through this instead of here. */
+  remote?: HardwareRemote;
 }
 
 export function emptyHardware(c: ExperimentConfig, testSamples: number): HardwareResults {
@@ -78,7 +88,7 @@ export async function runHardware(job: HardwareJob, hw: HardwareResults): Promis
     };
     hw[kind] = section;
     const models: SweepModel[] = [{ trainLevel: null, model: job.standard }];
-    const owned: Sequential[] = [];
+    const owned: Model[] = [];
     try {
       for (const tl of sc.trainLevels) {
         if (job.signal?.aborted) return false;
@@ -87,7 +97,7 @@ export async function runHardware(job: HardwareJob, hw: HardwareResults): Promis
         const stateFile = `hw-${kind}-${tl}.xnks`;
         job.log(`hardware-aware training under ${kind} at ${tl}`);
         const t0 = performance.now();
-        const { history, optimizer } = trainModel({
+        const { history, optimizer } = job.remote ? await job.remote.train(stateFile, model, job.dir) : trainModel({
           model, data: job.train, epochs: c.train.epochs, batchSize: c.train.batchSize, learningRate: c.train.learningRate, schedule: c.train.schedule, seed: c.seed,
           dir: job.dir, stateFile, perturbations: trainingPerturbations(kind, tl, PERTURBATION[kind]), signal: job.signal,
           verbose: job.verbose, extra: { role: `hardware-aware (${kind} ${tl})`, config: c },
@@ -101,15 +111,15 @@ export async function runHardware(job: HardwareJob, hw: HardwareResults): Promis
       }
       for (let i = 0; i < models.length; i++) section.models[i].clean_accuracy = evaluate(models[i].model, job.test, { batchSize: 500 }).accuracy;
       const t0 = performance.now();
-      const r = runSweep(models, job.test, {
+      const onPoint = (p: SweepPoint, all: SweepPoint[]) => {
+        section.points = [...all];
+        job.log(`${kind} · ${p.train_level === null ? 'standard' : `trained at ${p.train_level}`} · level ${p.level}: ` +
+          `${(100 * p.mean).toFixed(2)} % ± ${(100 * p.std).toFixed(2)} over ${p.chips} chips`);
+        job.onUpdate(hw);
+      };
+      const r = job.remote ? await job.remote.sweep(kind, models, onPoint) : runSweep(models, job.test, {
         ...PERTURBATION[kind], kind, levels: sc.levels, chips: chipsFor(kind, c), seed: c.hardware.chipSeed, engine: c.hardware.engine,
-        verbose: job.verbose, signal: job.signal,
-        onPoint: (p, all) => {
-          section.points = [...all];
-          job.log(`${kind} · ${p.train_level === null ? 'standard' : `trained at ${p.train_level}`} · level ${p.level}: ` +
-            `${(100 * p.mean).toFixed(2)} % ± ${(100 * p.std).toFixed(2)} over ${p.chips} chips`);
-          job.onUpdate(hw);
-        },
+        verbose: job.verbose, signal: job.signal, onPoint,
       });
       section.points = r.points;
       section.complete = !r.interrupted;

@@ -10,7 +10,7 @@
 //   3. an 8-bit multiplier saturating outside 0..255 (SaturatingMultiplier),
 //      standard vs multiplier-aware training.
 // One seed here; EXPERIMENTS.md repeats the three with 3 seeds (scenario studies).
-import type { Sequential } from '../nn/sequential.js';
+import type { Model } from '../nn/model.js';
 import { ProductLayer } from '../nn/productLayer.js';
 import { evaluate } from '../train/fit.js';
 import {
@@ -28,7 +28,7 @@ export function emptyPlan(hw: HardwareResults, chips: number): PlanResults {
 }
 
 /** Names of the model's product (conv/dense) layers, in order. */
-export function productLayerNames(model: Sequential): string[] {
+export function productLayerNames(model: Model): string[] {
   return model.layers.map((l) => l.unwrap()).filter((l) => l instanceof ProductLayer).map((l) => l.name);
 }
 
@@ -44,7 +44,7 @@ function taps(l: ProductLayer): number {
 }
 
 /** The multiplier's datapath in words, with b standing for the level. */
-export function multiplierAssumption(o: SweepPerturbationOptions, model?: Sequential): string {
+export function multiplierAssumption(o: SweepPerturbationOptions, model?: Model): string {
   const d = (inferencePerturbations('multiplier', 8, o)[0] as SaturatingMultiplier).describe();
   const layers = model ? model.layers.map((l) => l.unwrap()).filter((l) => l instanceof ProductLayer && l.kernelSlots().length === 1) as ProductLayer[] : [];
   return `${d.replace(/8-bit/g, 'b-bit').replace(/\[0, 255\]/g, '[0, 2^b − 1]').replace(/\[-128, 127\]/g, '[−2^(b−1), 2^(b−1) − 1]')}. ` +
@@ -59,7 +59,7 @@ export function multiplierAssumption(o: SweepPerturbationOptions, model?: Sequen
 
 /** Trains one model per level under `kind` (same recipe as the standard one); null when interrupted. */
 function awareModels(job: HardwareJob, kind: SweepKind, trainLevels: number[], o: SweepPerturbationOptions, tag: string,
-  section: PlanSweep, owned: Sequential[]): SweepModel[] | null {
+  section: PlanSweep, owned: Model[]): SweepModel[] | null {
   const c = job.config;
   const models: SweepModel[] = [{ trainLevel: null, model: job.standard }];
   for (const tl of trainLevels) {
@@ -142,7 +142,7 @@ export async function runPlan(job: HardwareJob, hw: HardwareResults, plan: PlanR
     models: [{ train_level: null, clean_accuracy: null, train_seconds: null, state_file: 'binary.xnks' }], points: [],
   };
   plan.dense_variation = dv;
-  const owned: Sequential[] = [];
+  const owned: Model[] = [];
   try {
     t0 = performance.now();
     const vm = awareModels(job, 'variation', pc.denseVariation.trainLevels, varOpts, 'dense-variation', dv, owned);

@@ -8,8 +8,8 @@ import { setThreads } from '../wasm/threads.js';
 import { setXnorKernels, xnorKernelsEnabled } from '../nn/layers/xnorPath.js';
 import { loadDataset } from '../data/loadDataset.js';
 import { take, type Dataset } from '../data/dataset.js';
-import { createModel } from '../nn/models/index.js';
-import type { Sequential } from '../nn/sequential.js';
+import { createModelByName } from '../nn/models/index.js';
+import type { Model } from '../nn/model.js';
 import { summary } from '../nn/summary.js';
 import { evaluate } from '../train/fit.js';
 import type { Verbosity } from '../train/progress.js';
@@ -23,8 +23,9 @@ import { measureSpeeds } from './speed.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { loadInferenceModel } from '../deploy/index.js';
 import { weightsFileSize, packedSizeEstimate, exportedFileSize } from './size.js';
-import { runHardware, emptyHardware, type HardwareJob } from './hardware.js';
+import { runHardware, emptyHardware, type HardwareJob, type HardwareRemote } from './hardware.js';
 import { runPlan, emptyPlan } from './plan.js';
+import { startExperimentOnQueue, type ExperimentQueueOptions } from '../cluster/experiment.js';
 import { join } from 'node:path';
 
 export interface RunOptions {
@@ -32,6 +33,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   verbose?: Verbosity;
   log?: (line: string) => void;
+  /** Train and sweep as jobs on a BullMQ queue (src/cluster) instead of here; the results are the same. */
+  queue?: ExperimentQueueOptions;
 }
 
 /** What the report says this run left out compared with the full Larq-tutorial run. */
@@ -61,7 +64,7 @@ function quantizationLabel(c: ExperimentConfig): string {
   return c.bits ? `DoReFa ${c.bits}-bit weights and activations` : 'binary: ste_sign inputs and kernels, weight_clip (as in the Larq tutorial)';
 }
 
-function emptyModel(name: string, kind: string, m: Sequential): ModelResult {
+function emptyModel(name: string, kind: string, m: Model): ModelResult {
   const s = summary(m).totals;
   return {
     name, kind, test_accuracy: null, test_loss: null, params: s.total_params, summary_memory_kib: s.memory_kib,
@@ -71,6 +74,16 @@ function emptyModel(name: string, kind: string, m: Sequential): ModelResult {
 }
 
 export async function runExperiment(c: ExperimentConfig, o: RunOptions = {}): Promise<ExperimentResults> {
+  if (!o.queue) return runPipeline(c, o, undefined);
+  const remote = await startExperimentOnQueue(c, o.queue, { signal: o.signal, log: o.log });
+  try {
+    return await runPipeline(c, o, remote);
+  } finally {
+    await remote.close();
+  }
+}
+
+async function runPipeline(c: ExperimentConfig, o: RunOptions, remote: HardwareRemote | undefined): Promise<ExperimentResults> {
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
   const verbose = o.verbose ?? 'auto';
   const signal = o.signal;
@@ -124,13 +137,13 @@ export async function runExperiment(c: ExperimentConfig, o: RunOptions = {}): Pr
   r.test_samples = test.count;
   log(`${c.dataset}: ${train.count} training and ${test.count} test samples; ${c.preset} preset${r.quick ? ' (quick run: ' + r.cuts.join('; ') + ')' : ''}`);
   const shape: [number, number, number] = [train.height, train.width, train.channels];
-  const build = (float: boolean) => createModel(c.model, {
+  const build = (float: boolean) => createModelByName(c.model, {
     float, seed: c.seed, inputShape: shape, numClasses: train.numClasses,
     ...(float ? { floatActivation: c.floatActivation } : c.bits ? { bits: c.bits } : {}),
   });
 
   // 2-3. float twin, then the quantized model: train, evaluate
-  const models: { float?: Sequential; binary?: Sequential } = {};
+  const models: { float?: Model; binary?: Model } = {};
   for (const role of ['float', 'binary'] as const) {
     const model = build(role === 'float');
     models[role] = model;
@@ -140,7 +153,7 @@ export async function runExperiment(c: ExperimentConfig, o: RunOptions = {}): Pr
     r[role] = m;
     log(`training the ${role} model: ${c.train.epochs} epochs, batch ${c.train.batchSize}, ${trainingLabel(c)}`);
     const ts = performance.now();
-    const out = trainModel({
+    const out = remote ? await remote.train(`${role}.xnks`, model, dir) : trainModel({
       model, data: train, epochs: c.train.epochs, batchSize: c.train.batchSize, learningRate: c.train.learningRate, schedule: c.train.schedule, seed: c.seed,
       dir, stateFile: `${role}.xnks`, signal, verbose, extra: { role, config: c },
     });
@@ -193,7 +206,7 @@ export async function runExperiment(c: ExperimentConfig, o: RunOptions = {}): Pr
       // between two different engines would say little about the kernels.
       if (engines.some((e) => !e)) engines.forEach((e, i) => { e?.dispose(); engines[i] = null; });
       const packed = roles.flatMap((_, i) => (engines[i] ? [(x: Tensor) => engines[i]!.run(x)] : []));
-      const layers = roles.map((role) => (x: Tensor) => models[role]!.predict(x));
+      const layers = roles.map((role) => (x: Tensor) => models[role]!.predict(x, { logits: true }));
       const speeds = measureSpeeds([...packed, ...layers], test, c.speed);
       const layerSpeeds = speeds.slice(packed.length);
       let k = 0;
@@ -233,10 +246,10 @@ export async function runExperiment(c: ExperimentConfig, o: RunOptions = {}): Pr
           lastWrite = performance.now();
         }
       },
-      onSweepDone: () => save('running'),
+      onSweepDone: () => save('running'), remote,
     };
     let finished = await runHardware(job, r.hardware);
-    // 6. the user's three scenarios ("Your plan, step by step")
+    // 6. the user's three scenarios ("Your plan, step by step"), in this process (also with --queue)
     if (finished && c.hardware.plan.enabled) {
       r.plan = emptyPlan(r.hardware, c.hardware.chips);
       finished = await runPlan(job, r.hardware, r.plan);

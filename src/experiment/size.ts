@@ -4,7 +4,7 @@
 // refuse a model, the report falls back to what a packed file would need,
 // labelled as an estimate, next to the real size of the float weights.
 import { join } from 'node:path';
-import type { Sequential } from '../nn/sequential.js';
+import type { Model } from '../nn/model.js';
 import { saveTrainingState } from '../nn/checkpoint.js';
 import { exportModel } from '../deploy/index.js';
 import { writeFileAtomic } from '../util/files.js';
@@ -18,7 +18,7 @@ export interface FileSize {
 }
 
 /** Exports the packed inference model to `dir/name` and measures it; on refusal, the fallback measure and why. */
-export function exportedFileSize(model: Sequential, dir: string, name: string, meta: Record<string, unknown>, fallback: () => FileSize): { size: FileSize; bytes: Uint8Array | null } {
+export function exportedFileSize(model: Model, dir: string, name: string, meta: Record<string, unknown>, fallback: () => FileSize): { size: FileSize; bytes: Uint8Array | null } {
   try {
     const bytes = exportModel(model, { meta });
     writeFileAtomic(join(dir, name), bytes);
@@ -30,14 +30,14 @@ export function exportedFileSize(model: Sequential, dir: string, name: string, m
 }
 
 /** Writes the model's weights (no optimizer state) and measures the file. */
-export function weightsFileSize(model: Sequential, dir: string, name: string): FileSize {
+export function weightsFileSize(model: Model, dir: string, name: string): FileSize {
   const bytes = saveTrainingState(model, null, { note: 'weights only, for inference size' });
   writeFileAtomic(join(dir, name), bytes);
   return { bytes: bytes.length, source: 'file: float32 weights + JSON architecture (training-state format without optimizer state)', file: name };
 }
 
 /** Bytes a packed model needs: ceil(bits/8) per variable at its precision; no file is written. */
-export function packedSizeEstimate(model: Sequential): FileSize {
+export function packedSizeEstimate(model: Model): FileSize {
   let bits = 0;
   for (const v of model.variables) bits += v.size * (v.precision < 32 ? v.precision : 32);
   return {

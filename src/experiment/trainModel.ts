@@ -4,24 +4,24 @@
 // state can be resumed with fit's initialEpoch), under optional hardware
 // perturbations for hardware-aware training.
 import { join } from 'node:path';
-import type { Sequential } from '../nn/sequential.js';
+import type { Model } from '../nn/model.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { Adam } from '../optim/adam.js';
 import { scheduleByName, type ScheduleName } from '../optim/schedules.js';
-import { fit, type History } from '../train/fit.js';
+import { fit, fitAsync, type History, type FitOptions } from '../train/fit.js';
 import { numBatches } from '../data/batches.js';
 import type { Verbosity } from '../train/progress.js';
 import { saveTrainingState } from '../nn/checkpoint.js';
 import { writeFileAtomic } from '../util/files.js';
-import { withPerturbations, type Perturbation } from '../hardware/perturbation.js';
+import { withPerturbations, withPerturbationsAsync, type Perturbation } from '../hardware/perturbation.js';
 import type { TracePoint } from '../report/schema.js';
 
 /** Points per epoch in the training trace. */
 const TRACE_POINTS_PER_EPOCH = 25;
 
 export interface TrainJob {
-  model: Sequential;
+  model: Model;
   data: Dataset;
   epochs: number;
   batchSize: number;
@@ -44,7 +44,7 @@ export interface TrainOutcome {
   optimizer: Optimizer;
 }
 
-export function trainModel(job: TrainJob): TrainOutcome {
+function prepare(job: TrainJob): { options: FitOptions; trace: TracePoint[]; optimizer: Optimizer } {
   const steps = numBatches(job.data.count, job.batchSize);
   const optimizer = new Adam({ learningRate: scheduleByName(job.schedule, job.learningRate, job.epochs * steps) });
   const window = Math.max(1, Math.round(steps / TRACE_POINTS_PER_EPOCH));
@@ -66,7 +66,7 @@ export function trainModel(job: TrainJob): TrainOutcome {
       acc = { loss: 0, accuracy: 0, n: 0 };
     }
   };
-  const history = withPerturbations(job.model, job.perturbations ?? [], () => fit(job.model, job.data, {
+  const options: FitOptions = {
     epochs: job.epochs, batchSize: job.batchSize, optimizer, seed: job.seed, verbose: job.verbose, signal: job.signal,
     onBatchEnd,
     onEpochEnd: (log) => {
@@ -75,6 +75,19 @@ export function trainModel(job: TrainJob): TrainOutcome {
       }));
       epoch = log.epoch + 1;
     },
-  }));
+  };
+  return { options, trace, optimizer };
+}
+
+export function trainModel(job: TrainJob): TrainOutcome {
+  const { options, trace, optimizer } = prepare(job);
+  const history = withPerturbations(job.model, job.perturbations ?? [], () => fit(job.model, job.data, options));
+  return { history, trace, optimizer };
+}
+
+/** trainModel returning to the event loop after every step (a queue worker must keep renewing its job's lock). */
+export async function trainModelAsync(job: TrainJob): Promise<TrainOutcome> {
+  const { options, trace, optimizer } = prepare(job);
+  const history = await withPerturbationsAsync(job.model, job.perturbations ?? [], () => fitAsync(job.model, job.data, options));
   return { history, trace, optimizer };
 }

@@ -8,6 +8,7 @@ import { writeSync } from 'node:fs';
 import type { ExperimentConfig } from './config.js';
 import type { ExperimentResults } from '../report/schema.js';
 import { runExperiment } from './run.js';
+import type { ExperimentQueueOptions } from '../cluster/experiment.js';
 import { isXnorkitError, rebuildError } from '../errors.js';
 
 interface WorkerInput {
@@ -17,6 +18,8 @@ interface WorkerInput {
   /** The main thread's terminal, so progress bars draw there (a worker's stderr is a pipe to it). */
   tty: { columns: number } | null;
   quiet: boolean;
+  /** Run the training and sweeps as jobs on this queue (src/cluster). */
+  queue?: ExperimentQueueOptions;
 }
 
 type WorkerOutput = { ok: true; results: ExperimentResults } | { ok: false; name: string; message: string; stack?: string; userError: boolean };
@@ -44,7 +47,7 @@ if (!isMainThread && (workerData as WorkerInput | undefined)?.kind === 'xnorkit-
   const quiet = () => {};
   runExperiment(input.config, {
     signal: sharedSignal(new Int32Array(input.flag)), verbose: input.quiet ? 'quiet' : 'auto',
-    log: input.quiet ? quiet : undefined,
+    log: input.quiet ? quiet : undefined, queue: input.queue,
   }).then(
     (results) => parentPort!.postMessage({ ok: true, results } satisfies WorkerOutput),
     (e: unknown) => {
@@ -63,13 +66,13 @@ export interface BackgroundRun {
 }
 
 /** Starts `runExperiment(config)` on a worker thread. */
-export function startExperiment(config: ExperimentConfig, opts: { quiet?: boolean } = {}): BackgroundRun {
+export function startExperiment(config: ExperimentConfig, opts: { quiet?: boolean; queue?: ExperimentQueueOptions } = {}): BackgroundRun {
   const flag = new SharedArrayBuffer(4);
   // From source (tsx), the worker needs the TypeScript loader too: Node does not pass module hooks to workers.
   const fromSource = import.meta.url.endsWith('.ts');
   const file = new URL(`./worker${fromSource ? '.ts' : '.js'}`, import.meta.url);
   const input: WorkerInput = {
-    kind: 'xnorkit-experiment', config, flag, quiet: opts.quiet ?? false,
+    kind: 'xnorkit-experiment', config, flag, quiet: opts.quiet ?? false, queue: opts.queue,
     tty: process.stderr.isTTY ? { columns: process.stderr.columns ?? 80 } : null,
   };
   const worker = fromSource

@@ -22,4 +22,3 @@ export {
   runSweep, inferencePerturbations, trainingPerturbations, DEFAULT_LEVELS, SWEEP_KINDS,
   type SweepKind, type SweepPoint, type SweepResult, type SweepOptions,
 } from './sweeps.js';
-export { saveWeights, loadWeights } from './weights.js';

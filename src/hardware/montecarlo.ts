@@ -8,11 +8,12 @@
 // model's own forward with the hooks; 'xnor' runs binary layers on the
 // packed kernels; 'deploy' compiles the model per chip; any other engine
 // can be passed.
+import { platform } from '#platform';
 import type { Tensor } from '../tensor/tensor.js';
 import { tidy, keep } from '../tensor/scope.js';
 import { Rng } from '../tensor/random.js';
 import type { CallContext } from '../nn/hooks.js';
-import type { Sequential } from '../nn/sequential.js';
+import type { Model } from '../nn/model.js';
 import type { Dataset } from '../data/dataset.js';
 import { batches } from '../data/batches.js';
 import { countCorrect } from '../train/metrics.js';
@@ -33,6 +34,8 @@ export interface EvaluateOnChipsOptions {
   chips: number;
   /** Population seed: chip i is Chip.nth(seed, i). */
   seed: number;
+  /** Index of the first chip (default 0): evaluates chips firstChip .. firstChip + chips - 1, a slice of the population (job queues, shards). */
+  firstChip?: number;
   perturbations: readonly Perturbation[];
   /** 'float' (default), 'xnor', 'deploy' (the fused packed inference engine; bit errors only), or an engine. */
   engine?: 'float' | 'xnor' | 'deploy' | ChipEngine;
@@ -80,7 +83,7 @@ interface LiveChip { chip: Chip | undefined; ctx: CallContext; runner: ChipRunne
  * every chip still sees its batches in order, so its noise streams and its
  * results are those of a chip-by-chip evaluation.
  */
-function* accuracies(model: Sequential, engine: ChipEngine, data: PreparedBatch[], chips: (Chip | undefined)[],
+function* accuracies(model: Model, engine: ChipEngine, data: PreparedBatch[], chips: (Chip | undefined)[],
   tick: () => void, signal?: AbortSignal): Generator<void, { acc: number[]; packed?: string[] } | null> {
   const live: LiveChip[] = chips.map((chip) => {
     chip?.reset();
@@ -126,13 +129,15 @@ function* accuracies(model: Sequential, engine: ChipEngine, data: PreparedBatch[
   return { acc: live.map((c) => c.correct / n), packed: live[0]?.runner.packedLayers };
 }
 
-function* evaluateSteps(model: Sequential, data: Dataset, opts: EvaluateOnChipsOptions): Generator<void, ChipEvaluation | null> {
+function* evaluateSteps(model: Model, data: Dataset, opts: EvaluateOnChipsOptions): Generator<void, ChipEvaluation | null> {
   if (!Number.isInteger(opts.chips) || opts.chips < 1) throw new ConfigError(`evaluateOnChips: chips must be a positive integer, got ${opts.chips}`);
   for (const p of opts.perturbations) {
     if (p instanceof GaussianNoise && !p.options.evaluation) {
       throw new ConfigError('evaluateOnChips: a GaussianNoise with evaluation: false would add nothing here; create it with evaluation: true');
     }
   }
+  const first = opts.firstChip ?? 0;
+  if (!Number.isInteger(first) || first < 0) throw new ConfigError(`evaluateOnChips: firstChip must be a non-negative integer, got ${first}`);
   const [engine, engineName] = engineOf(opts.engine);
   const batchSize = opts.batchSize ?? 500;
   const t0 = performance.now();
@@ -153,14 +158,14 @@ function* evaluateSteps(model: Sequential, data: Dataset, opts: EvaluateOnChipsO
     let done = 0;
     try {
       for (let g = 0; g < opts.chips && !opts.signal?.aborted; g += group) {
-        const chips = Chip.population(opts.seed, Math.min(opts.chips, g + group)).slice(g);
+        const chips = Array.from({ length: Math.min(opts.chips, g + group) - g }, (_, j) => Chip.nth(opts.seed, first + g + j));
         const r = yield* accuracies(model, engine, prepared, chips, () => progress.update(done += chips.length), opts.signal);
         if (!r) break;
         packed = r.packed;
         r.acc.forEach((a, j) => {
           accs.push(a);
           records.push(chips[j].toJSON());
-          opts.onChip?.(g + j, a);
+          opts.onChip?.(first + g + j, a);
         });
       }
     } finally {
@@ -200,20 +205,20 @@ export function runSteps<T>(g: Generator<void, T>): T {
 export async function runStepsAsync<T>(g: Generator<void, T>): Promise<T> {
   let r = g.next();
   while (!r.done) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await platform.yieldTask();
     r = g.next();
   }
   return r.value;
 }
 
-export function evaluateOnChips(model: Sequential, data: Dataset, opts: EvaluateOnChipsOptions): ChipEvaluation {
+export function evaluateOnChips(model: Model, data: Dataset, opts: EvaluateOnChipsOptions): ChipEvaluation {
   const r = runSteps(evaluateSteps(model, data, opts));
   if (!r) throw new Error('evaluateOnChips: interrupted before the first chip finished');
   return r;
 }
 
 /** evaluateOnChips for long runs: yields to the event loop between batches (Ctrl-C); null when stopped before any chip finished. */
-export function evaluateOnChipsAsync(model: Sequential, data: Dataset, opts: EvaluateOnChipsOptions): Promise<ChipEvaluation | null> {
+export function evaluateOnChipsAsync(model: Model, data: Dataset, opts: EvaluateOnChipsOptions): Promise<ChipEvaluation | null> {
   return runStepsAsync(evaluateSteps(model, data, opts));
 }
 

@@ -3,7 +3,7 @@
 // and with the perturbation: "train level" x "inference level" grids as in
 // Joshi et al., Nature Comm. 2020). Every point uses the same chip
 // population, so differences between points and models are not chip luck.
-import type { Sequential } from '../nn/sequential.js';
+import type { Model } from '../nn/model.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Verbosity } from '../train/progress.js';
 import type { Perturbation, LayerSelector } from './perturbation.js';
@@ -102,7 +102,7 @@ export interface SweepPoint {
 
 export interface SweepModel {
   trainLevel: number | null;
-  model: Sequential;
+  model: Model;
 }
 
 export interface SweepOptions extends SweepPerturbationOptions {

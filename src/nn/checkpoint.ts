@@ -7,7 +7,8 @@
 //
 // The bytes are built in memory (no file system here, so this runs in the
 // browser too); the CLI writes them with writeFileAtomic.
-import type { Sequential } from './sequential.js';
+import type { Model } from './model.js';
+import type { FunctionalModelSpec } from './graphSpecOf.js';
 import type { Variable } from './variable.js';
 import { ModelFormatError, modelToSpec, modelFromSpec, type ModelSpec } from './serialize.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -17,6 +18,7 @@ import { Bop } from '../optim/bop.js';
 import { CaseOptimizer, type VariablePredicate } from '../optim/caseOptimizer.js';
 import { scheduleFromConfig, type LearningRateSchedule, type ScheduleConfig } from '../optim/schedules.js';
 import { encodeContainer, decodeContainer, type ArrayRef } from './stateContainer.js';
+import { validateStateHeader } from './stateSchema.js';
 
 export { ModelFormatError } from './serialize.js';
 export { TRAINING_STATE_VERSION } from './stateContainer.js';
@@ -42,7 +44,7 @@ interface VariableSpec extends ArrayRef { name: string; shape: number[]; trainab
 
 export interface TrainingStateHeader {
   format: 'xnorkit-training-state';
-  model: ModelSpec;
+  model: ModelSpec | FunctionalModelSpec;
   variables: VariableSpec[];
   optimizer: OptimizerSpec | null;
   /** Epochs completed when the state was saved (fit's initialEpoch when resuming). */
@@ -58,7 +60,7 @@ export interface SaveExtra extends Record<string, unknown> {
 }
 
 export interface TrainingState {
-  model: Sequential;
+  model: Model;
   /** Null when the state was saved without an optimizer (weights only). */
   optimizer: Optimizer | null;
   epoch: number;
@@ -178,23 +180,34 @@ function optimizerFromSpec(s: OptimizerSpec, byName: Map<string, Variable>, read
     if (e instanceof ModelFormatError) throw e;
     throw new ModelFormatError(`optimizer ${s.className}: ${(e as Error).message}`);
   }
-  if (!Number.isInteger(s.iterations) || s.iterations < 0) throw new ModelFormatError(`optimizer ${s.className}: bad iteration count ${s.iterations}`);
-  o.iterations = s.iterations;
-  for (const slot of s.slots ?? []) {
-    const v = byName.get(slot.variable);
-    if (!v) throw new ModelFormatError(`optimizer ${s.className}: slot "${slot.slot}" of unknown variable "${slot.variable}"`);
-    const data = read(slot, `slot ${slot.variable}/${slot.slot}`);
-    if (data.length !== v.size) throw new ModelFormatError(`slot ${slot.variable}/${slot.slot} has ${data.length} values, the variable ${v.size}`);
-    o.setSlot(v, slot.slot, data);
+  try {
+    if (!Number.isInteger(s.iterations) || s.iterations < 0) throw new ModelFormatError(`optimizer ${s.className}: bad iteration count ${s.iterations}`);
+    o.iterations = s.iterations;
+    for (const slot of s.slots ?? []) {
+      const v = byName.get(slot.variable);
+      if (!v) throw new ModelFormatError(`optimizer ${s.className}: slot "${slot.slot}" of unknown variable "${slot.variable}"`);
+      const data = read(slot, `slot ${slot.variable}/${slot.slot}`);
+      if (data.length !== v.size) throw new ModelFormatError(`slot ${slot.variable}/${slot.slot} has ${data.length} values, the variable ${v.size}`);
+      try {
+        o.setSlot(v, slot.slot, data);
+      } catch (e) {
+        if (e instanceof ModelFormatError) throw e;
+        throw new ModelFormatError(`optimizer ${s.className}: slot "${slot.slot}" of "${slot.variable}": ${(e as Error).message}`);
+      }
+    }
+    return o;
+  } catch (e) {
+    // The slots already set live in WASM memory.
+    o.dispose();
+    throw e;
   }
-  return o;
 }
 
 /**
  * The training state as bytes. `extra.epoch` is the number of completed
  * epochs; anything else in `extra` (JSON) comes back unchanged from load.
  */
-export function saveTrainingState(model: Sequential, optimizer: Optimizer | null, extra: SaveExtra = {}): Uint8Array {
+export function saveTrainingState(model: Model, optimizer: Optimizer | null, extra: SaveExtra = {}): Uint8Array {
   if (!model.built) throw new ModelFormatError('saveTrainingState: the model is not built (no weights to save)');
   const epoch = extra.epoch ?? 0;
   if (!Number.isInteger(epoch) || epoch < 0) throw new ModelFormatError(`saveTrainingState: epoch must be a non-negative integer, got ${epoch}`);
@@ -214,11 +227,9 @@ export function saveTrainingState(model: Sequential, optimizer: Optimizer | null
 
 /** Rebuilds model and optimizer from saveTrainingState's bytes; a damaged or foreign file throws ModelFormatError. */
 export function loadTrainingState(bytes: Uint8Array): TrainingState {
-  const { header: h, read } = decodeContainer(bytes);
+  const { header: h, read, dataBytes } = decodeContainer(bytes);
+  validateStateHeader(h, dataBytes);
   const header = h as TrainingStateHeader;
-  if (header?.format !== 'xnorkit-training-state' || !Array.isArray(header.variables)) {
-    throw new ModelFormatError('the header does not describe a training state');
-  }
   const model = modelFromSpec(header.model);
   try {
     const byName = new Map(model.variables.map((v) => [v.name, v]));

@@ -1,12 +1,14 @@
-// Sequential: a list of layers applied in order. Building checks every
-// layer's input against the previous layer's output, so a shape mismatch is
-// reported at build time with the names of both layers.
+// Sequential: a list of layers applied in order — a Model whose graph is a
+// chain. Building checks every layer's input against the previous layer's
+// output, so a shape mismatch is reported at build time with the names of
+// both layers.
 import type { Tensor } from '../tensor/tensor.js';
 import { ShapeError, shapeStr, type Shape } from '../tensor/shape.js';
-import { Rng } from '../tensor/random.js';
-import { noGrad } from '../autograd/graph.js';
 import { Layer, type CallContext } from './layer.js';
-import type { Variable } from './variable.js';
+import { Model } from './model.js';
+import { Rng } from '../tensor/random.js';
+import type { GraphNode } from './symbolic.js';
+import { logitsNode } from './graph.js';
 
 export interface SequentialOptions {
   /** Input shape without the batch axis, e.g. [28, 28, 1]. Builds the model immediately. */
@@ -16,13 +18,9 @@ export interface SequentialOptions {
   seed?: number;
 }
 
-export class Sequential {
-  readonly layers: Layer[] = [];
-  name: string;
-  inputShape: Shape | null = null;
-  private readonly initRng: Rng;
-
+export class Sequential extends Model {
   constructor(layers: Layer[] = [], opts: SequentialOptions = {}) {
+    super();
     this.name = opts.name ?? 'sequential';
     this.initRng = new Rng(opts.seed ?? 0);
     for (const l of layers) this.add(l);
@@ -45,16 +43,14 @@ export class Sequential {
     return this;
   }
 
-  get built(): boolean {
-    return this.inputShape !== null;
-  }
-
   /** Creates every layer's variables for inputs of `inputShape` (no batch axis). */
-  build(inputShape: Shape): this {
-    if (this.built) return this;
+  override build(inputShape: Shape): this {
+    if (this.built) return super.build(inputShape);
     if (this.layers.length === 0) throw new Error('Sequential.build: the model has no layers');
     let shape: Shape = [...inputShape];
     let prev = 'the input';
+    const input: GraphNode = { layer: null, inputs: [], shape: [...inputShape], name: 'input' };
+    const nodes: GraphNode[] = [input];
     for (const layer of this.layers) {
       try {
         shape = layer.build(shape, this.initRng);
@@ -62,56 +58,29 @@ export class Sequential {
         if (e instanceof ShapeError) throw new ShapeError(`${e.message} (after ${prev}, output ${shapeStr(shape)})`);
         throw e;
       }
+      nodes.push({ layer, inputs: [nodes[nodes.length - 1]], shape: [...shape], name: layer.name });
       prev = `layer "${layer.name}"`;
     }
     this.inputShape = [...inputShape];
+    this.graphValue = { nodes, inputs: [input], outputs: [nodes[nodes.length - 1]] };
     return this;
   }
 
-  get outputShape(): Shape {
+  override get outputShape(): Shape {
     if (!this.built) throw new Error('the model is not built');
     return this.layers[this.layers.length - 1].outputShape!;
   }
 
-  call(x: Tensor, ctx: CallContext): Tensor {
+  /** The chain up to the logits (a final softmax is left to the loss and predict). */
+  override call(x: Tensor, ctx: CallContext): Tensor {
     if (!this.built) this.build(x.shape.slice(1));
+    const last = logitsNode(this.graph);
+    if (!last.layer) return x;
     let y = x;
-    for (const layer of this.layers) y = layer.apply(y, ctx);
-    return y;
-  }
-
-  /** Inference-mode forward pass without recording gradients. */
-  predict(x: Tensor): Tensor {
-    return noGrad(() => this.call(x, { training: false, rng: new Rng(0) }));
-  }
-
-  get variables(): Variable[] {
-    return this.layers.flatMap((l) => l.variables);
-  }
-
-  get trainableVariables(): Variable[] {
-    return this.variables.filter((v) => v.trainable);
-  }
-
-  get nonTrainableVariables(): Variable[] {
-    return this.variables.filter((v) => !v.trainable);
-  }
-
-  countParams(): number {
-    return this.variables.reduce((n, v) => n + v.size, 0);
-  }
-
-  /** Drops gradients left on the variables (the optimizer step does it too). */
-  zeroGrad(): void {
-    for (const v of this.variables) {
-      if (v.value.grad) {
-        v.value.grad.dispose();
-        v.value.grad = null;
-      }
+    for (const layer of this.layers) {
+      y = layer.apply(y, ctx);
+      if (layer === last.layer) break;
     }
-  }
-
-  dispose(): void {
-    for (const l of this.layers) l.dispose();
+    return y;
   }
 }

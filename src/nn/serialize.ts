@@ -9,6 +9,9 @@
 // class cannot be rebuilt and is refused at save time, when the user can
 // still act on it, not at load time.
 import { Sequential } from './sequential.js';
+import type { Model } from './model.js';
+import { functionalModelFromSpec } from './graphSpec.js';
+import { functionalModelSpecOf, type FunctionalModelSpec } from './graphSpecOf.js';
 import type { Layer } from './layer.js';
 import type { Constraint } from './variable.js';
 import { Dense } from './layers/dense.js';
@@ -22,6 +25,15 @@ import { MaxPool2D } from './layers/maxPool2D.js';
 import { Flatten } from './layers/flatten.js';
 import { Activation } from './layers/activation.js';
 import { Dropout } from './layers/dropout.js';
+import { Add } from './layers/add.js';
+import { Concatenate } from './layers/concatenate.js';
+import { AveragePooling2D } from './layers/averagePooling2D.js';
+import { GlobalAveragePooling2D } from './layers/globalAveragePooling2D.js';
+import { ZeroPadding2D } from './layers/zeroPadding2D.js';
+import { Reshape } from './layers/reshape.js';
+import { ReLU } from './layers/reLU.js';
+import { LeakyReLU } from './layers/leakyReLU.js';
+import { PReLU } from './layers/pReLU.js';
 import type { Quantizer } from '../quantizers/quantizer.js';
 import { SteSign } from '../quantizers/steSign.js';
 import { ApproxSign } from '../quantizers/approxSign.js';
@@ -31,12 +43,14 @@ import { SteTern } from '../quantizers/steTern.js';
 import { SteHeaviside } from '../quantizers/steHeaviside.js';
 import { DoReFa } from '../quantizers/dorefa.js';
 import { NoOp } from '../quantizers/noOp.js';
+import { XnorWeightScale } from '../quantizers/xnorWeightScale.js';
+import { MagnitudeAwareSignUnclipped } from '../quantizers/magnitudeAwareSignUnclipped.js';
 import { getQuantizer, quantizerNames } from '../quantizers/registry.js';
 import { weightClip } from '../quantizers/constraints.js';
 import type { Shape } from '../tensor/shape.js';
 
 export { ModelFormatError } from '../errors.js';
-import { ModelFormatError } from '../errors.js';
+import { ModelFormatError, XnorkitError } from '../errors.js';
 
 export interface LayerSpec {
   className: string;
@@ -73,7 +87,7 @@ export function registerLayer(className: string, cls: LayerClass, fromConfig: (c
 type QuantizerClass = new (config: never) => Quantizer;
 
 const quantizerClasses: Record<string, QuantizerClass> = {
-  SteSign, ApproxSign, SwishSign, MagnitudeAwareSign, SteTern, SteHeaviside, DoReFa, NoOp,
+  SteSign, ApproxSign, SwishSign, MagnitudeAwareSign, SteTern, SteHeaviside, DoReFa, NoOp, XnorWeightScale, MagnitudeAwareSignUnclipped,
 };
 
 function isBuiltinQuantizer(q: Quantizer): boolean {
@@ -151,8 +165,18 @@ registerLayer('quant_separable_conv2d', QuantSeparableConv2D, (c) => new QuantSe
 registerLayer('batch_normalization', BatchNormalization, (c) => new BatchNormalization(c as never));
 registerLayer('max_pooling2d', MaxPool2D, (c) => new MaxPool2D(c as never));
 registerLayer('flatten', Flatten, (c) => new Flatten(asName(c)));
-registerLayer('activation', Activation, (c) => new Activation(c.activation as string, asName(c)));
+registerLayer('activation', Activation, (c) => new Activation(c.activation as never, asName(c)));
 registerLayer('dropout', Dropout, (c) => new Dropout(c.rate as number, asName(c)));
+// Graph layers (issue 12).
+registerLayer('add', Add, (c) => new Add(asName(c)));
+registerLayer('concatenate', Concatenate, (c) => new Concatenate(asName(c)));
+registerLayer('average_pooling2d', AveragePooling2D, (c) => new AveragePooling2D(c as never));
+registerLayer('global_average_pooling2d', GlobalAveragePooling2D, (c) => new GlobalAveragePooling2D(asName(c)));
+registerLayer('zero_padding2d', ZeroPadding2D, (c) => new ZeroPadding2D(c as never));
+registerLayer('reshape', Reshape, (c) => new Reshape(c as never));
+registerLayer('re_lu', ReLU, (c) => new ReLU(asName(c)));
+registerLayer('leaky_re_lu', LeakyReLU, (c) => new LeakyReLU(c as never));
+registerLayer('p_re_lu', PReLU, (c) => new PReLU(c as never));
 
 const NESTED_QUANTIZERS = ['inputQuantizer', 'kernelQuantizer', 'depthwiseQuantizer', 'pointwiseQuantizer'];
 const NESTED_CONSTRAINTS = ['kernelConstraint', 'depthwiseConstraint', 'pointwiseConstraint'];
@@ -183,7 +207,8 @@ export function layerFromSpec(spec: LayerSpec): Layer {
   }
 }
 
-export function modelToSpec(model: Sequential): ModelSpec {
+export function modelToSpec(model: Model): ModelSpec | FunctionalModelSpec {
+  if (!(model instanceof Sequential)) return functionalModelSpecOf(model, layerToSpec);
   return {
     className: 'Sequential',
     name: model.name,
@@ -193,11 +218,21 @@ export function modelToSpec(model: Sequential): ModelSpec {
 }
 
 /** A new model with the described architecture, built (fresh initial weights) when the spec has an input shape. */
-export function modelFromSpec(spec: ModelSpec): Sequential {
+export function modelFromSpec(spec: ModelSpec | FunctionalModelSpec): Model {
+  if (spec?.className === 'Model') return functionalModelFromSpec(spec, layerFromSpec);
   if (spec?.className !== 'Sequential' || !Array.isArray(spec.layers)) {
-    throw new ModelFormatError(`unsupported model description (className ${JSON.stringify(spec?.className)}; only Sequential models are saved)`);
+    throw new ModelFormatError(`unsupported model description (className ${JSON.stringify(spec?.className)}; Sequential and functional Model)`);
   }
   const model = new Sequential(spec.layers.map(layerFromSpec), { name: spec.name });
-  if (spec.inputShape) model.build(spec.inputShape as Shape);
+  if (spec.inputShape) {
+    try {
+      model.build(spec.inputShape as Shape);
+    } catch (e) {
+      // Layers built before the failing one hold WASM memory.
+      model.dispose();
+      if (e instanceof XnorkitError) throw e;
+      throw new ModelFormatError(`the model description does not build on input [${spec.inputShape.join(', ')}]: ${(e as Error).message}`);
+    }
+  }
   return model;
 }

@@ -7,7 +7,7 @@
 // xnorkit can read them (version), that none are missing (length) and that
 // none changed (CRC-32 of everything before it), so each failure says what
 // is wrong instead of surfacing later as a shape error or garbage weights.
-import { ModelFormatError } from './serialize.js';
+import { ModelFormatError } from '../errors.js';
 import { crc32 } from '../util/crc32.js';
 export { crc32 } from '../util/crc32.js';
 
@@ -47,6 +47,8 @@ export function encodeContainer(header: unknown, arrays: Float32Array[]): Uint8A
 export interface DecodedContainer {
   header: unknown;
   version: number;
+  /** Size of the data section in bytes. */
+  dataBytes: number;
   /** A copy of one array of the data section. */
   read(ref: ArrayRef, what: string): Float32Array;
 }
@@ -104,5 +106,5 @@ export function decodeContainer(bytes: Uint8Array): DecodedContainer {
     else for (let i = 0; i < length; i++) out[i] = view.getFloat32(start + 4 * i, true);
     return out;
   };
-  return { header, version, read };
+  return { header, version, dataBytes, read };
 }

@@ -10,7 +10,9 @@ export { SteHeaviside, steHeaviside, type SteHeavisideOptions } from './steHeavi
 export { DoReFa, dorefa, type DoReFaOptions, type DoReFaMode } from './dorefa.js';
 export { NoOp, noOp } from './noOp.js';
 export { CustomQuantizer, customQuantizer, type CustomQuantizerSpec } from './custom.js';
-export { getQuantizer, registerQuantizer, quantizerNames, type QuantizerLike } from './registry.js';
+export { getQuantizer, registerQuantizer, quantizerNames, type QuantizerLike, type QuantizerName, type QuantizerRegistry } from './registry.js';
+export { XnorWeightScale } from './xnorWeightScale.js';
+export { MagnitudeAwareSignUnclipped } from './magnitudeAwareSignUnclipped.js';
 export { weightClip, getConstraint, type WeightClip, type ConstraintLike } from './constraints.js';
 export { FlipRatio } from './flipRatio.js';
 export { describeQuantizer, isSignQuantizer, quantizerStep, hasLevels } from './describe.js';

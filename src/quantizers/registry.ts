@@ -10,8 +10,31 @@ import { MagnitudeAwareSign } from './magnitudeAwareSign.js';
 import { SteTern } from './steTern.js';
 import { SteHeaviside } from './steHeaviside.js';
 import { DoReFa } from './dorefa.js';
+import { XnorWeightScale } from './xnorWeightScale.js';
+import { MagnitudeAwareSignUnclipped } from './magnitudeAwareSignUnclipped.js';
 
-export type QuantizerLike = string | Quantizer | null | undefined;
+/**
+ * The quantizer names getQuantizer knows (Larq's aliases and class names). A
+ * typo in a layer option fails typecheck; a user's quantizer joins with
+ * registerQuantizer() plus a declaration merge:
+ *   declare module 'xnorkit' { interface QuantizerRegistry { my_quantizer: true } }
+ */
+export interface QuantizerRegistry {
+  ste_sign: true; SteSign: true;
+  approx_sign: true; ApproxSign: true;
+  swish_sign: true; SwishSign: true;
+  magnitude_aware_sign: true; MagnitudeAwareSign: true;
+  ste_tern: true; SteTern: true;
+  ste_heaviside: true; SteHeaviside: true;
+  dorefa_quantizer: true; DoReFa: true; DoReFaQuantizer: true;
+  xnor_weight_scale: true; XnorWeightScale: true;
+  magnitude_aware_sign_unclipped: true; MagnitudeAwareSignUnclipped: true;
+}
+
+export type QuantizerName = keyof QuantizerRegistry;
+
+/** A quantizer option: a known name, an instance, or none. */
+export type QuantizerLike = QuantizerName | Quantizer | null | undefined;
 
 const factories = new Map<string, () => Quantizer>();
 
@@ -27,6 +50,9 @@ builtin(['ste_tern', 'SteTern'], () => new SteTern());
 builtin(['ste_heaviside', 'SteHeaviside'], () => new SteHeaviside());
 // Larq has no "dorefa" alias; keeping to its names keeps configs portable.
 builtin(['dorefa_quantizer', 'DoReFa', 'DoReFaQuantizer'], () => new DoReFa());
+// larq_zoo's kernel quantizers (XNOR-Net, DoReFa-Net).
+builtin(['xnor_weight_scale', 'XnorWeightScale'], () => new XnorWeightScale());
+builtin(['magnitude_aware_sign_unclipped', 'MagnitudeAwareSignUnclipped'], () => new MagnitudeAwareSignUnclipped());
 
 /** The string names getQuantizer accepts (aliases and class names). */
 export function quantizerNames(): string[] {
@@ -40,7 +66,8 @@ export function registerQuantizer(name: string, make: () => Quantizer): void {
   factories.set(name, make);
 }
 
-export function getQuantizer(q: QuantizerLike): Quantizer | null {
+/** A quantizer from an option; also takes names only known at run time (registered ones, CLI flags). */
+export function getQuantizer(q: QuantizerLike | string): Quantizer | null {
   if (q === null || q === undefined) return null;
   if (typeof q === 'string') {
     const make = factories.get(q);

@@ -1,7 +1,7 @@
 // Writing a run folder's report: results.json, report.md (+ charts/*.svg) and
 // the self-contained report.html, each written atomically so that a report
 // read while the run continues (or after Ctrl-C) is never half a file.
-import { join } from 'node:path';
+import { platform } from '#platform';
 import { writeFileAtomic, writeJsonAtomic } from '../util/files.js';
 import type { ExperimentResults } from './schema.js';
 import { renderCharts, type Chart } from './charts.js';
@@ -22,16 +22,16 @@ export interface WrittenReport {
 
 /** Writes results.json, report.md, charts/*.svg and report.html into `dir`. */
 export async function writeReport(dir: string, r: ExperimentResults): Promise<WrittenReport> {
-  writeJsonAtomic(join(dir, 'results.json'), r);
+  writeJsonAtomic(platform.joinPath(dir, 'results.json'), r);
   const charts: Chart[] = await renderCharts(r);
   const chartFiles = charts.map((c) => {
-    const f = join(dir, 'charts', `${c.id}.svg`);
+    const f = platform.joinPath(dir, 'charts', `${c.id}.svg`);
     writeFileAtomic(f, c.svg);
     return f;
   });
-  const md = join(dir, 'report.md');
+  const md = platform.joinPath(dir, 'report.md');
   writeFileAtomic(md, renderMarkdown(r, charts));
-  const html = join(dir, 'report.html');
+  const html = platform.joinPath(dir, 'report.html');
   writeFileAtomic(html, renderHtml(r, charts));
-  return { results: join(dir, 'results.json'), markdown: md, html, charts: chartFiles };
+  return { results: platform.joinPath(dir, 'results.json'), markdown: md, html, charts: chartFiles };
 }

@@ -1,16 +1,20 @@
 // fit / evaluate: the Keras training loop. One training step is one tidy()
 // scope (forward, loss, backward, optimizer update), so nothing allocated in a
 // step outlives it and the heap does not grow from epoch to epoch.
+import { platform } from '#platform';
 import { tidy } from '../tensor/scope.js';
 import { Rng } from '../tensor/random.js';
 import { backward, noGrad } from '../autograd/graph.js';
 import { softmaxCrossEntropy } from '../ops/softmaxCrossEntropy.js';
-import type { Sequential } from '../nn/sequential.js';
+import type { TrainableModel } from './trainableModel.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import type { Dataset } from '../data/dataset.js';
+import { type Dataset, validateDataset } from '../data/dataset.js';
 import { batches, numBatches } from '../data/batches.js';
 import { countCorrect } from './metrics.js';
 import { createProgress, type Verbosity } from './progress.js';
+import { ConfigError, NumericError, ShapeError } from '../errors.js';
+import { BatchNormalization } from '../nn/layers/batchNormalization.js';
+import { checkFiniteBatch, checkFiniteVariables, DIVERGENCE_FACTOR } from './finite.js';
 
 export interface EpochLog {
   epoch: number;
@@ -31,6 +35,10 @@ export interface History {
   train_seconds: number;
   /** True when fit stopped early because of `signal`. */
   interrupted: boolean;
+  /** Batches left out because of NaN/Inf pixels or a non-finite loss (only with skipNonFinite). */
+  skipped_batches: number;
+  /** Conditions that make the numbers doubtful without being errors (e.g. BatchNorm statistics from too few steps). */
+  warnings: string[];
 }
 
 export interface FitOptions {
@@ -53,19 +61,44 @@ export interface FitOptions {
   onBatchEnd?: (step: number, metrics: { loss: number; accuracy: number }) => void;
   /** Abort after the current step (Ctrl-C); fit returns what finished. */
   signal?: AbortSignal;
+  /**
+   * A batch with a NaN or infinite pixel, or whose loss is not finite, is
+   * skipped (counted in History.skipped_batches) instead of stopping with a
+   * NumericError. A variable that becomes non-finite always stops training.
+   */
+  skipNonFinite?: boolean;
 }
 
-function checkCompatible(model: Sequential, data: Dataset): void {
+function checkCompatible(model: TrainableModel, data: Dataset): void {
+  validateDataset(data);
   const shape = [data.height, data.width, data.channels];
   if (!model.built) model.build(shape);
   const want = model.inputShape!;
   if (want.length !== 3 || want.some((d, i) => d !== shape[i])) {
-    throw new Error(`model expects inputs [${want.join(', ')}] but dataset ${data.name} has [${shape.join(', ')}]`);
+    throw new ShapeError(`model expects inputs [${want.join(', ')}] but dataset ${data.name} has [${shape.join(', ')}]`);
   }
   const out = model.outputShape;
   if (out.length !== 1 || out[0] !== data.numClasses) {
-    throw new Error(`model outputs [${out.join(', ')}] but dataset ${data.name} has ${data.numClasses} classes`);
+    throw new ShapeError(`model outputs [${out.join(', ')}] but dataset ${data.name} has ${data.numClasses} classes`);
   }
+}
+
+/**
+ * BatchNormalization's moving statistics start at mean 0, variance 1 and move
+ * by (1 − momentum) per step; after n steps the start still weighs
+ * momentum^n. Above 5 % the statistics used at test time are far from the
+ * data's, and test accuracy can be much lower than training accuracy.
+ */
+export function batchNormWarmupWarning(model: TrainableModel, steps: number): string | null {
+  const bn = model.layers.filter((l): l is BatchNormalization => l instanceof BatchNormalization);
+  if (bn.length === 0) return null;
+  const momentum = Math.max(...bn.map((l) => l.momentum));
+  const weight = momentum ** steps;
+  if (weight <= 0.05) return null;
+  const need = Math.ceil(Math.log(0.05) / Math.log(momentum));
+  return `BatchNormalization moving statistics after only ${steps} training steps (momentum ${momentum}): ` +
+    `their initial values (mean 0, variance 1) still weigh ${(100 * weight).toFixed(0)} %, so test accuracy can be far below ` +
+    `training accuracy; train at least ${need} steps (more epochs or samples, or a smaller batch)`;
 }
 
 /**
@@ -86,7 +119,7 @@ export function epochRngs(seed: number, epoch: number): { shuffleRng: Rng; dropo
  * Trains synchronously. A SIGINT handler cannot run while this runs, so
  * interactive programs that must stop on Ctrl-C use fitAsync.
  */
-export function fit(model: Sequential, data: Dataset, opts: FitOptions): History {
+export function fit(model: TrainableModel, data: Dataset, opts: FitOptions): History {
   const run = trainingSteps(model, data, opts);
   for (;;) {
     const r = run.next();
@@ -99,29 +132,30 @@ export function fit(model: Sequential, data: Dataset, opts: FitOptions): History
  * against a step's milliseconds), so that signal handlers, timers and I/O
  * run during training: Ctrl-C can abort through `signal`.
  */
-export async function fitAsync(model: Sequential, data: Dataset, opts: FitOptions): Promise<History> {
+export async function fitAsync(model: TrainableModel, data: Dataset, opts: FitOptions): Promise<History> {
   const run = trainingSteps(model, data, opts);
   for (;;) {
     const r = run.next();
     if (r.done) return r.value;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await platform.yieldTask();
   }
 }
 
 /** The training loop, pausing (yield) after each step. */
-function* trainingSteps(model: Sequential, data: Dataset, opts: FitOptions): Generator<void, History, undefined> {
+function* trainingSteps(model: TrainableModel, data: Dataset, opts: FitOptions): Generator<void, History, undefined> {
   const { epochs, batchSize, optimizer } = opts;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`fit: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(epochs) || epochs < 1) throw new ConfigError(`fit: epochs must be a positive integer, got ${epochs}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError(`fit: batchSize must be a positive integer, got ${batchSize}`);
   const initialEpoch = opts.initialEpoch ?? 0;
   if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs) {
-    throw new Error(`fit: initialEpoch must be an integer in [0, epochs=${epochs}], got ${initialEpoch}`);
+    throw new ConfigError(`fit: initialEpoch must be an integer in [0, epochs=${epochs}], got ${initialEpoch}`);
   }
   checkCompatible(model, data);
   const seed = opts.seed ?? 0;
   const progress = createProgress(opts.verbose);
-  const history: History = { epochs: [], train_seconds: 0, interrupted: false };
+  const history: History = { epochs: [], train_seconds: 0, interrupted: false, skipped_batches: 0, warnings: [] };
   const steps = numBatches(data.count, batchSize);
+  const numClasses = data.numClasses;
 
   for (let epoch = initialEpoch + 1; epoch <= epochs && !opts.signal?.aborted; epoch++) {
     const { shuffleRng, dropoutRng } = epochRngs(seed, epoch);
@@ -130,22 +164,48 @@ function* trainingSteps(model: Sequential, data: Dataset, opts: FitOptions): Gen
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
+    let skippedSamples = 0;
     let step = 0;
     const t0 = performance.now();
     for (const batch of batches(data, { batchSize, shuffle: true, rng: shuffleRng })) {
-      const r = tidy(() => {
-        const logits = model.call(batch.x, { training: true, rng: dropoutRng });
-        const loss = softmaxCrossEntropy(logits, batch.y);
-        const c = countCorrect(logits, batch.y);
-        const l = loss.item();
-        backward(loss);
-        optimizer.step(model.trainableVariables);
-        return { loss: l, correct: c };
-      });
-      batch.x.dispose();
-      if (!Number.isFinite(r.loss)) {
+      const where = `epoch ${epoch}, batch ${step + 1}`;
+      let r: { loss: number; correct: number; bad: string | null };
+      try {
+        r = tidy(() => {
+          // Checked before the forward pass: BatchNorm would fold a NaN into its moving statistics.
+          const bad = checkFiniteBatch(batch.x, batch.indices, where);
+          if (bad) return { loss: Number.NaN, correct: 0, bad };
+          const logits = model.call(batch.x, { training: true, rng: dropoutRng });
+          const loss = softmaxCrossEntropy(logits, batch.y);
+          const c = countCorrect(logits, batch.y);
+          const l = loss.item();
+          if (!Number.isFinite(l)) return { loss: l, correct: c, bad: `the loss is ${l} at ${where}` };
+          if (l > DIVERGENCE_FACTOR * Math.log(numClasses)) {
+            throw new NumericError(`training diverged: the loss is ${l.toExponential(3)} at ${where} ` +
+              `(a uniform guess scores ${Math.log(numClasses).toFixed(2)}); lower the learning rate`);
+          }
+          backward(loss);
+          optimizer.step(model.trainableVariables);
+          checkFiniteVariables(model.variables, `the optimizer step of ${where}`);
+          return { loss: l, correct: c, bad: null };
+        });
+      } catch (e) {
         progress.stop();
-        throw new Error(`fit: the loss became ${r.loss} at epoch ${epoch}, step ${step + 1}; lower the learning rate`);
+        throw e;
+      } finally {
+        batch.x.dispose();
+      }
+      if (r.bad) {
+        if (!opts.skipNonFinite) {
+          progress.stop();
+          throw new NumericError(`${r.bad}; fix the data or lower the learning rate, or skip such batches (skipNonFinite)`);
+        }
+        history.skipped_batches++;
+        skippedSamples += batch.size;
+        step++;
+        if (opts.signal?.aborted) break;
+        yield;
+        continue;
       }
       lossSum += r.loss * batch.size;
       correct += r.correct;
@@ -158,11 +218,12 @@ function* trainingSteps(model: Sequential, data: Dataset, opts: FitOptions): Gen
       yield;
     }
     const seconds = (performance.now() - t0) / 1000;
-    if (seen < data.count) {
+    if (seen + skippedSamples < data.count) {
       history.interrupted = true;
       progress.stop(`epoch ${epoch} interrupted after ${seen} samples`);
       break;
     }
+    if (seen === 0) throw new NumericError(`every batch of epoch ${epoch} had NaN/Inf values or a non-finite loss and was skipped`);
     history.train_seconds += seconds;
     const log: EpochLog = {
       epoch, loss: lossSum / seen, accuracy: correct / seen, seconds, samples_per_second: seen / seconds, learning_rate: lr,
@@ -180,6 +241,9 @@ function* trainingSteps(model: Sequential, data: Dataset, opts: FitOptions): Gen
     opts.onEpochEnd?.(log);
   }
   if (opts.signal?.aborted) history.interrupted = true;
+  const trained = history.epochs.length * steps - history.skipped_batches;
+  const bnWarning = history.epochs.length > 0 ? batchNormWarmupWarning(model, (initialEpoch * steps) + trained) : null;
+  if (bnWarning) history.warnings.push(bnWarning);
   return history;
 }
 
@@ -195,8 +259,9 @@ export interface Evaluation {
   seconds: number;
 }
 
-export function evaluate(model: Sequential, data: Dataset, opts: EvaluateOptions = {}): Evaluation {
+export function evaluate(model: TrainableModel, data: Dataset, opts: EvaluateOptions = {}): Evaluation {
   const batchSize = opts.batchSize ?? 256;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError(`evaluate: batchSize must be a positive integer, got ${batchSize}`);
   checkCompatible(model, data);
   const progress = createProgress(opts.verbose ?? 'quiet');
   progress.start(numBatches(data.count, batchSize), 'evaluate');
@@ -208,12 +273,15 @@ export function evaluate(model: Sequential, data: Dataset, opts: EvaluateOptions
   const t0 = performance.now();
   noGrad(() => {
     for (const batch of batches(data, { batchSize })) {
-      tidy(() => {
-        const logits = model.call(batch.x, ctx);
-        lossSum += softmaxCrossEntropy(logits, batch.y).item() * batch.size;
-        correct += countCorrect(logits, batch.y);
-      });
-      batch.x.dispose();
+      try {
+        tidy(() => {
+          const logits = model.call(batch.x, ctx);
+          lossSum += softmaxCrossEntropy(logits, batch.y).item() * batch.size;
+          correct += countCorrect(logits, batch.y);
+        });
+      } finally {
+        batch.x.dispose();
+      }
       seen += batch.size;
       progress.update(++step);
     }

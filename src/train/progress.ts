@@ -1,7 +1,7 @@
 // Progress of long work: a live bar on a terminal, plain periodic lines when
 // output goes to a file or a pipe (CI logs, `> log.txt`), nothing when quiet.
 // Always on stderr, so that `--json` output on stdout stays parseable.
-import cliProgress from 'cli-progress';
+import { platform, type TerminalBar } from '#platform';
 
 export type Verbosity = 'auto' | 'bar' | 'lines' | 'quiet';
 
@@ -21,16 +21,10 @@ function fmt(metrics: Record<string, number> | undefined): string {
 }
 
 class BarProgress implements Progress {
-  private bar: cliProgress.SingleBar | null = null;
+  private bar: TerminalBar | null = null;
   start(total: number, label: string): void {
-    this.bar = new cliProgress.SingleBar({
-      format: `${label} [{bar}] {value}/{total} {eta_formatted} {metrics}`,
-      stream: process.stderr,
-      hideCursor: true,
-      clearOnComplete: true,
-      etaBuffer: 50,
-    }, cliProgress.Presets.shades_classic);
-    this.bar.start(total, 0, { metrics: '' });
+    this.bar = platform.terminalBar(`${label} [{bar}] {value}/{total} {eta_formatted} {metrics}`);
+    this.bar?.start(total, 0, { metrics: '' });
   }
   update(done: number, metrics?: Record<string, number>): void {
     this.bar?.update(done, { metrics: fmt(metrics) });
@@ -38,11 +32,10 @@ class BarProgress implements Progress {
   stop(summary?: string): void {
     this.bar?.stop();
     this.bar = null;
-    if (summary) process.stderr.write(summary + '\n');
+    if (summary) platform.logLine(summary);
   }
   log(line: string): void {
-    if (this.bar) process.stderr.write('\r\x1b[K' + line + '\n');
-    else process.stderr.write(line + '\n');
+    platform.logLine(this.bar ? '\r\x1b[K' + line : line);
   }
 }
 
@@ -56,7 +49,7 @@ class LineProgress implements Progress {
     this.label = label;
     this.t0 = this.lastPrint = Date.now();
     // Say at once that work began: the first periodic line comes only after 10 s.
-    process.stderr.write(`${label}: ${total} steps\n`);
+    platform.logLine(`${label}: ${total} steps`);
   }
   update(done: number, metrics?: Record<string, number>): void {
     const now = Date.now();
@@ -64,13 +57,13 @@ class LineProgress implements Progress {
     if (now - this.lastPrint < 10_000 && done < this.total) return;
     this.lastPrint = now;
     const pct = this.total ? ((100 * done) / this.total).toFixed(0) : '?';
-    process.stderr.write(`${this.label}: ${done}/${this.total} (${pct}%) ${((now - this.t0) / 1000).toFixed(0)}s ${fmt(metrics)}\n`);
+    platform.logLine(`${this.label}: ${done}/${this.total} (${pct}%) ${((now - this.t0) / 1000).toFixed(0)}s ${fmt(metrics)}`);
   }
   stop(summary?: string): void {
-    if (summary) process.stderr.write(summary + '\n');
+    if (summary) platform.logLine(summary);
   }
   log(line: string): void {
-    process.stderr.write(line + '\n');
+    platform.logLine(line);
   }
 }
 
@@ -82,7 +75,7 @@ class QuietProgress implements Progress {
 }
 
 export function createProgress(verbosity: Verbosity = 'auto'): Progress {
-  const v = verbosity === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : verbosity;
+  const v = verbosity === 'auto' ? (platform.isTerminal() ? 'bar' : 'lines') : verbosity;
   if (v === 'bar') return new BarProgress();
   if (v === 'lines') return new LineProgress();
   return new QuietProgress();

@@ -1,13 +1,10 @@
-// Results are written atomically (temp file + rename) so that an interrupted
-// run never leaves a half-written results.json behind.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+// Every file the library writes goes through here, to the platform's atomic
+// write (in Node: temp file + fsync + rename, src/util/nodeFiles.ts), so an
+// interrupted run never leaves a half-written file behind.
+import { platform } from '#platform';
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+  platform.writeFileAtomic(path, data);
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {

@@ -1,8 +1,8 @@
 // Loads build/xnorkit.wasm once per process (or per worker) against one shared
 // linear memory. Node loads synchronously so that library users never have to
-// await an init call; browsers call `initWasm(bytes)` first.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// await an init call; browsers `await init()` first (src/wasm/init.ts).
+import { platform } from '#platform';
+import { PlatformError } from '../errors.js';
 import type { KernelExports } from './kernels.js';
 
 const PAGE = 65536;
@@ -13,20 +13,12 @@ let exportsCache: KernelExports | null = null;
 let memoryCache: WebAssembly.Memory | null = null;
 let moduleCache: WebAssembly.Module | null = null;
 
-export function wasmPath(): string {
-  return fileURLToPath(new URL('../../build/xnorkit.wasm', import.meta.url));
-}
-
 function readModule(): WebAssembly.Module {
   if (moduleCache) return moduleCache;
-  let bytes: Uint8Array<ArrayBuffer>;
-  try {
-    bytes = new Uint8Array(readFileSync(wasmPath()));
-  } catch {
-    throw new Error(`xnorkit: kernel module not found at ${wasmPath()}; run "npm run build" (npm install runs it too)`);
-  }
-  moduleCache = new WebAssembly.Module(bytes);
-  return moduleCache;
+  const m = platform.kernelModuleSync('xnorkit.wasm');
+  if (!m) throw new PlatformError('xnorkit: the kernel module is not loaded; `await init()` (from xnorkit) before using the library in a browser');
+  moduleCache = m;
+  return m;
 }
 
 /** Instantiates the kernel module. Workers pass the main thread's module and memory. */
@@ -41,6 +33,11 @@ export function initWasm(module: WebAssembly.Module, initialPages = 256): void {
   moduleCache = module;
   memoryCache = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES, shared: true });
   exportsCache = instantiate(module, memoryCache);
+}
+
+/** True once the kernel module is instantiated. */
+export function wasmReady(): boolean {
+  return exportsCache !== null;
 }
 
 /** The kernel exports, instantiating on first use (Node only). */

@@ -8,7 +8,11 @@
 // Workers are woken through a SharedArrayBuffer mailbox with Atomics.wait /
 // notify rather than postMessage: a GEMM of a training step takes tens of
 // microseconds to a few milliseconds, too short for message-queue latency.
-import { Worker } from 'node:worker_threads';
+//
+// Workers come from the platform (src/platform): Node worker_threads, or Web
+// Workers in a browser, where they start asynchronously (prepareThreads, called
+// by init()) and only when the page is cross-origin isolated.
+import { platform, type KernelWorker } from '#platform';
 import { wasmMemory, wasmModule } from './module.js';
 import { runtime, configureRuntime } from '../runtime/runtime.js';
 
@@ -27,11 +31,12 @@ const MAX_ARGS = 32;
 /** How long a thread polls for the next task (or a worker's result) before it sleeps, ms. */
 const SPIN_MS = 1;
 
+// The worker's body; the platform defines `workerInit` ahead of it.
 const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, mailbox, names } = workerData;
+const { module, memory, mailbox, names } = workerInit;
 const instance = new WebAssembly.Instance(module, { env: { memory } });
 const ex = instance.exports;
+/*READY*/
 const ctl = new Int32Array(mailbox, 0, 4);
 const args = new Float64Array(mailbox, ${HEADER_BYTES}, ${MAX_ARGS});
 let seen = 0;
@@ -57,7 +62,7 @@ for (;;) {
 `;
 
 interface PoolWorker {
-  worker: Worker;
+  worker: KernelWorker;
   ctl: Int32Array;
   args: Float64Array;
   seq: number;
@@ -76,12 +81,28 @@ function indexOfKernel(name: string): number {
 /**
  * Number of threads kernels may use now (runtime().settings.threads); the
  * pool is resized to it here, so a settings change takes effect at the next
- * kernel call.
+ * kernel call. In a browser the pool is the one prepareThreads started (one
+ * thread without cross-origin isolation); results do not depend on it.
  */
 export function threadCount(): number {
   const n = runtime().settings.threads;
+  if (!platform.syncWorkers) return Math.min(n, workers.length + 1);
   if (n > workers.length + 1) growPool(n);
   return n;
+}
+
+/**
+ * Starts the workers for `n` threads and waits until they are ready: needed in
+ * browsers, where a worker cannot start while the caller blocks (init() calls
+ * it). Returns the number of threads available, 1 without shared memory.
+ */
+export async function prepareThreads(n: number): Promise<number> {
+  if (!platform.sharedMemory() || n <= 1) return 1;
+  if (workers.length + 1 < n) {
+    growPool(n);
+    await Promise.all(workers.map((w) => w.worker.ready));
+  }
+  return workers.length + 1;
 }
 
 /** Sets the number of threads (including the caller's) for the process: runtime().configure({ threads: n }). */
@@ -103,9 +124,7 @@ function growPool(n: number): void {
   kernelNames.forEach((name, i) => kernelIndex.set(name, i));
   for (let i = 0; i < n - 1; i++) {
     const mailbox = new SharedArrayBuffer(HEADER_BYTES + 8 * MAX_ARGS);
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, mailbox, names: kernelNames } });
-    // Workers must not keep the process alive once the main work is done.
-    worker.unref();
+    const worker = platform.startKernelWorker(WORKER_SOURCE, { module, memory, mailbox, names: kernelNames });
     workers.push({ worker, ctl: new Int32Array(mailbox, 0, 4), args: new Float64Array(mailbox, HEADER_BYTES, MAX_ARGS), seq: 0 });
   }
 }
@@ -114,7 +133,7 @@ function stopWorkers(): void {
   for (const w of workers) {
     Atomics.store(w.ctl, SEQ, -1);
     Atomics.notify(w.ctl, SEQ);
-    void w.worker.terminate();
+    w.worker.terminate();
   }
   workers = [];
 }
@@ -141,6 +160,8 @@ export function runParallel(tasks: Task[], runLocal: (t: Task) => void): void {
   }
   runLocal(tasks[0]);
   let failed = '';
+  // a browser's main thread may not block: it polls
+  const block = platform.canBlock();
   for (let i = 1; i < tasks.length; i++) {
     const w = workers[i - 1];
     const t0 = performance.now();
@@ -151,7 +172,7 @@ export function runParallel(tasks: Task[], runLocal: (t: Task) => void): void {
         failed = tasks[i].kernel;
         break;
       }
-      if (performance.now() - t0 >= SPIN_MS) Atomics.wait(w.ctl, DONE, d, 1000);
+      if (block && performance.now() - t0 >= SPIN_MS) Atomics.wait(w.ctl, DONE, d, 1000);
     }
   }
   if (failed) throw new Error(`threads: kernel ${failed} failed in a worker`);

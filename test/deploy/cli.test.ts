@@ -12,7 +12,7 @@ import { saveTrainingState } from '../../src/nn/checkpoint.js';
 import { loadMnist, mnistPackageDir } from '../../src/data/index.js';
 import { loadInferenceModel } from '../../src/deploy/index.js';
 import { crc32 } from '../../src/deploy/format.js';
-import { decodePng } from '../../src/cli/commands/predict.js';
+import { decodePng } from '../../src/data/png.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'xnorkit-deploy-cli-'));
@@ -105,12 +105,17 @@ describe('xnorkit export / predict', () => {
     bad[200] ^= 1;
     writeFileSync(join(dir, 'bad.xnk'), bad);
     const img = join(dir, 'digit0.png');
-    for (const [file, msg] of [['bad.xnk', /corrupted model file: checksum mismatch/], ['state.xnks', /not an xnorkit packed model/]] as const) {
+    for (const [file, msg] of [['bad.xnk', /corrupted model file: checksum mismatch/]] as const) {
       const r = xnorkit('predict', '--model', join(dir, file), img);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(msg);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+    // Issue 14 item "every command that takes a model accepts .xnks and .xnk": a training state predicts as its export does.
+    const fromState = xnorkit('predict', '--json', '--model', join(dir, 'state.xnks'), img);
+    expect(fromState.code, fromState.stderr).toBe(0);
+    expect(JSON.parse(fromState.stdout).predictions.map((p: { prediction: number }) => p.prediction))
+      .toEqual(JSON.parse(xnorkit('predict', '--json', '--model', join(dir, 'state.xnk'), img).stdout).predictions.map((p: { prediction: number }) => p.prediction));
     writeFileSync(join(dir, 'small.png'), png(5, 5, 1, new Uint8Array(25)));
     const r = xnorkit('predict', '--model', join(dir, 'state.xnk'), join(dir, 'small.png'));
     expect(r.stderr).toMatch(/small.png is 5x5, the model wants 28x28/);

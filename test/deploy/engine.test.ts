@@ -8,6 +8,7 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { tidy } from '../../src/tensor/scope.js';
 import { Rng } from '../../src/tensor/random.js';
 import { Sequential } from '../../src/nn/sequential.js';
+import type { Model } from '../../src/nn/model.js';
 import { Conv2D } from '../../src/nn/layers/conv2d.js';
 import { Dense } from '../../src/nn/layers/dense.js';
 import { QuantConv2D } from '../../src/nn/layers/quantConv2D.js';
@@ -30,7 +31,7 @@ afterEach(() => setThreads(1));
 const bin = { inputQuantizer: 'ste_sign', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' } as const;
 
 /** Non-trivial BatchNorm statistics (negative gammas flip thresholds and pools) and biases. */
-function randomize(model: Sequential, seed: number): void {
+function randomize(model: Model, seed: number): void {
   const rng = new Rng(seed);
   for (const l of model.layers) {
     if (l instanceof BatchNormalization) {
@@ -54,9 +55,9 @@ function images(n: number, shape: number[], seed: number): Float32Array {
   return x;
 }
 
-function reference(model: Sequential, x: Float32Array): Float32Array {
+function reference(model: Model, x: Float32Array): Float32Array {
   const shape = model.inputShape!;
-  return tidy(() => model.predict(Tensor.from(x, [x.length / shape.reduce((a, b) => a * b, 1), ...shape])).data.slice());
+  return tidy(() => model.predict(Tensor.from(x, [x.length / shape.reduce((a, b) => a * b, 1), ...shape]), { logits: true }).data.slice());
 }
 
 /** Count of logits that differ from the reference (as float32 values, -0 != +0). */
@@ -67,7 +68,7 @@ function mismatches(a: Float32Array, b: Float32Array): number {
   return n;
 }
 
-function expectExact(model: Sequential, x: Float32Array): void {
+function expectExact(model: Model, x: Float32Array): void {
   const plan = compile(model);
   const r = plan.run(x);
   expect(mismatches(r.logits, reference(model, x))).toBe(0);
@@ -79,7 +80,7 @@ describe('larq-mnist on MNIST (trained briefly)', () => {
   beforeAll(() => {
     test = loadMnist({ split: 'test', limit: 1000 });
   });
-  function trained(opts: { float?: boolean; bits?: number }): Sequential {
+  function trained(opts: { float?: boolean; bits?: number }): Model {
     const model = createModel('larq-mnist', { seed: 1, ...opts });
     fit(model, loadMnist({ split: 'train', limit: 2048 }), { epochs: 1, batchSize: 64, optimizer: new Adam(), verbose: 'quiet', seed: 1 });
     return model;

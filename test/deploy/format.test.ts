@@ -5,13 +5,13 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createModel } from '../../src/nn/models/index.js';
 import { loadMnist } from '../../src/data/index.js';
-import type { Sequential } from '../../src/nn/sequential.js';
+import type { Model } from '../../src/nn/model.js';
 import {
   exportModel, loadInferenceModel, readHeader, crc32, compile, ModelFormatError, FORMAT_VERSION,
 } from '../../src/deploy/index.js';
 
 let bytes: Uint8Array;
-let model: Sequential;
+let model: Model;
 
 beforeAll(() => {
   model = createModel('larq-mnist', { seed: 4 });

@@ -180,7 +180,7 @@ describe('float path == XNOR path', () => {
   it('rate 0 is bit-identical to the unperturbed model, on both paths', () => {
     const m = smallBnn(3);
     const x = randomTensor([4, 12, 12, 2], new Rng(8));
-    const clean = noGrad(() => m.predict(x).toArray());
+    const clean = noGrad(() => m.predict(x, { logits: true }).toArray());
     const detach = attachAll(m, [new BitFlips({ rate: 0 }), new ProcessVariation({ model: 'multiplicative', sigma: 0, layers: 'all' }), new GaussianNoise({ sigma: 0, evaluation: true })]);
     for (const e of [floatEngine, xnorEngine]) expect(logits(m, e, x, Chip.nth(1, 0))).toEqual(clean);
     detach();

@@ -6,6 +6,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { Rng } from '../../src/tensor/random.js';
 import { Sequential } from '../../src/nn/sequential.js';
+import type { Model } from '../../src/nn/model.js';
 import { QuantConv2D } from '../../src/nn/layers/quantConv2D.js';
 import { QuantDense } from '../../src/nn/layers/quantDense.js';
 import { Dense } from '../../src/nn/layers/dense.js';
@@ -14,7 +15,7 @@ import { Dropout } from '../../src/nn/layers/dropout.js';
 import { MaxPool2D } from '../../src/nn/layers/maxPool2D.js';
 import { BatchNormalization } from '../../src/nn/layers/batchNormalization.js';
 import { Activation } from '../../src/nn/layers/activation.js';
-import { createModel } from '../../src/nn/models/index.js';
+import { createModelByName } from '../../src/nn/models/index.js';
 import { Adam } from '../../src/optim/adam.js';
 import { SGD } from '../../src/optim/sgd.js';
 import { Bop } from '../../src/optim/bop.js';
@@ -41,7 +42,7 @@ afterEach(() => {
 const bin = { inputQuantizer: 'ste_sign', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip', useBias: false } as const;
 
 /** Float-input binary conv, XNOR conv, dropout, XNOR dense, float dense: every kind of state. */
-function net(seed: number): Sequential {
+function net(seed: number): Model {
   return new Sequential([
     new QuantConv2D({ filters: 8, kernelSize: 3, kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip', useBias: false }),
     new BatchNormalization({ scale: false }),
@@ -59,7 +60,7 @@ function net(seed: number): Sequential {
 
 const data = syntheticData(192, [10, 10, 1], 4, 7);
 
-function values(model: Sequential): Float32Array[] {
+function values(model: Model): Float32Array[] {
   return model.variables.map((v) => v.value.toArray());
 }
 
@@ -68,7 +69,7 @@ function slots(o: Optimizer): [string, Float32Array][] {
     .sort((a, b) => a[0].localeCompare(b[0]));
 }
 
-function roundTrip(model: Sequential, opt: Optimizer | null, extra = {}) {
+function roundTrip(model: Model, opt: Optimizer | null, extra = {}) {
   const st = loadTrainingState(saveTrainingState(model, opt, extra));
   own(st.model);
   if (st.optimizer) own(st.optimizer);
@@ -95,7 +96,7 @@ describe('training state: predictions', () => {
     const x = own(Tensor.from(new Rng(1).fillUniform(new Float32Array(2 * 28 * 28), -1, 1), [2, 28, 28, 1]));
     for (const opts of [{ float: true }, {}, { bits: 4 }, { ternary: true }]) {
       for (const name of ['larq-mnist', 'vgg8']) {
-        const m = own(createModel(name, { ...opts, seed: 2 }));
+        const m = own(createModelByName(name, { ...opts, seed: 2 }));
         const st = roundTrip(m, null);
         expect(st.optimizer).toBeNull();
         expect(st.model.layers.map((l) => l.getConfig())).toEqual(m.layers.map((l) => l.getConfig()));

@@ -92,7 +92,7 @@ describe('model descriptions', () => {
 
   it('reports unknown classes and broken configs in a file as ModelFormatError', () => {
     const spec = modelToSpec(zoo());
-    expect(() => modelFromSpec({ ...spec, className: 'Functional' as 'Sequential' })).toThrow(/only Sequential/);
+    expect(() => modelFromSpec({ ...spec, className: 'Functional' as 'Sequential' })).toThrow(/Sequential and functional Model/);
     const bad = JSON.parse(JSON.stringify(spec));
     bad.layers[3].config.filters = -2;
     expect(() => modelFromSpec(bad)).toThrow(ModelFormatError);

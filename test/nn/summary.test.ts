@@ -4,6 +4,7 @@
 // number formatting rules (§4.5).
 import { describe, it, expect, vi } from 'vitest';
 import { Sequential } from '../../src/nn/sequential.js';
+import type { Model } from '../../src/nn/model.js';
 import { QuantDense } from '../../src/nn/layers/quantDense.js';
 import { QuantConv2D } from '../../src/nn/layers/quantConv2D.js';
 import { QuantDepthwiseConv2D } from '../../src/nn/layers/quantDepthwiseConv2D.js';
@@ -14,7 +15,7 @@ import { MaxPool2D } from '../../src/nn/layers/maxPool2D.js';
 import { Flatten } from '../../src/nn/layers/flatten.js';
 import { Activation } from '../../src/nn/layers/activation.js';
 import { SteTern } from '../../src/quantizers/steTern.js';
-import { createModel } from '../../src/nn/models/index.js';
+import { createModel, createModelByName } from '../../src/nn/models/index.js';
 import { summary, type SummaryTotals } from '../../src/nn/summary.js';
 import { pyFixed, pyGeneral, readableNumber, readableMemory } from '../../src/nn/summaryFormat.js';
 import { runSummary } from '../../src/cli/commands/summary.js';
@@ -165,8 +166,8 @@ function quiet<T>(f: () => T): T {
   }
 }
 
-function preset(name: string, opts: Record<string, unknown> = {}): Sequential {
-  const m = quiet(() => createModel(name, opts));
+function preset(name: string, opts: Record<string, unknown> = {}): Model {
+  const m = quiet(() => createModelByName(name, opts));
   m.name = 'sequential';
   return m;
 }
@@ -323,7 +324,7 @@ describe('presets: options and the summary command', () => {
     expect(() => createModel('larq-mnist', { bits: 4, ternary: true })).toThrow(/one of/);
     expect(() => createModel('larq-mnist', { quantizer: 'dorefa' })).toThrow(/unknown quantizer/);
     expect(() => createModel('larq-mnist', { bits: 0 })).toThrow(/--bits/);
-    expect(() => createModel('resnet')).toThrow(/unknown model/);
+    expect(() => createModelByName('resnet')).toThrow(/unknown model/);
   });
 
   it('`xnorkit summary --json` prints { layers, totals }', () => {

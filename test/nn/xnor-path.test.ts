@@ -7,6 +7,7 @@ import { tidy } from '../../src/tensor/scope.js';
 import { Rng } from '../../src/tensor/random.js';
 import { backward } from '../../src/autograd/graph.js';
 import { Sequential } from '../../src/nn/sequential.js';
+import type { Model } from '../../src/nn/model.js';
 import { QuantConv2D } from '../../src/nn/layers/quantConv2D.js';
 import { QuantDense } from '../../src/nn/layers/quantDense.js';
 import { BatchNormalization } from '../../src/nn/layers/batchNormalization.js';
@@ -27,7 +28,7 @@ function batch(shape: number[], seed: number): Tensor {
 }
 
 /** One training step; returns logits, input gradient and the weights after the update. */
-function step(model: Sequential, x: Tensor, labels: number[]): { logits: Float32Array; dx: Float32Array; weights: Float32Array[] } {
+function step(model: Model, x: Tensor, labels: number[]): { logits: Float32Array; dx: Float32Array; weights: Float32Array[] } {
   const opt = new Adam({ learningRate: 0.01 });
   const r = tidy(() => {
     x.requiresGrad = true;
@@ -45,7 +46,7 @@ function step(model: Sequential, x: Tensor, labels: number[]): { logits: Float32
   return { ...r, weights: model.variables.map((v) => v.value.toArray()) };
 }
 
-function twinModels(make: () => Sequential): [Sequential, Sequential] {
+function twinModels(make: () => Model): [Model, Model] {
   return [make(), make()];
 }
 

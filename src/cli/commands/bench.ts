@@ -9,7 +9,7 @@ import { Command } from 'commander';
 import { availableParallelism, loadavg } from 'node:os';
 import { setThreads } from '../../wasm/threads.js';
 import { setXnorKernels, xnorKernelsEnabled } from '../../nn/layers/xnorPath.js';
-import { createModel, presets } from '../../nn/models/index.js';
+import { createModelByName, presets } from '../../nn/models/index.js';
 import { Rng } from '../../tensor/random.js';
 import type { Dataset } from '../../data/dataset.js';
 import { measureSpeeds, type Speed } from '../../experiment/speed.js';
@@ -44,21 +44,21 @@ function randomImages(shape: [number, number, number], n: number): Dataset {
 
 export function runBench(o: BenchOptions): Record<string, unknown> {
   const preset = presets[o.model];
-  if (!preset) createModel(o.model); // throws the usage error listing the presets
+  if (!preset) createModelByName(o.model); // throws the usage error listing the presets
   setThreads(o.threads);
   const data = randomImages(preset.defaultInputShape, 256);
   const opts = { latencyRuns: o.runs, throughputRuns: Math.max(3, Math.round(o.runs / 10)), throughputBatch: 256 };
   const before = xnorKernelsEnabled();
-  const floatModel = createModel(o.model, { float: true, seed: 1 });
-  const binaryModel = createModel(o.model, { seed: 1 });
+  const floatModel = createModelByName(o.model, { float: true, seed: 1 });
+  const binaryModel = createModelByName(o.model, { seed: 1 });
   const withXnor = (on: boolean) => (x: Tensor) => {
     setXnorKernels(on);
-    return binaryModel.predict(x);
+    return binaryModel.predict(x, { logits: true });
   };
   const packedFloat = loadInferenceModel(exportModel(floatModel));
   const packedBinary = loadInferenceModel(exportModel(binaryModel));
   const engines: [string, (x: Tensor) => unknown][] = [
-    ['float twin, layer by layer (predict)', (x) => floatModel.predict(x)],
+    ['float twin, layer by layer (predict)', (x) => floatModel.predict(x, { logits: true })],
     ['binarized, layer by layer, XNOR kernels', withXnor(true)],
     ['binarized, layer by layer, float-emulated', withXnor(false)],
     ['float twin, packed model, fused engine', (x) => packedFloat.run(x)],

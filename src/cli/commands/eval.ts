@@ -12,9 +12,11 @@ import { loadTrainingState } from '../../nn/checkpoint.js';
 import { summary } from '../../nn/summary.js';
 import { evaluate } from '../../train/fit.js';
 import { loadInferenceModel } from '../../deploy/index.js';
+import { isPackedModel } from '../../deploy/modelFile.js';
 import type { Dataset } from '../../data/dataset.js';
 import { positiveInt } from '../options.js';
 import { UsageError } from '../errors.js';
+import { ShapeError } from '../../errors.js';
 
 interface EvalOptions {
   modelFile: string;
@@ -46,8 +48,6 @@ export function evalCommand(): Command {
     });
 }
 
-const PACKED_MAGIC = [0x89, 0x58, 0x4e, 0x4b, 0x0d];
-const isPackedModel = (b: Uint8Array) => PACKED_MAGIC.every((x, i) => b[i] === x);
 
 function testSet(o: EvalOptions, name: string | undefined): Dataset {
   if (!name) throw new UsageError(`${o.modelFile} does not say which dataset it was trained on; pass --dataset`);
@@ -64,6 +64,10 @@ function evalPacked(o: EvalOptions, bytes: Uint8Array): Record<string, unknown> 
   const engine = loadInferenceModel(bytes);
   try {
     const test = testSet(o, o.dataset ?? datasetOf(engine.meta, engine.inputShape));
+    const [H, W, C] = engine.inputShape;
+    if (test.height !== H || test.width !== W || test.channels !== C) {
+      throw new ShapeError(`${o.modelFile} takes ${H}x${W}x${C} images, ${test.name} has ${test.height}x${test.width}x${test.channels}`);
+    }
     const t0 = performance.now();
     const pred = engine.run(test.images.subarray(0, test.count * test.height * test.width * test.channels)).predictions;
     let correct = 0;
@@ -100,9 +104,17 @@ export function runEval(o: EvalOptions): Record<string, unknown> {
   }
   if (isPackedModel(bytes)) return evalPacked(o, bytes);
   const st = loadTrainingState(bytes);
-  const test = testSet(o, o.dataset ?? datasetOf(st.extra, st.model.inputShape));
+  let ev: ReturnType<typeof evaluate>;
+  let test: Dataset;
+  try {
+    test = testSet(o, o.dataset ?? datasetOf(st.extra, st.model.inputShape));
+    ev = evaluate(st.model, test, { batchSize: o.batchSize, verbose: o.quiet ? 'quiet' : 'auto' });
+  } catch (e) {
+    st.model.dispose();
+    st.optimizer?.dispose();
+    throw e;
+  }
   const dataset = test.name;
-  const ev = evaluate(st.model, test, { batchSize: o.batchSize, verbose: o.quiet ? 'quiet' : 'auto' });
   const s = summary(st.model).totals;
   const result = {
     model_file: o.modelFile, format: 'training state', model: st.model.name, dataset, test_samples: ev.count, test_accuracy: ev.accuracy, test_loss: ev.loss,

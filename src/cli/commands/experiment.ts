@@ -10,8 +10,12 @@ import { PRESETS, resolveConfig, readConfigFile, type ExperimentOverrides } from
 import { startExperiment } from '../../experiment/worker.js';
 import { join } from 'node:path';
 import { SCHEDULE_NAMES } from '../../optim/schedules.js';
+import { onInterrupt } from '../interrupt.js';
+import { acquireRunFolder } from '../../util/runFolder.js';
+import { removeStaleTempFiles } from '../../util/nodeFiles.js';
+import { addQueueOptions, experimentQueue, type ClusterCliOptions } from './cluster.js';
 
-interface CliOptions {
+interface CliOptions extends ClusterCliOptions {
   dataset?: string;
   model?: string;
   preset?: string;
@@ -29,7 +33,7 @@ interface CliOptions {
 }
 
 export function experimentCommand(): Command {
-  return new Command('experiment')
+  return addQueueOptions(new Command('experiment'))
     .description('the whole workflow: data, float baseline, quantized model, comparison (accuracy, size, speed), ' +
       'hardware noise / process variation / saturation sweeps; writes a report with charts')
     .option('--preset <name>', `quick (MNIST subset, ~5 min) | larq (Larq tutorial: 6 epochs, batch 64, Adam 1e-3, full MNIST; cosine decay unless --lr-schedule constant) | full (more chips and levels); default quick`,
@@ -67,25 +71,24 @@ export async function runExperimentCommand(opts: CliOptions): Promise<void> {
   const config = resolveConfig(overrides, opts.config ? readConfigFile(opts.config) : undefined);
   const log = (s: string) => { if (!opts.quiet) process.stderr.write(s + '\n'); };
   log(`xnorkit experiment: ${config.preset} preset, ${config.model} on ${config.dataset}, seed ${config.seed} -> ${config.out}`);
-  const run = startExperiment(config, { quiet: opts.quiet });
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
+  const folder = acquireRunFolder(config.out, 'experiment');
+  if (folder.previous) log(`an earlier run's files were moved to ${folder.previous}`);
+  const run = startExperiment(config, { quiet: opts.quiet, queue: experimentQueue(opts) });
+  const release = onInterrupt(
+    () => {
       log('\ninterrupt: stopping after the current step, then writing the report of what finished (Ctrl-C again to quit at once)');
       run.stop();
-    } else {
-      process.stderr.write('\ninterrupted\n');
-      process.exit(130);
-    }
-  };
-  process.on('SIGINT', onSigint);
+    },
+    // The worker may be inside an atomic write: its temporary file must not stay behind.
+    () => removeStaleTempFiles(config.out, process.pid),
+  );
   try {
     const results = await run.done;
     log(`report: ${join(config.out, 'report.html')} (${results.status})`);
     if (opts.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
     if (results.status === 'interrupted') process.exitCode = 130;
   } finally {
-    process.off('SIGINT', onSigint);
+    release();
+    folder.release();
   }
 }

@@ -1,12 +1,15 @@
 // `xnorkit predict --model model.xnk image...`: classes of PNG images or of
 // the images of an IDX file (MNIST layout), with the packed inference model.
-// Pixels are normalised as the dataset loaders do (byte/127.5 - 1); images
-// must already have the model's height and width.
+// Pixels are normalised as the dataset loaders do (byte/127.5 - 1). PNGs of
+// any kind are decoded by fast-png (src/data/png.ts); images must already
+// have the model's height and width: another size is refused with a message
+// (no silent resize or crop, which would change what the model sees).
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { inflateSync } from 'node:zlib';
 import { loadInferenceModel, type InferenceModel } from '../../deploy/index.js';
+import { packedModelBytes } from '../../deploy/modelFile.js';
 import { readIdx } from '../../data/idx.js';
+import { decodePng, isPng, type DecodedImage } from '../../data/png.js';
 import { BYTE_TO_UNIT } from '../../data/dataset.js';
 import { positiveInt } from '../options.js';
 import { UsageError } from '../errors.js';
@@ -18,13 +21,13 @@ export interface PredictOptions {
   json: boolean;
 }
 
-interface Image { name: string; width: number; height: number; channels: number; pixels: Uint8Array }
+type Image = DecodedImage;
 
 export function predictCommand(): Command {
   return new Command('predict')
     .description('predict the classes of PNG images or of an IDX image file with a packed model (.xnk)')
-    .argument('<images...>', 'PNG files (8-bit gray, gray+alpha, RGB or RGBA) or one IDX file of images')
-    .requiredOption('--model <file.xnk>', 'packed inference model (xnorkit export)')
+    .argument('<images...>', 'PNG files (any bit depth, gray, RGB, palette, alpha, interlaced; of the model\'s size) or one IDX file of images')
+    .requiredOption('--model <file>', 'packed inference model (.xnk) or training state (.xnks, packed in memory), e.g. runs/NAME/model.xnk')
     .option('--labels <file>', 'IDX labels of the images: also print the accuracy')
     .option('--limit <n>', 'only the first n images of an IDX file', positiveInt)
     .option('--json', 'print the predictions as JSON', false)
@@ -39,67 +42,6 @@ function read(path: string): Uint8Array {
   } catch {
     throw new UsageError(`cannot read ${path}`);
   }
-}
-
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 4: 2, 6: 4 };
-
-/** 8-bit, non-interlaced PNG -> bytes per pixel as stored (gray, gray+alpha, RGB, RGBA). */
-export function decodePng(bytes: Uint8Array, name = 'PNG'): Image {
-  if (!PNG_SIGNATURE.every((b, i) => bytes[i] === b)) throw new UsageError(`${name} is not a PNG file`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let off = 8, width = 0, height = 0, channels = 0;
-  const idat: Uint8Array[] = [];
-  while (off + 8 <= bytes.length) {
-    const len = view.getUint32(off);
-    const type = String.fromCharCode(...bytes.subarray(off + 4, off + 8));
-    const data = bytes.subarray(off + 8, off + 8 + len);
-    if (type === 'IHDR') {
-      width = view.getUint32(off + 8);
-      height = view.getUint32(off + 12);
-      const depth = data[8], color = data[9], interlace = data[12];
-      channels = PNG_CHANNELS[color] ?? 0;
-      if (depth !== 8 || !channels || interlace !== 0) {
-        throw new UsageError(`${name}: only 8-bit non-interlaced gray, gray+alpha, RGB or RGBA PNGs are supported`);
-      }
-    } else if (type === 'IDAT') idat.push(data);
-    else if (type === 'IEND') break;
-    off += 12 + len;
-  }
-  if (!width || !idat.length) throw new UsageError(`${name}: truncated PNG (no IHDR or image data)`);
-  let raw: Uint8Array;
-  try {
-    raw = inflateSync(Buffer.concat(idat));
-  } catch {
-    throw new UsageError(`${name}: corrupted PNG image data`);
-  }
-  const stride = width * channels;
-  if (raw.length < height * (stride + 1)) throw new UsageError(`${name}: truncated PNG image data`);
-  const pixels = new Uint8Array(height * stride);
-  for (let y = 0; y < height; y++) {
-    const filter = raw[y * (stride + 1)];
-    const src = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
-    const row = pixels.subarray(y * stride, (y + 1) * stride);
-    const up = y > 0 ? pixels.subarray((y - 1) * stride, y * stride) : new Uint8Array(stride);
-    for (let i = 0; i < stride; i++) {
-      const a = i >= channels ? row[i - channels] : 0, b = up[i], c = i >= channels ? up[i - channels] : 0;
-      let p: number;
-      switch (filter) {
-        case 0: p = 0; break;
-        case 1: p = a; break;
-        case 2: p = b; break;
-        case 3: p = (a + b) >> 1; break;
-        case 4: {
-          const e = a + b - c, pa = Math.abs(e - a), pb = Math.abs(e - b), pc = Math.abs(e - c);
-          p = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-          break;
-        }
-        default: throw new UsageError(`${name}: bad PNG row filter ${filter}`);
-      }
-      row[i] = (src[i] + p) & 0xff;
-    }
-  }
-  return { name, width, height, channels, pixels };
 }
 
 // Pixels as the model wants them: colour to gray by luminance, gray to
@@ -123,7 +65,7 @@ function toInput(img: Image, [H, W, C]: [number, number, number], out: Float32Ar
 function loadImages(paths: string[], shape: [number, number, number], limit?: number): { names: string[]; x: Float32Array } {
   const per = shape[0] * shape[1] * shape[2];
   const first = read(paths[0]);
-  if (PNG_SIGNATURE.every((b, i) => first[i] === b)) {
+  if (isPng(first)) {
     const x = new Float32Array(paths.length * per);
     paths.forEach((p, i) => toInput(decodePng(i === 0 ? first : read(p), p), shape, x, i * per));
     return { names: paths, x };
@@ -149,7 +91,7 @@ function softmax(row: Float32Array): number[] {
 }
 
 export function runPredict(paths: string[], opts: PredictOptions): { predictions: number[]; accuracy?: number } {
-  const plan: InferenceModel = loadInferenceModel(read(opts.model));
+  const plan: InferenceModel = loadInferenceModel(packedModelBytes(read(opts.model), opts.model));
   try {
     const { names, x } = loadImages(paths, plan.inputShape, opts.limit);
     const r = plan.run(x);

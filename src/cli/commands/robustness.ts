@@ -6,14 +6,14 @@
 // keeps what finished.
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { setThreads } from '../../wasm/threads.js';
 import { loadDataset, datasetName } from '../../data/loadDataset.js';
 import type { Dataset } from '../../data/dataset.js';
-import { createModel } from '../../nn/models/index.js';
-import type { Sequential } from '../../nn/sequential.js';
+import { createModelByName } from '../../nn/models/index.js';
+import type { Model } from '../../nn/model.js';
 import { Adam } from '../../optim/adam.js';
 import { fitAsync, evaluate } from '../../train/fit.js';
 import { scheduleByName, SCHEDULE_NAMES, type ScheduleName } from '../../optim/schedules.js';
@@ -25,13 +25,17 @@ import { onInterrupt } from '../interrupt.js';
 import { UsageError } from '../errors.js';
 import type { Verbosity } from '../../train/progress.js';
 import { withPerturbationsAsync } from '../../hardware/perturbation.js';
-import { saveWeights, loadWeights } from '../../hardware/weights.js';
 import type { SaturatingMultiplier } from '../../hardware/multiplier.js';
+import { saveTrainingState, loadTrainingState } from '../../nn/checkpoint.js';
+import { isPackedModel } from '../../deploy/modelFile.js';
+import { writeFileAtomic } from '../../util/files.js';
+import { acquireRunFolder } from '../../util/runFolder.js';
+import { addClusterOptions, runRobustnessDistributed, type ClusterCliOptions } from './cluster.js';
 import {
   runSweepAsync, trainingPerturbations, inferencePerturbations, DEFAULT_LEVELS, SWEEP_KINDS, type SweepKind, type SweepPoint, type SweepPerturbationOptions,
 } from '../../hardware/sweeps.js';
 
-export interface RobustnessOptions {
+export interface RobustnessOptions extends ClusterCliOptions {
   model: string;
   float: boolean;
   weights?: string;
@@ -87,12 +91,12 @@ function probability(value: string): number {
 }
 
 export function robustnessCommand(): Command {
-  return new Command('robustness')
+  return addClusterOptions(new Command('robustness'))
     .description('Monte-Carlo accuracy over simulated chips vs noise / process variation / accumulator bits / bit-error rate')
     .requiredOption('--sweep <kind>', SWEEP_KINDS.join(' | '), choice(...SWEEP_KINDS))
     .option('--model <name>', 'model preset (see `xnorkit models`)', 'larq-mnist')
     .option('--float', 'the float twin of the preset', false)
-    .option('--weights <file>', 'evaluate these trained weights (saved by an earlier run) instead of training')
+    .option('--weights <file.xnks>', 'evaluate this trained model (a training state: runs/NAME/model.xnks from train, binary.xnks from experiment) instead of training')
     .option('--levels <list>', 'inference levels: noise sigma (relative to each output std), variation sigma, accumulator bits, bit-error rate, or multiplier bits')
     .option('--train-levels <list>', 'train one model per level under the same perturbation (0 = standard training)', numberList, [0])
     .option('--epochs <n>', 'training epochs per model', positiveInt, 6)
@@ -140,25 +144,27 @@ function optionsTag(perturbations: { toJSON(): Record<string, unknown> }[]): str
   return createHash('sha256').update(JSON.stringify(perturbations.map((p) => p.toJSON()))).digest('hex').slice(0, 8);
 }
 
-interface TrainedModel { trainLevel: number | null; model: Sequential; weights: string; trained: boolean; train_seconds?: number }
+interface TrainedModel { trainLevel: number | null; model: Model; weights: string; trained: boolean; train_seconds?: number }
 
 /** A model trained under `trainLevel` of the sweep's perturbation, from the cache when an identical run exists. */
 export async function trainedModel(o: RobustnessOptions, train: () => Dataset, trainLevel: number, perturbation: SweepPerturbationOptions,
   signal: AbortSignal, verbose: Verbosity, log: (s: string) => void): Promise<TrainedModel | null> {
-  const model = createModel(o.model, { float: o.float, seed: o.seed, bits: o.bits });
   const perturbations = trainingPerturbations(o.sweep, trainLevel, perturbation);
   const tag = `${o.model}-${o.float ? 'float' : o.bits ? `${o.bits}bit` : 'quant'}-${trainLevel === 0 ? 'standard' : `${o.sweep}${trainLevel}-${optionsTag(perturbations)}`}` +
     `-e${o.epochs}-b${o.batchSize}-lr${o.lr}-${o.lrSchedule}-s${o.seed}${o.limit ? `-n${o.limit}` : ''}`;
-  const file = join(o.modelsDir, `${tag}.weights.json`);
+  const file = join(o.modelsDir, `${tag}.xnks`);
   const recipe = { model: o.model, float: o.float, ...(o.bits ? { bits: o.bits } : {}), epochs: o.epochs, batch_size: o.batchSize, lr: o.lr, lr_schedule: o.lrSchedule, seed: o.seed, limit: o.limit ?? null,
     perturbations: perturbations.map((p) => p.toJSON()) };
   if (!o.retrain && existsSync(file)) {
-    const meta = loadWeights(model, file);
-    if (JSON.stringify(meta?.recipe) === JSON.stringify(recipe)) {
+    const st = loadTrainingState(readFileSync(file));
+    if (JSON.stringify(st.extra.recipe) === JSON.stringify(recipe)) {
       log(`using cached model ${file}`);
-      return { trainLevel, model, weights: file, trained: false };
+      return { trainLevel, model: st.model, weights: file, trained: false };
     }
+    st.model.dispose();
+    st.optimizer?.dispose();
   }
+  const model = createModelByName(o.model, { float: o.float, seed: o.seed, bits: o.bits });
   const data = train();
   log(`training ${tag}${perturbations.length ? ` under ${JSON.stringify(perturbations.map((p) => p.toJSON()))}` : ''}`);
   const optimizer = new Adam({ learningRate: scheduleByName(o.lrSchedule, o.lr, o.epochs * numBatches(data.count, o.batchSize)) });
@@ -169,8 +175,38 @@ export async function trainedModel(o: RobustnessOptions, train: () => Dataset, t
     model.dispose();
     return null;
   }
-  saveWeights(model, file, { recipe, train_seconds: h.train_seconds, history: h.epochs });
+  writeFileAtomic(file, saveTrainingState(model, null, { epoch: h.epochs.length, recipe, train_seconds: h.train_seconds, history: h.epochs }));
   return { trainLevel, model, weights: file, trained: true, train_seconds: h.train_seconds };
+}
+
+/** A trained model from a training-state file (--weights); the training level is known only for models this command cached. */
+function modelFromFile(path: string): TrainedModel {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new UsageError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  if (isPackedModel(bytes)) {
+    throw new UsageError(`${path} is a packed inference model (.xnk): its BatchNorm layers are folded and its weights packed, so the ` +
+      'perturbations cannot be applied layer by layer; pass the training state saved beside it (model.xnks / binary.xnks)');
+  }
+  const st = loadTrainingState(bytes);
+  st.optimizer?.dispose();
+  const recipe = st.extra.recipe as { perturbations?: { kind: string; sigma?: number; bits?: number; rate?: number }[] } | undefined;
+  const p = recipe?.perturbations?.[0];
+  return { trainLevel: p ? (p.sigma ?? p.bits ?? p.rate ?? null) : recipe ? 0 : null, model: st.model, weights: path, trained: false };
+}
+
+/** --layers with names: every name must be a layer of the model. */
+function checkLayerNames(model: Model, layers: SweepPerturbationOptions['layers']): void {
+  if (!Array.isArray(layers)) return;
+  const names = model.layers.map((l) => l.name);
+  const unknown = layers.filter((n) => !names.includes(n));
+  if (unknown.length > 0) {
+    throw new UsageError(`--layers: ${unknown.map((n) => `"${n}"`).join(', ')} ${unknown.length === 1 ? 'is not a layer' : 'are not layers'} of ${model.name}; ` +
+      `its layers: ${names.join(', ')} (or all, dense, conv, binary)`);
+  }
 }
 
 export async function runRobustness(o: RobustnessOptions): Promise<Record<string, unknown>> {
@@ -197,10 +233,13 @@ export async function runRobustness(o: RobustnessOptions): Promise<Record<string
   const assumption = o.sweep === 'multiplier'
     ? `at b = ${levels[0]} (each level sets b): ${(inferencePerturbations(o.sweep, levels[0], perturbation)[0] as SaturatingMultiplier).describe()}` : null;
   if (assumption) log(`assumption: ${assumption}`);
+  if (o.queue || o.shard || o.trainOnly) return runRobustnessDistributed(o, { levels, perturbation, dataset });
   const test = loadDataset(dataset, { split: 'test', limit: o.testLimit, dataDir: o.dataDir });
   let trainData: Dataset | null = null;
   const train = () => (trainData ??= loadDataset(dataset, { split: 'train', limit: o.limit, dataDir: o.dataDir }));
   const out = o.out ?? join('runs', `robustness-${o.model}-${o.sweep}-seed${o.chipSeed}`);
+  const folder = acquireRunFolder(out, 'robustness');
+  if (folder.previous) log(`an earlier run's files in ${out} were moved to ${folder.previous}`);
   writeJsonAtomic(join(out, 'config.json'), { command: 'robustness', ...o, levels, dataset, out });
 
   // Training (fitAsync) and the sweep return to the event loop after every
@@ -223,11 +262,7 @@ export async function runRobustness(o: RobustnessOptions): Promise<Record<string
   try {
     const models: TrainedModel[] = [];
     if (o.weights) {
-      const model = createModel(o.model, { float: o.float, seed: o.seed, bits: o.bits });
-      const meta = loadWeights(model, o.weights);
-      const recipe = meta?.recipe as { perturbations?: { kind: string; sigma?: number; bits?: number; rate?: number }[] } | undefined;
-      const p = recipe?.perturbations?.[0];
-      models.push({ trainLevel: p ? (p.sigma ?? p.bits ?? p.rate ?? null) : recipe ? 0 : null, model, weights: o.weights, trained: false });
+      models.push(modelFromFile(o.weights));
     } else {
       for (const tl of o.trainLevels) {
         const m = await trainedModel(o, train, tl, trainPerturbation, controller.signal, verbose, log);
@@ -235,10 +270,14 @@ export async function runRobustness(o: RobustnessOptions): Promise<Record<string
         models.push(m);
       }
     }
+    if (o.weights && models[0]) results.model = models[0].model.name;
+    for (const m of models) checkLayerNames(m.model, perturbation.layers);
+    if (o.trainLayers !== undefined) for (const m of models) checkLayerNames(m.model, trainPerturbation.layers);
     for (const m of models) {
       const clean = evaluate(m.model, test, { batchSize: 500 }).accuracy;
       (results.models as unknown[]).push({ train_level: m.trainLevel, weights: m.weights, trained_now: m.trained, train_seconds: m.train_seconds, clean_accuracy: clean });
-      log(`model trained at ${o.sweep} level ${m.trainLevel}: clean test accuracy ${(100 * clean).toFixed(2)} %`);
+      // A model from --weights was trained elsewhere: say so, not "trained at level 0".
+      log(`${m.trainLevel === null ? `model ${m.weights}` : `model trained at ${o.sweep} level ${m.trainLevel}`}: clean test accuracy ${(100 * clean).toFixed(2)} %`);
     }
     write();
     const r = await runSweepAsync(models.map((m) => ({ trainLevel: m.trainLevel, model: m.model })), test, {
@@ -258,6 +297,7 @@ export async function runRobustness(o: RobustnessOptions): Promise<Record<string
     release();
     results.seconds = (performance.now() - t0) / 1000;
     write();
+    folder.release();
   }
   log(`wrote ${join(out, 'results.json')}`);
   if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');

@@ -2,7 +2,7 @@
 // and the totals (parameters per bit-width, memory, MACs per precision) — or,
 // with --json, { layers, totals }.
 import { Command } from 'commander';
-import { createModel, presets } from '../../nn/models/index.js';
+import { createModelByName, presets } from '../../nn/models/index.js';
 import { summary } from '../../nn/summary.js';
 import { positiveInt } from '../options.js';
 import { UsageError } from '../errors.js';
@@ -43,7 +43,7 @@ export function summaryCommand(): Command {
 }
 
 export function runSummary(opts: SummaryOptions): ReturnType<typeof summary> {
-  const model = createModel(opts.model, {
+  const model = createModelByName(opts.model, {
     float: opts.float, quantizer: opts.quantizer, bits: opts.bits, ternary: opts.ternary || undefined,
     inputShape: opts.inputShape, numClasses: opts.classes,
   });

@@ -1,6 +1,11 @@
 // `xnorkit train`: train one model on one dataset, evaluate it on the test
-// split, write runs/NAME/results.json (and the config used, to repeat it).
+// split. The run folder (locked while the run lasts; an earlier run's files
+// are moved to previous/) gets config.json (repeat the run with --config),
+// and after every epoch model.xnks (training state), model.xnk (packed
+// inference model) and results.json, so a run stopped at any point keeps its
+// completed epochs.
 import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { setThreads } from '../../wasm/threads.js';
@@ -9,7 +14,7 @@ import { scheduleByName, SCHEDULE_NAMES } from '../../optim/schedules.js';
 import { numBatches } from '../../data/batches.js';
 import { checkFloatActivation } from '../../nn/models/floatActivation.js';
 import { loadDataset, datasetName } from '../../data/loadDataset.js';
-import { createModel } from '../../nn/models/index.js';
+import { createModelByName } from '../../nn/models/index.js';
 import { Adam } from '../../optim/adam.js';
 import { SGD } from '../../optim/sgd.js';
 import { Bop } from '../../optim/bop.js';
@@ -18,7 +23,13 @@ import { summary } from '../../nn/summary.js';
 import { quantScheme } from '../../nn/models/index.js';
 import { fitAsync, evaluate, type History } from '../../train/fit.js';
 import { machineInfo } from '../../util/machine.js';
-import { writeJsonAtomic } from '../../util/files.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../util/files.js';
+import { acquireRunFolder } from '../../util/runFolder.js';
+import { saveTrainingState } from '../../nn/checkpoint.js';
+import { exportModel } from '../../deploy/index.js';
+import { ConfigError, isXnorkitError } from '../../errors.js';
+import type { Model } from '../../nn/model.js';
+import type { Optimizer } from '../../optim/optimizer.js';
 import { positiveInt, positiveFloat, nonNegativeInt, choice } from '../options.js';
 import { onInterrupt } from '../interrupt.js';
 import type { Verbosity } from '../../train/progress.js';
@@ -47,6 +58,36 @@ export interface TrainOptions {
   quiet: boolean;
   threads: number;
   xnor: boolean;
+  skipBadBatches?: boolean;
+  config?: string;
+}
+
+/** Settings that are not part of a run's identity: never taken from a config file. */
+const NOT_FROM_CONFIG = new Set(['command', 'config', 'json', 'quiet']);
+
+/**
+ * A run's config.json as options: every setting it holds, except those given
+ * on this command line (`given(name)`), which still apply.
+ */
+export function mergeTrainConfig(opts: TrainOptions, file: string, given: (name: string) => boolean): TrainOptions {
+  let cfg: Record<string, unknown>;
+  try {
+    cfg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new ConfigError(`cannot read the config ${file}: ${(e as Error).message}`);
+  }
+  if (cfg === null || typeof cfg !== 'object' || Array.isArray(cfg)) throw new ConfigError(`${file}: expected a JSON object`);
+  if (cfg.command !== undefined && cfg.command !== 'train') {
+    throw new ConfigError(`${file} is the config of \`xnorkit ${String(cfg.command)}\`, not of train`);
+  }
+  const known = new Set([...Object.keys(opts), 'dataset', 'model', 'quantizer', 'bits', 'limit', 'testLimit', 'dataDir', 'out', 'skipBadBatches']);
+  const merged: Record<string, unknown> = { ...opts };
+  for (const [k, v] of Object.entries(cfg)) {
+    if (NOT_FROM_CONFIG.has(k)) continue;
+    if (!known.has(k)) throw new ConfigError(`${file}: unknown setting "${k}"`);
+    if (!given(k)) merged[k] = v;
+  }
+  return merged as unknown as TrainOptions;
 }
 
 export function trainCommand(): Command {
@@ -73,9 +114,12 @@ export function trainCommand(): Command {
     .option('--out <dir>', 'run folder (default runs/<model>-<float|quant|dorefaK|ternary|quantizer>[-bop]-seed<S>)')
     .option('--threads <n>', 'threads for the kernels (default: all cores)', positiveInt, availableParallelism())
     .option('--no-xnor', 'binarized layers: float-emulated forward instead of the XNOR-popcount kernels')
+    .option('--skip-bad-batches', 'skip batches with NaN/Inf pixels or a non-finite loss (counted in results.json) instead of stopping', false)
+    .option('--config <file>', 'settings from a run\'s config.json: repeats that run bit for bit (options given here still apply)')
     .option('--json', 'print results.json to stdout', false)
     .option('--quiet', 'no progress output', false)
-    .action(async (opts: TrainOptions) => {
+    .action(async (cliOpts: TrainOptions, cmd: Command) => {
+      const opts = cliOpts.config ? mergeTrainConfig(cliOpts, cliOpts.config, (k) => cmd.getOptionValueSource(k) === 'cli') : cliOpts;
       const results = await runTrain(opts);
       // 130 = interrupted by SIGINT, after the partial results were written.
       if (results.interrupted) process.exitCode = 130;
@@ -84,74 +128,124 @@ export function trainCommand(): Command {
 
 export async function runTrain(opts: TrainOptions): Promise<Record<string, unknown>> {
   const dataset = datasetName(opts.dataset);
-  setThreads(opts.threads);
-  setXnorKernels(opts.xnor);
-  const verbose: Verbosity = opts.quiet ? 'quiet' : 'auto';
-  const log = (s: string) => { if (!opts.quiet) process.stderr.write(s + '\n'); };
-  const train = loadDataset(dataset, { split: 'train', limit: opts.limit, dataDir: opts.dataDir });
-  const test = loadDataset(dataset, { split: 'test', limit: opts.testLimit, dataDir: opts.dataDir });
-  log(`${dataset}: ${train.count} training and ${test.count} test samples`);
-
-  const model = createModel(opts.model, {
-    float: opts.float, floatActivation: checkFloatActivation(opts.floatActivation), quantizer: opts.quantizer, bits: opts.bits, ternary: opts.ternary || undefined, seed: opts.seed, inputShape: [train.height, train.width, train.channels], numClasses: train.numClasses,
-  });
-  const lr = scheduleByName(opts.lrSchedule, opts.lr, opts.epochs * numBatches(train.count, opts.batchSize));
-  const optimizer = opts.optimizer === 'sgd' ? new SGD({ learningRate: lr, momentum: 0.9 })
-    : opts.optimizer === 'bop' ? new CaseOptimizer([[Bop.isBinaryVariable, new Bop({ threshold: opts.bopThreshold, gamma: opts.bopGamma })]],
-      { defaultOptimizer: new Adam({ learningRate: lr }) })
-      : new Adam({ learningRate: lr });
   const kind = (opts.float ? 'float' : quantScheme(opts).tag) + (opts.optimizer === 'bop' ? '-bop' : '');
   const out = opts.out ?? join('runs', `${opts.model}-${kind}-seed${opts.seed}`);
-  const config = { command: 'train', ...opts, dataset, out };
-  writeJsonAtomic(join(out, 'config.json'), config);
-
-  const controller = new AbortController();
-  const release = onInterrupt(() => {
-    log('interrupt: finishing the current step, then writing what finished (Ctrl-C again to abort at once)');
-    controller.abort();
-  });
-  let history: History;
+  const verbose: Verbosity = opts.quiet ? 'quiet' : 'auto';
+  const log = (s: string) => { if (!opts.quiet) process.stderr.write(s + '\n'); };
+  const folder = acquireRunFolder(out, 'train');
+  let model: Model | undefined;
+  let optimizer: Optimizer | undefined;
   try {
-    history = await fitAsync(model, train, { epochs: opts.epochs, batchSize: opts.batchSize, optimizer, seed: opts.seed, verbose, signal: controller.signal });
+    if (folder.previous) log(`an earlier run's files in ${out} were moved to ${folder.previous}`);
+    setThreads(opts.threads);
+    setXnorKernels(opts.xnor);
+    const { config: _c, ...settings } = opts;
+    const config = { command: 'train', ...settings, dataset, out };
+    writeJsonAtomic(join(out, 'config.json'), config);
+    const train = loadDataset(dataset, { split: 'train', limit: opts.limit, dataDir: opts.dataDir });
+    const test = loadDataset(dataset, { split: 'test', limit: opts.testLimit, dataDir: opts.dataDir });
+    log(`${dataset}: ${train.count} training and ${test.count} test samples`);
+
+    model = createModelByName(opts.model, {
+      float: opts.float, floatActivation: checkFloatActivation(opts.floatActivation), quantizer: opts.quantizer, bits: opts.bits, ternary: opts.ternary || undefined, seed: opts.seed, inputShape: [train.height, train.width, train.channels], numClasses: train.numClasses,
+    });
+    const lr = scheduleByName(opts.lrSchedule, opts.lr, opts.epochs * numBatches(train.count, opts.batchSize));
+    optimizer = opts.optimizer === 'sgd' ? new SGD({ learningRate: lr, momentum: 0.9 })
+      : opts.optimizer === 'bop' ? new CaseOptimizer([[Bop.isBinaryVariable, new Bop({ threshold: opts.bopThreshold, gamma: opts.bopGamma })]],
+        { defaultOptimizer: new Adam({ learningRate: lr }) })
+        : new Adam({ learningRate: lr });
+    const m = model, o = optimizer;
+
+    const results: Record<string, unknown> = {
+      status: 'running',
+      model: opts.model,
+      float: opts.float,
+      ...(opts.float ? { float_activation: opts.floatActivation } : {}),
+      dataset,
+      seed: opts.seed,
+      epochs: 0,
+      epochs_requested: opts.epochs,
+      batch_size: opts.batchSize,
+      threads: opts.threads,
+      xnor_kernels: opts.xnor,
+      optimizer: optimizer.getConfig(),
+      learning_rate: opts.lr,
+      lr_schedule: opts.lrSchedule,
+      train_samples: train.count,
+      test_samples: test.count,
+      state_file: null as string | null,
+      model_file: null as string | null,
+      history: [] as unknown[],
+      summary: summary(model).totals,
+      machine: machineInfo(),
+      date: new Date().toISOString(),
+    };
+    let exportRefused: string | null = null;
+    // After every epoch: the model of the completed epochs and the results so far.
+    const saveEpoch = (history: unknown[], epoch: number) => {
+      writeFileAtomic(join(out, 'model.xnks'), saveTrainingState(m, o, {
+        epoch, seed: opts.seed, batchSize: opts.batchSize, dataset, config, ...(train.classNames ? { classNames: [...train.classNames] } : {}),
+      }));
+      results.state_file = 'model.xnks';
+      if (exportRefused === null) {
+        try {
+          writeFileAtomic(join(out, 'model.xnk'), exportModel(m, { meta: { dataset, seed: opts.seed, epoch, ...(train.classNames ? { classNames: [...train.classNames] } : {}) } }));
+          results.model_file = 'model.xnk';
+        } catch (e) {
+          if (!isXnorkitError(e)) throw e;
+          exportRefused = e.message;
+          results.model_file_error = e.message;
+          log(`no packed model (model.xnk): ${e.message}`);
+        }
+      }
+      results.epochs = epoch;
+      results.history = history;
+      writeJsonAtomic(join(out, 'results.json'), results);
+    };
+
+    const controller = new AbortController();
+    const release = onInterrupt((signal) => {
+      log(`${signal}: finishing the current step, then writing what finished (send it again to quit at once; completed epochs are saved)`);
+      controller.abort();
+    });
+    let history: History;
+    const done: unknown[] = [];
+    try {
+      history = await fitAsync(model, train, {
+        epochs: opts.epochs, batchSize: opts.batchSize, optimizer, seed: opts.seed, verbose, signal: controller.signal,
+        skipNonFinite: opts.skipBadBatches ?? false,
+        onEpochEnd: (l) => { done.push(l); saveEpoch(done, l.epoch); },
+      });
+    } finally {
+      release();
+    }
+    const samples = history.epochs.length * train.count;
+    Object.assign(results, {
+      status: history.interrupted ? 'interrupted' : 'complete',
+      epochs: history.epochs.length,
+      train_seconds: history.train_seconds,
+      samples_per_second: history.train_seconds > 0 ? samples / history.train_seconds : 0,
+      interrupted: history.interrupted,
+      skipped_batches: history.skipped_batches,
+      warnings: history.warnings,
+      history: history.epochs,
+      date: new Date().toISOString(),
+    });
+    for (const w of history.warnings) log(`warning: ${w}`);
+    if (history.epochs.length > 0) {
+      const ev = evaluate(model, test, { batchSize: 256, verbose });
+      results.test_accuracy = ev.accuracy;
+      results.test_loss = ev.loss;
+      log(`test accuracy ${(100 * ev.accuracy).toFixed(2)} % on ${test.count} samples; ` +
+        `${(results.samples_per_second as number).toFixed(0)} training samples/s`);
+    }
+    writeJsonAtomic(join(out, 'results.json'), results);
+    log(`wrote ${join(out, 'results.json')}${results.state_file ? `, model.xnks${results.model_file ? ' and model.xnk' : ''}` : ''}`);
+    if (opts.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+    return results;
   } finally {
-    release();
+    model?.dispose();
+    optimizer?.dispose();
+    folder.release();
   }
-  const samples = history.epochs.length * train.count;
-  const results: Record<string, unknown> = {
-    model: opts.model,
-    float: opts.float,
-    ...(opts.float ? { float_activation: opts.floatActivation } : {}),
-    dataset,
-    seed: opts.seed,
-    epochs: history.epochs.length,
-    epochs_requested: opts.epochs,
-    batch_size: opts.batchSize,
-    threads: opts.threads,
-    xnor_kernels: opts.xnor,
-    optimizer: optimizer.getConfig(),
-    learning_rate: opts.lr,
-    lr_schedule: opts.lrSchedule,
-    train_samples: train.count,
-    test_samples: test.count,
-    train_seconds: history.train_seconds,
-    samples_per_second: history.train_seconds > 0 ? samples / history.train_seconds : 0,
-    interrupted: history.interrupted,
-    history: history.epochs,
-    summary: summary(model).totals,
-    machine: machineInfo(),
-    date: new Date().toISOString(),
-  };
-  if (history.epochs.length > 0) {
-    const ev = evaluate(model, test, { batchSize: 256, verbose });
-    results.test_accuracy = ev.accuracy;
-    results.test_loss = ev.loss;
-    log(`test accuracy ${(100 * ev.accuracy).toFixed(2)} % on ${test.count} samples; ` +
-      `${(results.samples_per_second as number).toFixed(0)} training samples/s`);
-  }
-  writeJsonAtomic(join(out, 'results.json'), results);
-  log(`wrote ${join(out, 'results.json')}`);
-  if (opts.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
-  model.dispose();
-  optimizer.dispose();
-  return results;
 }

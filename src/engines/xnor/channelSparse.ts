@@ -10,7 +10,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { keep } from '../../tensor/scope.js';
 import { noGrad } from '../../autograd/graph.js';
 import type { CallContext } from '../../nn/hooks.js';
-import type { Sequential } from '../../nn/sequential.js';
+import type { Model } from '../../nn/model.js';
 import { type ProductLayer, type PaddedInput, pickChannels } from '../../nn/productLayer.js';
 import { conv2d } from '../../ops/conv2d.js';
 import { gemm } from '../../ops/gemm.js';
@@ -25,7 +25,7 @@ import { layerIsClean } from '../prefix.js';
 import type { SharedBatch } from '../engine.js';
 
 /** End (exclusive) of the per-channel layers after layer s, or s + 1 when none follows. */
-export function channelSegmentEnd(model: Sequential, s: number, ctx: CallContext): number {
+export function channelSegmentEnd(model: Model, s: number, ctx: CallContext): number {
   let e = s + 1;
   while (e < model.layers.length) {
     const l = model.layers[e];
@@ -57,7 +57,7 @@ const slice = (t: Tensor | null | undefined, channels: readonly number[] | null)
  * parameters sliced. With `shared`, a conv2d's patches of a shared input are
  * computed once per batch for every chip and channel subset.
  */
-export function segmentForward(model: Sequential, s: number, e: number, x: Tensor, kernel: Tensor,
+export function segmentForward(model: Model, s: number, e: number, x: Tensor, kernel: Tensor,
   channels: readonly number[] | null, ctx: CallContext, shared?: SharedBatch): Tensor {
   return noGrad(() => {
     const layer = model.layers[s] as ProductLayer;

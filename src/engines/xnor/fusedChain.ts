@@ -8,7 +8,7 @@
 // conv2's 7.7M-float output, its max-pool and BatchNorm for every chip.
 import type { Layer } from '../../nn/layer.js';
 import type { CallContext } from '../../nn/hooks.js';
-import type { Sequential } from '../../nn/sequential.js';
+import type { Model } from '../../nn/model.js';
 import { ProductLayer } from '../../nn/productLayer.js';
 import { MaxPool2D } from '../../nn/layers/maxPool2D.js';
 import { BatchNormalization } from '../../nn/layers/batchNormalization.js';
@@ -38,7 +38,7 @@ export interface FusedChain {
 }
 
 /** The chain starting at packed layer `i`, or null when the layers between do not allow it. */
-export function findChain(model: Sequential, i: number, isPacked: (l: Layer) => boolean, ctx: CallContext): FusedChain | null {
+export function findChain(model: Model, i: number, isPacked: (l: Layer) => boolean, ctx: CallContext): FusedChain | null {
   const L = model.layers[i];
   const spec = convSpec(L);
   if (!spec || !(L instanceof ProductLayer) || L.bias || L.activation !== 'linear') return null;
@@ -80,7 +80,7 @@ export function paddedShape(layer: ProductLayer, H: number, W: number) {
  * Runs the fused layers: xp (the packed input of layer `from`) -> the packed
  * input of layer `next`, with the accumulator limit of `from` in its kernel.
  */
-export function runChain(model: Sequential, c: FusedChain, xp: PackedActivations, weights: PackedWeights,
+export function runChain(model: Model, c: FusedChain, xp: PackedActivations, weights: PackedWeights,
   limit: AccumulatorLimit | undefined): PackedActivations {
   const L = model.layers[c.from] as ProductLayer;
   const spec = convSpec(L)!;

@@ -15,7 +15,7 @@ import { noGrad } from '../../autograd/graph.js';
 import { keep } from '../../tensor/scope.js';
 import type { Layer } from '../../nn/layer.js';
 import type { AccumulatorHook, CallContext } from '../../nn/hooks.js';
-import type { Sequential } from '../../nn/sequential.js';
+import type { Model } from '../../nn/model.js';
 import { ProductLayer } from '../../nn/productLayer.js';
 import { isSignQuantizer } from '../../quantizers/describe.js';
 import { alloc, free, f32View, u8View } from '../../wasm/memory.js';
@@ -29,6 +29,7 @@ import { weightChanges, deltaPays, dotsWithChanges, type WeightChange } from './
 import type { ChipEngine, ChipRunner, SharedBatch } from '../engine.js';
 import { firstPerturbedLayer } from '../prefix.js';
 import { findChain, runChain, paddedShape, type FusedChain } from './fusedChain.js';
+import { assertChain } from '../../nn/graph.js';
 
 /** Why `layer` cannot run on the packed kernels, or null when it can. */
 export function packedPathBlocker(layer: Layer): string | null {
@@ -158,7 +159,7 @@ function forwardPacked(p: PackedLayer, x: Tensor, ctx: CallContext, shared: Shar
 /** A float-input layer with a binary kernel whose only perturbation is bit errors (see channelSparse.ts). */
 interface SparseLayer { cleanKernel: Tensor; perturbed: Tensor; changed: number[]; end: number }
 
-function prepareSparse(model: Sequential, i: number, ctx: CallContext): SparseLayer | null {
+function prepareSparse(model: Model, i: number, ctx: CallContext): SparseLayer | null {
   const l = model.layers[i];
   if (!(l instanceof ProductLayer) || l.unwrap() !== l) return null;
   const spec = l.spec;
@@ -182,7 +183,8 @@ function prepareSparse(model: Sequential, i: number, ctx: CallContext): SparseLa
 }
 
 /** The XNOR engine: packs each eligible layer's weights once per chip, then runs batches. */
-export const xnorEngine: ChipEngine = (model: Sequential, ctx: CallContext): ChipRunner => {
+export const xnorEngine: ChipEngine = (model: Model, ctx: CallContext): ChipRunner => {
+  assertChain(model.graph, 'the xnor chip engine');
   const packed = new Map<Layer, PackedLayer>();
   const sparse = new Map<number, SparseLayer>();
   model.layers.forEach((l, i) => {

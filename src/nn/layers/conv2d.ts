@@ -5,7 +5,7 @@ import type { Variable } from '../variable.js';
 import type { Initializer } from '../initializers.js';
 import type { Quantizer } from '../../quantizers/quantizer.js';
 import { conv2d } from '../../ops/conv2d.js';
-import { activationByName } from '../../ops/activations.js';
+import { activationByName, type ActivationName } from '../../ops/activations.js';
 import { ProductLayer, type KernelSlot, type MultiplyOptions, type PaddedInput, type ProductSpec } from '../productLayer.js';
 import { xnorConvForward } from './xnorPath.js';
 import { windowGeometry, pair, type Padding, checkPadding, positiveInteger } from '../../ops/convGeometry.js';
@@ -16,7 +16,7 @@ export interface Conv2DOptions {
   strides?: number | [number, number];
   padding?: Padding;
   useBias?: boolean;
-  activation?: string;
+  activation?: ActivationName;
   kernelInitializer?: string | Initializer;
   biasInitializer?: string | Initializer;
   name?: string;

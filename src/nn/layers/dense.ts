@@ -5,14 +5,14 @@ import type { Variable } from '../variable.js';
 import type { Initializer } from '../initializers.js';
 import type { Quantizer } from '../../quantizers/quantizer.js';
 import { matmul } from '../../ops/matmul.js';
-import { activationByName } from '../../ops/activations.js';
+import { activationByName, type ActivationName } from '../../ops/activations.js';
 import { ProductLayer, type KernelSlot, type MultiplyOptions, type PaddedInput, type ProductSpec } from '../productLayer.js';
 import { xnorDenseForward } from './xnorPath.js';
 
 export interface DenseOptions {
   units: number;
   useBias?: boolean;
-  activation?: string;
+  activation?: ActivationName;
   kernelInitializer?: string | Initializer;
   biasInitializer?: string | Initializer;
   name?: string;

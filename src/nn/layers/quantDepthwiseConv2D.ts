@@ -13,7 +13,7 @@ import type { Quantizer } from '../../quantizers/quantizer.js';
 import { getQuantizer, type QuantizerLike } from '../../quantizers/registry.js';
 import { getConstraint, type ConstraintLike } from '../../quantizers/constraints.js';
 import { depthwiseConv2d } from '../../ops/depthwiseConv2d.js';
-import { activationByName } from '../../ops/activations.js';
+import { activationByName, type ActivationName } from '../../ops/activations.js';
 import { windowGeometry, pair, type Padding, checkPadding, positiveInteger } from '../../ops/convGeometry.js';
 import { warnIfStarvable, tagKernel, checkPadValues, quantizerConfig, constraintConfig } from './quantCommon.js';
 
@@ -23,7 +23,7 @@ export interface QuantDepthwiseConv2DOptions {
   padding?: Padding;
   depthMultiplier?: number;
   useBias?: boolean;
-  activation?: string;
+  activation?: ActivationName;
   inputQuantizer?: QuantizerLike;
   depthwiseQuantizer?: QuantizerLike;
   depthwiseConstraint?: ConstraintLike;

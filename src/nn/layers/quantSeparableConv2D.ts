@@ -13,7 +13,7 @@ import { getQuantizer, type QuantizerLike } from '../../quantizers/registry.js';
 import { getConstraint, type ConstraintLike } from '../../quantizers/constraints.js';
 import { depthwiseConv2d } from '../../ops/depthwiseConv2d.js';
 import { conv2d } from '../../ops/conv2d.js';
-import { activationByName } from '../../ops/activations.js';
+import { activationByName, type ActivationName } from '../../ops/activations.js';
 import { windowGeometry, pair, type Padding, checkPadding, positiveInteger } from '../../ops/convGeometry.js';
 import { warnIfStarvable, tagKernel, checkPadValues, quantizerConfig, constraintConfig } from './quantCommon.js';
 
@@ -24,7 +24,7 @@ export interface QuantSeparableConv2DOptions {
   padding?: Padding;
   depthMultiplier?: number;
   useBias?: boolean;
-  activation?: string;
+  activation?: ActivationName;
   inputQuantizer?: QuantizerLike;
   depthwiseQuantizer?: QuantizerLike;
   pointwiseQuantizer?: QuantizerLike;

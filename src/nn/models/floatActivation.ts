@@ -22,5 +22,6 @@ export function checkFloatActivation(a: string): FloatActivation {
 
 /** The layers to insert before a layer whose quantized twin binarizes its input. */
 export function activationBefore(a: FloatActivation = 'relu'): Layer[] {
-  return checkFloatActivation(a) === 'none' ? [] : [new Activation(a)];
+  const act = checkFloatActivation(a);
+  return act === 'none' ? [] : [new Activation(act)];
 }

@@ -12,6 +12,7 @@ import { splitCall } from '../parallel.js';
 import { ShapeError } from '../../tensor/shape.js';
 import { pair, windowGeometry } from '../convGeometry.js';
 import type { PackedActivations, PackedWeights, Pad } from './pack.js';
+import { choosePath, log2Class } from './tune.js';
 import { type BinaryOutput, type AccumulatorLimit, type KernelPath, outputArgs, accumulatorArgs, pathArg, outputPixelBytes }
   from './output.js';
 
@@ -77,12 +78,13 @@ export function binaryConv2d(x: PackedActivations, w: PackedWeights, opts: Binar
   const dst = destination('binaryConv2d', opts.into, x.N, OH, OW, w.OC, opts.output);
   const [mode, p1, p2] = outputArgs(opts.output);
   const [accBits, accMode] = accumulatorArgs(opts.accumulator);
-  const path = pathArg(opts.path);
   const [imgIn, imgOut] = imageBytes(x, dst.imgPix * outputPixelBytes(opts.output, w.OC));
-  splitCall('bconv2d', x.N, 1, x.N * OH * OW * w.OC * w.KH * w.KW * x.C, wasm().bconv2dWorkspaceBytes(w.KH, w.KW, w.C, w.OC),
+  const call = (path: number) => splitCall('bconv2d', x.N, 1, x.N * OH * OW * w.OC * w.KH * w.KW * x.C, wasm().bconv2dWorkspaceBytes(w.KH, w.KW, w.C, w.OC),
     (s, e, ws) => [x.ptr + s * imgIn, e - s, x.H, x.W, x.C, x.pad.top, x.pad.bottom, x.pad.left, x.pad.right,
       w.ptr, w.OC, w.KH, w.KW, SH, SW, opts.padValue ?? 0,
       dst.ptr + s * imgOut, dst.rowPix, dst.imgPix, mode, p1, p2, accBits, accMode, path, ws]);
+  const key = `conv:${w.KH}x${w.KW}s${SH}x${SW}:c${log2Class(w.C / 64)}:o${log2Class(w.OC)}:p${Math.min(14, log2Class(x.N * OH * OW))}`;
+  call(pathArg(choosePath(opts.path, key, (p) => call(pathArg(p)))));
   return { ptr: dst.ptr, shape: [x.N, OH, OW, w.OC], allocated: dst.allocated };
 }
 

@@ -7,6 +7,7 @@ import { alloc } from '../../wasm/memory.js';
 import { splitCall } from '../parallel.js';
 import { ShapeError } from '../../tensor/shape.js';
 import type { PackedActivations, PackedWeights } from './pack.js';
+import { choosePath, log2Class } from './tune.js';
 import { type BinaryOutput, type AccumulatorLimit, type KernelPath, outputArgs, accumulatorArgs, pathArg, outputPixelBytes }
   from './output.js';
 
@@ -44,10 +45,11 @@ export function binaryDense(x: PackedActivations, w: PackedWeights, opts: Binary
   const [accBits, accMode] = accumulatorArgs(opts.accumulator);
   const ldo = opts.output?.kind === 'bits' ? Math.ceil(N / 64) : N;
   const rowOut = outputPixelBytes(opts.output, N);
-  const path = pathArg(opts.path);
   // rows split in multiples of 3, the kernel's tile height
-  splitCall('bgemm', M, 3, M * N * w.C, wasm().bgemmWorkspaceBytes(w.C), (s, e, ws) =>
+  const call = (path: number) => splitCall('bgemm', M, 3, M * N * w.C, wasm().bgemmWorkspaceBytes(w.C), (s, e, ws) =>
     [e - s, N, w.C, x.ptr + s * x.pixelWords * 8, x.pixelWords, w.ptr, ptr + s * rowOut, ldo, mode, p1, p2, accBits, accMode, path, ws]);
+  const key = `dense:k${log2Class(w.C / 64)}:n${log2Class(N)}:m${Math.min(12, log2Class(M))}`;
+  call(pathArg(choosePath(opts.path, key, (p) => call(pathArg(p)))));
   return { ptr, shape: [M, N], allocated };
 }
 

@@ -1,7 +1,8 @@
 // Bit-exactness of the XNOR-popcount kernels against naive references written
 // here: binarize the float operands with Larq's sign (x < 0 -> -1, else +1),
 // convolve / multiply in plain JS numbers with Keras' padding rules, compare
-// integer-equal. Every case runs on the three kernel paths.
+// integer-equal. Every case runs on the three kernel paths and on 'auto'
+// (the path tuned on this CPU for the case's shape class, see tune.ts).
 import { describe, it, expect } from 'vitest';
 import { Rng } from '../../../src/tensor/random.js';
 import { wasm } from '../../../src/wasm/module.js';
@@ -11,7 +12,7 @@ import {
   thresholdsFromAffine, foldBatchNorm, NO_PAD, type KernelPath, type BinaryOutput, type Pad,
 } from '../../../src/ops/binary/index.js';
 
-const PATHS: KernelPath[] = ['scalar', 'v128', 'hybrid'];
+const PATHS: KernelPath[] = ['scalar', 'v128', 'hybrid', 'auto'];
 const sgn = (v: number) => (v < 0 ? -1 : 1);
 
 // Values with exact zeros and negative zeros mixed in: sign(±0) must be +1.
