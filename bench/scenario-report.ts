@@ -107,13 +107,14 @@ function sweepTable(f: StudyFile, models: string[], ev: string, unit: string, cl
     `${r0.assumption ? `; ${r0.assumption.replace(/ \d+-bit/g, ' b-bit').replace(/\[0, \d+\]/g, '[0, 2^b − 1]').replace(/\[-\d+, \d+\]/g, '[−2^(b−1), 2^(b−1) − 1]')}` : ''}):`, ''];
   const rows = models.filter((m) => runs.some((r) => r.model === m && r.eval === ev)).map((m) => [
     label(runs, m), seedsOf(runs.filter((r) => r.eval === ev), m), cell(summ(cleanBySeed(clean, m))),
+    cell(summ(new Map(runs.filter((r) => r.model === m && r.eval === ev && r.points.length).map((r) => [r.seed, r.points[0].clean_accuracy])))),
     ...levels.map((l) => cell(summ(bySeed(runs, m, ev, l)))),
   ]);
-  out.push(table(['model', 'seeds', 'clean (10,000 images)', ...levels.map((l) => `${unit} ${l}`)], rows), '');
+  out.push(table(['model', 'seeds', 'clean (10,000 images)', 'clean (the chips\' images)', ...levels.map((l) => `${unit} ${l}`)], rows), '');
   const std = models[0];
   const diffs = models.slice(1).filter((m) => runs.some((r) => r.model === m && r.eval === ev)).map((m) => [
     `${label(runs, m)} − ${label(runs, std)}`, ...levels.map((l) => diffCell(paired(bySeed(runs, m, ev, l), bySeed(runs, std, ev, l)))),
-  ]);
+  ]).filter((row) => row.slice(1).some((x) => x !== '—'));
   if (diffs.length) out.push('Paired by seed (same chips): difference in points, 95 % CI, paired t-test:', '', table(['', ...levels.map((l) => `${unit} ${l}`)], diffs), '');
   return out;
 }

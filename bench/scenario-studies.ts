@@ -42,7 +42,7 @@ import { machineInfo } from '../src/util/machine.js';
  * time, not accuracy: ~27 trainings had to fit in ~80 minutes of a shared
  * 2-core machine; the full recipe (60000 images, 6 epochs) costs 15x more.
  */
-export const RECIPE = { model: 'larq-mnist', dataset: 'mnist', limit: 12000, epochs: 2, batchSize: 32, lr: 1e-3, schedule: 'cosine' as const };
+export const RECIPE = { model: 'larq-mnist' as const, dataset: 'mnist', limit: 12000, epochs: 2, batchSize: 32, lr: 1e-3, schedule: 'cosine' as const };
 /** Chip evaluations use the first TEST_LIMIT test images; clean accuracies use all 10000. */
 export const TEST_LIMIT = 1000;
 
@@ -199,10 +199,11 @@ async function trainedModel(spec: ModelSpec, seed: number, train: () => Dataset)
   const file = join(modelsDir, `${spec.key}-s${seed}-${hash}.xnks`);
   if (existsSync(file)) {
     const st = loadTrainingState(readFileSync(file));
+    st.optimizer?.dispose();
     if (JSON.stringify(st.extra.recipe) === JSON.stringify(full)) return { model: st.model, train_seconds: (st.extra.train_seconds as number | undefined) ?? null };
     st.model.dispose();
   }
-  const model = createModelByName(recipe.model, { seed, ...(spec.bits ? { bits: spec.bits } : {}) });
+  const model = createModelByName(RECIPE.model, { seed, ...(spec.bits ? { bits: spec.bits } : {}) });
   const data = train();
   const perturbations = spec.train ? trainingPerturbations(spec.train.kind, spec.train.level, spec.train.options) : [];
   process.stderr.write(`training ${spec.key} seed ${seed}\n`);
@@ -210,7 +211,7 @@ async function trainedModel(spec: ModelSpec, seed: number, train: () => Dataset)
   const h = await withPerturbationsAsync(model, perturbations, () =>
     fitAsync(model, data, { epochs: recipe.epochs, batchSize: recipe.batchSize, optimizer, seed, verbose: 'quiet' }));
   optimizer.dispose();
-  writeFileAtomic(file, saveTrainingState(model, null, { recipe: full, train_seconds: h.train_seconds, history: h.epochs }));
+  writeFileAtomic(file, saveTrainingState(model, null, { epoch: h.epochs.length, recipe: full, train_seconds: h.train_seconds, history: h.epochs }));
   process.stderr.write(`  ${h.train_seconds.toFixed(0)} s\n`);
   return { model, train_seconds: h.train_seconds };
 }

@@ -249,7 +249,7 @@ async function runPipeline(c: ExperimentConfig, o: RunOptions, remote: HardwareR
       onSweepDone: () => save('running'), remote,
     };
     let finished = await runHardware(job, r.hardware);
-    // 6. the user's three scenarios ("Your plan, step by step")
+    // 6. the user's three scenarios ("Your plan, step by step"), in this process (also with --queue)
     if (finished && c.hardware.plan.enabled) {
       r.plan = emptyPlan(r.hardware, c.hardware.chips);
       finished = await runPlan(job, r.hardware, r.plan);

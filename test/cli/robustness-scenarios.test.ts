@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runRobustness, type RobustnessOptions } from '../../src/cli/commands/robustness.js';
+import { loadTrainingState } from '../../src/nn/checkpoint.js';
 
 function options(dir: string, o: Partial<RobustnessOptions>): RobustnessOptions {
   return {
@@ -81,8 +82,9 @@ describe('xnorkit robustness --sweep multiplier', () => {
       const r = (await runRobustness(options(dir, { binaryEncoding: 'xnor', trainLevels: [0, 8], levels: [8] }))) as unknown as Results;
       expect(r.models.map((m) => m.train_level)).toEqual([0, 8]);
       expect(r.points.map((p) => p.train_level)).toEqual([0, 8]);
-      const saved = JSON.parse(readFileSync(r.models[1].weights, 'utf8')) as { meta: { recipe: { perturbations: Record<string, unknown>[] } } };
-      expect(saved.meta.recipe.perturbations).toEqual([expect.objectContaining({ kind: 'multiplier', bits: 8, binaryEncoding: 'xnor', signed: false })]);
+      const saved = loadTrainingState(readFileSync(r.models[1].weights));
+      saved.model.dispose();
+      expect((saved.extra.recipe as { perturbations: Record<string, unknown>[] }).perturbations).toEqual([expect.objectContaining({ kind: 'multiplier', bits: 8, binaryEncoding: 'xnor', signed: false })]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -275,6 +275,7 @@ export async function runRobustness(o: RobustnessOptions): Promise<Record<string
     }
     if (o.weights && models[0]) results.model = models[0].model.name;
     for (const m of models) checkLayerNames(m.model, perturbation.layers);
+    if (o.trainLayers !== undefined) for (const m of models) checkLayerNames(m.model, trainPerturbation.layers);
     for (const m of models) {
       const clean = evaluate(m.model, test, { batchSize: 500 }).accuracy;
       (results.models as unknown[]).push({ train_level: m.trainLevel, weights: m.weights, trained_now: m.trained, train_seconds: m.train_seconds, clean_accuracy: clean });
