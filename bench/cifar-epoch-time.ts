@@ -7,7 +7,8 @@
 // bench/results/cifar-epoch-time.json after every model (resumable).
 //
 //   npx tsx bench/cifar-epoch-time.ts [--samples 256] [--threads 1] [--only vgg8,binarynet-cifar10]
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeJsonAtomic } from '../src/util/files.js';
 import { join } from 'node:path';
 import type { Dataset } from '../src/data/dataset.js';
 import { createModelByName } from '../src/nn/models/index.js';
@@ -73,7 +74,7 @@ for (const model of ['vgg8', 'binarynet-cifar10']) {
     const row = time(model, float);
     results.rows.push(row);
     mkdirSync(join('bench', 'results'), { recursive: true });
-    writeFileSync(OUT, JSON.stringify(results, null, 2) + '\n');
+    writeJsonAtomic(OUT, results);
     console.log(`${model}${float ? ' float' : ''}: ${(row.samples_per_second as number).toFixed(1)} samples/s, ` +
       `epoch of 50 000 ≈ ${((row.epoch_seconds_estimate as number) / 60).toFixed(1)} min wall, ` +
       `${((row.epoch_cpu_seconds_estimate as number) / 60).toFixed(1)} min of CPU (${threads} thread)`);

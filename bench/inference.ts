@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   const tfModel = tfjsFloatTwin(tf);
 
   // tidy: predict leaves its intermediate activations to the caller's scope
-  const predictJs = (m: typeof binary, x: Float32Array) => tidy(() => m.predict(Tensor.from(x, [x.length / 784, 28, 28, 1])).data.slice());
+  const predictJs = (m: typeof binary, x: Float32Array) => tidy(() => m.predict(Tensor.from(x, [x.length / 784, 28, 28, 1]), { logits: true }).data.slice());
   const tfjs = (x: Float32Array) => {
     const t = tf.tensor4d(x, [x.length / 784, 28, 28, 1]);
     const y = tfModel.predict(t) as ReturnType<typeof tf.tensor>;

@@ -7,7 +7,8 @@
 //
 //   npx tsx bench/recipe-study.ts [--jobs 2] [--seeds 1,2,3] [--only name,...] [--epochs 6] [--limit N]
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeJsonAtomic } from '../src/util/files.js';
 import { join } from 'node:path';
 
 interface Variant {
@@ -66,8 +67,7 @@ function save(row: Row & { tag: string }): void {
   all.model = 'larq-mnist (binary, ste_sign)';
   all.setup = 'full MNIST unless tag says -nN, batch 64, --threads 1, nice -n 10; tag eE = E epochs';
   mkdirSync(join('bench', 'results'), { recursive: true });
-  writeFileSync(OUT + '.tmp', JSON.stringify(all, null, 2) + '\n');
-  renameSync(OUT + '.tmp', OUT);
+  writeJsonAtomic(OUT, all);
 }
 
 function rowOf(v: Variant, seed: number, r: { test_accuracy: number; train_seconds: number; history: { accuracy: number; flip_ratio?: number }[] }): Row & { tag: string } {

@@ -8,7 +8,8 @@
 //
 //   npx tsx bench/scenario-report.ts            # print the Markdown
 //   npx tsx bench/scenario-report.ts --write    # replace the generated block in EXPERIMENTS.md
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../src/util/files.js';
 import { tQuantile, tTwoSided } from '../src/hardware/stats.js';
 import type { RunRecord, StudyFile } from './scenario-studies.js';
 
@@ -179,6 +180,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const i = text.indexOf(START);
     const j = text.indexOf(END);
     if (i < 0 || j < 0) throw new Error(`EXPERIMENTS.md has no ${START} … ${END} block`);
-    writeFileSync('EXPERIMENTS.md', text.slice(0, i) + md + text.slice(j + END.length));
+    writeFileAtomic('EXPERIMENTS.md', text.slice(0, i) + md + text.slice(j + END.length));
   } else process.stdout.write(md + '\n');
 }

@@ -5,7 +5,8 @@
 // bench/results/vgg8-fashion-sweeps.json as it finishes (resumable).
 //
 //   npx tsx bench/vgg8-fashion-sweeps.ts --kind noise|variation|saturation [--levels 0.25,0.5] [--chips 20] [--test 200] [--states binary.xnks,hw-noise-0.5.xnks]
-import { existsSync, readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { writeJsonAtomic } from '../src/util/files.js';
 import { join } from 'node:path';
 import { loadTrainingState } from '../src/nn/checkpoint.js';
 import { loadDataset } from '../src/data/loadDataset.js';
@@ -42,8 +43,7 @@ for (const s of states) {
     const now = existsSync(OUT) ? JSON.parse(readFileSync(OUT, 'utf8')) : all;
     now.points.push({ kind, state: s, ...p, date: new Date().toISOString() });
     mkdirSync(join('bench', 'results'), { recursive: true });
-    writeFileSync(OUT + '.' + kind, JSON.stringify(now, null, 2) + '\n');
-    renameSync(OUT + '.' + kind, OUT);
+    writeJsonAtomic(OUT, now);
     console.log(`${kind} ${s} level ${level}: mean ${(100 * p.mean).toFixed(2)} % [${(100 * p.ci95[0]).toFixed(2)}, ${(100 * p.ci95[1]).toFixed(2)}], clean ${(100 * p.clean_accuracy).toFixed(2)} %`);
   }
   st.model.dispose();

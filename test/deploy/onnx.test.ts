@@ -74,7 +74,7 @@ async function check(model: Model, n: number, seed: number): Promise<void> {
   const shape = model.inputShape!;
   const per = shape.reduce((a, b) => a * b, 1);
   const x = pixels(n, per, seed);
-  const ref = tidy(() => model.predict(Tensor.from(x, [n, ...shape])).data.slice());
+  const ref = tidy(() => model.predict(Tensor.from(x, [n, ...shape]), { logits: true }).data.slice());
   const got = await ortLogits(exportOnnx(model), x, [n, ...shape]);
   expect(got.length).toBe(ref.length);
   expect(relErr(got, ref)).toBeLessThan(1e-4);
@@ -134,7 +134,7 @@ describe('xnorkit export --format onnx', () => {
     const out = JSON.parse(r.stdout) as { file: string; format: string };
     expect(out).toMatchObject({ file: join(dir, 'state.onnx'), format: 'onnx' });
     const x = pixels(4, 784, 10);
-    const ref = tidy(() => model.predict(Tensor.from(x, [4, 28, 28, 1])).data.slice());
+    const ref = tidy(() => model.predict(Tensor.from(x, [4, 28, 28, 1]), { logits: true }).data.slice());
     expect(relErr(await ortLogits(readFileSync(out.file), x, [4, 28, 28, 1]), ref)).toBeLessThan(1e-4);
     model.dispose();
   });

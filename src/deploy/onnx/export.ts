@@ -10,7 +10,7 @@
 // transposes them once to NCHW for ONNX's Conv/MaxPool, and the first Dense
 // after a Flatten reads its weights rows in NCHW order (permuted at export),
 // so no transpose is left before the dense layers.
-import { readFileSync } from 'node:fs';
+import { VERSION } from '../../version.js';
 import type { Model } from '../../nn/model.js';
 import { assertChain } from '../../nn/graph.js';
 import type { Layer } from '../../nn/layer.js';
@@ -34,7 +34,6 @@ export interface OnnxExportOptions {
   inputName?: string;
 }
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 class Graph {
   nodes: Message[] = [];
@@ -181,5 +180,5 @@ export function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Uint8Arr
     initializers: g.inits,
     inputs: [valueInfo(inputName, ['N', ...inShape])],
     outputs: [valueInfo('logits', ['N', shape[0]])],
-  }, ONNX_OPSET, { name: 'xnorkit', version: pkg.version });
+  }, ONNX_OPSET, { name: 'xnorkit', version: VERSION });
 }
