@@ -95,8 +95,9 @@ Issue 17 point 4. \`xnorkit robustness --sweep bitflips --levels ${levels} --chi
 binarized larq-mnist (trained once by a warm-up run, then found in the models cache / the queue's model store),
 ${testLimit} MNIST test images, 1 kernel thread per process; in one process, and with \`--queue\` on 1 and 2 local worker
 processes that were started (and, for 1 worker, warmed up by the warm-up run) before the timed command. Wall time of the
-command, process start included. **Provisional**: measured on the shared 2-core VM under heavy load from other
-work (load average ${out.loadavg.map((x) => x.toFixed(1)).join(', ')} at the end), not on an idle machine; 2 workers on 2 busy cores cannot show a clean 2×.
+command, process start included. ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores; load average
+${out.loadavg.map((x) => x.toFixed(1)).join(', ')} at the end (the coordinator, Redis and the workers share the cores: 2 workers on 2 cores
+cannot show a clean 2×).
 
 \`\`\`
 REDIS_URL=redis://127.0.0.1:6390 nice -n 10 npx tsx bench/cluster.ts     # -> bench/results/cluster.json
