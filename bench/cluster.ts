@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '../src/util/files.js';
-import { tmpdir, loadavg } from 'node:os';
+import { cpus, tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
@@ -95,7 +95,7 @@ Issue 17 point 4. \`xnorkit robustness --sweep bitflips --levels ${levels} --chi
 binarized larq-mnist (trained once by a warm-up run, then found in the models cache / the queue's model store),
 ${testLimit} MNIST test images, 1 kernel thread per process; in one process, and with \`--queue\` on 1 and 2 local worker
 processes that were started (and, for 1 worker, warmed up by the warm-up run) before the timed command. Wall time of the
-command, process start included. ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores; load average
+command, process start included. ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores; load average
 ${out.loadavg.map((x) => x.toFixed(1)).join(', ')} at the end (the coordinator, Redis and the workers share the cores: 2 workers on 2 cores
 cannot show a clean 2×).
 
