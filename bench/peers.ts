@@ -10,11 +10,12 @@
 // 1e-4 relative; tfjs has its own random weights and is not checked).
 // Batch 256 and 1, 1 and 2 threads (ORT-node: intraOpNumThreads; ORT-web's
 // thread count is fixed per process at its first session, so it runs with 1
-// thread, as does tfjs-wasm in Node). Timing: every task in turn, in
-// alternating rounds, each call timed, medians of the pooled calls after
-// warm-up. Writes bench/results/peers.json after each configuration.
+// thread, as does tfjs-wasm in Node). Timing (bench/pairedTiming.ts): many
+// short interleaved rounds, every task in each; a speed-up is the median of
+// the per-round ratios to the binary engine. Writes bench/results/peers.json
+// after each configuration and the "peers" section of BENCHMARKS.md.
 //
-//   npm run bench:peers [-- --time 1500] [-- --rounds 3] [-- --threads 1,2] [-- --batches 256,1]
+//   npm run bench:peers [-- --slice 100] [-- --rounds 20] [-- --threads 1,2] [-- --batches 256,1]
 import { mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '../src/util/files.js';
 import { join } from 'node:path';
@@ -29,6 +30,8 @@ import { fit } from '../src/train/fit.js';
 import { exportModel, loadInferenceModel } from '../src/deploy/index.js';
 import { exportOnnx } from '../src/deploy/onnx/export.js';
 import { machineInfo, machineLine } from './machine.js';
+import { timePaired, type TimedTask } from './pairedTiming.js';
+import { updateBenchmarksSection, mdTable } from './benchmarksMd.js';
 import { initTfjsWasm, tfjsWasmInfo } from './peers/tfjs-wasm.js';
 import { tfjsFloatTwin } from './peers/larqMnistTfjs.js';
 
@@ -36,34 +39,10 @@ function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : def;
 }
-const TIME_MS = Number(arg('time', '1500'));
-const ROUNDS = Number(arg('rounds', '3'));
+const SLICE_MS = Number(arg('slice', '100'));
+const ROUNDS = Number(arg('rounds', '20'));
 const THREADS = arg('threads', '1,2').split(',').map(Number);
 const BATCHES = arg('batches', '256,1').split(',').map(Number);
-
-const median = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); const h = v.length >> 1; return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2; };
-
-type Task = [string, () => unknown];
-
-/** Median ms per call of each task: ROUNDS rounds, each task in turn for TIME_MS / ROUNDS, every call timed. */
-async function timeTasks(tasks: Task[]): Promise<Map<string, number>> {
-  const samples = new Map<string, number[]>(tasks.map(([n]) => [n, []]));
-  for (const [, fn] of tasks) for (let i = 0; i < 5; i++) await fn(); // warm-up
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, fn] of tasks) {
-      const s = samples.get(name)!;
-      const end = performance.now() + TIME_MS / ROUNDS;
-      let calls = 0;
-      while (calls < 3 || performance.now() < end) {
-        const t = performance.now();
-        await fn();
-        s.push(performance.now() - t);
-        calls++;
-      }
-    }
-  }
-  return new Map([...samples].map(([n, s]) => [n, median(s)]));
-}
 
 function relErr(a: Float32Array, ref: Float32Array): number {
   if (a.length !== ref.length) return Infinity;
@@ -77,11 +56,13 @@ function relErr(a: Float32Array, ref: Float32Array): number {
 
 type OrtSession = { run(feeds: Record<string, unknown>): Promise<Record<string, { data: unknown }>> };
 
+const fmtMs = (ms: number, batch: number) => (batch === 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(2)} ms`);
+
 async function main(): Promise<void> {
   const machine = machineInfo();
   const loadStart = os.loadavg();
   console.log(`machine: ${machineLine(machine)}; load average ${loadStart.map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`${ROUNDS} alternating rounds of ${(TIME_MS / ROUNDS).toFixed(0)} ms per task after 5 warm-up calls; median per call`);
+  console.log(`${ROUNDS} interleaved rounds of ${SLICE_MS} ms per task after 5 warm-up calls; speed-up = median of per-round ratios`);
 
   const images = loadMnist({ split: 'test', limit: Math.max(...BATCHES) }).images;
   const binary = createModel('larq-mnist', { seed: 1 });
@@ -131,11 +112,11 @@ async function main(): Promise<void> {
   }
 
   const B = 'xnorkit engine, binary';
-  const results: { batch: number; threads: number; engines: { engine: string; ms: number; binary_speedup: number }[] }[] = [];
+  const results: { batch: number; threads: number; binary_ms_spread: [number, number]; engines: { engine: string; ms: number; binary_speedup: number; speedup_iqr: [number, number] }[] }[] = [];
   const json = () => ({
     bench: 'peers', model: 'larq-mnist', machine,
     peers: { onnxruntimeNode: ortNode.env.versions, onnxruntimeWeb: ortWeb.env.versions, tfjsWasm: tfInfo },
-    timing: { statistic: 'median of every call', timeMsPerTask: TIME_MS, rounds: ROUNDS, warmupCalls: 5 },
+    timing: { statistic: 'ms: median over rounds of the median call in the round; speed-up: median over rounds of the ratio to the binary engine in the same round', sliceMs: SLICE_MS, rounds: ROUNDS, warmupCalls: 5 },
     loadAverage: { start: loadStart, end: os.loadavg() },
     logitsCheck: check, results,
   });
@@ -145,7 +126,7 @@ async function main(): Promise<void> {
     const x = images.subarray(0, batch * 784);
     for (const threads of THREADS) {
       setThreads(threads);
-      const tasks: Task[] = [
+      const tasks: TimedTask[] = [
         [B, () => binaryPlan.run(x)],
         ['xnorkit engine, float', () => floatPlan.run(x)],
         ['ORT-node, float twin', () => ortRun(nodeSessions.get(`float${threads}`)!, ortNode.Tensor, x)],
@@ -153,17 +134,31 @@ async function main(): Promise<void> {
         ...(threads === 1 ? [
           ['ORT-web (wasm), float twin', () => ortRun(web as unknown as OrtSession, ortWeb.Tensor, x)],
           ['tfjs-wasm, float twin', () => tfjs(x)],
-        ] as Task[] : []),
+        ] as TimedTask[] : []),
       ];
       console.log(`batch ${batch}, ${threads} thread(s)...`);
-      const ms = await timeTasks(tasks);
-      const row = { batch, threads, engines: [...ms].map(([engine, m]) => ({ engine, ms: +m.toFixed(4), binary_speedup: +(m / ms.get(B)!).toFixed(2) })) };
+      const t = await timePaired(tasks, { reference: B, rounds: ROUNDS, sliceMs: SLICE_MS });
+      const row = {
+        batch, threads, binary_ms_spread: t.referenceSpread.map((m) => +m.toFixed(4)) as [number, number],
+        engines: [...t.ms].map(([engine, m]) => ({ engine, ms: +m.toFixed(4), binary_speedup: +t.ratio.get(engine)!.toFixed(2), speedup_iqr: t.ratioIqr.get(engine)!.map((r) => +r.toFixed(2)) as [number, number] })),
+      };
       results.push(row);
-      for (const e of row.engines) console.log(`  ${e.engine.padEnd(28)} ${batch === 1 ? `${(e.ms * 1000).toFixed(0).padStart(7)} µs` : `${e.ms.toFixed(2).padStart(7)} ms`}  binary is ${e.binary_speedup}x`);
+      for (const e of row.engines) console.log(`  ${e.engine.padEnd(28)} ${fmtMs(e.ms, batch).padStart(9)}  binary is ${e.binary_speedup}x (IQR ${e.speedup_iqr.join('–')})`);
+      console.log(`  (binary engine per round: ${fmtMs(row.binary_ms_spread[0], batch)} to ${fmtMs(row.binary_ms_spread[1], batch)})`);
       writeFileAtomic(join(dir, 'peers.json'), JSON.stringify(json(), null, 2) + '\n');
     }
   }
   setThreads(1);
+  const loadEnd = os.loadavg();
+  const rows = results.flatMap((r) => r.engines.filter((e) => e.engine !== B).map((e) => [r.batch, r.threads, e.engine, fmtMs(e.ms, r.batch), fmtMs(r.engines[0].ms, r.batch), `**${e.binary_speedup.toFixed(2)}×**`, `${e.speedup_iqr[0].toFixed(2)}–${e.speedup_iqr[1].toFixed(2)}`]));
+  updateBenchmarksSection('peers', `## Against the float runtimes a user could install (\`npm run bench:peers\`)
+
+${machineLine(machine)}; load average ${loadStart.map((l) => l.toFixed(2)).join(' ')} at start, ${loadEnd.map((l) => l.toFixed(2)).join(' ')} at end. Peers: onnxruntime-node ${ortNode.env.versions?.common ?? ''} (native CPU), onnxruntime-web ${ortWeb.env.versions?.web ?? ''} (WASM SIMD, 1 thread), tfjs-wasm ${tfInfo.tfjsVersion}.
+
+larq-mnist, from a Float32Array of MNIST test images to logits. The binary engine is the packed binarized model; every peer runs the float twin (or the binarized model written as float Sign + Conv ops) exported by \`exportOnnx\`, whose logits were checked against ours first (max relative difference ${Math.max(...Object.values(check)).toExponential(1)}). Timing: ${ROUNDS} interleaved rounds of ${SLICE_MS} ms per task after warm-up; "ms" is the median over rounds of each round's median call; the speed-up is the median of the per-round ratios (peer ms / binary ms in the same round), with their interquartile range — this VM has stretches of several seconds in which everything runs much slower, and per-round ratios are what stays comparable.
+
+${mdTable(['batch', 'threads', 'peer', 'peer time', 'binary engine', 'binary is', 'IQR'], rows)}
+`);
   console.log(`load average at end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
