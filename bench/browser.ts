@@ -3,10 +3,14 @@
 // browser side runs the esbuild browser bundle of 'xnorkit' in a Web Worker
 // of a cross-origin isolated page (threads = Web Workers over the shared
 // WebAssembly memory), driven by puppeteer-core in Debian's headless
-// chromium. Writes bench/results/browser.json and the "browser" section of
-// BENCHMARKS.md.
+// chromium. Each side holds a session; the bench asks them for one short
+// measurement at a time, Node and Chromium back to back (order swapped every
+// round), and reports the median of the per-round ratios: this VM has
+// stretches of several seconds in which every process runs much slower, and
+// only measurements taken side by side stay comparable. Writes
+// bench/results/browser.json and the "browser" section of BENCHMARKS.md.
 //
-//   npm run bench:browser [-- --threads 1,2] [-- --train-samples 3200] [-- --rounds 3]
+//   npm run bench:browser [-- --threads 1,2] [-- --rounds 15] [-- --train-samples 640] [-- --infer-ms 300]
 import { mkdirSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { writeJsonAtomic } from '../src/util/files.js';
 import { join } from 'node:path';
@@ -16,16 +20,17 @@ import puppeteer from 'puppeteer-core';
 import * as lib from 'xnorkit';
 
 import { serveIsolated, libraryRoutes } from '../demo/server.js';
-import { runWork, type WorkOptions, type WorkResult } from './browserWork.js';
+import { openSession, measurementOf, WORK_KINDS, type Measurement, type WorkKind } from './browserWork.js';
 import { machineInfo, machineLine } from './machine.js';
 import { updateBenchmarksSection, mdTable } from './benchmarksMd.js';
+import { median } from './pairedTiming.js';
 
 const argOf = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : def;
 };
 const threadsList = argOf('threads', '1,2').split(',').map(Number);
-const base = { trainSamples: Number(argOf('train-samples', '3200')), inferSeconds: Number(argOf('infer-seconds', '1.5')), rounds: Number(argOf('rounds', '3')) };
+const base = { trainSamples: Number(argOf('train-samples', '640')), inferSliceMs: Number(argOf('infer-ms', '300')), rounds: Number(argOf('rounds', '15')) };
 const testSamples = 1024;
 const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 if (!chromium) throw new Error('bench:browser needs Debian chromium (apt-get install chromium)');
@@ -46,37 +51,46 @@ const browser = await puppeteer.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`],
 });
 const chromeVersion = await browser.version();
-const inChromium: WorkResult[] = [];
-const inNode: WorkResult[] = [];
 const train = lib.loadMnist({ split: 'train', limit: base.trainSamples });
 const test = lib.loadMnist({ split: 'test', limit: testSamples });
-const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
-const medianResult = (rs: WorkResult[]): WorkResult => ({
-  threads: rs[0].threads,
-  packed_binary_images_per_second: median(rs.map((r) => r.packed_binary_images_per_second)),
-  train_bnn_samples_per_second: median(rs.map((r) => r.train_bnn_samples_per_second)),
-  train_float_samples_per_second: median(rs.map((r) => r.train_float_samples_per_second)),
-});
+const quantile = (v: number[], q: number) => { const w = [...v].sort((a, b) => a - b); const p = (w.length - 1) * q; const k = Math.floor(p); return k + 1 < w.length ? w[k] + (w[k + 1] - w[k]) * (p - k) : w[k]; };
+interface Row { threads: number; kind: WorkKind; node: number; chromium: number; ratio: number; ratioIqr: [number, number]; nodeSpread: [number, number]; chromiumSpread: [number, number] }
+const rowsOut: Row[] = [];
+type Reply = { ok?: number | true; error?: string; isolated?: boolean };
 try {
   for (const threads of threadsList) {
-    // one measurement at a time, alternating Node and Chromium, so that the
-    // machine's load changes hit both sides alike; medians over the rounds
-    const o: WorkOptions = { ...base, rounds: 1, threads };
     const tab = await browser.newPage();
     await tab.goto(server.url);
-    const node: WorkResult[] = [];
-    const chrome: WorkResult[] = [];
+    const ask = async (msg: unknown): Promise<Reply> => {
+      const r = await tab.evaluate((m) => (window as unknown as { runBench(m: unknown): Promise<Reply> }).runBench(m), msg as never);
+      if (r.error) throw new Error(`in Chromium: ${r.error}`);
+      return r;
+    };
+    const opened = await ask({ open: { threads, trainSamples: base.trainSamples, testSamples } });
+    if (!opened.isolated) throw new Error('the bench page is not cross-origin isolated');
+    const node = openSession(lib, train, test, threads);
+    const inNode = (m: Measurement) => node.measure(m);
+    const inChromium = async (m: Measurement) => (await ask({ measure: m })).ok as number;
+    const samples = new Map<WorkKind, { node: number[]; chromium: number[] }>(WORK_KINDS.map((k) => [k, { node: [], chromium: [] }]));
     for (let round = 0; round < base.rounds; round++) {
-      node.push(runWork(lib, train, test, o));
-      const r = await tab.evaluate((opts) => (window as unknown as { runBench(o: unknown): Promise<{ ok?: WorkResult; error?: string; isolated: boolean }> }).runBench(opts), { ...o, testSamples });
-      if (!r.ok) throw new Error(`in Chromium: ${r.error}`);
-      if (!r.isolated) throw new Error('the bench page is not cross-origin isolated');
-      chrome.push(r.ok);
-      console.log(`${threads} thread(s), round ${round + 1}: node`, node.at(-1), 'chromium', r.ok);
+      for (const kind of WORK_KINDS) {
+        const m = measurementOf(kind, base);
+        const s = samples.get(kind)!;
+        if (round % 2 === 0) { s.node.push(inNode(m)); s.chromium.push(await inChromium(m)); }
+        else { s.chromium.push(await inChromium(m)); s.node.push(inNode(m)); }
+      }
+      console.log(`${threads} thread(s), round ${round + 1}/${base.rounds}: ${WORK_KINDS.map((k) => `${k} node ${samples.get(k)!.node.at(-1)!.toFixed(0)} chromium ${samples.get(k)!.chromium.at(-1)!.toFixed(0)}`).join('; ')}`);
     }
+    node.dispose();
     await tab.close();
-    inNode.push(medianResult(node));
-    inChromium.push(medianResult(chrome));
+    for (const kind of WORK_KINDS) {
+      const s = samples.get(kind)!;
+      const ratios = s.chromium.map((c, i) => c / s.node[i]);
+      rowsOut.push({
+        threads, kind, node: median(s.node), chromium: median(s.chromium), ratio: median(ratios), ratioIqr: [quantile(ratios, 0.25), quantile(ratios, 0.75)],
+        nodeSpread: [Math.min(...s.node), Math.max(...s.node)], chromiumSpread: [Math.min(...s.chromium), Math.max(...s.chromium)],
+      });
+    }
   }
 } finally {
   await browser.close();
@@ -87,16 +101,15 @@ lib.setThreads(1);
 
 const machine = machineInfo();
 const load1 = loadavg();
-const keys = ['packed_binary_images_per_second', 'train_bnn_samples_per_second', 'train_float_samples_per_second'] as const;
-const names = { packed_binary_images_per_second: 'packed binary engine (images/s)', train_bnn_samples_per_second: 'training, BNN (samples/s)', train_float_samples_per_second: 'training, float twin (samples/s)' };
-const rows = threadsList.flatMap((t, i) => keys.map((k) => [names[k], t, inNode[i][k].toFixed(0), inChromium[i][k].toFixed(0), (inChromium[i][k] / inNode[i][k]).toFixed(2)]));
-writeJsonAtomic(join(out, 'browser.json'), { machine, chromium: chromeVersion, load: [load0, load1], options: { ...base, testSamples }, node: inNode, chromium_results: inChromium });
+const names: Record<WorkKind, string> = { packed_binary_images_per_second: 'packed binary engine (images/s)', train_bnn_samples_per_second: 'training, BNN (samples/s)', train_float_samples_per_second: 'training, float twin (samples/s)' };
+const rows = rowsOut.map((r) => [names[r.kind], r.threads, r.node.toFixed(0), r.chromium.toFixed(0), `**${r.ratio.toFixed(2)}**`, `${r.ratioIqr[0].toFixed(2)}–${r.ratioIqr[1].toFixed(2)}`, `${r.nodeSpread[0].toFixed(0)}–${r.nodeSpread[1].toFixed(0)}`]);
+writeJsonAtomic(join(out, 'browser.json'), { machine, chromium: chromeVersion, load: [load0, load1], options: { ...base, testSamples }, statistic: 'ratio: median over rounds of Chromium/Node measured back to back; throughputs: medians over rounds', rows: rowsOut });
 const md = `## Browser vs Node (bench/browser.ts)
 
 ${machineLine(machine)}; ${chromeVersion} (headless, Debian chromium via puppeteer-core); load average ${load0.map((l) => l.toFixed(2)).join(' ')} at start, ${load1.map((l) => l.toFixed(2)).join(' ')} at end.
-Same code (bench/browserWork.ts) in Node (the package's Node entry, dist/) and in a Web Worker of a cross-origin isolated page (the esbuild browser bundle of \`xnorkit\`; threads are Web Workers over the shared WebAssembly memory). Packed engine: InferenceModel.run of ${testSamples} MNIST test images, ≥${base.inferSeconds} s per measurement; training: fit of larq-mnist on ${base.trainSamples} samples, batch 64, after a warm-up; ${base.rounds} rounds alternating Node and Chromium, medians. Ratio = Chromium / Node.${load0[0] > machine.cores * 1.5 ? ` Provisional: measured under load (load average ${load0[0].toFixed(1)} on ${machine.cores} cores); rerun on an idle machine.` : ''}
+Same code (bench/browserWork.ts) in Node (the package's Node entry, dist/) and in a Web Worker of a cross-origin isolated page (the esbuild browser bundle of \`xnorkit\`; threads are Web Workers over the shared WebAssembly memory). Packed engine: InferenceModel.run of ${testSamples} MNIST test images for ${base.inferSliceMs} ms per measurement; training: one epoch of fit of a fresh larq-mnist on ${base.trainSamples} samples, batch 64. Each side is warmed up, then ${base.rounds} rounds, each taking one measurement of each kind on both sides back to back (order swapped every round). Ratio = Chromium / Node: the median of the per-round ratios, with their interquartile range; Node's range over the rounds shows how much the machine's speed moved during the run (this VM has stretches of several seconds in which every process runs much slower, which made ratios of medians taken seconds apart unstable).${load0[0] > machine.cores * 1.5 ? ` Provisional: measured under load (load average ${load0[0].toFixed(1)} on ${machine.cores} cores); rerun on an idle machine.` : ''}
 
-${mdTable(['work', 'threads', 'Node', 'Chromium', 'ratio'], rows)}
+${mdTable(['work', 'threads', 'Node (median)', 'Chromium (median)', 'ratio', 'ratio IQR', 'Node range over rounds'], rows)}
 `;
 updateBenchmarksSection('browser', md);
 console.log(md);

@@ -1,65 +1,65 @@
 // The work bench/browser.ts times in Node and in Chromium: the same code,
-// given the library (src under Node, the browser bundle of 'xnorkit' in the
-// page's worker) and MNIST. Packed binary engine: images/s of
-// InferenceModel.run on the test images; training: samples/s of fit on the
-// larq-mnist BNN and its float twin (batch 64), each after a warm-up.
+// given the library (dist/ under Node, the browser bundle of 'xnorkit' in the
+// page's worker) and MNIST. A session is set up once per side and thread
+// count (a BNN trained a little and packed, warm-up of every kind of work);
+// then the bench asks each side for one short measurement at a time, so the
+// two sides' measurements can be interleaved and compared round by round.
+//   infer: images/s of InferenceModel.run on the test images for a slice
+//   train: samples/s of fit (one epoch, batch 64) of a fresh larq-mnist BNN or float twin
 import type * as Xnorkit from 'xnorkit';
 
 export type Lib = Pick<typeof Xnorkit, 'createModel' | 'fit' | 'Adam' | 'exportModel' | 'loadInferenceModel' | 'setThreads' | 'take'>;
 
-export interface WorkOptions {
+export type Measurement = { kind: 'infer'; sliceMs: number } | { kind: 'train'; float: boolean; samples: number };
+
+export const WORK_KINDS = ['packed_binary_images_per_second', 'train_bnn_samples_per_second', 'train_float_samples_per_second'] as const;
+export type WorkKind = (typeof WORK_KINDS)[number];
+
+export interface WorkSession {
   threads: number;
-  trainSamples: number;
-  /** Seconds each inference measurement runs at least. */
-  inferSeconds: number;
-  rounds: number;
+  /** One measurement: images/s or samples/s. */
+  measure(m: Measurement): number;
+  dispose(): void;
 }
 
-export interface WorkResult {
-  threads: number;
-  packed_binary_images_per_second: number;
-  train_bnn_samples_per_second: number;
-  train_float_samples_per_second: number;
-}
-
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-
-export function runWork(lib: Lib, train: Xnorkit.Dataset, test: Xnorkit.Dataset, o: WorkOptions): WorkResult {
-  lib.setThreads(o.threads);
+export function openSession(lib: Lib, train: Xnorkit.Dataset, test: Xnorkit.Dataset, threads: number): WorkSession {
+  lib.setThreads(threads);
   const opt = () => new lib.Adam();
-  // a BNN trained a little (BatchNorm statistics set), packed
+  // a BNN trained a little (BatchNorm statistics set, realistic sign patterns), packed
   const bnn = lib.createModel('larq-mnist', { seed: 1 });
   lib.fit(bnn, lib.take(train, 512), { epochs: 1, batchSize: 64, optimizer: opt(), seed: 1, verbose: 'quiet' });
   const engine = lib.loadInferenceModel(lib.exportModel(bnn));
-  engine.run(test.images);
-  const infer: number[] = [];
-  for (let r = 0; r < o.rounds; r++) {
-    let n = 0;
+  const fitOnce = (float: boolean, samples: number): number => {
+    if (samples > train.count) throw new Error(`a training measurement of ${samples} samples needs that many training images (have ${train.count})`);
+    const model = lib.createModel('larq-mnist', { float, seed: 1 });
+    const data = lib.take(train, samples);
     const t0 = performance.now();
-    while (performance.now() - t0 < o.inferSeconds * 1000) {
-      engine.run(test.images);
-      n += test.count;
-    }
-    infer.push(n / ((performance.now() - t0) / 1000));
-  }
-  engine.dispose();
-  const training = (float: boolean): number => {
-    const data = lib.take(train, o.trainSamples);
-    const warm = lib.createModel('larq-mnist', { float, seed: 2 });
-    lib.fit(warm, lib.take(train, 20 * 64), { epochs: 1, batchSize: 64, optimizer: opt(), seed: 2, verbose: 'quiet' });
-    const rates: number[] = [];
-    for (let r = 0; r < o.rounds; r++) {
-      const model = lib.createModel('larq-mnist', { float, seed: 1 });
-      const t0 = performance.now();
-      lib.fit(model, data, { epochs: 1, batchSize: 64, optimizer: opt(), seed: 1, verbose: 'quiet' });
-      rates.push(data.count / ((performance.now() - t0) / 1000));
-    }
-    return median(rates);
+    lib.fit(model, data, { epochs: 1, batchSize: 64, optimizer: opt(), seed: 1, verbose: 'quiet' });
+    return samples / ((performance.now() - t0) / 1000);
   };
+  // warm-up: every code path compiled and tiered up before the first measurement
+  for (let i = 0; i < 5; i++) engine.run(test.images);
+  fitOnce(false, Math.min(train.count, 640));
+  fitOnce(true, Math.min(train.count, 640));
   return {
-    threads: o.threads,
-    packed_binary_images_per_second: median(infer),
-    train_bnn_samples_per_second: training(false),
-    train_float_samples_per_second: training(true),
+    threads,
+    measure(m) {
+      lib.setThreads(threads);
+      if (m.kind === 'train') return fitOnce(m.float, m.samples);
+      let n = 0;
+      const t0 = performance.now();
+      do {
+        engine.run(test.images);
+        n += test.count;
+      } while (performance.now() - t0 < m.sliceMs);
+      return n / ((performance.now() - t0) / 1000);
+    },
+    dispose: () => engine.dispose(),
   };
+}
+
+/** The measurement behind each reported kind of work. */
+export function measurementOf(kind: WorkKind, o: { inferSliceMs: number; trainSamples: number }): Measurement {
+  if (kind === 'packed_binary_images_per_second') return { kind: 'infer', sliceMs: o.inferSliceMs };
+  return { kind: 'train', float: kind === 'train_float_samples_per_second', samples: o.trainSamples };
 }
