@@ -1,7 +1,8 @@
 // Binary (XNOR-popcount) and 2-bit bit-serial kernels against our float32
 // SIMD path and tfjs-backend-wasm, same process, same data, one thread each.
 //
-// What each column times (medians of tinybench samples after warm-up):
+// What each column times (medians over interleaved rounds after warm-up; ratios are
+// medians of per-round ratios, bench/pairedTiming.ts):
 // - binary dense / conv: packing the f32 activations to bits (with the conv's
 //   zero border) + the binary kernel with its fused float output
 //   y = dot*scale + bias (a folded BatchNorm), Larq's default pad_values=0
@@ -21,7 +22,6 @@
 // Writes bench/results/kernels.json and the "kernels" section of BENCHMARKS.md
 // (full runs only).
 // Usage: tsx bench/kernels.ts [--time ms per task] [--rounds n] [--only substring]
-import { Bench } from 'tinybench';
 import { mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '../src/util/files.js';
 import os from 'node:os';
@@ -38,13 +38,14 @@ import { initTfjsWasm, tfjsWasmInfo, type Tf } from './peers/tfjs-wasm.js';
 import type { Tensor2D, Tensor4D } from '@tensorflow/tfjs';
 import { machineInfo, machineLine } from './machine.js';
 import { updateBenchmarksSection } from './benchmarksMd.js';
+import { timePaired, type PairedTiming } from './pairedTiming.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
-const TIME_MS = Number(arg('--time') ?? 450);
-const ROUNDS = Math.max(1, Number(arg('--rounds') ?? 3));
+const SLICE_MS = Number(arg('--slice') ?? 40);
+const ROUNDS = Math.max(1, Number(arg('--rounds') ?? 15));
 const ONLY = arg('--only');
 
 interface Shape { label: string; kind: 'dense' | 'gemm' | 'conv'; M: number; K: number; N: number; H?: number; C?: number }
@@ -71,20 +72,13 @@ const grid2 = (v: Float32Array, weights: boolean) =>
 const put = (a: Float32Array) => { const p = alloc(a.length * 4); f32View(p, a.length).set(a); return p; };
 const median = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); const h = v.length >> 1; return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2; };
 
-/** Runs the tasks in ROUNDS alternating tinybench rounds; median ms per task over the pooled samples. */
-async function timeTasks(tasks: [string, () => void][]): Promise<Map<string, number>> {
-  const samples = new Map<string, number[]>(tasks.map(([n]) => [n, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    const bench = new Bench({ time: TIME_MS / ROUNDS, warmupTime: round === 0 ? 100 : 20, warmupIterations: 3, iterations: 3, retainSamples: true });
-    for (const [name, fn] of tasks) bench.add(name, fn);
-    await bench.run();
-    for (const [name] of tasks) {
-      const r = bench.getTask(name)?.result;
-      if (!r || !('latency' in r) || !r.latency.samples) throw new Error(`task ${name} did not complete`);
-      samples.get(name)!.push(...r.latency.samples);
-    }
-  }
-  return new Map([...samples].map(([n, s]) => [n, median(s)]));
+/**
+ * Times the tasks in ROUNDS interleaved rounds of SLICE_MS each (bench/pairedTiming.ts): ms per task is
+ * the median over rounds; ratios to `reference` are medians of per-round ratios (this VM has stretches
+ * of several seconds in which everything runs much slower).
+ */
+async function timeTasks(tasks: [string, () => void][], reference: string): Promise<PairedTiming> {
+  return timePaired(tasks, { reference, rounds: ROUNDS, sliceMs: SLICE_MS, warmupCalls: 3, minCalls: 2 });
 }
 
 function check(label: string, got: ArrayLike<number>, want: ArrayLike<number>, scale = 1): void {
@@ -109,7 +103,7 @@ async function main(): Promise<void> {
   const k = wasm();
   console.log(`machine: ${machineLine(machine)}`);
   console.log(`peer: tfjs ${info.tfjsVersion} ${info.backend} simd=${info.simd} threads=${info.threads}; ours: 1 thread`);
-  console.log(`tinybench: ${TIME_MS} ms per task in ${ROUNDS} alternating rounds after warm-up, median`);
+  console.log(`${ROUNDS} interleaved rounds of ${SLICE_MS} ms per task after warm-up; ms = median over rounds, ratios = medians of per-round ratios`);
   // Other processes on a shared machine move every number; say how busy it was.
   const loadStart = os.loadavg();
   console.log(`load average at start: ${loadStart.map((l) => l.toFixed(2)).join(' ')}\n`);
@@ -184,7 +178,8 @@ async function main(): Promise<void> {
       tasks.push(['binary+wpack', () => run(packX(), packWeights(w, wShape, { out: wbuf }), 'auto')]);
       tasks.push(['bits', () => run(xbFixed, wb, 'auto', bitsOut)]);
     }
-    const t = await timeTasks(tasks);
+    const timed = await timeTasks(tasks, 'binary');
+    const t = timed.ms;
     const macs = M * N * K;
     const row: Row = {
       label: s.label, M, K, N, binaryMacs: macs,
@@ -192,7 +187,7 @@ async function main(): Promise<void> {
       binaryWithWeightPackMs: t.get('binary+wpack'), binaryBitsMs: t.get('bits'),
       f32Ms: t.get('f32')!, tfjsMs: t.get('tfjs')!,
       serial2Ms: t.get('serial2'), serial2Gmacs: macs / (t.get('serial2')! * 1e6),
-      ratioVsTfjs: t.get('tfjs')! / t.get('binary')!, ratioVsF32: t.get('f32')! / t.get('binary')!,
+      ratioVsTfjs: timed.ratio.get('tfjs')!, ratioVsF32: timed.ratio.get('f32')!,
       serial2RatioVsF32: t.get('f32')! / t.get('serial2')!,
     };
     rows.push(row);
@@ -201,9 +196,10 @@ async function main(): Promise<void> {
       `-> x${row.ratioVsTfjs.toFixed(1)} vs tfjs, x${row.ratioVsF32.toFixed(1)} vs f32, 2-bit x${row.serial2RatioVsF32!.toFixed(1)} vs f32`);
 
     // Kernel paths on the same packed operands (the auto rule's evidence).
-    const pt = await timeTasks((['scalar', 'v128', 'hybrid', 'auto'] as KernelPath[]).map((p) => [p, () => run(xbFixed, wb, p, INT)]));
-    const fastest = [...pt].filter(([p]) => p !== 'auto').sort((a, b) => a[1] - b[1])[0][0];
-    paths.push({ label: s.label, scalarMs: pt.get('scalar')!, v128Ms: pt.get('v128')!, hybridMs: pt.get('hybrid')!, autoMs: pt.get('auto')!, fastest });
+    const timedPaths = await timeTasks((['scalar', 'v128', 'hybrid', 'auto'] as KernelPath[]).map((p) => [p, () => run(xbFixed, wb, p, INT)]), 'auto');
+    const pt = timedPaths.ms;
+    const fastest = [...timedPaths.ratio].filter(([p]) => p !== 'auto').sort((a, b) => a[1] - b[1])[0][0];
+    paths.push({ label: s.label, scalarMs: pt.get('scalar')!, v128Ms: pt.get('v128')!, hybridMs: pt.get('hybrid')!, autoMs: pt.get('auto')!, fastest, autoOverFastest: 1 / timedPaths.ratio.get(fastest)! });
 
     [tx, tw].forEach((q) => q.dispose());
     wb.dispose(); wb2.dispose();
@@ -211,7 +207,7 @@ async function main(): Promise<void> {
     if (cols) free(cols);
   }
 
-  const acceptance = summarize(rows);
+  const acceptance = summarize(rows, paths);
   const md = markdown(machineLine(machine), loadStart, rows, paths, acceptance);
   console.log('\n' + md);
   if (ONLY) {
@@ -223,7 +219,7 @@ async function main(): Promise<void> {
   writeFileAtomic(file, JSON.stringify({
     bench: 'kernels', date: new Date().toISOString(), machine,
     peer: info, ours: { threads: threadCount(), kernels: 'assembly/bgemm.ts bconv.ts bserial.ts (tile loop btiles.ts, micro-kernels bmicro.ts)' },
-    timing: { tool: 'tinybench', statistic: 'median of pooled samples', timeMsPerTask: TIME_MS, rounds: ROUNDS },
+    timing: { statistic: 'ms: median over rounds of the median call in the round; x tfjs, x f32 and auto/fastest: medians of per-round ratios', sliceMs: SLICE_MS, rounds: ROUNDS },
     loadAverage: { start: loadStart, end: os.loadavg() },
     timed: {
       binary: 'pack f32 activations + kernel with fused float output (conv: pad_values=0, exact edges); gemm: kernel only, int32 out',
@@ -238,26 +234,29 @@ async function main(): Promise<void> {
   console.log(`\nwrote ${file} and the "kernels" section of BENCHMARKS.md`);
 }
 
-interface Acceptance { name: string; value: number; threshold: number; goal?: number; pass: boolean }
-function summarize(rows: Row[]): Acceptance[] {
+interface Acceptance { name: string; value: number; threshold: number; goal?: number; pass: boolean; /** the value must not exceed the threshold */ atMost?: boolean }
+// Issue 4's thresholds, raised by issue 13 (this CPU): GEMM >= 220 Gbit-MAC/s (goal 260), every conv
+// >= 10x tfjs-wasm (goal 12x), the auto path within 5 % of the fastest on every shape.
+function summarize(rows: Row[], paths: PathRow[]): Acceptance[] {
   const a: Acceptance[] = [];
   for (const r of rows) {
-    if (r.label.startsWith('gemm')) a.push({ name: `${r.label} Gbit-MAC/s`, value: r.binaryGbitMacs, threshold: 150, goal: 200, pass: r.binaryGbitMacs >= 150 });
-    if (r.label.startsWith('conv')) a.push({ name: `${r.label} x tfjs conv2d`, value: r.ratioVsTfjs, threshold: 8, goal: 12, pass: r.ratioVsTfjs >= 8 });
+    if (r.label.startsWith('gemm')) a.push({ name: `${r.label} Gbit-MAC/s`, value: r.binaryGbitMacs, threshold: 220, goal: 260, pass: r.binaryGbitMacs >= 220 });
+    if (r.label.startsWith('conv')) a.push({ name: `${r.label} x tfjs conv2d`, value: r.ratioVsTfjs, threshold: 10, goal: 12, pass: r.ratioVsTfjs >= 10 });
     if (r.label.startsWith('dense')) a.push({ name: `${r.label} x tfjs matMul`, value: r.ratioVsTfjs, threshold: 10, pass: r.ratioVsTfjs >= 10 });
     if (!r.label.startsWith('gemm')) a.push({ name: `${r.label} 2-bit x our f32`, value: r.serial2RatioVsF32!, threshold: 2, pass: r.serial2RatioVsF32! >= 2 });
   }
+  for (const p of paths) a.push({ name: `${p.label} auto / fastest path`, value: p.autoOverFastest, threshold: 1.05, pass: p.autoOverFastest <= 1.05, atMost: true });
   return a;
 }
 
-type PathRow = { label: string; scalarMs: number; v128Ms: number; hybridMs: number; autoMs: number; fastest: string };
+type PathRow = { label: string; scalarMs: number; v128Ms: number; hybridMs: number; autoMs: number; fastest: string; autoOverFastest: number };
 
 function markdown(machine: string, load: number[], rows: Row[], paths: PathRow[], acc: Acceptance[]): string {
   const f = (v: number | undefined, d = 2) => (v === undefined ? '—' : v.toFixed(d));
   const out: string[] = [];
   out.push('## Binary kernels (`npm run bench:kernels`)', '');
   out.push(`Machine: ${machine}; load average ${load.map((l) => l.toFixed(2)).join(' ')} at start. One thread each; ` +
-    `tinybench medians (${TIME_MS} ms per task, ${ROUNDS} alternating rounds). binary = pack f32 activations + kernel with ` +
+    `${ROUNDS} interleaved rounds of ${SLICE_MS} ms per task after warm-up: ms are medians over the rounds; x tfjs, x f32 and auto / fastest are medians of the per-round ratios (this VM has stretches of several seconds in which everything runs much slower, so only side-by-side ratios are stable; absolute ms and Gbit-MAC/s move with those stretches). binary = pack f32 activations + kernel with ` +
     'fused float output (conv: pad_values=0, exact edges), weights packed once; +wpack = also packing the f32 weights; ' +
     'bits->bits = kernel alone between two binary layers; gemm = kernel alone, int32 out. ' +
     'Gbit-MAC/s = binary multiply-accumulates per second / 1e9. Ratios are time ratios.', '');
@@ -272,11 +271,10 @@ function markdown(machine: string, load: number[], rows: Row[], paths: PathRow[]
   out.push('', 'Kernel paths (binary kernel only, int32 output, ms; auto = the path tuned on this CPU per shape class, src/ops/binary/tune.ts):', '');
   out.push('| shape | scalar | v128 | hybrid | auto | fastest | auto / fastest |', '|---|---:|---:|---:|---:|---|---:|');
   for (const p of paths) {
-    const best = Math.min(p.scalarMs, p.v128Ms, p.hybridMs);
-    out.push(`| ${p.label} | ${f(p.scalarMs, 3)} | ${f(p.v128Ms, 3)} | ${f(p.hybridMs, 3)} | ${f(p.autoMs, 3)} | ${p.fastest} | ${f(p.autoMs / best, 2)} |`);
+    out.push(`| ${p.label} | ${f(p.scalarMs, 3)} | ${f(p.v128Ms, 3)} | ${f(p.hybridMs, 3)} | ${f(p.autoMs, 3)} | ${p.fastest} | ${f(p.autoOverFastest, 2)} |`);
   }
-  out.push('', 'Issue 4 acceptance (kernel side):', '');
-  for (const x of acc) out.push(`- ${x.pass ? 'PASS' : 'FAIL'} ${x.name}: ${x.value.toFixed(1)} (>= ${x.threshold}${x.goal ? `, goal ${x.goal}` : ''})`);
+  out.push('', 'Acceptance (kernel side; issue 4, thresholds raised by issue 13):', '');
+  for (const x of acc) out.push(`- ${x.pass ? 'PASS' : 'FAIL'} ${x.name}: ${x.value.toFixed(x.atMost ? 2 : 1)} (${x.atMost ? '<=' : '>='} ${x.threshold}${x.goal ? `, goal ${x.goal}` : ''})`);
   return out.join('\n');
 }
 
