@@ -39,6 +39,7 @@ import type { Tensor2D, Tensor4D } from '@tensorflow/tfjs';
 import { machineInfo, machineLine } from './machine.js';
 import { updateBenchmarksSection } from './benchmarksMd.js';
 import { timePaired, type PairedTiming } from './pairedTiming.js';
+import { tunedPaths } from '../src/ops/binary/tune.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -207,6 +208,7 @@ async function main(): Promise<void> {
     if (cols) free(cols);
   }
 
+  for (const [k, v] of tunedPaths()) console.log(`tuned ${k}: ${v.path} (${Object.entries(v.ms).map(([p, m]) => `${p} ${m.toFixed(3)}`).join(", ")} ms)`);
   const acceptance = summarize(rows, paths);
   const md = markdown(machineLine(machine), loadStart, rows, paths, acceptance);
   console.log('\n' + md);
@@ -229,6 +231,8 @@ async function main(): Promise<void> {
       f32: 'sgemm (dense, gemm) or im2col + sgemm (conv)', tfjs: 'tf.matMul / tf.conv2d same',
     },
     results: rows, paths, acceptance,
+    // what 'auto' measured when it tuned each shape class (path and each candidate's fastest sample, ms)
+    tuning: Object.fromEntries(tunedPaths()),
   }, null, 2) + '\n');
   updateBenchmarksSection('kernels', md);
   console.log(`\nwrote ${file} and the "kernels" section of BENCHMARKS.md`);

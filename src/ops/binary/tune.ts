@@ -31,6 +31,7 @@ export function log2Class(v: number): number {
 // the minimum is the estimate least disturbed by a loaded machine.
 const SAMPLE_MS = 1;
 const SAMPLES = 7;
+const WARMUP_MS = 3;
 
 /**
  * The fastest path for the shape class `key` on this CPU: cached, or timed
@@ -43,7 +44,12 @@ export function tunedPath(key: string, run: (path: ConcretePath) => void): Concr
   if (hit) return hit.path;
   const reps = new Map<ConcretePath, number>();
   for (const p of CONCRETE_PATHS) {
-    // warm-up (compiles nothing, but touches the operands) and sizing
+    // Warm-up: touches the operands and gives the engine's tiering compiler
+    // time to replace each path's baseline code (the first shape a process
+    // meets is tuned on cold code, and paths warm at different rates).
+    const w0 = performance.now();
+    do run(p); while (performance.now() - w0 < WARMUP_MS);
+    // sizing
     const t0 = performance.now();
     run(p);
     const once = performance.now() - t0;
