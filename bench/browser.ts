@@ -24,6 +24,7 @@ import { openSession, measurementOf, WORK_KINDS, type Measurement, type WorkKind
 import { machineInfo, machineLine } from './machine.js';
 import { updateBenchmarksSection, mdTable } from './benchmarksMd.js';
 import { median } from './pairedTiming.js';
+import { machineBusy, describeBusy } from './machineBusy.js';
 
 const argOf = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,6 +37,7 @@ const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => 
 if (!chromium) throw new Error('bench:browser needs Debian chromium (apt-get install chromium)');
 
 const load0 = loadavg();
+const busy = describeBusy(await machineBusy());
 const out = join(import.meta.dirname, 'results');
 mkdirSync(out, { recursive: true });
 
@@ -103,11 +105,11 @@ const machine = machineInfo();
 const load1 = loadavg();
 const names: Record<WorkKind, string> = { packed_binary_images_per_second: 'packed binary engine (images/s)', train_bnn_samples_per_second: 'training, BNN (samples/s)', train_float_samples_per_second: 'training, float twin (samples/s)' };
 const rows = rowsOut.map((r) => [names[r.kind], r.threads, r.node.toFixed(0), r.chromium.toFixed(0), `**${r.ratio.toFixed(2)}**`, `${r.ratioIqr[0].toFixed(2)}–${r.ratioIqr[1].toFixed(2)}`, `${r.nodeSpread[0].toFixed(0)}–${r.nodeSpread[1].toFixed(0)}`]);
-writeJsonAtomic(join(out, 'browser.json'), { machine, chromium: chromeVersion, load: [load0, load1], options: { ...base, testSamples }, statistic: 'ratio: median over rounds of Chromium/Node measured back to back; throughputs: medians over rounds', rows: rowsOut });
+writeJsonAtomic(join(out, 'browser.json'), { machine, chromium: chromeVersion, busyBeforeStart: busy.text, load: [load0, load1], options: { ...base, testSamples }, statistic: 'ratio: median over rounds of Chromium/Node measured back to back; throughputs: medians over rounds', rows: rowsOut });
 const md = `## Browser vs Node (bench/browser.ts)
 
-${machineLine(machine)}; ${chromeVersion} (headless, Debian chromium via puppeteer-core); load average ${load0.map((l) => l.toFixed(2)).join(' ')} at start, ${load1.map((l) => l.toFixed(2)).join(' ')} at end.
-Same code (bench/browserWork.ts) in Node (the package's Node entry, dist/) and in a Web Worker of a cross-origin isolated page (the esbuild browser bundle of \`xnorkit\`; threads are Web Workers over the shared WebAssembly memory). Packed engine: InferenceModel.run of ${testSamples} MNIST test images for ${base.inferSliceMs} ms per measurement; training: one epoch of fit of a fresh larq-mnist on ${base.trainSamples} samples, batch 64. Each side is warmed up, then ${base.rounds} rounds, each taking one measurement of each kind on both sides back to back (order swapped every round). Ratio = Chromium / Node: the median of the per-round ratios, with their interquartile range; Node's range over the rounds shows how much the machine's speed moved during the run (this VM has stretches of several seconds in which every process runs much slower, which made ratios of medians taken seconds apart unstable).${load0[0] > machine.cores * 1.5 ? ` Provisional: measured under load (load average ${load0[0].toFixed(1)} on ${machine.cores} cores); rerun on an idle machine.` : ''}
+${machineLine(machine)}; ${chromeVersion} (headless, Debian chromium via puppeteer-core); ${busy.text}; load average ${load0.map((l) => l.toFixed(2)).join(' ')} at start, ${load1.map((l) => l.toFixed(2)).join(' ')} at end.
+Same code (bench/browserWork.ts) in Node (the package's Node entry, dist/) and in a Web Worker of a cross-origin isolated page (the esbuild browser bundle of \`xnorkit\`; threads are Web Workers over the shared WebAssembly memory). Packed engine: InferenceModel.run of ${testSamples} MNIST test images for ${base.inferSliceMs} ms per measurement; training: one epoch of fit of a fresh larq-mnist on ${base.trainSamples} samples, batch 64. Each side is warmed up, then ${base.rounds} rounds, each taking one measurement of each kind on both sides back to back (order swapped every round). Ratio = Chromium / Node: the median of the per-round ratios, with their interquartile range; Node's range over the rounds shows how much the machine's speed moved during the run (this VM has stretches of several seconds in which every process runs much slower, which made ratios of medians taken seconds apart unstable).${busy.provisional ? ' Provisional: other processes were running (see above); rerun on an idle machine.' : ''}
 
 ${mdTable(['work', 'threads', 'Node (median)', 'Chromium (median)', 'ratio', 'ratio IQR', 'Node range over rounds'], rows)}
 `;

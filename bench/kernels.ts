@@ -39,6 +39,7 @@ import type { Tensor2D, Tensor4D } from '@tensorflow/tfjs';
 import { machineInfo, machineLine } from './machine.js';
 import { updateBenchmarksSection } from './benchmarksMd.js';
 import { timePaired, type PairedTiming } from './pairedTiming.js';
+import { machineBusy, describeBusy } from './machineBusy.js';
 import { tunedPaths } from '../src/ops/binary/tune.js';
 
 function arg(name: string): string | undefined {
@@ -107,7 +108,8 @@ async function main(): Promise<void> {
   console.log(`${ROUNDS} interleaved rounds of ${SLICE_MS} ms per task after warm-up; ms = median over rounds, ratios = medians of per-round ratios`);
   // Other processes on a shared machine move every number; say how busy it was.
   const loadStart = os.loadavg();
-  console.log(`load average at start: ${loadStart.map((l) => l.toFixed(2)).join(' ')}\n`);
+  const busy = describeBusy(await machineBusy());
+  console.log(`${busy.text}; load average at start: ${loadStart.map((l) => l.toFixed(2)).join(' ')}\n`);
   const rows: Row[] = [];
   const paths: PathRow[] = [];
 
@@ -210,7 +212,7 @@ async function main(): Promise<void> {
 
   for (const [k, v] of tunedPaths()) console.log(`tuned ${k}: ${v.path} (${Object.entries(v.ms).map(([p, m]) => `${p} ${m.toFixed(3)}`).join(", ")} ms)`);
   const acceptance = summarize(rows, paths);
-  const md = markdown(machineLine(machine), loadStart, rows, paths, acceptance);
+  const md = markdown(`${machineLine(machine)}; ${busy.text}${busy.provisional ? ' (provisional: rerun on an idle machine)' : ''}`, loadStart, rows, paths, acceptance);
   console.log('\n' + md);
   if (ONLY) {
     console.log('\n--only: partial run, bench/results/kernels.json left as it was');
@@ -222,7 +224,7 @@ async function main(): Promise<void> {
     bench: 'kernels', date: new Date().toISOString(), machine,
     peer: info, ours: { threads: threadCount(), kernels: 'assembly/bgemm.ts bconv.ts bserial.ts (tile loop btiles.ts, micro-kernels bmicro.ts)' },
     timing: { statistic: 'ms: median over rounds of the median call in the round; x tfjs, x f32 and auto/fastest: medians of per-round ratios', sliceMs: SLICE_MS, rounds: ROUNDS },
-    loadAverage: { start: loadStart, end: os.loadavg() },
+    busyBeforeStart: busy.text, loadAverage: { start: loadStart, end: os.loadavg() },
     timed: {
       binary: 'pack f32 activations + kernel with fused float output (conv: pad_values=0, exact edges); gemm: kernel only, int32 out',
       binaryWithWeightPack: 'binary + packing the f32 weights every call (training forward)',

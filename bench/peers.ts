@@ -33,6 +33,7 @@ import { exportModel, loadInferenceModel } from '../src/deploy/index.js';
 import { exportOnnx } from '../src/deploy/onnx/export.js';
 import { machineInfo, machineLine } from './machine.js';
 import { timePaired, type TimedTask } from './pairedTiming.js';
+import { machineBusy, describeBusy } from './machineBusy.js';
 import { updateBenchmarksSection, mdTable } from './benchmarksMd.js';
 import { initTfjsWasm, tfjsWasmInfo } from './peers/tfjs-wasm.js';
 import { tfjsFloatTwin } from './peers/larqMnistTfjs.js';
@@ -80,7 +81,8 @@ const fmtMs = (ms: number, batch: number) => (batch === 1 ? `${(ms * 1000).toFix
 async function main(): Promise<void> {
   const machine = machineInfo();
   const loadStart = os.loadavg();
-  console.log(`machine: ${machineLine(machine)}; load average ${loadStart.map((l) => l.toFixed(2)).join(' ')}`);
+  const busy = describeBusy(await machineBusy());
+  console.log(`machine: ${machineLine(machine)}; ${busy.text}; load average ${loadStart.map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`${ROUNDS} interleaved rounds of ${SLICE_MS} ms per task after 5 warm-up calls; speed-up = median of per-round ratios`);
 
   const images = MODEL === 'vgg8' ? randomImages(Math.max(...BATCHES)) : loadMnist({ split: 'test', limit: Math.max(...BATCHES) }).images;
@@ -142,7 +144,7 @@ async function main(): Promise<void> {
     bench: 'peers', model: MODEL, inputShape: INPUT_SHAPE, machine,
     peers: { onnxruntimeNode: ortNode.env.versions, onnxruntimeWeb: ortWeb.env.versions, tfjsWasm: tfInfo },
     timing: { statistic: 'ms: median over rounds of the median call in the round; speed-up: median over rounds of the ratio to the binary engine in the same round', sliceMs: SLICE_MS, rounds: ROUNDS, warmupCalls: 5 },
-    loadAverage: { start: loadStart, end: os.loadavg() },
+    busyBeforeStart: busy.text, loadAverage: { start: loadStart, end: os.loadavg() },
     logitsCheck: check, results,
   });
   const dir = join(import.meta.dirname, 'results');
@@ -178,7 +180,7 @@ async function main(): Promise<void> {
   const rows = results.flatMap((r) => r.engines.filter((e) => e.engine !== B).map((e) => [r.batch, r.threads, e.engine, fmtMs(e.ms, r.batch), fmtMs(r.engines[0].ms, r.batch), `**${e.binary_speedup.toFixed(2)}×**`, `${e.speedup_iqr[0].toFixed(2)}–${e.speedup_iqr[1].toFixed(2)}`]));
   updateBenchmarksSection(SECTION, `## ${MODEL === 'vgg8' ? 'vgg8 (32×32×3, random weights) a' : 'A'}gainst the float runtimes a user could install (\`npm run bench:peers${MODEL === 'vgg8' ? ' -- --model vgg8' : ''}\`)
 
-${machineLine(machine)}; load average ${loadStart.map((l) => l.toFixed(2)).join(' ')} at start, ${loadEnd.map((l) => l.toFixed(2)).join(' ')} at end. Peers: onnxruntime-node ${ortNode.env.versions?.common ?? ''} (native CPU), onnxruntime-web ${ortWeb.env.versions?.web ?? ''} (WASM SIMD, 1 thread), tfjs-wasm ${tfInfo.tfjsVersion}.
+${machineLine(machine)}; ${busy.text}${busy.provisional ? ' (provisional: rerun on an idle machine)' : ''}; load average ${loadStart.map((l) => l.toFixed(2)).join(' ')} at start, ${loadEnd.map((l) => l.toFixed(2)).join(' ')} at end. Peers: onnxruntime-node ${ortNode.env.versions?.common ?? ''} (native CPU), onnxruntime-web ${ortWeb.env.versions?.web ?? ''} (WASM SIMD, 1 thread), tfjs-wasm ${tfInfo.tfjsVersion}.
 
 ${MODEL === 'vgg8' ? 'vgg8 at 32×32×3 with random weights, from a Float32Array of random images to logits' : 'larq-mnist (trained one epoch on 4096 images), from a Float32Array of MNIST test images to logits'}. The binary engine is the packed binarized model; every peer runs the float twin (or the binarized model written as float Sign + Conv ops) exported by \`exportOnnx\`, whose logits were checked against ours first (max relative difference ${Math.max(...Object.values(check)).toExponential(1)}). Timing: ${ROUNDS} interleaved rounds of ${SLICE_MS} ms per task after warm-up; "ms" is the median over rounds of each round's median call; the speed-up is the median of the per-round ratios (peer ms / binary ms in the same round), with their interquartile range — this VM has stretches of several seconds in which everything runs much slower, and per-round ratios are what stays comparable.
 
