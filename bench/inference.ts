@@ -1,6 +1,6 @@
 // End-to-end inference of larq-mnist, eval mode: from a Float32Array of
 // images to logits in JavaScript. Compared in the same process, in
-// alternating tinybench rounds, medians after warm-up:
+// interleaved rounds (bench/pairedTiming.ts), medians after warm-up:
 //   xnorkit engine, binary    compiled packed model (src/deploy): thresholds
 //                             to bits, bit max-pools, XNOR-popcount GEMMs
 //   xnorkit engine, float     the float twin compiled the same way (im2col +
@@ -24,12 +24,11 @@
 // than the lightly trained one, and is slower. Their logits are checked
 // against model.predict of the run's binary.xnks / float.xnks first.
 //
-//   npm run bench:inference [-- --time 1500] [-- --rounds 3] [-- --trained runs/larq-larq-mnist-mnist-seed1]
+//   npm run bench:inference [-- --slice 100] [-- --rounds 15] [-- --trained runs/larq-larq-mnist-mnist-seed1]
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { writeFileAtomic } from '../src/util/files.js';
 import { join } from 'node:path';
 import os from 'node:os';
-import { Bench } from 'tinybench';
 import { createModel } from '../src/nn/models/index.js';
 import { loadMnist } from '../src/data/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
@@ -43,46 +42,33 @@ import { machineInfo, machineLine } from './machine.js';
 import { initTfjsWasm, tfjsWasmInfo } from './peers/tfjs-wasm.js';
 import { tfjsFloatTwin } from './peers/larqMnistTfjs.js';
 import { updateBenchmarksSection, mdTable } from './benchmarksMd.js';
+import { timePaired, type PairedTiming } from './pairedTiming.js';
+import { machineBusy, describeBusy } from './machineBusy.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 }
-const TIME_MS = arg('time', 1200);
-const ROUNDS = arg('rounds', 3);
+const SLICE_MS = arg('slice', 100);
+const ROUNDS = arg('rounds', 15);
 const BATCH = 256;
 const ALL = os.availableParallelism();
 const trainedAt = process.argv.indexOf('--trained');
 const TRAINED = trainedAt >= 0 ? process.argv[trainedAt + 1] : null;
 const TB = 'xnorkit engine, binary, fully trained', TF = 'xnorkit engine, float, fully trained';
 
-const median = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); const h = v.length >> 1; return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2; };
-
-/** Median ms per task over ROUNDS tinybench rounds, each running every task in turn. */
-async function timeTasks(tasks: [string, () => void][]): Promise<Map<string, number>> {
-  const samples = new Map<string, number[]>(tasks.map(([n]) => [n, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    const bench = new Bench({ time: TIME_MS / ROUNDS, warmupTime: round === 0 ? 300 : 50, warmupIterations: 5, iterations: 5, retainSamples: true });
-    for (const [name, fn] of tasks) bench.add(name, fn);
-    await bench.run();
-    for (const [name] of tasks) {
-      const r = bench.getTask(name)?.result;
-      if (!r || !('latency' in r) || !r.latency.samples) {
-        throw new Error(`task ${name} did not complete: ${String((r as { error?: unknown } | undefined)?.error ?? 'no result')}`);
-      }
-      samples.get(name)!.push(...r.latency.samples);
-    }
-  }
-  return new Map([...samples].map(([n, s]) => [n, median(s)]));
-}
+/** Interleaved rounds (bench/pairedTiming.ts): ms = median over rounds; speed-ups = medians of per-round ratios to the binary engine. */
+const timeTasks = (tasks: [string, () => void][]): Promise<PairedTiming> =>
+  timePaired(tasks, { reference: 'xnorkit engine, binary', rounds: ROUNDS, sliceMs: SLICE_MS, warmupCalls: 5, minCalls: 2 });
 
 async function main(): Promise<void> {
   const tf = await initTfjsWasm();
   const peer = await tfjsWasmInfo();
   const machine = machineInfo();
   const loadStart = os.loadavg();
-  console.log(`machine: ${machineLine(machine)}; load average ${loadStart.map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`tinybench: ${TIME_MS} ms per task in ${ROUNDS} alternating rounds after warm-up, median; batch ${BATCH}`);
+  const busy = describeBusy(await machineBusy());
+  console.log(`machine: ${machineLine(machine)}; ${busy.text}; load average ${loadStart.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`${ROUNDS} interleaved rounds of ${SLICE_MS} ms per task after warm-up; batch ${BATCH}`);
 
   const data = loadMnist({ split: 'test', limit: BATCH });
   const images = data.images;
@@ -117,30 +103,30 @@ async function main(): Promise<void> {
     ['tfjs-wasm, float', () => tfjs(x)],
     ...(trained && x.length > 784 ? [[TB, () => trained.binary.run(x)], [TF, () => trained.float.run(x)]] as [string, () => void][] : []),
   ];
-  const runs: { threads: number; batch: number; ms: Map<string, number> }[] = [];
+  const runs: { threads: number; batch: number; t: PairedTiming }[] = [];
   for (const threads of [1, ALL]) {
     setThreads(threads);
     console.log(`batch ${BATCH}, ${threads} thread(s)...`);
-    runs.push({ threads, batch: BATCH, ms: await timeTasks(tasks(images)) });
+    runs.push({ threads, batch: BATCH, t: await timeTasks(tasks(images)) });
   }
   setThreads(1);
   console.log('batch 1, 1 thread...');
-  runs.push({ threads: 1, batch: 1, ms: await timeTasks(tasks(one)) });
+  runs.push({ threads: 1, batch: 1, t: await timeTasks(tasks(one)) });
   setThreads(1);
 
   const B = 'xnorkit engine, binary';
   const results = runs.map((r) => ({
     threads: r.threads,
     batch: r.batch,
-    engines: [...r.ms].map(([engine, ms]) => ({
+    engines: [...r.t.ms].map(([engine, ms]) => ({
       engine, ms: +ms.toFixed(4), samples_per_second: +(r.batch / ms * 1000).toFixed(1),
-      binary_speedup: +(ms / r.ms.get(B)!).toFixed(2),
+      binary_speedup: +r.t.ratio.get(engine)!.toFixed(2), speedup_iqr: r.t.ratioIqr.get(engine)!.map((v) => +v.toFixed(2)),
     })),
   }));
   const loadEnd = os.loadavg();
   const json = {
     bench: 'inference', model: 'larq-mnist', batch: BATCH, machine, peer,
-    timing: { tool: 'tinybench', statistic: 'median of pooled samples', timeMsPerTask: TIME_MS, rounds: ROUNDS },
+    timing: { statistic: 'ms: median over rounds of the median call in the round; speed-up: median of per-round ratios to the binary engine', sliceMs: SLICE_MS, rounds: ROUNDS }, busyBeforeStart: busy.text,
     loadAverage: { start: loadStart, end: loadEnd },
     file_size_bytes: { binary: binaryFile.length, float: floatFile.length },
     trained: TRAINED ? { dir: TRAINED, checked_against_predict: trained!.checked } : null,
@@ -150,22 +136,21 @@ async function main(): Promise<void> {
   writeFileAtomic(join(import.meta.dirname, 'results', 'inference.json'), JSON.stringify(json, null, 2) + '\n');
 
   const tables = results.map((r, i) => {
-    const ms = runs[i].ms;
+    const t0 = runs[i].t;
     const title = r.batch === 1 ? 'Batch-1 latency, 1 thread' : `Batch ${r.batch}, ${r.threads} thread${r.threads > 1 ? 's' : ''}`
       + (r.threads > 1 ? ' (tfjs-wasm: 1 thread, its only option in Node)' : '');
     const rows = r.engines.map((e) => [e.engine, r.batch === 1 ? `${(e.ms * 1000).toFixed(0)} µs` : `${e.ms.toFixed(2)} ms`,
       e.samples_per_second.toFixed(0), e.engine === B ? '1' : `${e.binary_speedup}×`]);
-    const t = ms.get(TB) !== undefined
-      ? `\n\nFully trained pair (${TRAINED}): binary engine **${(ms.get(TF)! / ms.get(TB)!).toFixed(2)}×** the float engine.`
+    const t = t0.ms.get(TB) !== undefined
+      ? `\n\nFully trained pair (${TRAINED}): binary engine **${(t0.ratio.get(TF)! / t0.ratio.get(TB)!).toFixed(2)}×** the float engine.`
       : '';
     return `**${title}**\n\n${mdTable(['engine', r.batch === 1 ? 'latency' : 'time / batch', 'samples/s', 'binary engine is faster by'], rows)}${t}`;
   });
   const md = [
     '## Inference: larq-mnist end to end (`npm run bench:inference`)',
     '',
-    `${machineLine(machine)}. Load average ${loadStart.map((l) => l.toFixed(1)).join(' ')} at start, ${loadEnd.map((l) => l.toFixed(1)).join(' ')} at end `
-      + '(other processes were running: absolute times are noisy, ratios come from the same alternating rounds).',
-    `tinybench medians (${TIME_MS} ms per task in ${ROUNDS} alternating rounds, after warm-up). Float32Array of MNIST test images in, logits out, `
+    `${machineLine(machine)}; ${busy.text}${busy.provisional ? ' (provisional: rerun on an idle machine)' : ''}. Load average ${loadStart.map((l) => l.toFixed(1)).join(' ')} at start, ${loadEnd.map((l) => l.toFixed(1)).join(' ')} at end.`,
+    `${ROUNDS} interleaved rounds of ${SLICE_MS} ms per task after warm-up; times are medians over the rounds, speed-ups medians of the per-round ratios (this VM has stretches of several seconds in which everything runs much slower). Float32Array of MNIST test images in, logits out, `
       + 'eval mode; binarized model trained 1 epoch on 4096 images (seed 1); engine and model.predict logits checked bit-equal before timing.'
       + (TRAINED ? ` "fully trained": the packed models of the experiment run ${TRAINED} (6 epochs on all of MNIST)`
         + (trained!.checked ? ', also checked bit-equal against model.predict of its saved training states.' : '.') : ''),
