@@ -18,13 +18,14 @@
 // Writes bench/results/inference.json and the "inference" section of
 // BENCHMARKS.md.
 //
-// With --trained DIR (a run directory of `xnorkit experiment`), its
-// packed binary.xnk and float.xnk are timed too, on the engine, in the same
+// With --trained DIR (a run directory of `xnorkit experiment`, or `zoo` for
+// data/models' mnist-binary / mnist-float), the trained pair's packed
+// binary.xnk and float.xnk are timed too, on the engine, in the same
 // rounds: the fully trained binarized model decides fewer pooled bits early
 // than the lightly trained one, and is slower. Their logits are checked
-// against model.predict of the run's binary.xnks / float.xnks first.
+// against model.predict of the saved training states (.xnks) that exist first.
 //
-//   npm run bench:inference [-- --slice 100] [-- --rounds 15] [-- --trained runs/larq-larq-mnist-mnist-seed1]
+//   npm run bench:inference [-- --slice 100] [-- --rounds 15] [-- --trained zoo | runs/larq-larq-mnist-mnist-seed1]
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { writeFileAtomic } from '../src/util/files.js';
 import { join } from 'node:path';
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
     timing: { statistic: 'ms: median over rounds of the median call in the round; speed-up: median of per-round ratios to the binary engine', sliceMs: SLICE_MS, rounds: ROUNDS }, busyBeforeStart: busy.text,
     loadAverage: { start: loadStart, end: loadEnd },
     file_size_bytes: { binary: binaryFile.length, float: floatFile.length },
-    trained: TRAINED ? { dir: TRAINED, checked_against_predict: trained!.checked } : null,
+    trained: TRAINED ? { source: TRAINED, checked_against_predict: trained!.checked } : null,
     results,
   };
   mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
@@ -142,7 +143,7 @@ async function main(): Promise<void> {
     const rows = r.engines.map((e) => [e.engine, r.batch === 1 ? `${(e.ms * 1000).toFixed(0)} µs` : `${e.ms.toFixed(2)} ms`,
       e.samples_per_second.toFixed(0), e.engine === B ? '1' : `${e.binary_speedup}×`]);
     const t = t0.ms.get(TB) !== undefined
-      ? `\n\nFully trained pair (${TRAINED}): binary engine **${(t0.ratio.get(TF)! / t0.ratio.get(TB)!).toFixed(2)}×** the float engine.`
+      ? `\n\nFully trained pair (${trained!.description}): binary engine **${(t0.ratio.get(TF)! / t0.ratio.get(TB)!).toFixed(2)}×** the float engine.`
       : '';
     return `**${title}**\n\n${mdTable(['engine', r.batch === 1 ? 'latency' : 'time / batch', 'samples/s', 'binary engine is faster by'], rows)}${t}`;
   });
@@ -152,8 +153,8 @@ async function main(): Promise<void> {
     `${machineLine(machine)}; ${busy.text}${busy.provisional ? ' (provisional: rerun on an idle machine)' : ''}. Load average ${loadStart.map((l) => l.toFixed(1)).join(' ')} at start, ${loadEnd.map((l) => l.toFixed(1)).join(' ')} at end.`,
     `${ROUNDS} interleaved rounds of ${SLICE_MS} ms per task after warm-up; times are medians over the rounds, speed-ups medians of the per-round ratios (this VM has stretches of several seconds in which everything runs much slower). Float32Array of MNIST test images in, logits out, `
       + 'eval mode; binarized model trained 1 epoch on 4096 images (seed 1); engine and model.predict logits checked bit-equal before timing.'
-      + (TRAINED ? ` "fully trained": the packed models of the experiment run ${TRAINED} (6 epochs on all of MNIST)`
-        + (trained!.checked ? ', also checked bit-equal against model.predict of its saved training states.' : '.') : ''),
+      + (TRAINED ? ` "fully trained": ${trained!.description}`
+        + (trained!.checked.length ? `; ${trained!.checked.join(' and ')} also checked bit-equal against model.predict of the saved training state.` : '.') : ''),
     '',
     ...tables.flatMap((t) => [t, '']),
     `Packed model files: binary ${binaryFile.length} bytes, float twin ${floatFile.length} bytes (1/${(floatFile.length / binaryFile.length).toFixed(1)}).`,
@@ -172,22 +173,29 @@ function checkSame(name: string, engine: Float32Array, predict: Float32Array): v
 // The run's packed models; when its training states are there too, the
 // engine's logits are checked bit-equal against their model.predict.
 function loadTrained(dir: string, images: Float32Array, predictJs: (m: ReturnType<typeof createModel>, x: Float32Array) => Float32Array) {
+  // 'zoo': the trained larq-mnist pair shipped in data/models (mnist-binary, mnist-float)
+  const zoo = dir === 'zoo';
+  const root = zoo ? join(import.meta.dirname, '..', 'data', 'models') : dir;
+  const nameOf = (kind: 'binary' | 'float', ext: string) => (zoo ? `mnist-${kind}.${ext}` : `${kind}.${ext}`);
   const file = (name: string) => {
-    const p = join(dir, name);
-    if (!existsSync(p)) throw new Error(`--trained ${dir}: ${name} not found (run \`xnorkit experiment --out ${dir}\` first)`);
+    const p = join(root, name);
+    if (!existsSync(p)) throw new Error(`--trained ${dir}: ${name} not found${zoo ? '' : ` (run \`xnorkit experiment --out ${dir}\` first)`}`);
     return readFileSync(p);
   };
-  const binary = loadInferenceModel(file('binary.xnk')), float = loadInferenceModel(file('float.xnk'));
-  let checked = false;
-  if (existsSync(join(dir, 'binary.xnks')) && existsSync(join(dir, 'float.xnks'))) {
-    for (const [name, plan] of [['binary', binary], ['float', float]] as const) {
-      const { model } = loadTrainingState(file(`${name}.xnks`));
-      checkSame(`${dir}/${name}`, plan.run(images).logits, predictJs(model, images));
-      model.dispose();
-    }
-    checked = true;
+  const binary = loadInferenceModel(file(nameOf('binary', 'xnk'))), float = loadInferenceModel(file(nameOf('float', 'xnk')));
+  // each packed model whose training state is there is checked bit-equal against model.predict
+  const checked: string[] = [];
+  for (const [kind, plan] of [['binary', binary], ['float', float]] as const) {
+    if (!existsSync(join(root, nameOf(kind, 'xnks')))) continue;
+    const { model } = loadTrainingState(file(nameOf(kind, 'xnks')));
+    checkSame(`${dir}/${kind}`, plan.run(images).logits, predictJs(model, images));
+    model.dispose();
+    checked.push(kind);
   }
-  return { binary, float, checked };
+  const description = zoo
+    ? 'the model zoo\'s trained pair mnist-binary / mnist-float (data/models; see its manifest for how they were trained)'
+    : `the packed models of the experiment run ${dir}`;
+  return { binary, float, checked, description };
 }
 
 await main();
