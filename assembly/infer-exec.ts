@@ -13,15 +13,17 @@ import {
   words, OUT_INT, OUT_BITS, emitDot, xnorGemmScalar, serialGemmScalar, bitIm2col, bitFlatten, bitMaxPool,
   packSigns, packCodes2,
 } from "./infer-bits";
-import { floatIm2col, floatGemmScalar, floatEpilogue, floatMaxPool, channelAffine, activate, ACT_RELU } from "./infer-float";
+import { floatIm2col, floatGemmScalar, floatEpilogue, floatMaxPool, channelAffine, activate, ACT_RELU, ACT_HARD_TANH } from "./infer-float";
 import { signConv } from "./infer-sign";
 import { signConvRows } from "./infer-signrows";
 import {
-  rec, fld, P_NOPS, P_OUTPUTS, P_ACT, P_COLS, P_INTS, P_TAPS, P_H, P_W, P_C,
+  rec, fld, tensorBytes, P_NOPS, P_OUTPUTS, P_ACT, P_COLS, P_INTS, P_TAPS, P_H, P_W, P_C, P_GRAPH, P_SLOTS,
   OP_CONV, OP_POOL, OP_AFFINE, OP_ACT, OP_SIGN, OP_DOREFA2, OP_FLATTEN, T_FLOAT, T_BITS, T_CODES,
-  F_OP, F_IN, F_H, F_W, F_C, F_OH, F_OW, F_OC, F_WK, F_KH, F_KW, F_SH, F_SW, F_PT, F_PL, F_PADV,
-  F_CH, F_CW, F_K, F_WPTR, F_P1, F_P2, F_TAPPOP, F_MODE, F_DIRECT, F_WROWS,
+  OP_ADD, OP_CONCAT, OP_AVGPOOL, OP_PAD, OP_RESHAPE, OP_PRELU, OP_LEAKY, OP_DEPTHWISE,
+  F_OP, F_IN, F_OUT, F_H, F_W, F_C, F_OH, F_OW, F_OC, F_WK, F_KH, F_KW, F_SH, F_SW, F_PT, F_PL, F_PADV,
+  F_CH, F_CW, F_K, F_WPTR, F_P1, F_P2, F_TAPPOP, F_MODE, F_DIRECT, F_WROWS, F_SRC0, F_SRC1, F_DST, F_P3,
 } from "./infer-plan";
+import { addFloats, concatChannels, avgPoolFloat, padFloat, preluFloat, leakyFloat, depthwiseFloat } from "./infer-graph";
 import { xnorConvPool } from "./infer-xpool";
 import { sgemm, sgemmWorkspaceBytes } from "./sgemm";
 import { im2col } from "./im2col";
@@ -84,7 +86,7 @@ export function planWorkspaceBytes(plan: usize, B: i32): i32 {
   let g: i64 = 0;
   const n = hdr(plan, P_NOPS);
   for (let i = 0; i < n; i++) g = max(g, gemmWs(rec(plan, i), B));
-  const total = 2 * up64(<i64>B * hdr(plan, P_ACT)) + up64(<i64>B * hdr(plan, P_COLS)) + up64(<i64>B * hdr(plan, P_INTS))
+  const total = <i64>max(2, hdr(plan, P_SLOTS)) * up64(<i64>B * hdr(plan, P_ACT)) + up64(<i64>B * hdr(plan, P_COLS)) + up64(<i64>B * hdr(plan, P_INTS))
     + up64(<i64>hdr(plan, P_TAPS)) + up64(g) + 64;
   return total > 0x7fffffff ? -1 : <i32>total;
 }
@@ -104,6 +106,10 @@ export function planInputs(plan: usize): i32 {
  * ws: planWorkspaceBytes(plan, B) bytes, 64-aligned.
  */
 export function planRun(plan: usize, X: usize, n: i32, out: usize, ws: usize, B: i32): void {
+  if (hdr(plan, P_GRAPH)) {
+    graphRun(plan, X, n, out, ws, B);
+    return;
+  }
   const act = <usize>up64(<i64>B * hdr(plan, P_ACT));
   const bufA = ws, bufB = ws + act;
   const cols = bufB + act;
@@ -136,6 +142,63 @@ export function planRun(plan: usize, X: usize, n: i32, out: usize, ws: usize, B:
   }
 }
 
+// planRun for a graph: every record reads its inputs' slots (or the images)
+// and writes its own slot; the chain-only fusions (conv + pool) are off.
+function graphRun(plan: usize, X: usize, n: i32, out: usize, ws: usize, B: i32): void {
+  const act = <usize>up64(<i64>B * hdr(plan, P_ACT));
+  const slots = max(2, hdr(plan, P_SLOTS));
+  const cols = ws + <usize>slots * act;
+  const ints = cols + <usize>up64(<i64>B * hdr(plan, P_COLS));
+  const taps = ints + <usize>up64(<i64>B * hdr(plan, P_INTS));
+  const gws = taps + <usize>up64(<i64>hdr(plan, P_TAPS));
+  const inBytes = <usize>planInputs(plan) << 2, outBytes = <usize>hdr(plan, P_OUTPUTS) << 2;
+  const nOps = hdr(plan, P_NOPS);
+  let last: usize = 0;
+  for (let b0 = 0; b0 < n; b0 += B) {
+    const nb = min(B, n - b0);
+    const images = X + <usize>b0 * inBytes;
+    for (let i = 0; i < nOps; i++) {
+      const r = rec(plan, i);
+      const s0 = fld(r, F_SRC0), s1 = fld(r, F_SRC1);
+      const src = s0 < 0 ? images : ws + <usize>s0 * act;
+      const dst = ws + <usize>fld(r, F_DST) * act;
+      graphLayer(r, nb, src, s1 < 0 ? images : ws + <usize>s1 * act, dst, cols, ints, taps, gws);
+      last = dst;
+    }
+    memory.copy(out + <usize>b0 * outBytes, last, <usize>nb * outBytes);
+  }
+}
+
+// One graph record on nb images: src (and src2 for add/concat) to dst.
+function graphLayer(r: usize, nb: i32, src: usize, src2: usize, dst: usize,
+  cols: usize, ints: usize, taps: usize, gws: usize): void {
+  const op = fld(r, F_OP);
+  const H = fld(r, F_H), W = fld(r, F_W), C = fld(r, F_C);
+  const count = nb * H * W * C;
+  if (op == OP_ADD) {
+    addFloats(src, src2, count, dst);
+  } else if (op == OP_CONCAT) {
+    concatChannels(src, C, src2, fld(r, F_P3), nb * H * W, dst);
+  } else if (op == OP_AVGPOOL) {
+    avgPoolFloat(src, nb, H, W, C, fld(r, F_KH), fld(r, F_KW), fld(r, F_SH), fld(r, F_SW), fld(r, F_PT), fld(r, F_PL),
+      fld(r, F_OH), fld(r, F_OW), dst);
+  } else if (op == OP_PAD) {
+    padFloat(src, nb, H, W, C, fld(r, F_PT), fld(r, F_PL), fld(r, F_OH), fld(r, F_OW), reinterpret<f32>(fld(r, F_PADV)), dst);
+  } else if (op == OP_RESHAPE || (op == OP_FLATTEN && fld(r, F_IN) == T_FLOAT)) {
+    memory.copy(dst, src, <usize>count << 2);
+  } else if (op == OP_PRELU) {
+    preluFloat(src, count, <usize>fld(r, F_P1), fld(r, F_P3), dst);
+  } else if (op == OP_LEAKY) {
+    leakyFloat(src, count, load<f64>(<usize>fld(r, F_P1)), dst);
+  } else if (op == OP_DEPTHWISE) {
+    depthwiseFloat(src, nb, H, W, C, fld(r, F_P3), fld(r, F_KH), fld(r, F_KW), fld(r, F_SH), fld(r, F_SW), fld(r, F_PT), fld(r, F_PL),
+      fld(r, F_OH), fld(r, F_OW), <usize>fld(r, F_WPTR), <usize>fld(r, F_P1), <usize>fld(r, F_P2), dst);
+  } else {
+    const at = layer(r, nb, src, dst, true, cols, ints, taps, gws);
+    if (at != dst) memory.copy(dst, at, <usize>(nb * tensorBytes(fld(r, F_OUT), fld(r, F_OH), fld(r, F_OW), fld(r, F_OC))));
+  }
+}
+
 // Runs one layer on nb images at src; returns where its output is.
 function layer(r: usize, nb: i32, src: usize, dst: usize, srcIsInput: bool,
   cols: usize, ints: usize, taps: usize, gws: usize): usize {
@@ -160,7 +223,7 @@ function layer(r: usize, nb: i32, src: usize, dst: usize, srcIsInput: bool,
     const scale = <usize>fld(r, F_P1), shift = <usize>fld(r, F_P2);
     if (ASC_FEATURE_SIMD) {
       // the training engine's own kernels, out of place
-      if (op == OP_ACT) {
+      if (op == OP_ACT && fld(r, F_WK) <= ACT_HARD_TANH) {
         if (fld(r, F_WK) == ACT_RELU) relu(src, count, dst);
         else hardTanh(src, count, dst);
         return dst;

@@ -155,13 +155,15 @@ export function channelAffine(X: usize, rows: i32, C: i32, scale: usize, shift: 
 
 export const ACT_RELU: i32 = 1;
 export const ACT_HARD_TANH: i32 = 2;
+export const ACT_SIGN: i32 = 3;
 
-/** In place: relu x > 0 ? x : 0; hard_tanh clamp(x, -1, 1) (elementwise.ts). */
+/** In place: relu x > 0 ? x : 0; hard_tanh clamp(x, -1, 1) (elementwise.ts); sign x >= 0 ? 1 : -1 (quantize.ts quantSign). */
 export function activate(X: usize, n: i32, kind: i32): void {
   for (let i = 0; i < n; i++) {
     const p = X + (<usize>i << 2);
     const x = load<f32>(p);
     if (kind == ACT_RELU) store<f32>(p, x > 0 ? x : 0);
+    else if (kind == ACT_SIGN) store<f32>(p, x >= 0 ? 1 : -1);
     else {
       const t: f32 = <f32>-1 < x ? x : -1;
       store<f32>(p, t < 1 ? t : 1);

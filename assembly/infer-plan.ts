@@ -1,7 +1,9 @@
 // Reads a packed inference model (docs/model-format.md) and builds the
 // in-memory plan that infer-exec.ts runs: one fixed-size record of i32
 // fields per layer, and the arrays the kernels want (weight panels, sign
-// masks, padded thresholds) in one arena.
+// masks, padded thresholds) in one arena. A version-2 file (graph form)
+// names the tensors each record reads; the plan then gives every record's
+// output a buffer slot, reused once its last reader has run.
 //
 // Shared by the kernel module (the JS engine) and the standalone module, so
 // everything here is scalar and allocation-free: the caller asks for the
@@ -13,7 +15,7 @@ import { signRowsBytes } from "./infer-signrows";
 import { weightRows, popcountIntervals } from "./infer-xpool";
 import { signMasks, floatWeights, panels, tapPopcounts } from "./infer-weights";
 
-export const FORMAT_VERSION: i32 = 1;
+export const FORMAT_VERSION: i32 = 2;
 
 // Status codes (negative) shared with src/deploy/format.ts.
 export const ERR_TRUNCATED: i32 = -1;
@@ -24,6 +26,7 @@ export const ERR_MALFORMED: i32 = -5;
 export const ERR_UNSUPPORTED: i32 = -6;
 export const ERR_SHAPE: i32 = -7;
 export const ERR_TOO_LARGE: i32 = -8;
+export const ERR_GRAPH: i32 = -11;
 
 // Layer opcodes of the file (and of plan records).
 export const OP_CONV: i32 = 1;
@@ -33,6 +36,15 @@ export const OP_ACT: i32 = 4;
 export const OP_SIGN: i32 = 5;
 export const OP_DOREFA2: i32 = 6;
 export const OP_FLATTEN: i32 = 7;
+// graph form (version 2)
+export const OP_ADD: i32 = 8;
+export const OP_CONCAT: i32 = 9;
+export const OP_AVGPOOL: i32 = 10;
+export const OP_PAD: i32 = 11;
+export const OP_RESHAPE: i32 = 12;
+export const OP_PRELU: i32 = 13;
+export const OP_LEAKY: i32 = 14;
+export const OP_DEPTHWISE: i32 = 15;
 
 // Tensor kinds.
 export const T_FLOAT: i32 = 0;
@@ -40,12 +52,30 @@ export const T_BITS: i32 = 1;
 export const T_CODES: i32 = 2;
 
 // Plan header (i32 fields) and per-layer record fields.
-export const P_NOPS = 1, P_H = 2, P_W = 3, P_C = 4, P_OUTPUTS = 5, P_ACT = 6, P_COLS = 7, P_INTS = 8, P_TAPS = 9;
+export const P_NOPS = 1, P_H = 2, P_W = 3, P_C = 4, P_OUTPUTS = 5, P_ACT = 6, P_COLS = 7, P_INTS = 8, P_TAPS = 9,
+  P_GRAPH = 10, P_SLOTS = 11;
 export const HEADER_BYTES: i32 = 64;
 export const REC_BYTES: i32 = 128;
 export const F_OP = 0, F_IN = 1, F_OUT = 2, F_H = 3, F_W = 4, F_C = 5, F_OH = 6, F_OW = 7, F_OC = 8,
   F_WK = 9, F_KH = 10, F_KW = 11, F_SH = 12, F_SW = 13, F_PT = 14, F_PL = 15, F_PADV = 16,
-  F_CH = 17, F_CW = 18, F_K = 19, F_WPTR = 20, F_P1 = 21, F_P2 = 22, F_TAPPOP = 23, F_MODE = 24, F_DIRECT = 25, F_WROWS = 26;
+  F_CH = 17, F_CW = 18, F_K = 19, F_WPTR = 20, F_P1 = 21, F_P2 = 22, F_TAPPOP = 23, F_MODE = 24, F_DIRECT = 25, F_WROWS = 26,
+  // graph form: buffer slots of the inputs (-1: the images) and of the output; a third parameter
+  F_SRC0 = 27, F_SRC1 = 28, F_DST = 29, F_P3 = 30;
+
+// Per tensor (0 the input, i + 1 record i's output) while a file is walked:
+// kind, H, W, C, index of the last record reading it, buffer slot. Static, so
+// that measuring (no arena yet) can follow a graph too; 4096 records at most.
+const T_FIELDS: i32 = 6;
+const T_KIND = 0, T_H = 1, T_W = 2, T_C = 3, T_LAST = 4, T_SLOT = 5;
+const tensors: usize = memory.data(4097 * T_FIELDS * 4, 16);
+// @ts-ignore: decorator
+@inline function tget(t: i32, f: i32): i32 {
+  return load<i32>(tensors + ((<usize>t * T_FIELDS + f) << 2));
+}
+// @ts-ignore: decorator
+@inline function tset(t: i32, f: i32, v: i32): void {
+  store<i32>(tensors + ((<usize>t * T_FIELDS + f) << 2), v);
+}
 
 const PLAN_MAGIC: i32 = 0x504b4e58;
 const LIMIT: i64 = 1 << 30;
@@ -129,6 +159,7 @@ function walk(file: usize, len: i32, at: usize, verify: bool): i64 {
   if (load<u64>(file) != 0x0a1a0a0d4b4e5889) return ERR_MAGIC;
   const version = u32at(file, 8);
   if (version > FORMAT_VERSION || version < 1) return ERR_VERSION;
+  const graph = version >= 2;
   const total = u32at(file, 12);
   if (total < 44 || total > len) return ERR_TRUNCATED;
   if (verify && crc32(file + 20, total - 20) != <u32>u32at(file, 16)) return ERR_CHECKSUM;
@@ -140,30 +171,49 @@ function walk(file: usize, len: i32, at: usize, verify: bool): i64 {
   if (off > total) return ERR_TRUNCATED;
   const plan = take(<i64>HEADER_BYTES + <i64>nOps * REC_BYTES);
   if (plan) memory.fill(plan, 0, <usize>(HEADER_BYTES + nOps * REC_BYTES));
-  // the running tensor
+  tset(0, T_KIND, T_FLOAT); tset(0, T_H, H); tset(0, T_W, W); tset(0, T_C, C); tset(0, T_LAST, -1);
   let kind = T_FLOAT, h = H, w = W, c = C;
   let actMax = tensorBytes(kind, h, w, c), colsMax: i64 = 0, intsMax: i64 = 0, tapsMax: i64 = 0;
   for (let i = 0; i < nOps; i++) {
     errRecord = i;
     if (off + 8 > total) return ERR_TRUNCATED;
-    const at8 = <i32>off;
-    const op = u32at(file, at8), recLen = u32at(file, at8 + 4);
+    let at8 = <i32>off;
+    const op = u32at(file, at8);
+    let recLen = u32at(file, at8 + 4);
     if (recLen < 8 || (recLen & 3) != 0) return ERR_MALFORMED;
     if (off + recLen > total) return ERR_TRUNCATED;
+    // the tensors read: the previous output in a chain, the listed ones in a graph
+    let src0 = i, src1 = -1, nIn = 1;
+    if (graph) {
+      if (recLen < 12) return ERR_GRAPH;
+      nIn = u32at(file, at8 + 8);
+      if (nIn < 1 || nIn > 2 || 12 + 4 * nIn > recLen) return ERR_GRAPH;
+      src0 = u32at(file, at8 + 12);
+      if (nIn == 2) src1 = u32at(file, at8 + 16);
+      if (src0 < 0 || src0 > i || (nIn == 2 && (src1 < 0 || src1 > i))) return ERR_GRAPH;
+      // the body, framed as a version-1 record
+      at8 += 4 * (1 + nIn);
+      recLen -= 4 * (1 + nIn);
+    }
+    if ((op == OP_ADD || op == OP_CONCAT) != (nIn == 2)) return graph ? ERR_GRAPH : ERR_UNSUPPORTED;
+    tset(src0, T_LAST, i);
+    if (src1 >= 0) tset(src1, T_LAST, i);
+    kind = tget(src0, T_KIND); h = tget(src0, T_H); w = tget(src0, T_W); c = tget(src0, T_C);
     const r = plan ? rec(plan, i) : 0;
     sKind = kind; sH = h; sW = w; sC = c; sCols = 0; sInts = 0; sTaps = 0;
+    const p = file + <usize>at8;
     let need: i64;
     if (op == OP_CONV) {
-      // a bit max-pool next can be fused into a packed conv (infer-xpool.ts)
-      const nx = <i32>off + recLen;
-      const poolNext = i + 1 < nOps && nx + 12 <= total && u32at(file, nx) == OP_POOL && u32at(file, nx + 8) == T_BITS;
-      need = conv(file + <usize>at8, recLen, r, poolNext);
+      // a bit max-pool next can be fused into a packed conv (infer-xpool.ts); chains only
+      const nx = <i32>off + u32at(file, <i32>off + 4);
+      const poolNext = !graph && i + 1 < nOps && nx + 12 <= total && u32at(file, nx) == OP_POOL && u32at(file, nx + 8) == T_BITS;
+      need = conv(p, recLen, r, poolNext);
     }
-    else if (op == OP_POOL) need = pool(file + <usize>at8, recLen, r);
-    else if (op == OP_AFFINE) need = affine(file + <usize>at8, recLen, r);
+    else if (op == OP_POOL) need = pool(p, recLen, r);
+    else if (op == OP_AFFINE) need = affine(p, recLen, r);
     else if (op == OP_ACT) {
-      const k = recLen == 12 ? u32at(file, at8 + 8) : -1;
-      need = recLen != 12 ? ERR_MALFORMED : k != 1 && k != 2 ? ERR_UNSUPPORTED : kind != T_FLOAT ? ERR_SHAPE : 0;
+      const k = recLen == 12 ? load<i32>(p, 8) : -1;
+      need = recLen != 12 ? ERR_MALFORMED : k < 1 || k > (graph ? 3 : 2) ? ERR_UNSUPPORTED : kind != T_FLOAT ? ERR_SHAPE : 0;
       if (r) setf(r, F_WK, k);
     } else if (op == OP_SIGN || op == OP_DOREFA2) {
       need = recLen != 8 ? ERR_MALFORMED : kind != T_FLOAT ? ERR_SHAPE : 0;
@@ -173,7 +223,23 @@ function walk(file: usize, len: i32, at: usize, verify: bool): i64 {
       sC = h * w * c;
       sH = 1;
       sW = 1;
-    } else return ERR_UNSUPPORTED;
+    } else if (!graph) return ERR_UNSUPPORTED;
+    else if (op == OP_ADD || op == OP_CONCAT) {
+      need = recLen != 8 ? ERR_MALFORMED : kind != T_FLOAT || tget(src1, T_KIND) != T_FLOAT || tget(src1, T_H) != h || tget(src1, T_W) != w
+        || (op == OP_ADD && tget(src1, T_C) != c) ? ERR_SHAPE : 0;
+      if (op == OP_CONCAT) sC = c + tget(src1, T_C);
+      if (r) setf(r, F_P3, tget(src1, T_C));
+    } else if (op == OP_AVGPOOL) need = avgPool(p, recLen, r);
+    else if (op == OP_PAD) need = padding(p, recLen, r);
+    else if (op == OP_RESHAPE) need = reshape(p, recLen);
+    else if (op == OP_PRELU) need = prelu(p, recLen, r);
+    else if (op == OP_LEAKY) {
+      need = recLen != 16 ? ERR_MALFORMED : kind != T_FLOAT ? ERR_SHAPE : 0;
+      const a = take(8);
+      if (a) store<f64>(a, load<f64>(p, 8));
+      if (r) setf(r, F_P1, <i32>a);
+    } else if (op == OP_DEPTHWISE) need = depthwise(p, recLen, r);
+    else return ERR_UNSUPPORTED;
     if (need < 0) return need;
     if (r) {
       setf(r, F_OP, op);
@@ -185,18 +251,21 @@ function walk(file: usize, len: i32, at: usize, verify: bool): i64 {
       setf(r, F_OH, sH);
       setf(r, F_OW, sW);
       setf(r, F_OC, sC);
+      setf(r, F_SRC0, src0);
+      setf(r, F_SRC1, src1);
     }
     kind = sKind;
     h = sH;
     w = sW;
     c = sC;
+    tset(i + 1, T_KIND, kind); tset(i + 1, T_H, h); tset(i + 1, T_W, w); tset(i + 1, T_C, c); tset(i + 1, T_LAST, -1);
     const t = tensorBytes(kind, h, w, c);
     if (t > LIMIT) return ERR_TOO_LARGE;
     actMax = max(actMax, t);
     colsMax = max(colsMax, sCols);
     intsMax = max(intsMax, sInts);
     tapsMax = max(tapsMax, sTaps);
-    off += recLen;
+    off += u32at(file, <i32>off + 4);
   }
   errRecord = -1;
   if (kind != T_FLOAT || <i64>h * w * c != <i64>outputs) return ERR_SHAPE;
@@ -211,9 +280,36 @@ function walk(file: usize, len: i32, at: usize, verify: bool): i64 {
     store<i32>(plan + (P_COLS << 2), <i32>colsMax);
     store<i32>(plan + (P_INTS << 2), <i32>intsMax);
     store<i32>(plan + (P_TAPS << 2), <i32>tapsMax);
-    cropBeforePools(plan, nOps);
+    store<i32>(plan + (P_GRAPH << 2), graph ? 1 : 0);
+    if (graph) store<i32>(plan + (P_SLOTS << 2), assignSlots(plan, nOps));
+    else cropBeforePools(plan, nOps);
   }
   return cur;
+}
+
+// Buffer slots of a graph's tensors: a record's output takes a free slot
+// (never one of its inputs'), and an input's slot is freed after its last
+// reader. Returns the number of slots.
+function assignSlots(plan: usize, nOps: i32): i32 {
+  let slots = 0;
+  for (let t = 1; t <= nOps; t++) tset(t, T_SLOT, -1);
+  for (let i = 0; i < nOps; i++) {
+    const r = rec(plan, i);
+    let s = 0;
+    for (; s < slots; s++) {
+      let busy = false;
+      // a slot is busy while a tensor produced before i and read at or after i holds it
+      for (let t = 1; t <= i && !busy; t++) busy = tget(t, T_SLOT) == s && tget(t, T_LAST) >= i;
+      if (!busy) break;
+    }
+    if (s == slots) slots++;
+    tset(i + 1, T_SLOT, s);
+    setf(r, F_DST, s);
+    const a = fld(r, F_SRC0), b = fld(r, F_SRC1);
+    setf(r, F_SRC0, a == 0 ? -1 : tget(a, T_SLOT));
+    setf(r, F_SRC1, b <= 0 ? -1 : tget(b, T_SLOT));
+  }
+  return slots;
 }
 
 // The tensor after the current layer, and the per-image scratch the layer
@@ -418,4 +514,106 @@ function cropBeforePools(plan: usize, nOps: i32): void {
     setf(b, F_H, ch);
     setf(b, F_W, cw);
   }
+}
+
+// Graph-form records (version 2). Float tensors only.
+
+function avgPool(p: usize, len: i32, r: usize): i64 {
+  if (len != 40) return ERR_MALFORMED;
+  if (!geometryOk(p + 8, 8, 4)) return ERR_MALFORMED;
+  const KH = load<i32>(p, 8), KW = load<i32>(p, 12), SH = load<i32>(p, 16), SW = load<i32>(p, 20);
+  const pT = load<i32>(p, 24), pB = load<i32>(p, 28), pL = load<i32>(p, 32), pR = load<i32>(p, 36);
+  if (sKind != T_FLOAT) return ERR_SHAPE;
+  if (pT >= KH || pB >= KH || pL >= KW || pR >= KW) return ERR_MALFORMED;
+  const OH = outDim(sH, pT, pB, KH, SH), OW = outDim(sW, pL, pR, KW, SW);
+  if (OH < 1 || OW < 1) return ERR_SHAPE;
+  if (r) {
+    setf(r, F_KH, KH); setf(r, F_KW, KW); setf(r, F_SH, SH); setf(r, F_SW, SW);
+    setf(r, F_PT, pT); setf(r, F_PL, pL);
+  }
+  sH = OH;
+  sW = OW;
+  return 0;
+}
+
+function padding(p: usize, len: i32, r: usize): i64 {
+  if (len != 28) return ERR_MALFORMED;
+  if (!geometryOk(p + 8, 4, 0)) return ERR_MALFORMED;
+  if (sKind != T_FLOAT) return ERR_SHAPE;
+  const pT = load<i32>(p, 8), pB = load<i32>(p, 12), pL = load<i32>(p, 16), pR = load<i32>(p, 20);
+  if (r) {
+    setf(r, F_PT, pT); setf(r, F_PL, pL);
+    setf(r, F_PADV, load<i32>(p, 24));
+  }
+  sH += pT + pB;
+  sW += pL + pR;
+  return 0;
+}
+
+function reshape(p: usize, len: i32): i64 {
+  if (len != 20) return ERR_MALFORMED;
+  if (sKind != T_FLOAT) return ERR_SHAPE;
+  const nH = load<i32>(p, 8), nW = load<i32>(p, 12), nC = load<i32>(p, 16);
+  if (nH < 1 || nW < 1 || nC < 1) return ERR_MALFORMED;
+  if (<i64>nH * nW * nC != <i64>sH * sW * sC) return ERR_SHAPE;
+  sH = nH;
+  sW = nW;
+  sC = nC;
+  return 0;
+}
+
+function prelu(p: usize, len: i32, r: usize): i64 {
+  if (len < 16) return ERR_MALFORMED;
+  const A = load<i32>(p, 8);
+  if (A < 1 || A > (len - 12) >> 2 || len != 12 + 4 * A) return ERR_MALFORMED;
+  if (sKind != T_FLOAT) return ERR_SHAPE;
+  // the slopes tile each image: A divides its H*W*C values
+  if ((<i64>sH * sW * sC) % A != 0) return ERR_SHAPE;
+  const alpha = take(<i64>A * 4);
+  if (alpha) memory.copy(alpha, p + 12, <usize>A << 2);
+  if (r) {
+    setf(r, F_P1, <i32>alpha);
+    setf(r, F_P3, A);
+  }
+  return 0;
+}
+
+function depthwise(p: usize, len: i32, r: usize): i64 {
+  if (len < 52) return ERR_MALFORMED;
+  if (!geometryOk(p + 8, 9, 5)) return ERR_MALFORMED;
+  const KH = load<i32>(p, 8), KW = load<i32>(p, 12), M = load<i32>(p, 16), SH = load<i32>(p, 20), SW = load<i32>(p, 24);
+  const pT = load<i32>(p, 28), pB = load<i32>(p, 32), pL = load<i32>(p, 36), pR = load<i32>(p, 40);
+  const flags = load<i32>(p, 44);
+  if (sKind != T_FLOAT) return ERR_SHAPE;
+  if ((flags & ~3) != 0) return ERR_MALFORMED;
+  if (pT >= KH || pB >= KH || pL >= KW || pR >= KW) return ERR_MALFORMED;
+  const OH = outDim(sH, pT, pB, KH, SH), OW = outDim(sW, pL, pR, KW, SW);
+  if (OH < 1 || OW < 1) return ERR_SHAPE;
+  const OC = <i64>sC * M;
+  const nw = <i64>KH * KW * OC;
+  if (nw > LIMIT || OC > 65536) return ERR_TOO_LARGE;
+  const arrays = ((flags & 1) + ((flags >> 1) & 1)) * OC;
+  if (<i64>len != 48 + (nw + arrays) * 4) return ERR_MALFORMED;
+  const wPtr = take(nw * 4);
+  if (wPtr) memory.copy(wPtr, p + 48, <usize>nw << 2);
+  let q = p + 48 + (<usize>nw << 2);
+  let scale: usize = 0, shift: usize = 0;
+  if (flags & 1) {
+    scale = take(OC * 4);
+    if (scale) memory.copy(scale, q, <usize>OC << 2);
+    q += <usize>OC << 2;
+  }
+  if (flags & 2) {
+    shift = take(OC * 4);
+    if (shift) memory.copy(shift, q, <usize>OC << 2);
+  }
+  if (r) {
+    setf(r, F_KH, KH); setf(r, F_KW, KW); setf(r, F_SH, SH); setf(r, F_SW, SW);
+    setf(r, F_PT, pT); setf(r, F_PL, pL);
+    setf(r, F_WPTR, <i32>wPtr); setf(r, F_P1, <i32>scale); setf(r, F_P2, <i32>shift); setf(r, F_P3, M);
+  }
+  sH = OH;
+  sW = OW;
+  sC = <i32>OC;
+  return 0;
 }

@@ -1,13 +1,21 @@
-// The packed inference model file (.xnk), version 1 — specified in
-// docs/model-format.md. This module writes it from layer records and checks
-// a file's envelope (magic, version, length, CRC-32, record framing) with
-// errors that say what is wrong; assembly/infer-plan.ts reads the records.
+// The packed inference model file (.xnk) — specified in docs/model-format.md.
+// Version 1 is a chain of layer records; version 2 (graph form) gives every
+// record the list of tensors it reads (0 = the model input, i + 1 = record
+// i's output), so residual adds and concatenations can be expressed, and
+// adds the graph opcodes. Chains of version-1 ops are still written as
+// version 1, byte for byte as before. This module writes both and checks a
+// file's envelope (magic, version, length, CRC-32, record framing, the graph's
+// inputs) with errors that say what is wrong; assembly/infer-plan.ts reads
+// the records.
 import { ModelFormatError } from '../nn/serialize.js';
 import { crc32 } from '../util/crc32.js';
 export { crc32 } from '../util/crc32.js';
 
 export const MAGIC = Uint8Array.of(0x89, 0x58, 0x4e, 0x4b, 0x0d, 0x0a, 0x1a, 0x0a); // "\x89XNK\r\n\x1a\n"
-export const FORMAT_VERSION = 1;
+/** The newest version this xnorkit reads and writes (2: graph form). */
+export const FORMAT_VERSION = 2;
+/** The version of files whose records form a chain of version-1 ops. */
+export const CHAIN_FORMAT_VERSION = 1;
 const HEADER = 44;
 
 // One error class for every xnorkit file the user hands over (also the training state's).
@@ -31,12 +39,31 @@ export type LayerRecord =
   }
   | { op: 'pool'; input: 'float' | 'bits'; KH: number; KW: number; strides: [number, number]; pad: Pad4; C: number; orMask?: Uint8Array }
   | { op: 'affine'; scale?: Float32Array; shift?: Float32Array }
-  | { op: 'activation'; kind: 'relu' | 'hard_tanh' }
+  | { op: 'activation'; kind: 'relu' | 'hard_tanh' | 'sign' }
   | { op: 'sign' }
   | { op: 'dorefa2' }
-  | { op: 'flatten' };
+  | { op: 'flatten' }
+  // graph form (version 2) only:
+  | { op: 'add' }
+  | { op: 'concat' }
+  | { op: 'avgpool'; KH: number; KW: number; strides: [number, number]; pad: Pad4 }
+  | { op: 'pad'; pad: Pad4; value: number }
+  | { op: 'reshape'; shape: [number, number, number] }
+  | { op: 'prelu'; alpha: Float32Array }
+  | { op: 'leaky_relu'; alpha: number }
+  | {
+    op: 'depthwise'; KH: number; KW: number; multiplier: number; strides: [number, number]; pad: Pad4;
+    /** [KH, KW, C, multiplier] f32 (already quantized). */
+    weights: Float32Array; scale?: Float32Array; shift?: Float32Array;
+  };
 
-export const OPCODES = { conv: 1, pool: 2, affine: 3, activation: 4, sign: 5, dorefa2: 6, flatten: 7 } as const;
+export const OPCODES = {
+  conv: 1, pool: 2, affine: 3, activation: 4, sign: 5, dorefa2: 6, flatten: 7,
+  add: 8, concat: 9, avgpool: 10, pad: 11, reshape: 12, prelu: 13, leaky_relu: 14, depthwise: 15,
+} as const;
+/** Opcodes a version-1 reader knows. */
+const CHAIN_OPS = new Set<string>(['conv', 'pool', 'affine', 'activation', 'sign', 'dorefa2', 'flatten']);
+const ACTIVATION_CODE = { relu: 1, hard_tanh: 2, sign: 3 } as const;
 const KIND_CODE: Record<TensorKind | WeightKind, number> = { float: 0, bits: 1, sign: 1, codes2: 2 };
 const OP_NAMES = Object.fromEntries(Object.entries(OPCODES).map(([k, v]) => [v, k])) as Record<number, string>;
 
@@ -47,8 +74,8 @@ export interface ModelHeader {
   outputs: number;
   layerCount: number;
   meta: Record<string, unknown>;
-  /** Byte offset and opcode name of each layer record. */
-  records: { offset: number; op: string; byteLength: number }[];
+  /** Byte offset and opcode name of each layer record, and (version 2) the tensors it reads: 0 the input, i + 1 record i. */
+  records: { offset: number; op: string; byteLength: number; inputs: number[] }[];
 }
 
 
@@ -84,6 +111,11 @@ class Sink {
     this.buf.set(b, this.length);
     this.length += b.length;
   }
+  f64(v: number): void {
+    this.room(8);
+    this.view.setFloat64(this.length, v, true);
+    this.length += 8;
+  }
   f32s(a: Float32Array): void {
     for (let i = 0; i < a.length; i++) this.f32(a[i]);
   }
@@ -98,10 +130,14 @@ class Sink {
   }
 }
 
-function writeRecord(s: Sink, r: LayerRecord): void {
+function writeRecord(s: Sink, r: LayerRecord, inputs: readonly number[] | null): void {
   const start = s.length;
   s.u32(OPCODES[r.op]);
   s.u32(0); // length, patched below
+  if (inputs) {
+    s.u32(inputs.length);
+    for (const i of inputs) s.u32(i);
+  }
   switch (r.op) {
     case 'conv': {
       s.u32(KIND_CODE[r.input]);
@@ -143,7 +179,31 @@ function writeRecord(s: Sink, r: LayerRecord): void {
       if (r.shift) s.f32s(r.shift);
       break;
     case 'activation':
-      s.u32(r.kind === 'relu' ? 1 : 2);
+      s.u32(ACTIVATION_CODE[r.kind]);
+      break;
+    case 'avgpool':
+      for (const v of [r.KH, r.KW, r.strides[0], r.strides[1], r.pad.top, r.pad.bottom, r.pad.left, r.pad.right]) s.u32(v);
+      break;
+    case 'pad':
+      for (const v of [r.pad.top, r.pad.bottom, r.pad.left, r.pad.right]) s.u32(v);
+      s.f32(r.value);
+      break;
+    case 'reshape':
+      for (const v of r.shape) s.u32(v);
+      break;
+    case 'prelu':
+      s.u32(r.alpha.length);
+      s.f32s(r.alpha);
+      break;
+    case 'leaky_relu':
+      s.f64(r.alpha);
+      break;
+    case 'depthwise':
+      for (const v of [r.KH, r.KW, r.multiplier, r.strides[0], r.strides[1], r.pad.top, r.pad.bottom, r.pad.left, r.pad.right]) s.u32(v);
+      s.u32((r.scale ? 1 : 0) | (r.shift ? 2 : 0));
+      s.f32s(r.weights);
+      if (r.scale) s.f32s(r.scale);
+      if (r.shift) s.f32s(r.shift);
       break;
     default:
       break;
@@ -151,12 +211,25 @@ function writeRecord(s: Sink, r: LayerRecord): void {
   s.setU32(start + 4, s.length - start);
 }
 
-/** Serialises a model: header, JSON metadata, layer records, CRC-32. */
+/** True when the records are a chain of version-1 ops (record i reads record i - 1's output). */
+export function isChainOfV1(records: readonly LayerRecord[], inputs?: readonly (readonly number[])[]): boolean {
+  return records.every((r, i) => CHAIN_OPS.has(r.op) && (r.op !== 'activation' || r.kind !== 'sign')
+    && (!inputs || (inputs[i].length === 1 && inputs[i][0] === i)));
+}
+
+/**
+ * Serialises a model: header, JSON metadata, layer records, CRC-32. With
+ * `inputs` (per record, the tensors it reads: 0 the model input, i + 1
+ * record i's output) the file is written in graph form (version 2), unless
+ * the records are a chain of version-1 ops, which keep version 1.
+ */
 export function writeModel(inputShape: [number, number, number], outputs: number, records: LayerRecord[],
-  meta: Record<string, unknown>): Uint8Array {
+  meta: Record<string, unknown>, inputs?: readonly (readonly number[])[]): Uint8Array {
+  if (inputs && inputs.length !== records.length) throw new Error(`writeModel: ${inputs.length} input lists for ${records.length} records`);
+  const graph = !isChainOfV1(records, inputs);
   const s = new Sink();
   s.bytes(MAGIC);
-  s.u32(FORMAT_VERSION);
+  s.u32(graph ? FORMAT_VERSION : CHAIN_FORMAT_VERSION);
   s.u32(0); // total length
   s.u32(0); // CRC
   for (const v of [...inputShape, outputs, records.length]) s.u32(v);
@@ -164,7 +237,7 @@ export function writeModel(inputShape: [number, number, number], outputs: number
   s.u32(json.length);
   s.bytes(json);
   s.align4();
-  for (const r of records) writeRecord(s, r);
+  records.forEach((r, i) => writeRecord(s, r, graph ? inputs?.[i] ?? [i] : null));
   const out = s.result();
   const view = new DataView(out.buffer);
   view.setUint32(12, out.length, true);
@@ -215,12 +288,31 @@ export function readHeader(bytes: Uint8Array): ModelHeader {
     if (len < 8 || len % 4 !== 0 || off + len > total) {
       throw new ModelFormatError(`corrupted model file: layer record ${i} has a bad length (${len})`);
     }
-    records.push({ offset: off, op: OP_NAMES[op] ?? `unknown opcode ${op}`, byteLength: len });
+    const inputs = version >= 2 ? graphInputs(view, off, len, i) : [i];
+    records.push({ offset: off, op: OP_NAMES[op] ?? `unknown opcode ${op}`, byteLength: len, inputs });
     off += len;
   }
   return {
     version, byteLength: total, inputShape: [u32(20), u32(24), u32(28)], outputs: u32(32), layerCount, meta, records,
   };
+}
+
+/** Record i's input list (graph form): each an earlier tensor, within the record. */
+function graphInputs(view: DataView, off: number, len: number, i: number): number[] {
+  if (len < 12) throw new ModelFormatError(`corrupted model file: layer record ${i} has no input list`);
+  const n = view.getUint32(off + 8, true);
+  if (n < 1 || n > 16 || 12 + 4 * n > len) {
+    throw new ModelFormatError(`malformed graph: layer record ${i} claims ${n} inputs (1 to 16 fitting in the record)`);
+  }
+  const inputs: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const t = view.getUint32(off + 12 + 4 * k, true);
+    if (t > i) {
+      throw new ModelFormatError(`malformed graph: layer record ${i} reads tensor ${t}, which is not an earlier record's output (0 is the input, ${i} the latest)`);
+    }
+    inputs.push(t);
+  }
+  return inputs;
 }
 
 function hex(v: number): string {
@@ -236,6 +328,7 @@ const STATUS: Record<number, string> = {
   [-6]: 'unsupported layer in model file (written by a newer xnorkit?)',
   [-7]: 'inconsistent model file: layer shapes or tensor kinds do not match',
   [-8]: 'model too large',
+  [-11]: 'malformed graph: a record reads a tensor that is not an earlier record\'s output, or has the wrong number of inputs',
 };
 
 /** The error for a negative status of the WASM loader. */

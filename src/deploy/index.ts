@@ -7,13 +7,13 @@
 import type { Model } from '../nn/model.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { compileLayers, type CompileOptions } from './compile.js';
-import { writeModel } from './format.js';
+import { writeModel, isChainOfV1 } from './format.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_INPUT_SCALING, type InputScaling } from './inputScaling.js';
 import { InferenceModel, type RunOptions, type RunResult } from './engine.js';
 
 export { InferenceModel, type RunOptions, type RunResult, argmaxRows } from './engine.js';
-export { ModelFormatError, readHeader, crc32, FORMAT_VERSION, type ModelHeader, type LayerRecord } from './format.js';
+export { ModelFormatError, readHeader, crc32, FORMAT_VERSION, CHAIN_FORMAT_VERSION, type ModelHeader, type LayerRecord } from './format.js';
 export { compileLayers, type CompileOptions } from './compile.js';
 export { DEFAULT_INPUT_SCALING, inputScalingOf, scaleBytes, type InputScaling } from './inputScaling.js';
 export { exportOnnx, ONNX_OPSET, type OnnxExportOptions } from './onnx/export.js';
@@ -28,8 +28,10 @@ export interface ExportOptions extends CompileOptions {
 /** The packed inference model file of a built (trained) model. */
 export function exportModel(model: Model, opts: ExportOptions = {}): Uint8Array {
   const c = compileLayers(model, opts);
+  const graph = !isChainOfV1(c.records, c.inputs);
   let binary = 0, float = 0;
   for (const r of c.records) {
+    if (r.op === 'depthwise') float += r.weights.length;
     if (r.op !== 'conv') continue;
     const n = r.KH * r.KW * r.C * r.OC;
     if (r.weightKind === 'float') float += n;
@@ -42,11 +44,11 @@ export function exportModel(model: Model, opts: ExportOptions = {}): Uint8Array 
     inputShape: model.inputShape,
     output: 'logits',
     weights: { packed: binary, float },
-    layers: c.records.map((r, i) => ({ op: r.op, from: c.sources[i] })),
+    layers: c.records.map((r, i) => ({ op: r.op, from: c.sources[i], ...(graph ? { inputs: c.inputs[i] } : {}) })),
     inputScaling: opts.inputScaling ?? DEFAULT_INPUT_SCALING,
     ...opts.meta,
   };
-  return writeModel(c.inputShape, c.outputs, c.records, meta);
+  return writeModel(c.inputShape, c.outputs, c.records, meta, c.inputs);
 }
 
 /** Loads a packed model file into the engine; throws ModelFormatError for bad files. */

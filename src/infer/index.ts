@@ -50,6 +50,7 @@ const ERRORS: Record<number, string> = {
   [-1]: 'truncated file', [-2]: 'not an xnorkit packed model (wrong magic bytes)', [-3]: 'newer format version than this loader',
   [-4]: 'checksum mismatch (corrupted file)', [-5]: 'malformed layer record', [-6]: 'unsupported layer',
   [-7]: 'inconsistent shapes', [-8]: 'model too large', [-9]: 'out of memory', [-10]: 'no model loaded or bad batch size',
+  [-11]: 'malformed graph (a record reads a tensor that is not an earlier record\'s output, or has the wrong number of inputs)',
 };
 
 function u8(b: Bytes): Uint8Array {
@@ -106,7 +107,7 @@ export class InferModel {
     const st = abi.load_model(p, bytes.length);
     if (st !== 0) {
       const rec = abi.error_record();
-      throw new ModelFormatError(`cannot load model: ${ERRORS[st] ?? `error ${st}`}${rec >= 0 && st <= -5 ? ` (layer record ${rec})` : ''}`);
+      throw new ModelFormatError(`cannot load model: ${ERRORS[st] ?? `error ${st}`}${rec >= 0 && st <= -5 && st !== -9 && st !== -10 ? ` (layer record ${rec})` : ''}`);
     }
     this.abi = abi;
     this.inputShape = [abi.input_height(), abi.input_width(), abi.input_channels()];

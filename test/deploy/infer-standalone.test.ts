@@ -85,7 +85,7 @@ describe('standalone module in Node', () => {
     magic[1] = 0x59;
     expect(load(m, magic)).toBe(-2);
     const newer = model.slice();
-    new DataView(newer.buffer).setUint32(8, 2, true);
+    new DataView(newer.buffer).setUint32(8, 3, true);
     expect(load(m, newer)).toBe(-3);
     const flipped = model.slice();
     flipped[flipped.length - 40] ^= 0x10;

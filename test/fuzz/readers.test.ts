@@ -19,6 +19,21 @@ import { Adam } from '../../src/optim/adam.js';
 import { fit } from '../../src/train/fit.js';
 import { smallBnn, syntheticData } from '../hardware/fixtures.js';
 import { memoryStats } from '../../src/wasm/memory.js';
+import { Model } from '../../src/nn/model.js';
+import { input } from '../../src/nn/symbolic.js';
+import { Conv2D } from '../../src/nn/layers/conv2d.js';
+import { QuantConv2D } from '../../src/nn/layers/quantConv2D.js';
+import { QuantDepthwiseConv2D } from '../../src/nn/layers/quantDepthwiseConv2D.js';
+import { BatchNormalization } from '../../src/nn/layers/batchNormalization.js';
+import { AveragePooling2D } from '../../src/nn/layers/averagePooling2D.js';
+import { GlobalAveragePooling2D } from '../../src/nn/layers/globalAveragePooling2D.js';
+import { ZeroPadding2D } from '../../src/nn/layers/zeroPadding2D.js';
+import { PReLU } from '../../src/nn/layers/pReLU.js';
+import { Add } from '../../src/nn/layers/add.js';
+import { Concatenate } from '../../src/nn/layers/concatenate.js';
+import { Dense } from '../../src/nn/layers/dense.js';
+import { readHeader } from '../../src/deploy/index.js';
+import { loadModel } from '../../src/infer/index.js';
 
 const RUNS = 1000;
 const counts: Record<string, { accepted: number; rejected: number }> = {};
@@ -105,6 +120,21 @@ const trained = (() => {
   return { state, packed };
 })();
 
+/** A small graph-form (version 2) file: residual add, concatenation, pools, padding, PReLU, depthwise, binary convs. */
+const graphFile = (() => {
+  const img = input({ shape: [12, 12, 2] });
+  const x = new Conv2D({ filters: 8, kernelSize: 3, padding: 'same' }).apply(img);
+  const b = new BatchNormalization().apply(new QuantConv2D({ filters: 8, kernelSize: 3, padding: 'same', inputQuantizer: 'ste_sign', kernelQuantizer: 'ste_sign' }).apply(x));
+  const y = new PReLU({ sharedAxes: [1, 2] }).apply(new Add().apply([b, x]));
+  const s = new AveragePooling2D({ poolSize: 2 }).apply(new QuantConv2D({ filters: 5, kernelSize: 1, strides: 2, inputQuantizer: 'ste_sign', kernelQuantizer: 'ste_sign' }).apply(y));
+  const c = new Concatenate().apply([s, new AveragePooling2D({ poolSize: 4 }).apply(y)]);
+  const d = new QuantDepthwiseConv2D({ kernelSize: 3, strides: 2 }).apply(new ZeroPadding2D({ padding: 1 }).apply(c));
+  const m = new Model({ inputs: img, outputs: new Dense({ units: 3 }).apply(new GlobalAveragePooling2D().apply(d)), seed: 3 });
+  const bytes = exportModel(m);
+  m.dispose();
+  return bytes;
+})();
+
 afterAll(() => {
   process.stderr.write(`fuzz cases per reader (accepted / rejected with a typed error): ${JSON.stringify(counts)}\n`);
 });
@@ -150,6 +180,56 @@ describe('issue 14 acceptance 2: fuzzed readers reject with typed errors only', 
     });
     fc.assert(fc.property(resealed, check('xnk-resealed', run)), { numRuns: RUNS, seed: 17 });
     expect(counts.xnk.rejected).toBeGreaterThan(RUNS / 2);
+  }, 600_000);
+
+  it(`.xnk graph-form models: ${RUNS} mutated files, ${RUNS} resealed mutations, ${RUNS} rewired inputs (JS engine and standalone module)`, async () => {
+    expect(readHeader(graphFile).version).toBe(2);
+    const run = (b: Uint8Array) => {
+      const m = loadInferenceModel(b);
+      try {
+        m.run(new Float32Array(2 * 12 * 12 * 2));
+      } finally {
+        m.dispose();
+      }
+    };
+    run(graphFile); // creates the engine's reusable workspace block (it grows with accepted files, never multiplies)
+    const before = memoryStats().liveBlocks;
+    fc.assert(fc.property(mutated(graphFile), check('xnk-graph', run)), { numRuns: RUNS, seed: 20 });
+    const reseal = (b: Uint8Array) => {
+      const out = b.slice();
+      new DataView(out.buffer).setUint32(16, crc32(out.subarray(20)), true);
+      return out;
+    };
+    fc.assert(fc.property(mutated(graphFile).filter((b) => b.length >= 20).map(reseal), check('xnk-graph-resealed', run)), { numRuns: RUNS, seed: 21 });
+    // the graph itself: a record's input count or one of its inputs set to an arbitrary (mostly small) number
+    const records = readHeader(graphFile).records;
+    const rewired = fc.tuple(fc.nat({ max: records.length - 1 }), fc.nat({ max: 2 }), fc.oneof(fc.nat({ max: records.length + 2 }), fc.nat()))
+      .map(([r, slot, v]) => {
+        const b = graphFile.slice();
+        new DataView(b.buffer).setUint32(records[r].offset + 8 + 4 * slot, v, true);
+        return reseal(b);
+      });
+    const cases: Uint8Array[] = [];
+    fc.assert(fc.property(rewired, (b) => {
+      cases.push(b);
+      check('xnk-graph-rewired', run)(b);
+    }), { numRuns: RUNS, seed: 22 });
+    expect(counts['xnk-graph'].rejected).toBeGreaterThan(RUNS / 2);
+    expect(counts['xnk-graph-rewired'].rejected).toBeGreaterThan(RUNS / 4);
+    // rejections and disposals free every plan and file copy they allocated
+    expect(memoryStats().liveBlocks).toBe(before);
+    // the standalone module reads the same rewired files: a status, never a trap
+    const standalone = counts['xnk-graph-standalone'] = { accepted: 0, rejected: 0 };
+    for (const b of cases.slice(0, 300)) {
+      try {
+        (await loadModel(b)).predict(new Float32Array(12 * 12 * 2));
+        standalone.accepted++;
+      } catch (e) {
+        if (!(e instanceof XnorkitError)) throw e;
+        standalone.rejected++;
+      }
+    }
+    expect(standalone.rejected).toBeGreaterThan(0);
   }, 600_000);
 
   it(`IDX files (raw and gzip): ${RUNS} mutated files`, () => {
