@@ -100,6 +100,15 @@ export interface CompileOptions {
    * hooks are taken as the caller's business; any other hook is refused.
    */
   kernelValues?: (layer: ProductLayer, slot: KernelSlot) => Float32Array;
+  /**
+   * Pack a sign input times a kernel of ±scale[o] per output channel
+   * (magnitude_aware_sign) as sign bits on the XNOR-popcount kernels, the
+   * scale applied to the integer dot: y = f32(dot·scale[o]). Fast, but not
+   * bit-exact with predict, which sums the float products one by one
+   * (the logits then differ by float rounding). Default false: such layers
+   * stay bit-exact float products.
+   */
+  binarizeScaledKernels?: boolean;
 }
 
 function quantized(layer: ProductLayer, slot: KernelSlot): Float32Array {
@@ -162,6 +171,14 @@ function productNode(layer: ProductLayer, opts: CompileOptions): ProductNode {
     weightKind = 'codes2';
   } else if (isSignQuantizer(kQ)) weightKind = 'sign';
   const weights = opts.kernelValues ? opts.kernelValues(layer, slot) : quantized(layer, slot);
+  const OC = spec.kind === 'conv2d' ? spec.filters : spec.units;
+  const own = channelOps(layer);
+  const scales = input === 'sign_float' && opts.binarizeScaledKernels ? channelScales(weights, OC) : null;
+  if (scales) {
+    input = 'sign';
+    weightKind = 'sign';
+    own.unshift({ kind: 'affine', scale: scales, shift: null });
+  }
   const inShape = layer.inputShape!;
   if (spec.kind === 'conv2d') {
     const [H, W, C] = inShape;
@@ -169,13 +186,25 @@ function productNode(layer: ProductLayer, opts: CompileOptions): ProductNode {
     const padValue = spec.padding === 'same' ? spec.padValue : 0;
     return {
       kind: 'product', names: [layer.name], input, weightKind, weights, KH: g.KH, KW: g.KW, C, OC: spec.filters,
-      strides: [g.SH, g.SW], pad: { top: g.PT, bottom: g.PB, left: g.PL, right: g.PR }, padValue, own: channelOps(layer),
+      strides: [g.SH, g.SW], pad: { top: g.PT, bottom: g.PB, left: g.PL, right: g.PR }, padValue, own,
     };
   }
   return {
     kind: 'product', names: [layer.name], input, weightKind, weights, KH: 1, KW: 1, C: inShape[0], OC: spec.units,
-    strides: [1, 1], pad: { top: 0, bottom: 0, left: 0, right: 0 }, padValue: 0, own: channelOps(layer),
+    strides: [1, 1], pad: { top: 0, bottom: 0, left: 0, right: 0 }, padValue: 0, own,
   };
+}
+
+/** scale[o] when every weight of output channel o is ±scale[o] (scale > 0), else null. */
+function channelScales(w: Float32Array, OC: number): Float32Array | null {
+  const scale = new Float32Array(OC);
+  for (let o = 0; o < OC; o++) {
+    const a = Math.abs(w[o]);
+    if (!(a > 0)) return null;
+    for (let i = o; i < w.length; i += OC) if (Math.abs(w[i]) !== a) return null;
+    scale[o] = a;
+  }
+  return scale;
 }
 
 /** [H, W, C] of a sample shape: images as they are, vectors as [1, 1, n], matrices as [1, a, b]. */

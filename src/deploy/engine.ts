@@ -103,7 +103,8 @@ export class InferenceModel {
     }
     const n = size / per;
     const K = this.outputs;
-    const B = Math.max(1, Math.floor(opts.subBatch ?? SUB_BATCH));
+    // no larger than the batch: the workspace is B images of every live activation
+    const B = Math.max(1, Math.min(Math.floor(opts.subBatch ?? SUB_BATCH), n));
     let x: Ptr;
     let owned = false;
     if (images instanceof Tensor) x = images.ptr;

@@ -182,6 +182,27 @@ describe('awkward graphs', () => {
     await expectBitExact(model, images(5, [7, 5, 33], 4));
   });
 
+  it('binarizeScaledKernels: magnitude-aware kernels on XNOR-popcount, logits within float rounding of predict', async () => {
+    const model = createModel('birealnet18', { seed: 3, inputShape: [32, 32, 3], numClasses: 10 });
+    randomize(model, 3);
+    const x = images(3, [32, 32, 3], 6);
+    const bytes = exportModel(model, { binarizeScaledKernels: true });
+    const h = readHeader(bytes);
+    // the 16 binary convs read packed bits; the file holds 1 bit per binary weight
+    const packedConvs = h.records.filter((r) => r.op === 'conv' && new DataView(bytes.buffer).getUint32(r.offset + 8 + 4 * (1 + r.inputs.length), true) === 1);
+    expect(packedConvs.length).toBe(16);
+    expect(bytes.length * 8).toBeLessThan(exportModel(model).length);
+    const ref = reference(model, x);
+    const got = await packedLogits(bytes, x);
+    let max = 0, scale = 0;
+    for (let i = 0; i < ref.length; i++) {
+      max = Math.max(max, Math.abs(ref[i] - got.engine[i]));
+      scale = Math.max(scale, Math.abs(ref[i]));
+    }
+    expect(max).toBeLessThan(1e-4 * scale);
+    expect(mismatches(got.standalone, got.engine)).toBe(0);
+  }, 300_000);
+
   it('the comparison catches a change of one BatchNorm channel', async () => {
     const model = createModel('birealnet-small', { seed: 4 });
     randomize(model, 4);

@@ -186,12 +186,12 @@ describe('functional models in training states', () => {
     expect(st.model.getWeights().map((w) => Array.from(w))).toEqual(a.getWeights().map((w) => Array.from(w)));
   });
 
-  it('the chain-only engines refuse a graph, naming the layer; the float engine evaluates it', async () => {
-    const { exportModel } = await import('../../src/deploy/index.js');
+  it('the chain-only engines refuse a graph, naming the layer; the float engine evaluates it; export packs it as a graph', async () => {
+    const { exportModel, readHeader } = await import('../../src/deploy/index.js');
     const { evaluateOnChips } = await import('../../src/hardware/montecarlo.js');
     const { BitFlips } = await import('../../src/hardware/bitflips.js');
     const m = residual(8);
-    expect(() => exportModel(m)).toThrow(/export to the packed format runs only chains.*"quant_conv2d"/);
+    expect(readHeader(exportModel(m)).version).toBe(2); // graph form (test/deploy/graph.test.ts)
     const opts = { chips: 2, seed: 1, perturbations: [new BitFlips({ rate: 0.01 })] };
     expect(() => evaluateOnChips(m, data, { ...opts, engine: 'xnor' })).toThrow(/xnor chip engine runs only chains.*"quant_conv2d"/);
     const r = evaluateOnChips(m, data, { ...opts, engine: 'float' });
