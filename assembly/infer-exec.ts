@@ -10,7 +10,7 @@
 // the SIMD-tiled bgemm/bserialGemm (infer-simd.ts). Both compute the same
 // integers and the same transform, so both predict the same classes.
 import {
-  words, OUT_INT, OUT_BITS, emitDot, xnorGemmScalar, serialGemmScalar, bitIm2col, bitFlatten, bitMaxPool,
+  words, OUT_INT, OUT_FLOAT, OUT_BITS, emitDot, xnorGemmScalar, serialGemmScalar, bitIm2col, bitFlatten, bitMaxPool,
   packSigns, packCodes2,
 } from "./infer-bits";
 import { floatIm2col, floatGemmScalar, floatEpilogue, floatMaxPool, channelAffine, activate, ACT_RELU, ACT_HARD_TANH } from "./infer-float";
@@ -331,29 +331,53 @@ function convPool(r: usize, pr: usize, nb: i32, src: usize, dst: usize, cols: us
 // pad_values = 0 on sign bits: a padded tap was read as +1 (bit 0), adding
 // popcount(w_tap) to the XOR count and C to K. Undo both per output pixel:
 // dot = dot_raw - K + K_eff + 2*corr, K_eff = C * (taps inside the input).
+// Float outputs take 4 channels at a time (the same f32 operations as
+// emitDot, lane by lane); interior pixels skip the tap loop.
 function zeroPadCorrection(r: usize, nb: i32, ints: usize, tapPop: usize, mode: i32, p1: usize, p2: usize, dst: usize): void {
   const H = fld(r, F_H), W = fld(r, F_W), C = fld(r, F_C), OC = fld(r, F_OC), K = fld(r, F_K);
   const KH = fld(r, F_KH), KW = fld(r, F_KW), SH = fld(r, F_SH), SW = fld(r, F_SW);
   const CH = fld(r, F_CH), CW = fld(r, F_CW);
   const rowOut: usize = mode == OUT_BITS ? <usize>words(OC) << 3 : <usize>OC << 2;
+  const vec = ASC_FEATURE_SIMD && mode == OUT_FLOAT;
   for (let n = 0; n < nb; n++) {
     for (let oy = 0; oy < CH; oy++) {
       const iy0 = oy * SH - fld(r, F_PT);
+      // kernel rows inside the input: [kh0, kh1)
+      const kh0 = max(0, -iy0), kh1 = min(KH, H - iy0);
       for (let ox = 0; ox < CW; ox++) {
         const ix0 = ox * SW - fld(r, F_PL);
+        const kw0 = max(0, -ix0), kw1 = min(KW, W - ix0);
         if (mode == OUT_BITS) memory.fill(dst, 0, rowOut);
-        let inside = 0;
-        for (let t = 0; t < KH * KW; t++) {
-          const iy = iy0 + t / KW, ix = ix0 + t % KW;
-          if (iy >= 0 && iy < H && ix >= 0 && ix < W) inside++;
-        }
+        const inside = max(0, kh1 - kh0) * max(0, kw1 - kw0);
+        const border = inside < KH * KW;
         const base = inside * C - K;
-        for (let o = 0; o < OC; o++) {
+        let o = 0;
+        if (vec) {
+          const vb = i32x4.splat(base);
+          for (; o + 4 <= OC; o += 4) {
+            const q = <usize>o << 2;
+            let corr = i32x4.splat(0);
+            if (border) {
+              for (let kh = 0; kh < KH; kh++) {
+                const rowOutside = kh < kh0 || kh >= kh1;
+                for (let kw = 0; kw < KW; kw++) {
+                  if (rowOutside || kw < kw0 || kw >= kw1) corr = i32x4.add(corr, v128.load(tapPop + ((<usize>(kh * KW + kw) * OC + o) << 2)));
+                }
+              }
+            }
+            const dot = i32x4.add(i32x4.add(v128.load(ints + q), vb), i32x4.shl(corr, 1));
+            const y = f32x4.mul(f32x4.convert_i32x4_s(dot), v128.load(p1 + q));
+            v128.store(dst + q, p2 ? f32x4.add(y, v128.load(p2 + q)) : f32x4.add(y, f32x4.splat(0)));
+          }
+        }
+        for (; o < OC; o++) {
           let corr = 0;
-          if (inside < KH * KW) {
-            for (let t = 0; t < KH * KW; t++) {
-              const iy = iy0 + t / KW, ix = ix0 + t % KW;
-              if (iy < 0 || iy >= H || ix < 0 || ix >= W) corr += load<i32>(tapPop + ((<usize>t * OC + o) << 2));
+          if (border) {
+            for (let kh = 0; kh < KH; kh++) {
+              const rowOutside = kh < kh0 || kh >= kh1;
+              for (let kw = 0; kw < KW; kw++) {
+                if (rowOutside || kw < kw0 || kw >= kw1) corr += load<i32>(tapPop + ((<usize>(kh * KW + kw) * OC + o) << 2));
+              }
             }
           }
           emitDot(load<i32>(ints + (<usize>o << 2)) + base + 2 * corr, o, mode, p1, p2, dst);

@@ -57,6 +57,8 @@ interface ProductNode {
   kind: 'product'; names: string[]; input: InputQ; weightKind: WeightKind; weights: Float32Array;
   KH: number; KW: number; C: number; OC: number; strides: [number, number]; pad: Pad4; padValue: number;
   own: ChannelOp[];
+  /** binarizeScaledKernels: the per-channel scale of a ±scale kernel packed as signs, applied to the dot first. */
+  kernelScale?: Float32Array;
 }
 interface DepthwiseNode {
   kind: 'depthwise'; names: string[]; KH: number; KW: number; multiplier: number; strides: [number, number]; pad: Pad4;
@@ -177,8 +179,8 @@ function productNode(layer: ProductLayer, opts: CompileOptions): ProductNode {
   if (scales) {
     input = 'sign';
     weightKind = 'sign';
-    own.unshift({ kind: 'affine', scale: scales, shift: null });
   }
+  const kernelScale = scales ? { kernelScale: scales } : {};
   const inShape = layer.inputShape!;
   if (spec.kind === 'conv2d') {
     const [H, W, C] = inShape;
@@ -186,12 +188,12 @@ function productNode(layer: ProductLayer, opts: CompileOptions): ProductNode {
     const padValue = spec.padding === 'same' ? spec.padValue : 0;
     return {
       kind: 'product', names: [layer.name], input, weightKind, weights, KH: g.KH, KW: g.KW, C, OC: spec.filters,
-      strides: [g.SH, g.SW], pad: { top: g.PT, bottom: g.PB, left: g.PL, right: g.PR }, padValue, own,
+      strides: [g.SH, g.SW], pad: { top: g.PT, bottom: g.PB, left: g.PL, right: g.PR }, padValue, own, ...kernelScale,
     };
   }
   return {
     kind: 'product', names: [layer.name], input, weightKind, weights, KH: 1, KW: 1, C: inShape[0], OC: spec.units,
-    strides: [1, 1], pad: { top: 0, bottom: 0, left: 0, right: 0 }, padValue: 0, own,
+    strides: [1, 1], pad: { top: 0, bottom: 0, left: 0, right: 0 }, padValue: 0, own, ...kernelScale,
   };
 }
 
@@ -414,11 +416,12 @@ export function compileLayers(model: Model, opts: CompileOptions = {}): Compiled
     };
     if (next?.kind === 'product' && next.input === 'sign' && kind !== 'codes2') {
       // the whole chain + the next layer's sign -> thresholds; pools on bits
-      const ops = [...node.own, ...chain.flatMap((n) => (n.kind === 'chan' ? [n.op] : []))];
+      const scaled: ChannelOp[] = node.kernelScale ? [{ kind: 'affine', scale: node.kernelScale, shift: null }] : [];
+      const ops = [...scaled, ...node.own, ...chain.flatMap((n) => (n.kind === 'chan' ? [n.op] : []))];
       const K = node.KH * node.KW * node.C;
       const th = kind === 'float' ? floatThresholds(ops, node.OC) : intThresholds(ops, node.OC, K);
       t = emit({ ...base, output: { kind: 'bits', thresholds: th.thresholds, flip: th.flip } }, [t], [...node.names, ...chain.flatMap((n) => n.names)]);
-      let seen = node.own.length;
+      let seen = scaled.length + node.own.length;
       for (const n of chain) {
         if (n.kind === 'chan') seen++;
         else if (n.kind === 'flatten') t = emit({ op: 'flatten' }, [t], n.names);
@@ -441,12 +444,16 @@ export function compileLayers(model: Model, opts: CompileOptions = {}): Compiled
       // the 2-bit GEMM returns 9 * sum(x*w)
       output = { kind: 'float', scale: new Float32Array(node.OC).fill(1 / 9) };
     } else if (first?.kind === 'affine') {
-      output = { kind: 'float', ...(first.scale ? { scale: first.scale } : {}), ...(first.shift ? { shift: first.shift } : {}) };
+      // a packed ±scale kernel: scale and the BatchNorm's scale as one factor (not bit-exact anyway)
+      const scale = node.kernelScale ? node.kernelScale.map((k, o) => (first.scale ? Math.fround(k * first.scale[o]) : k)) : first.scale;
+      output = { kind: 'float', ...(scale ? { scale } : {}), ...(first.shift ? { shift: first.shift } : {}) };
       if (own.length) own.shift();
       else {
         at = readerIndex(i);
         done.add(at);
       }
+    } else if (node.kernelScale) {
+      output = { kind: 'float', scale: node.kernelScale };
     }
     // (the folded BatchNorm goes unnamed, as version-1 files always had it)
     t = emit({ ...base, output }, [t], node.names);

@@ -13,7 +13,7 @@ import { Conv2D } from '../../src/nn/layers/conv2d.js';
 import { Dense } from '../../src/nn/layers/dense.js';
 import { QuantConv2D } from '../../src/nn/layers/quantConv2D.js';
 import { QuantDense } from '../../src/nn/layers/quantDense.js';
-import { QuantDepthwiseConv2D } from '../../src/nn/layers/quantDepthwiseConv2D.js';
+import { QuantSeparableConv2D } from '../../src/nn/layers/quantSeparableConv2D.js';
 import { BatchNormalization } from '../../src/nn/layers/batchNormalization.js';
 import { MaxPool2D } from '../../src/nn/layers/maxPool2D.js';
 import { Flatten } from '../../src/nn/layers/flatten.js';
@@ -114,10 +114,21 @@ describe('exportOnnx on onnxruntime-node', () => {
   });
 
   it('refuses what it cannot express', () => {
-    const m = new Sequential([new QuantDepthwiseConv2D({ kernelSize: 3, ...bin }), new Flatten(), new Dense({ units: 2 })],
+    const m = new Sequential([new QuantSeparableConv2D({ filters: 2, kernelSize: 3, ...bin }), new Flatten(), new Dense({ units: 2 })],
       { inputShape: [5, 5, 2], seed: 1 });
     expect(() => exportOnnx(m)).toThrow(CompileError);
   });
+
+  it('graphs: birealnet-small, and quicknet and birealnet18 at 32x32 (adds, average pools, depthwise blur pools)', async () => {
+    const small = createModel('birealnet-small', { seed: 2 });
+    randomize(small, 3);
+    await check(small, 4, 4);
+    for (const name of ['quicknet', 'birealnet18'] as const) {
+      const m = createModel(name, { seed: 5, inputShape: [32, 32, 3], numClasses: 10 });
+      randomize(m, 6);
+      await check(m, 2, 7);
+    }
+  }, 120_000);
 });
 
 describe('xnorkit export --format onnx', () => {

@@ -1,4 +1,5 @@
-// exportOnnx: a built model whose graph is a chain of layers -> an ONNX model (opset 17) of float
+// exportOnnx: a built model (a chain of layers or a functional graph: residual
+// adds, concatenations, average pools, paddings, depthwise convs) -> an ONNX model (opset 17) of float
 // operators that ONNX Runtime, onnxruntime-web or any ONNX tool runs. A float
 // twin exports as it is; a binarized model exports as the float products it
 // defines: its quantized kernels (±1 values) as Conv/MatMul weights and its
@@ -12,7 +13,13 @@
 // so no transpose is left before the dense layers.
 import { VERSION } from '../../version.js';
 import type { Model } from '../../nn/model.js';
-import { assertChain } from '../../nn/graph.js';
+import { layerOf, logitsNode, type GraphNode } from '../../nn/graph.js';
+import { Add } from '../../nn/layers/add.js';
+import { Concatenate } from '../../nn/layers/concatenate.js';
+import { AveragePooling2D } from '../../nn/layers/averagePooling2D.js';
+import { GlobalAveragePooling2D } from '../../nn/layers/globalAveragePooling2D.js';
+import { ZeroPadding2D } from '../../nn/layers/zeroPadding2D.js';
+import { ReLU } from '../../nn/layers/reLU.js';
 import type { Layer } from '../../nn/layer.js';
 import { ProductLayer } from '../../nn/productLayer.js';
 import { BatchNormalization } from '../../nn/layers/batchNormalization.js';
@@ -65,7 +72,8 @@ const values = (t: { value: { data: Float32Array } } | null, n: number, fill: nu
 /** The ONNX model bytes of a built model (float operators; binarized layers as ±1 products). */
 export function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Uint8Array {
   if (!model.built || !model.inputShape) throw new CompileError('export onnx: the model is not built');
-  assertChain(model.graph, 'export onnx');
+  const graph = model.graph;
+  if (graph.inputs.length !== 1 || graph.outputs.length !== 1) throw new CompileError('export onnx: the model must have one input and one output');
   const inShape = model.inputShape;
   if (inShape.length !== 3 && inShape.length !== 1) throw new CompileError(`export onnx: input shape [${inShape.join(', ')}] is not supported`);
   const g = new Graph();
@@ -89,14 +97,22 @@ export function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Uint8Arr
     } else throw new CompileError(`export onnx: activation "${name}" of layer "${layer}" is not supported`);
   };
 
-  for (const layer of model.layers as Layer[]) {
+  // each node's output: its tensor name, shape without the batch axis, and flat order (see `order`)
+  const state = new Map<GraphNode, { x: string; shape: number[]; order: Int32Array | null }>();
+  state.set(graph.inputs[0], { x, shape, order });
+  const last = logitsNode(graph);
+  for (const node of graph.nodes) {
+    if (!node.layer) continue;
+    const layer = layerOf(node) as Layer;
+    const ins = node.inputs.map((i) => state.get(i)!);
+    ({ x, shape, order } = ins[0]);
     if (layer.hooks.count() > 0 || layer.unwrap() !== layer) {
       throw new CompileError(`export onnx: layer "${layer.name}" has hardware perturbation hooks; export the model without them`);
     }
     if (layer instanceof ProductLayer) {
       const spec = layer.spec;
-      if (spec.kind !== 'dense' && spec.kind !== 'conv2d') {
-        throw new CompileError(`export onnx: layer "${layer.name}" (${spec.kind}) is not supported (dense and conv2d products are)`);
+      if (spec.kind !== 'dense' && spec.kind !== 'conv2d' && spec.kind !== 'depthwise_conv2d') {
+        throw new CompileError(`export onnx: layer "${layer.name}" (${spec.kind}) is not supported (dense, conv2d and depthwise products are)`);
       }
       const inQ = layer.inputQuantizer;
       if (inQ) {
@@ -108,7 +124,22 @@ export function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Uint8Arr
       const [slot] = layer.kernelSlots();
       const k = tidy(() => noGrad(() => Float32Array.from(layer.quantizeKernel(slot).data)));
       const bias = layer.bias ? Float32Array.from(layer.bias.value.data) : null;
-      if (spec.kind === 'conv2d') {
+      if (spec.kind === 'depthwise_conv2d') {
+        if (shape.length !== 3) throw new CompileError(`export onnx: conv layer "${layer.name}" after a flatten`);
+        const [C, H, W] = shape;
+        const w = windowGeometry(layer.name, [1, H, W, C], spec.kernelSize, spec.strides, spec.padding);
+        const M = spec.depthMultiplier;
+        if (spec.padding === 'same' && spec.padValue !== 0) throw new CompileError(`export onnx: depthwise layer "${layer.name}" pads with ${spec.padValue}`);
+        // [KH, KW, C, M] -> [C*M, 1, KH, KW], output channel c*M + m, one group per input channel
+        const w4 = new Float32Array(k.length);
+        for (let kh = 0; kh < w.KH; kh++) for (let kw = 0; kw < w.KW; kw++) for (let c = 0; c < C; c++) for (let m = 0; m < M; m++) {
+          w4[((c * M + m) * w.KH + kh) * w.KW + kw] = k[((kh * w.KW + kw) * C + c) * M + m];
+        }
+        const ins = [x, g.init(`${layer.name}_W`, [C * M, 1, w.KH, w.KW], w4)];
+        if (bias) ins.push(g.init(`${layer.name}_B`, [C * M], bias));
+        x = g.op('Conv', ins, { kernel_shape: [w.KH, w.KW], strides: [w.SH, w.SW], pads: [w.PT, w.PL, w.PB, w.PR], dilations: [1, 1], group: C }, layer.name);
+        shape = [C * M, w.OH, w.OW];
+      } else if (spec.kind === 'conv2d') {
         if (shape.length !== 3) throw new CompileError(`export onnx: conv layer "${layer.name}" after a flatten`);
         const [C, H, W] = shape;
         const w = windowGeometry(layer.name, [1, H, W, C], spec.kernelSize, spec.strides, spec.padding);
@@ -167,10 +198,38 @@ export function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Uint8Arr
       }
     } else if (layer instanceof Activation) {
       activation(layer.activation, layer.name);
+    } else if (layer instanceof ReLU) {
+      activation('relu', layer.name);
+    } else if (layer instanceof Add || layer instanceof Concatenate) {
+      if (ins.some((i) => i.order)) throw new CompileError(`export onnx: ${layer.className} "${layer.name}" of flattened images is not supported`);
+      x = layer instanceof Add
+        ? ins.slice(1).reduce((acc, i) => g.op('Add', [acc, i.x]), x)
+        : g.op('Concat', ins.map((i) => i.x), { axis: 1 }, layer.name); // NCHW channels, or the features of [N, K]
+      if (layer instanceof Concatenate) shape = [ins.reduce((n, i) => n + i.shape[0], 0), ...shape.slice(1)];
+    } else if (layer instanceof AveragePooling2D || layer instanceof GlobalAveragePooling2D) {
+      if (shape.length !== 3) throw new CompileError(`export onnx: average pool "${layer.name}" after a flatten`);
+      const [C, H, W] = shape;
+      if (layer instanceof GlobalAveragePooling2D) {
+        x = g.op('Flatten', [g.op('GlobalAveragePool', [x], {}, layer.name)], { axis: 1 });
+        shape = [C];
+      } else {
+        const w = windowGeometry(layer.name, [1, H, W, C], layer.poolSize, layer.strides, layer.padding);
+        // count_include_pad 0: Keras averages only the cells inside the image
+        x = g.op('AveragePool', [x], { kernel_shape: [w.KH, w.KW], strides: [w.SH, w.SW], pads: [w.PT, w.PL, w.PB, w.PR], count_include_pad: 0 }, layer.name);
+        shape = [C, w.OH, w.OW];
+      }
+    } else if (layer instanceof ZeroPadding2D) {
+      if (shape.length !== 3) throw new CompileError(`export onnx: padding "${layer.name}" after a flatten`);
+      const { top, bottom, left, right } = layer.pads;
+      x = g.op('Pad', [x, g.constInts('pads', [0, 0, top, left, 0, 0, bottom, right]), g.init('padValue', [], Float32Array.of(0))], { mode: 'constant' });
+      shape = [shape[0], shape[1] + top + bottom, shape[2] + left + right];
     } else if (!(layer instanceof Dropout)) {
       throw new CompileError(`export onnx: layer "${layer.name}" (${layer.className}) is not supported`);
     }
+    state.set(node, { x, shape, order });
+    if (node === last) break;
   }
+  ({ x, shape, order } = state.get(last)!);
   if (shape.length !== 1) throw new CompileError('export onnx: the model must end in a flat output (logits)');
   if (order) throw new CompileError('export onnx: the model must not end in a Flatten of an image');
   g.nodes.push(nodeProto('Identity', [x], ['logits'], 'logits'));
