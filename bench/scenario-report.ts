@@ -73,11 +73,18 @@ function cleanBySeed(files: (StudyFile | null)[], model: string): Map<number, nu
   return m;
 }
 
-function levelsOf(runs: RunRecord[], ev: string, models: string[]): number[] {
-  // The levels every seed of the first model measured (later seeds may run a shorter grid).
-  const sets = runs.filter((r) => r.eval === ev && models.includes(r.model)).map((r) => r.points.map((p) => p.level));
+/** The levels of `ev` that every seed of every listed model measured (a seed's levels may span several records). */
+export function levelsOf(runs: readonly RunRecord[], ev: string, models: string[]): number[] {
+  const byUnit = new Map<string, Set<number>>();
+  for (const r of runs) {
+    if (r.eval !== ev || !models.includes(r.model)) continue;
+    const k = `${r.model}/${r.seed}`;
+    if (!byUnit.has(k)) byUnit.set(k, new Set());
+    for (const p of r.points) byUnit.get(k)!.add(p.level);
+  }
+  const sets = [...byUnit.values()];
   if (sets.length === 0) return [];
-  return sets[0].filter((l) => sets.every((s) => s.includes(l))).sort((a, b) => a - b);
+  return [...sets[0]].filter((l) => sets.every((s) => s.has(l))).sort((a, b) => a - b);
 }
 
 function summ(m: Map<number, number>): Summary | null {

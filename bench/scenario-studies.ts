@@ -10,7 +10,8 @@
 //      ("el ruido no ayuda a generalizar", tested in scenario-report.ts).
 // Resumable: each (model, seed, evaluation) result is appended to
 // bench/results/scenario-<study>.json as soon as it is measured and skipped
-// on the next run; trained models are cached in runs/scenario-models.
+// on the next run (levels added to a grid later are measured alone, as a
+// further record); trained models are cached in runs/scenario-models.
 //
 //   nice -n 10 npx tsx bench/scenario-studies.ts a [b] [c] [--seeds 1,2,3] [--chips 20] [--threads 1]
 import { createHash } from 'node:crypto';
@@ -222,6 +223,19 @@ async function trainedModel(spec: ModelSpec, seed: number, train: () => Dataset)
   return { model, train_seconds: h.train_seconds };
 }
 
+/**
+ * The levels of an evaluation still to measure for (model, seed): all of them
+ * when it has no record, those no record has when a grid grew (a record holds
+ * the levels of one run), null when nothing is missing.
+ */
+export function missingLevels(runs: readonly RunRecord[], model: string, seed: number, e: EvalSpec): number[] | null {
+  const records = runs.filter((r) => r.model === model && r.seed === seed && r.eval === e.key);
+  if (records.length === 0) return e.levels;
+  const done = new Set(records.flatMap((r) => r.points.map((p) => p.level)));
+  const missing = e.levels.filter((l) => !done.has(l));
+  return missing.length ? missing : null;
+}
+
 function readStudy(s: Study): StudyFile {
   const p = outPath(s.name);
   if (existsSync(p)) return JSON.parse(readFileSync(p, 'utf8')) as StudyFile;
@@ -255,7 +269,7 @@ async function main(): Promise<void> {
     for (const unit of s.units) {
       for (const seed of seeds) {
         const spec = MODELS[unit.model];
-        const todo = unit.evals.filter((e) => !file.runs.some((r) => r.model === spec.key && r.seed === seed && r.eval === e.key));
+        const todo = unit.evals.map((e) => ({ ...e, levels: missingLevels(file.runs, spec.key, seed, e) })).filter((e) => e.levels !== null) as EvalSpec[];
         if (todo.length === 0) continue;
         const { model, train_seconds } = await trainedModel(spec, seed, train);
         const clean = evaluate(model, test, { batchSize: 500 }).accuracy;
