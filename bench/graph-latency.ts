@@ -10,6 +10,10 @@
 //   packed, float twin             the same graph with every quantizer removed,
 //                                  exported and run on the same engine (im2col
 //                                  + SIMD sgemm)
+//   ORT-node, float twin           the float twin through exportOnnx on
+//                                  onnxruntime-node (native CPU, MLAS), 1 thread
+// Then batch 64 on one thread for Bi-Real Net (issue 13's target: binary at
+// least 3x its float twin on onnxruntime-node), fewer repetitions.
 // Each repetition runs every variant once on the same image, in turn
 // (interleaved, so slow phases of the machine hit all alike); warm-up runs
 // first; the table gives medians (and quartiles) over the repetitions.
@@ -18,7 +22,7 @@
 // Writes bench/results/graph-latency.json and the "graph-latency" section of
 // BENCHMARKS.md.
 //
-//   npm run bench:graph [-- --reps 15] [-- --warmup 2]
+//   npm run bench:graph [-- --reps 15] [-- --warmup 2] [-- --reps64 3]
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../src/util/files.js';
@@ -30,7 +34,8 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { tidy } from '../src/tensor/scope.js';
 import { Rng } from '../src/tensor/random.js';
 import { setThreads } from '../src/wasm/threads.js';
-import { exportModel, loadInferenceModel, type InferenceModel } from '../src/deploy/index.js';
+import { exportModel, loadInferenceModel, exportOnnx, type InferenceModel } from '../src/deploy/index.js';
+import * as ort from 'onnxruntime-node';
 import { machineInfo, machineLine } from './machine.js';
 import { updateBenchmarksSection, mdTable } from './benchmarksMd.js';
 
@@ -40,6 +45,7 @@ function arg(name: string, def: number): number {
 }
 const REPS = arg('reps', 15);
 const WARMUP = arg('warmup', 2);
+const REPS64 = arg('reps64', 3);
 const SHAPE: [number, number, number] = [224, 224, 3];
 /** LCE paper / larq.dev: single-thread latency on a Pixel 1 (ms). */
 const LCE_PIXEL1 = { quicknet: { lce: 21.2 }, birealnet18: { lce: 47.7, dabnn: 61.3 } } as const;
@@ -75,7 +81,26 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): { max: number; mismatches
   return { max, mismatches };
 }
 
-interface Variant { model: string; name: string; plan: InferenceModel; bytes: number; check: { max: number; mismatches: number } }
+interface Variant {
+  model: string; name: string; bytes: number; check: { max: number; mismatches: number };
+  /** Logits of n images. */
+  run: (x: Float32Array, n: number) => Promise<Float32Array>;
+  dispose: () => Promise<void>;
+}
+
+function packedVariant(plan: InferenceModel): Pick<Variant, 'run' | 'dispose'> {
+  return { run: async (x) => plan.run(x).logits, dispose: async () => plan.dispose() };
+}
+
+async function ortVariant(bytes: Uint8Array): Promise<Pick<Variant, 'run' | 'dispose'>> {
+  const session = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+  });
+  return {
+    run: async (x, n) => (await session.run({ input: new ort.Tensor('float32', x, [n, ...SHAPE]) })).logits.data as Float32Array,
+    dispose: () => session.release(),
+  };
+}
 
 setThreads(1);
 const rng = new Rng(1);
@@ -87,62 +112,83 @@ for (const name of ['quicknet', 'birealnet18'] as const) {
   const model = createModel(name, { seed: 1, inputShape: SHAPE });
   const twin = floatTwin(model);
   const ref = logits(model, image);
-  const add = (label: string, m: Model, reference: Float32Array, opts: { binarizeScaledKernels?: boolean } = {}) => {
-    const bytes = exportModel(m, opts);
-    const plan = loadInferenceModel(bytes);
-    const check = maxAbsDiff(plan.run(image).logits, reference);
-    variants.push({ model: name, name: label, plan, bytes: bytes.length, check });
+  const add = async (label: string, m: Model, reference: Float32Array, opts: { binarizeScaledKernels?: boolean; onnx?: boolean } = {}) => {
+    const bytes = opts.onnx ? exportOnnx(m) : exportModel(m, opts);
+    const runner = opts.onnx ? await ortVariant(bytes) : packedVariant(loadInferenceModel(bytes));
+    const check = maxAbsDiff(await runner.run(image, 1), reference);
+    variants.push({ model: name, name: label, bytes: bytes.length, check, ...runner });
     console.log(`${name} ${label}: ${(bytes.length / 1e6).toFixed(2)} MB, logits vs predict: ${check.mismatches} differ, max |diff| ${check.max.toExponential(2)}`);
   };
-  add('packed, binary (bit-exact)', model, ref);
-  if (name === 'birealnet18') add('packed, binary (popcount)', model, ref, { binarizeScaledKernels: true });
-  add('packed, float twin', twin, logits(twin, image));
+  await add('packed, binary (bit-exact)', model, ref);
+  if (name === 'birealnet18') await add('packed, binary (popcount)', model, ref, { binarizeScaledKernels: true });
+  const twinRef = logits(twin, image);
+  await add('packed, float twin', twin, twinRef);
+  await add('ORT-node, float twin', twin, twinRef, { onnx: true });
   model.dispose();
   twin.dispose();
 }
 for (const v of variants) {
-  if (v.name.includes('bit-exact') || v.name.includes('twin')) {
+  if (v.name.includes('bit-exact') || v.name.startsWith('packed, float twin')) {
     if (v.check.mismatches) throw new Error(`${v.model} ${v.name}: ${v.check.mismatches} logits differ from predict; not timing a wrong engine`);
   }
 }
 
-for (let w = 0; w < WARMUP; w++) for (const v of variants) v.plan.run(image);
-const times = variants.map(() => [] as number[]);
-for (let r = 0; r < REPS; r++) {
-  variants.forEach((v, i) => {
-    const t0 = performance.now();
-    v.plan.run(image);
-    times[i].push(performance.now() - t0);
-  });
-  process.stdout.write(`rep ${r + 1}/${REPS}\r`);
+/** Medians over interleaved repetitions of every variant on n images. */
+async function timeAll(vs: Variant[], x: Float32Array, n: number, reps: number, warmup: number): Promise<number[][]> {
+  for (let w = 0; w < warmup; w++) for (const v of vs) await v.run(x, n);
+  const times = vs.map(() => [] as number[]);
+  for (let r = 0; r < reps; r++) {
+    for (let i = 0; i < vs.length; i++) {
+      const t0 = performance.now();
+      await vs[i].run(x, n);
+      times[i].push(performance.now() - t0);
+    }
+    process.stdout.write(`batch ${n}: rep ${r + 1}/${reps}\r`);
+  }
+  return times;
 }
+
+const times = await timeAll(variants, image, 1, REPS, WARMUP);
+// batch 64, Bi-Real Net: binary (both exports) against the float twins
+const BATCH = 64;
+const batch = new Float32Array(BATCH * image.length);
+for (let i = 0; i < batch.length; i++) batch[i] = rng.normal();
+const bireal = variants.filter((v) => v.model === 'birealnet18');
+const times64 = await timeAll(bireal, batch, BATCH, REPS64, 1);
+const rows64 = bireal.map((v, i) => ({ model: v.model, variant: v.name, batch: BATCH, medianMs: quantile(times64[i], 0.5), timesMs: times64[i] }));
+const ort64 = rows64.find((r) => r.variant.startsWith('ORT'))!.medianMs;
 
 const machine = machineInfo();
 const rows = variants.map((v, i) => ({
   model: v.model, variant: v.name, fileBytes: v.bytes, medianMs: quantile(times[i], 0.5), q1Ms: quantile(times[i], 0.25), q3Ms: quantile(times[i], 0.75),
   logitsVsPredict: v.check, timesMs: times[i],
 }));
-const twinOf = (model: string) => rows.find((r) => r.model === model && r.variant.includes('twin'))!.medianMs;
+const twinOf = (model: string) => rows.find((r) => r.model === model && r.variant.startsWith('packed, float twin'))!.medianMs;
+const ortOf = (model: string) => rows.find((r) => r.model === model && r.variant.startsWith('ORT'))!.medianMs;
 const result = {
   bench: 'graph-latency', date: new Date().toISOString(), machine, inputShape: SHAPE, batch: 1, threads: 1, reps: REPS, warmup: WARMUP,
-  lcePixel1Ms: LCE_PIXEL1, rows,
+  lcePixel1Ms: LCE_PIXEL1, rows, batch64: { reps: REPS64, rows: rows64 },
 };
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 writeJsonAtomic(join(import.meta.dirname, 'results', 'graph-latency.json'), result);
 
 const fmt = (ms: number) => ms.toFixed(1);
-const table = mdTable(['model', 'engine', 'file', 'median ms (q1–q3)', 'vs float twin', 'logits vs predict', 'LCE Pixel 1 (1 thread)'], rows.map((r) => [
+const table = mdTable(['model', 'engine', 'file', 'median ms (q1–q3)', 'packed float twin ÷ this', 'ORT float twin ÷ this', 'logits vs predict', 'LCE Pixel 1 (1 thread)'], rows.map((r) => [
   r.model, r.variant, `${(r.fileBytes / 1e6).toFixed(1)} MB`, `${fmt(r.medianMs)} (${fmt(r.q1Ms)}–${fmt(r.q3Ms)})`,
-  r.variant.includes('twin') ? '1.00×' : `${(twinOf(r.model) / r.medianMs).toFixed(2)}× faster`,
+  `${(twinOf(r.model) / r.medianMs).toFixed(2)}×`, `${(ortOf(r.model) / r.medianMs).toFixed(2)}×`,
   r.logitsVsPredict.mismatches === 0 ? 'bit-identical' : `${r.logitsVsPredict.mismatches} of 1000 differ, max ${r.logitsVsPredict.max.toExponential(1)}`,
-  r.variant.includes('twin') ? '' : r.model === 'quicknet' ? `LCE ${LCE_PIXEL1.quicknet.lce} ms` : `LCE ${LCE_PIXEL1.birealnet18.lce} ms, dabnn ${LCE_PIXEL1.birealnet18.dabnn} ms`,
+  r.variant.includes('binary') ? (r.model === 'quicknet' ? `LCE ${LCE_PIXEL1.quicknet.lce} ms` : `LCE ${LCE_PIXEL1.birealnet18.lce} ms, dabnn ${LCE_PIXEL1.birealnet18.dabnn} ms`) : '',
+]));
+const table64 = mdTable(['birealnet18, batch 64, 1 thread', 'median ms per batch', 'ms per image', 'ORT float twin ÷ this'], rows64.map((r) => [
+  r.variant, fmt(r.medianMs), fmt(r.medianMs / BATCH), `${(ort64 / r.medianMs).toFixed(2)}×`,
 ]));
 updateBenchmarksSection('graph-latency', `## Graph models at 224×224
 
 \`npm run bench:graph\` (bench/graph-latency.ts): batch 1, one thread, one 224×224×3 image, larq_zoo QuickNet and
 Bi-Real Net 18 with random weights (1000 classes) on the packed inference engine, against their float twins
-(the same graph without quantizers) exported and run on the same engine. ${REPS} interleaved repetitions after
-${WARMUP} warm-up runs; medians. Bi-Real Net's magnitude-aware kernels (sign × per-channel mean |w|) are a float
+(the same graph without quantizers) exported and run on the same engine and, through \`exportOnnx\`, on
+onnxruntime-node (1 intra-op thread). ${REPS} interleaved repetitions after ${WARMUP} warm-up runs; medians.
+"÷ this" columns: how many times faster this row is than the float twin (above 1: faster). Bi-Real Net's magnitude-aware kernels (sign × per-channel mean |w|) are a float
 product in the bit-exact export (predict sums the float products one by one, which no popcount reproduces);
 the "popcount" row exports them as sign bits with the scale applied to the integer dot
 (\`exportModel(model, { binarizeScaledKernels: true })\`). LCE's and dabnn's figures are their published
@@ -151,6 +197,10 @@ single-thread Pixel 1 latencies (ARM64 phone, native code), for context only.
 ${machineLine(machine)}
 
 ${table}
+
+Batch 64 (${REPS64} interleaved repetitions after a warm-up; issue 13 asks binary ≥ 3× the ORT float twin):
+
+${table64}
 `);
-console.log(`\n${table}`);
-for (const v of variants) v.plan.dispose();
+console.log(`\n${table}\n\n${table64}`);
+for (const v of variants) await v.dispose();
