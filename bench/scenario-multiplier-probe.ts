@@ -3,7 +3,7 @@
 // XNOR layers 2-5 only (the counters), on the float first layer only, and on all layers at 9 bits;
 // accuracy on the first 500 test images, clean and under the multiplier it was trained with.
 //
-//   nice -n 10 npx tsx bench/scenario-multiplier-probe.ts
+//   nice -n 19 npx tsx bench/scenario-multiplier-probe.ts
 import { setThreads } from '../src/wasm/threads.js';
 import { loadDataset } from '../src/data/loadDataset.js';
 import { createModel } from '../src/nn/models/index.js';

@@ -155,7 +155,8 @@ export function render(): string {
   if (f0) {
     out.push(`Recipe of every model: ${f0.recipe.model}, first ${f0.recipe.limit} training images, ${f0.recipe.epochs} epochs, batch ${f0.recipe.batchSize}, ` +
       `Adam ${f0.recipe.lr} ${f0.recipe.schedule}; cells: mean over training seeds of the per-seed accuracy (mean over chips) in %, ` +
-      '[95 % CI over seeds, Student t with n − 1 degrees of freedom]. Chip population seed 1 for every model and seed (paired comparisons).', '');
+      '[95 % CI over seeds, Student t with n − 1 degrees of freedom; not clipped to [0, 100], so a bound below 0 means the seeds disagree widely]. ' +
+      'Chip population seed 1 for every model and seed (paired comparisons).', '');
   }
   if (a) {
     out.push('#### a. Process variation of the dense layers only', '');

@@ -13,7 +13,7 @@
 // on the next run (levels added to a grid later are measured alone, as a
 // further record); trained models are cached in runs/scenario-models.
 //
-//   nice -n 10 npx tsx bench/scenario-studies.ts a [b] [c] [--seeds 1,2,3] [--chips 20] [--threads 1]
+//   nice -n 19 npx tsx bench/scenario-studies.ts a [b] [b4] [c] [--seeds 1,2,3] [--chips 20] [--threads 1] [--smoke]
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,8 +40,9 @@ import { machineInfo } from '../src/util/machine.js';
 /**
  * The training recipe of every model: the quick preset's (12000 training
  * images, 2 epochs, batch 32, Adam 1e-3 with cosine decay). Chosen for CPU
- * time, not accuracy: ~27 trainings had to fit in ~80 minutes of a shared
- * 2-core machine; the full recipe (60000 images, 6 epochs) costs 15x more.
+ * time, not accuracy: every model of the three studies had to train three
+ * times on a shared 2-core machine within one session; the full recipe
+ * (60000 images, 6 epochs) sees 15x more images.
  */
 export const RECIPE = { model: 'larq-mnist' as const, dataset: 'mnist', limit: 12000, epochs: 2, batchSize: 32, lr: 1e-3, schedule: 'cosine' as const };
 /** Chip evaluations use the first TEST_LIMIT test images; clean accuracies use all 10000. */
@@ -117,13 +118,13 @@ export function studies(chips: number): Record<string, Study> {
   const multBinaryShort: EvalSpec[] = [
     { ...multBinary[0], levels: [8, 12] }, { ...multBinary[1], levels: [8, 9, 10] }, { ...multBinary[3], levels: [6, 8, 9] },
   ];
-  // A 4-bit product layer decomposes into 16 products: ~70 s per level on 1000 images on the loaded machine.
+  // A 4-bit product layer decomposes into 16 products, so every level is a slow evaluation: a short grid.
   // Seed 1 of 4bit-standard ran the first grid (unsigned 4-16, signed 4-13) on 1000 images.
   const mult4: EvalSpec[] = [
     { key: 'mult-unsigned-value', kind: 'multiplier', levels: [8, 16], options: UNSIGNED8_VALUE, chips: 1, label: 'unsigned b-bit multiplier (negative products → 0)' },
     { key: 'mult-signed-value', kind: 'multiplier', levels: [8, 10, 12, 13], options: SIGNED_VALUE, chips: 1, label: 'signed b-bit multiplier' },
   ];
-  // Output noise costs ~4 s per chip on 1000 images here (relative σ: a std per layer output and forward), so the
+  // Output noise is the slowest chip evaluation (relative σ: a std per layer output and forward), so the
   // per-layer comparison runs at one σ on 500 images; the noise-trained models at σ 0.5 on 1000.
   const noiseOne: EvalSpec[] = [
     ...PRODUCT_LAYERS.map((l) => ({ key: `noise1-${l}`, kind: 'noise' as const, levels: [1], options: { layers: [l], relative: true }, chips, testLimit: 500, label: `noise on the output of ${l} only` })),
@@ -151,7 +152,8 @@ export function studies(chips: number): Record<string, Study> {
         { model: 'mult-xnor-u8-hidden', evals: multBinaryShort },
       ],
     },
-    // The 4-bit multiplier-aware model alone (16 products per layer: the slowest training), run beside b.
+    // The 4-bit model trained under the unsigned 8-bit multiplier (16 products per layer: the slowest training), in its
+    // own results file so that it can run as a separate process.
     b4: { name: 'b4', title: 'The 8-bit multiplier: the 4-bit multiplier-aware model', units: [{ model: '4bit-mult-u8', evals: mult4 }] },
     c: {
       name: 'c', title: 'Gaussian noise on the output of some or all layers',
