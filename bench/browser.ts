@@ -23,7 +23,7 @@ import { serveIsolated, libraryRoutes } from '../demo/server.js';
 import { openSession, measurementOf, WORK_KINDS, type Measurement, type WorkKind } from './browserWork.js';
 import { machineInfo, machineLine } from './machine.js';
 import { updateBenchmarksSection, mdTable } from './benchmarksMd.js';
-import { median } from './pairedTiming.js';
+import { median, quantile } from './pairedTiming.js';
 import { machineBusy, describeBusy } from './machineBusy.js';
 
 const argOf = (name: string, def: string) => {
@@ -55,7 +55,6 @@ const browser = await puppeteer.launch({
 const chromeVersion = await browser.version();
 const train = lib.loadMnist({ split: 'train', limit: base.trainSamples });
 const test = lib.loadMnist({ split: 'test', limit: testSamples });
-const quantile = (v: number[], q: number) => { const w = [...v].sort((a, b) => a - b); const p = (w.length - 1) * q; const k = Math.floor(p); return k + 1 < w.length ? w[k] + (w[k + 1] - w[k]) * (p - k) : w[k]; };
 interface Row { threads: number; kind: WorkKind; node: number; chromium: number; ratio: number; ratioIqr: [number, number]; nodeSpread: [number, number]; chromiumSpread: [number, number] }
 const rowsOut: Row[] = [];
 type Reply = { ok?: number | true; error?: string; isolated?: boolean };

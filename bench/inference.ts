@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     const rows = r.engines.map((e) => [e.engine, r.batch === 1 ? `${(e.ms * 1000).toFixed(0)} µs` : `${e.ms.toFixed(2)} ms`,
       e.samples_per_second.toFixed(0), e.engine === B ? '1' : `${e.binary_speedup}×`]);
     const t = t0.ms.get(TB) !== undefined
-      ? `\n\nFully trained pair (${trained!.description}): binary engine **${(t0.ratio.get(TF)! / t0.ratio.get(TB)!).toFixed(2)}×** the float engine.`
+      ? `\n\nFully trained pair (${trained!.description}): binary engine **${t0.ratioBetween(TF, TB).toFixed(2)}×** the float engine.`
       : '';
     return `**${title}**\n\n${mdTable(['engine', r.batch === 1 ? 'latency' : 'time / batch', 'samples/s', 'binary engine is faster by'], rows)}${t}`;
   });

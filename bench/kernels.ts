@@ -72,7 +72,6 @@ function rand(n: number, seed: number): Float32Array {
 const grid2 = (v: Float32Array, weights: boolean) =>
   v.map((x) => (weights ? (2 * Math.min(3, Math.floor((x + 1) * 2)) - 3) / 3 : Math.min(3, Math.floor((x + 1) * 2)) / 3));
 const put = (a: Float32Array) => { const p = alloc(a.length * 4); f32View(p, a.length).set(a); return p; };
-const median = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); const h = v.length >> 1; return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2; };
 
 /**
  * Times the tasks in ROUNDS interleaved rounds of SLICE_MS each (bench/pairedTiming.ts): ms per task is

@@ -1,6 +1,7 @@
 // How busy the machine is with other work before a bench starts: the share
-// of all cores' time spent non-idle over a short window while this process
-// sleeps (Linux /proc/stat). The load average cannot say this: it decays
+// of all cores' time spent neither idle nor waiting for I/O over a short
+// window while this process sleeps (Linux /proc/stat; steal time counts as
+// busy: the host gave the time to someone else). The load average cannot say this: it decays
 // over minutes and counts waiting processes of any priority.
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -13,7 +14,7 @@ function cpuTimes(): { busy: number; total: number } | null {
   return { busy: total - idle, total };
 }
 
-/** Fraction (0..1) of the machine's CPU time other processes used during `ms`; null where /proc/stat is missing. */
+/** Fraction (0..1) of the machine's CPU time that was not idle during `ms` while this process slept; null where /proc/stat is missing. */
 export async function machineBusy(ms = 1000): Promise<number | null> {
   const a = cpuTimes();
   await new Promise((r) => setTimeout(r, ms));
@@ -24,9 +25,9 @@ export async function machineBusy(ms = 1000): Promise<number | null> {
 
 /** "idle (3 % busy)" or "busy: 87 % of the CPU time ..." for a bench's header line. */
 export function describeBusy(busy: number | null): { text: string; provisional: boolean } {
-  if (busy === null) return { text: 'CPU use of other processes unknown', provisional: false };
+  if (busy === null) return { text: 'CPU use before the start unknown', provisional: false };
   const pct = Math.round(busy * 100);
   return busy > 0.15
-    ? { text: `other processes used ${pct} % of the CPU in the second before the start`, provisional: true }
-    : { text: `idle before the start (${pct} % CPU use by other processes)`, provisional: false };
+    ? { text: `busy before the start (${pct} % of the CPU time non-idle in the second before)`, provisional: true }
+    : { text: `idle before the start (${pct} % of the CPU time non-idle in the second before)`, provisional: false };
 }

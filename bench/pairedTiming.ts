@@ -18,6 +18,10 @@ export interface PairedTiming {
   ratioIqr: Map<string, [number, number]>;
   /** The reference task's per-round ms, min and max: the machine's speed changes during the run. */
   referenceSpread: [number, number];
+  /** Each task's median ms per call in each round. */
+  perRound: Map<string, number[]>;
+  /** Median over rounds of (a ms / b ms) in the same round, for any two tasks. */
+  ratioBetween(a: string, b: string): number;
   rounds: number;
   sliceMs: number;
 }
@@ -28,7 +32,7 @@ export const median = (xs: number[]): number => {
   return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
 };
 
-const quantile = (xs: number[], q: number): number => {
+export const quantile = (xs: number[], q: number): number => {
   const v = [...xs].sort((a, b) => a - b);
   const p = (v.length - 1) * q;
   const i = Math.floor(p);
@@ -68,5 +72,10 @@ export async function timePaired(tasks: TimedTask[], o: { reference: string; rou
     ratio.set(name, median(r));
     ratioIqr.set(name, [quantile(r, 0.25), quantile(r, 0.75)]);
   }
-  return { ms, ratio, ratioIqr, referenceSpread: [Math.min(...ref), Math.max(...ref)], rounds: o.rounds, sliceMs: o.sliceMs };
+  const ratioBetween = (a: string, b: string): number => {
+    const va = perRound.get(a), vb = perRound.get(b);
+    if (!va || !vb) throw new Error(`timePaired: no task named ${va ? b : a}`);
+    return median(va.map((m, i) => m / vb[i]));
+  };
+  return { ms, ratio, ratioIqr, referenceSpread: [Math.min(...ref), Math.max(...ref)], perRound, ratioBetween, rounds: o.rounds, sliceMs: o.sliceMs };
 }
