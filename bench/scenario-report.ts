@@ -144,6 +144,26 @@ export function cleanMismatches(files: (StudyFile | null)[]): string[] {
   return [...seen].filter(([, v]) => v.size > 1).map(([k, v]) => `${k}: clean accuracies ${[...v].map(pc).join(', ')}`);
 }
 
+interface NoiseBnFile { rows: { model: string; seed: number; clean_before: number; clean_after: number }[] }
+
+/** bench/scenario-noise-bn-probe.ts: clean accuracy before and after re-estimating BatchNorm statistics on clean images. */
+function noiseBnTable(labels: RunRecord[]): string[] {
+  const p = 'bench/results/scenario-noise-bn.json';
+  if (!existsSync(p)) return [];
+  const f = JSON.parse(readFileSync(p, 'utf8')) as NoiseBnFile;
+  const of = (m: string, k: 'clean_before' | 'clean_after') => new Map(f.rows.filter((r) => r.model === m).map((r) => [r.seed, r[k]]));
+  const models = [...new Set(f.rows.map((r) => r.model))];
+  const out = ['BatchNorm moving statistics re-estimated on clean training images, every weight frozen (`bench/scenario-noise-bn-probe.ts`: ' +
+    'one epoch of the recipe at learning rate 0); clean accuracy on all 10,000 test images, differences paired by seed:', ''];
+  out.push(table(['model', 'seeds', 'clean (as trained)', 'clean (clean BatchNorm statistics)', 'change', 'vs standard, both re-estimated'],
+    models.map((m) => [
+      label(labels, m), [...of(m, 'clean_after').keys()].sort().join(', '),
+      cell(summ(of(m, 'clean_before'))), cell(summ(of(m, 'clean_after'))), diffCell(paired(of(m, 'clean_after'), of(m, 'clean_before'))),
+      m === 'standard' ? '' : diffCell(paired(of(m, 'clean_after'), of('standard', 'clean_after'))),
+    ])), '');
+  return out;
+}
+
 export function render(): string {
   const [a, b0, b4, c] = ['a', 'b', 'b4', 'c'].map(load);
   // b4: the 4-bit multiplier-aware model, run as its own process beside b.
@@ -197,6 +217,7 @@ export function render(): string {
         cell(summ(noisy(m))), m === 'standard' ? '' : diffCell(paired(noisy(m), noisy('standard'))),
       ])), '');
   }
+  out.push(...noiseBnTable(c?.runs ?? []));
   out.push(END);
   return out.join('\n');
 }

@@ -202,7 +202,8 @@ function trainRecipe(spec: ModelSpec, seed: number): Record<string, unknown> {
   return { ...recipe, bits: spec.bits, seed, perturbations: perturbations.map((p) => p.toJSON()) };
 }
 
-async function trainedModel(spec: ModelSpec, seed: number, train: () => Dataset): Promise<{ model: Model; train_seconds: number | null }> {
+/** The model of (spec, seed): from the cache in runs/scenario-models when its recipe matches, else trained and cached. */
+export async function trainedModel(spec: ModelSpec, seed: number, train: () => Dataset): Promise<{ model: Model; train_seconds: number | null }> {
   const full = trainRecipe(spec, seed);
   const hash = createHash('sha256').update(JSON.stringify(full)).digest('hex').slice(0, 10);
   const file = join(modelsDir, `${spec.key}-s${seed}-${hash}.xnks`);
