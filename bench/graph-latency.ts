@@ -36,6 +36,7 @@ import { Rng } from '../src/tensor/random.js';
 import { setThreads } from '../src/wasm/threads.js';
 import { exportModel, loadInferenceModel, exportOnnx, type InferenceModel } from '../src/deploy/index.js';
 import * as ort from 'onnxruntime-node';
+import { loadavg } from 'node:os';
 import { machineInfo, machineLine } from './machine.js';
 import { updateBenchmarksSection, mdTable } from './benchmarksMd.js';
 
@@ -103,6 +104,7 @@ async function ortVariant(bytes: Uint8Array): Promise<Pick<Variant, 'run' | 'dis
 }
 
 setThreads(1);
+const loadBefore = loadavg()[0];
 const rng = new Rng(1);
 const image = new Float32Array(SHAPE[0] * SHAPE[1] * SHAPE[2]);
 for (let i = 0; i < image.length; i++) image[i] = rng.normal();
@@ -159,6 +161,7 @@ const rows64 = bireal.map((v, i) => ({ model: v.model, variant: v.name, batch: B
 const ort64 = rows64.find((r) => r.variant.startsWith('ORT'))!.medianMs;
 
 const machine = machineInfo();
+const load = { before: loadBefore, after: loadavg()[0] };
 const rows = variants.map((v, i) => ({
   model: v.model, variant: v.name, fileBytes: v.bytes, medianMs: quantile(times[i], 0.5), q1Ms: quantile(times[i], 0.25), q3Ms: quantile(times[i], 0.75),
   logitsVsPredict: v.check, timesMs: times[i],
@@ -167,7 +170,7 @@ const twinOf = (model: string) => rows.find((r) => r.model === model && r.varian
 const ortOf = (model: string) => rows.find((r) => r.model === model && r.variant.startsWith('ORT'))!.medianMs;
 const result = {
   bench: 'graph-latency', date: new Date().toISOString(), machine, inputShape: SHAPE, batch: 1, threads: 1, reps: REPS, warmup: WARMUP,
-  lcePixel1Ms: LCE_PIXEL1, rows, batch64: { reps: REPS64, rows: rows64 },
+  loadAverage1m: load, lcePixel1Ms: LCE_PIXEL1, rows, batch64: { reps: REPS64, rows: rows64 },
 };
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 writeJsonAtomic(join(import.meta.dirname, 'results', 'graph-latency.json'), result);
@@ -194,7 +197,7 @@ the "popcount" row exports them as sign bits with the scale applied to the integ
 (\`exportModel(model, { binarizeScaledKernels: true })\`). LCE's and dabnn's figures are their published
 single-thread Pixel 1 latencies (ARM64 phone, native code), for context only.
 
-${machineLine(machine)}
+${machineLine(machine)}; 1-minute load average ${load.before.toFixed(2)} before, ${load.after.toFixed(2)} after the run.
 
 ${table}
 

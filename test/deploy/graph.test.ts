@@ -130,6 +130,15 @@ describe('zoo graphs: export → packed engine → standalone module, bit-exact 
     randomize(model, 5);
     await expectBitExact(model, images(4, [32, 32, 3], 2));
   }, 300_000);
+
+  it('binary-resnet-e18 and binary-densenet28 (concatenations) at 32x32, binary-alexnet (a reshape) at 64x64', async () => {
+    for (const [name, size] of [['binary-resnet-e18', 32], ['binary-densenet28', 32], ['binary-alexnet', 64]] as const) {
+      const shape: [number, number, number] = [size, size, 3];
+      const model = createModel(name, { seed: 8, inputShape: shape, numClasses: 10 });
+      randomize(model, 8);
+      await expectBitExact(model, images(2, shape, 9));
+    }
+  }, 300_000);
 });
 
 describe('awkward graphs', () => {

@@ -110,28 +110,43 @@ if (skip) {
   console.warn(`infer-standalone: SKIPPING the wasm2c/gcc test: ${tools.length ? `missing ${tools.join(', ')}` : 'no wasm-rt-impl.c found'} (Debian: apt-get install wabt gcc)`);
 }
 
+/** Runs the native program on `file` and the first n MNIST test images; expects the JS engine's classes and logits bit for bit. */
+function expectNative(file: Uint8Array, expected: RunResult, n: number): void {
+  const dir = mkdtempSync(join(tmpdir(), 'xnorkit-wasm2c-'));
+  try {
+    execFileSync('wasm2c', [WASM, '-n', 'infer', '-o', join(dir, 'infer.c')]);
+    const exe = join(dir, 'infer-native');
+    execFileSync('gcc', ['-O2', '-o', exe, '-I', dir, '-I', runtime!, join(ROOT, 'test', 'deploy', 'infer-native.c'), join(dir, 'infer.c'),
+      join(runtime!, 'wasm-rt-impl.c'), '-lm']);
+    writeFileSync(join(dir, 'model.xnk'), file);
+    const idx = join(mnistPackageDir(), 't10k-images-idx3-ubyte');
+    const out = execFileSync(exe, [join(dir, 'model.xnk'), idx, String(n)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const lines = out.trim().split('\n');
+    expect(lines.length).toBe(n);
+    const classes = lines.map((l) => Number(l.split(' ')[0]));
+    expect(classes).toEqual(Array.from(expected.predictions));
+    const bits = new Uint32Array(expected.logits.buffer);
+    const hex = lines.flatMap((l) => l.split(' ').slice(1));
+    expect(hex).toEqual(Array.from(bits, (b) => b.toString(16).padStart(8, '0')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe.skipIf(skip)('standalone module through wasm2c + gcc', () => {
   it('the native program predicts exactly what the JS engine predicts on 1000 MNIST test images', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'xnorkit-wasm2c-'));
-    try {
-      execFileSync('wasm2c', [WASM, '-n', 'infer', '-o', join(dir, 'infer.c')]);
-      const exe = join(dir, 'infer-native');
-      execFileSync('gcc', ['-O2', '-o', exe, '-I', dir, '-I', runtime!, join(ROOT, 'test', 'deploy', 'infer-native.c'), join(dir, 'infer.c'),
-        join(runtime!, 'wasm-rt-impl.c'), '-lm']);
-      writeFileSync(join(dir, 'model.xnk'), model);
-      const idx = join(mnistPackageDir(), 't10k-images-idx3-ubyte');
-      const out = execFileSync(exe, [join(dir, 'model.xnk'), idx, String(N)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-      const lines = out.trim().split('\n');
-      expect(lines.length).toBe(N);
-      const classes = lines.map((l) => Number(l.split(' ')[0]));
-      expect(classes).toEqual(Array.from(js.predictions));
-      const bits = new Uint32Array(js.logits.buffer);
-      const hex = lines.flatMap((l) => l.split(' ').slice(1));
-      expect(hex).toEqual(Array.from(bits, (b) => b.toString(16).padStart(8, '0')));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expectNative(model, js, N);
   });
+
+  it('and runs a graph file (birealnet-small, format version 2) as the JS engine does, on 200 images', () => {
+    const net = createModel('birealnet-small', { seed: 3 });
+    fit(net, loadMnist({ split: 'train', limit: 256 }), { epochs: 1, batchSize: 64, optimizer: new Adam(), verbose: 'quiet', seed: 3 });
+    const file = exportModel(net);
+    const plan = loadInferenceModel(file);
+    const expected = plan.run(images.subarray(0, 200 * 784));
+    plan.dispose();
+    expectNative(file, expected, 200);
+  }, 120_000);
 });
 
 
