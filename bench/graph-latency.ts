@@ -14,15 +14,19 @@
 //                                  onnxruntime-node (native CPU, MLAS), 1 thread
 // Then batch 64 on one thread for Bi-Real Net (issue 13's target: binary at
 // least 3x its float twin on onnxruntime-node), fewer repetitions.
-// Each repetition runs every variant once on the same image, in turn
-// (interleaved, so slow phases of the machine hit all alike); warm-up runs
-// first; the table gives medians (and quartiles) over the repetitions.
+// Timing (bench/pairedTiming.ts): each round runs every variant of a model
+// once, in turn, the order reversed every other round, after warm-up; times
+// are medians (and quartiles) over the rounds, and "÷ this" ratios medians of
+// the per-round ratios (this VM has stretches of several seconds in which
+// everything runs much slower). Before timing, every variant's logits are
+// checked against predict at batch 1, and at batch 64 the first image's
+// logits against its batch-1 logits.
 // LCE's published single-thread Pixel 1 figures are printed for context: a
 // different CPU (ARM, native code), so a comparison, not a like-for-like test.
 // Writes bench/results/graph-latency.json and the "graph-latency" section of
 // BENCHMARKS.md.
 //
-//   npm run bench:graph [-- --reps 15] [-- --warmup 2] [-- --reps64 3]
+//   npm run bench:graph [-- --reps 15] [-- --warmup 2] [-- --reps64 5]
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../src/util/files.js';
@@ -39,6 +43,8 @@ import * as ort from 'onnxruntime-node';
 import { loadavg } from 'node:os';
 import { machineInfo, machineLine } from './machine.js';
 import { updateBenchmarksSection, mdTable } from './benchmarksMd.js';
+import { timePaired, quantile, type PairedTiming } from './pairedTiming.js';
+import { machineBusy, describeBusy } from './machineBusy.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,17 +52,10 @@ function arg(name: string, def: number): number {
 }
 const REPS = arg('reps', 15);
 const WARMUP = arg('warmup', 2);
-const REPS64 = arg('reps64', 3);
+const REPS64 = arg('reps64', 5);
 const SHAPE: [number, number, number] = [224, 224, 3];
 /** LCE paper / larq.dev: single-thread latency on a Pixel 1 (ms). */
 const LCE_PIXEL1 = { quicknet: { lce: 21.2 }, birealnet18: { lce: 47.7, dabnn: 61.3 } } as const;
-
-const quantile = (xs: number[], q: number) => {
-  const v = [...xs].sort((a, b) => a - b);
-  const at = (v.length - 1) * q;
-  const lo = Math.floor(at), hi = Math.ceil(at);
-  return v[lo] + (v[hi] - v[lo]) * (at - lo);
-};
 
 /** The float twin: the same graph and layers with every quantizer and kernel constraint removed. */
 function floatTwin(model: Model): Model {
@@ -105,6 +104,7 @@ async function ortVariant(bytes: Uint8Array): Promise<Pick<Variant, 'run' | 'dis
 
 setThreads(1);
 const loadBefore = loadavg()[0];
+const busy = describeBusy(await machineBusy());
 const rng = new Rng(1);
 const image = new Float32Array(SHAPE[0] * SHAPE[1] * SHAPE[2]);
 for (let i = 0; i < image.length; i++) image[i] = rng.normal();
@@ -135,42 +135,56 @@ for (const v of variants) {
   }
 }
 
-/** Medians over interleaved repetitions of every variant on n images. */
-async function timeAll(vs: Variant[], x: Float32Array, n: number, reps: number, warmup: number): Promise<number[][]> {
-  for (let w = 0; w < warmup; w++) for (const v of vs) await v.run(x, n);
-  const times = vs.map(() => [] as number[]);
-  for (let r = 0; r < reps; r++) {
-    for (let i = 0; i < vs.length; i++) {
-      const t0 = performance.now();
-      await vs[i].run(x, n);
-      times[i].push(performance.now() - t0);
-    }
-    process.stdout.write(`batch ${n}: rep ${r + 1}/${reps}\r`);
+const key = (v: Variant) => `${v.model} | ${v.name}`;
+/** Interleaved rounds of every variant of each model on n images (one call per variant per round). */
+async function timeModels(vs: Variant[], x: Float32Array, n: number, rounds: number, warmup: number): Promise<Map<string, PairedTiming>> {
+  const out = new Map<string, PairedTiming>();
+  for (const model of new Set(vs.map((v) => v.model))) {
+    const mine = vs.filter((v) => v.model === model);
+    const reference = key(mine.find((v) => v.name.startsWith('packed, float twin'))!);
+    console.log(`${model}, batch ${n}: ${rounds} rounds...`);
+    out.set(model, await timePaired(mine.map((v) => [key(v), () => v.run(x, n)]), { reference, rounds, sliceMs: 0, warmupCalls: warmup, minCalls: 1 }));
   }
-  return times;
+  return out;
 }
 
-const times = await timeAll(variants, image, 1, REPS, WARMUP);
-// batch 64, Bi-Real Net: binary (both exports) against the float twins
+const timed = await timeModels(variants, image, 1, REPS, WARMUP);
+// batch 64, Bi-Real Net: binary (both exports) against the float twins; its first image is the batch-1 image
 const BATCH = 64;
 const batch = new Float32Array(BATCH * image.length);
-for (let i = 0; i < batch.length; i++) batch[i] = rng.normal();
+batch.set(image);
+for (let i = image.length; i < batch.length; i++) batch[i] = rng.normal();
 const bireal = variants.filter((v) => v.model === 'birealnet18');
-const times64 = await timeAll(bireal, batch, BATCH, REPS64, 1);
-const rows64 = bireal.map((v, i) => ({ model: v.model, variant: v.name, batch: BATCH, medianMs: quantile(times64[i], 0.5), timesMs: times64[i] }));
-const ort64 = rows64.find((r) => r.variant.startsWith('ORT'))!.medianMs;
+for (const v of bireal) {
+  const first = (await v.run(batch, BATCH)).slice(0, 1000);
+  const one = await v.run(image, 1);
+  const d = maxAbsDiff(first, one);
+  const exact = !v.name.startsWith('ORT');
+  const scale = Math.max(...Array.from(one, Math.abs));
+  if (exact ? d.mismatches > 0 : d.max > 1e-4 * scale) throw new Error(`${key(v)}: batch-64 logits of image 0 differ from its batch-1 logits (${d.mismatches} differ, max ${d.max})`);
+}
+const timed64 = (await timeModels(bireal, batch, BATCH, REPS64, 1)).get('birealnet18')!;
+const ort64Key = key(bireal.find((v) => v.name.startsWith('ORT'))!);
+const rows64 = bireal.map((v) => ({
+  model: v.model, variant: v.name, batch: BATCH, medianMs: timed64.ms.get(key(v))!, timesMs: timed64.perRound.get(key(v))!,
+  ortFloatTwinOverThis: timed64.ratioBetween(ort64Key, key(v)),
+}));
 
 const machine = machineInfo();
 const load = { before: loadBefore, after: loadavg()[0] };
-const rows = variants.map((v, i) => ({
-  model: v.model, variant: v.name, fileBytes: v.bytes, medianMs: quantile(times[i], 0.5), q1Ms: quantile(times[i], 0.25), q3Ms: quantile(times[i], 0.75),
-  logitsVsPredict: v.check, timesMs: times[i],
-}));
-const twinOf = (model: string) => rows.find((r) => r.model === model && r.variant.startsWith('packed, float twin'))!.medianMs;
-const ortOf = (model: string) => rows.find((r) => r.model === model && r.variant.startsWith('ORT'))!.medianMs;
+const rows = variants.map((v) => {
+  const t = timed.get(v.model)!;
+  const times = t.perRound.get(key(v))!;
+  const ortKey = key(variants.find((w) => w.model === v.model && w.name.startsWith('ORT'))!);
+  return {
+    model: v.model, variant: v.name, fileBytes: v.bytes, medianMs: t.ms.get(key(v))!, q1Ms: quantile(times, 0.25), q3Ms: quantile(times, 0.75),
+    floatTwinOverThis: 1 / t.ratio.get(key(v))!, ortFloatTwinOverThis: t.ratioBetween(ortKey, key(v)),
+    logitsVsPredict: v.check, timesMs: times,
+  };
+});
 const result = {
-  bench: 'graph-latency', date: new Date().toISOString(), machine, inputShape: SHAPE, batch: 1, threads: 1, reps: REPS, warmup: WARMUP,
-  loadAverage1m: load, lcePixel1Ms: LCE_PIXEL1, rows, batch64: { reps: REPS64, rows: rows64 },
+  bench: 'graph-latency', date: new Date().toISOString(), machine, busyBeforeStart: busy.text, inputShape: SHAPE, batch: 1, threads: 1, reps: REPS, warmup: WARMUP,
+  statistic: 'ms: median over rounds; ratios: medians of per-round ratios', loadAverage1m: load, lcePixel1Ms: LCE_PIXEL1, rows, batch64: { reps: REPS64, rows: rows64 },
 };
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 writeJsonAtomic(join(import.meta.dirname, 'results', 'graph-latency.json'), result);
@@ -178,30 +192,31 @@ writeJsonAtomic(join(import.meta.dirname, 'results', 'graph-latency.json'), resu
 const fmt = (ms: number) => ms.toFixed(1);
 const table = mdTable(['model', 'engine', 'file', 'median ms (q1–q3)', 'packed float twin ÷ this', 'ORT float twin ÷ this', 'logits vs predict', 'LCE Pixel 1 (1 thread)'], rows.map((r) => [
   r.model, r.variant, `${(r.fileBytes / 1e6).toFixed(1)} MB`, `${fmt(r.medianMs)} (${fmt(r.q1Ms)}–${fmt(r.q3Ms)})`,
-  `${(twinOf(r.model) / r.medianMs).toFixed(2)}×`, `${(ortOf(r.model) / r.medianMs).toFixed(2)}×`,
+  `${r.floatTwinOverThis.toFixed(2)}×`, `${r.ortFloatTwinOverThis.toFixed(2)}×`,
   r.logitsVsPredict.mismatches === 0 ? 'bit-identical' : `${r.logitsVsPredict.mismatches} of 1000 differ, max ${r.logitsVsPredict.max.toExponential(1)}`,
   r.variant.includes('binary') ? (r.model === 'quicknet' ? `LCE ${LCE_PIXEL1.quicknet.lce} ms` : `LCE ${LCE_PIXEL1.birealnet18.lce} ms, dabnn ${LCE_PIXEL1.birealnet18.dabnn} ms`) : '',
 ]));
 const table64 = mdTable(['birealnet18, batch 64, 1 thread', 'median ms per batch', 'ms per image', 'ORT float twin ÷ this'], rows64.map((r) => [
-  r.variant, fmt(r.medianMs), fmt(r.medianMs / BATCH), `${(ort64 / r.medianMs).toFixed(2)}×`,
+  r.variant, fmt(r.medianMs), fmt(r.medianMs / BATCH), `${r.ortFloatTwinOverThis.toFixed(2)}×`,
 ]));
 updateBenchmarksSection('graph-latency', `## Graph models at 224×224
 
 \`npm run bench:graph\` (bench/graph-latency.ts): batch 1, one thread, one 224×224×3 image, larq_zoo QuickNet and
 Bi-Real Net 18 with random weights (1000 classes) on the packed inference engine, against their float twins
 (the same graph without quantizers) exported and run on the same engine and, through \`exportOnnx\`, on
-onnxruntime-node (1 intra-op thread). ${REPS} interleaved repetitions after ${WARMUP} warm-up runs; medians.
-"÷ this" columns: how many times faster this row is than the float twin (above 1: faster). Bi-Real Net's magnitude-aware kernels (sign × per-channel mean |w|) are a float
+onnxruntime-node (1 intra-op thread). ${REPS} interleaved rounds (each variant of a model once per round, order
+reversed every other round) after ${WARMUP} warm-up runs; times are medians over the rounds. "÷ this" columns: how
+many times faster this row is than the float twin (above 1: faster), medians of the per-round ratios. Bi-Real Net's magnitude-aware kernels (sign × per-channel mean |w|) are a float
 product in the bit-exact export (predict sums the float products one by one, which no popcount reproduces);
 the "popcount" row exports them as sign bits with the scale applied to the integer dot
 (\`exportModel(model, { binarizeScaledKernels: true })\`). LCE's and dabnn's figures are their published
 single-thread Pixel 1 latencies (ARM64 phone, native code), for context only.
 
-${machineLine(machine)}; 1-minute load average ${load.before.toFixed(2)} before, ${load.after.toFixed(2)} after the run.
+${machineLine(machine)}; ${busy.text}${busy.provisional ? ' (provisional: rerun on an idle machine)' : ''}; 1-minute load average ${load.before.toFixed(2)} before, ${load.after.toFixed(2)} after the run.
 
 ${table}
 
-Batch 64 (${REPS64} interleaved repetitions after a warm-up; issue 13 asks binary ≥ 3× the ORT float twin):
+Batch 64 (${REPS64} interleaved rounds after a warm-up; the first image's logits checked against its batch-1 logits; issue 13 asks binary ≥ 3× the ORT float twin):
 
 ${table64}
 `);
