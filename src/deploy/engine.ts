@@ -10,6 +10,7 @@ import { readHeader, statusError, type ModelHeader } from './format.js';
 import { inputScalingOf, scaleBytes, type InputScaling } from './inputScaling.js';
 import { pathArg } from '../ops/binary/output.js';
 import { choosePath, log2Class } from '../ops/binary/tune.js';
+import { runtime } from '../runtime/runtime.js';
 
 type Ptr = number;
 
@@ -28,6 +29,9 @@ const k = () => wasm() as unknown as InferExports;
 const SUB_BATCH = 16;
 /** Below this many images per thread, waking workers costs more than it saves. */
 const MIN_PER_THREAD = 4;
+/** Per-thread workspace names (scratch keys), built once. */
+const scratchKey = (i: number): string => SCRATCH_KEYS[i] ?? `infer${i}`;
+const SCRATCH_KEYS = Array.from({ length: 16 }, (_, i) => `infer${i}`);
 
 export interface RunResult {
   /** [n, outputs] row-major: the model's output before any softmax. */
@@ -116,25 +120,50 @@ export class InferenceModel {
     const out = alloc(Math.max(1, n * K) * 4);
     try {
       const parts = Math.max(1, Math.min(threadCount(), Math.floor(n / MIN_PER_THREAD)));
-      const wsBytes = k().inferWorkspaceBytes(this.plan, B);
-      if (wsBytes < 0) throw new Error('InferenceModel: workspace over 2 GiB; use a smaller subBatch');
-      const task = (s: number, e: number, i: number, path: number): Task => ({
-        kernel: 'inferRunPath', args: [this.plan, x + s * per * 4, e - s, out + s * K * 4, scratch(wsBytes, `infer${i}`), B, path],
-      });
-      const fn = (t: Task) => (k().inferRunPath as (...a: number[]) => void)(...t.args);
+      const wsBytes = this.workspaceBytes(B);
       const call = (path: number) => {
-        if (parts <= 1) fn(task(0, n, 0, path));
-        else runParallel(splitRange(n, parts).map(([s, e], i) => task(s, e, i, path)), fn);
+        // one part runs here, with no task objects: batch-1 latency is mostly such per-call costs
+        if (parts <= 1) k().inferRunPath(this.plan, x, n, out, scratch(wsBytes, SCRATCH_KEYS[0]), B, path);
+        else {
+          const tasks = splitRange(n, parts).map(([s, e], i): Task => ({
+            kernel: 'inferRunPath', args: [this.plan, x + s * per * 4, e - s, out + s * K * 4, scratch(wsBytes, scratchKey(i)), B, path],
+          }));
+          runParallel(tasks, (t) => (k().inferRunPath as (...a: number[]) => void)(...t.args));
+        }
       };
-      // the binary GEMMs' path, tuned per model and batch class on this CPU (same logits on every path)
-      const key = `infer:${this.header.records.length}:${this.crc}:n${Math.min(log2Class(n), log2Class(B) + 1)}`;
-      call(pathArg(choosePath(undefined, key, (p) => call(pathArg(p)))));
+      call(this.gemmPath(Math.min(log2Class(n), log2Class(B) + 1), call));
       const logits = f32View(out, n * K).slice();
       return { logits, predictions: argmaxRows(logits, n, K), n };
     } finally {
       free(out);
       if (owned) free(x);
     }
+  }
+
+  // The workspace of the last sub-batch size asked for (the plan walk is not free at batch 1).
+  private wsFor = { B: 0, bytes: 0 };
+  private workspaceBytes(B: number): number {
+    if (this.wsFor.B !== B) {
+      const bytes = k().inferWorkspaceBytes(this.plan, B);
+      if (bytes < 0) throw new Error('InferenceModel: workspace over 2 GiB; use a smaller subBatch');
+      this.wsFor = { B, bytes };
+    }
+    return this.wsFor.bytes;
+  }
+
+  // The binary GEMMs' path for a batch class, tuned per model and batch class on this CPU (same
+  // logits on every path), remembered per (class, threads) while the path setting stays 'auto'.
+  private readonly paths = new Map<number, number>();
+  private gemmPath(cls: number, call: (path: number) => void): number {
+    const { binaryPath, threads } = runtime().settings;
+    if (binaryPath !== 'auto') return pathArg(binaryPath);
+    const memo = cls * 4096 + threads;
+    let path = this.paths.get(memo);
+    if (path === undefined) {
+      path = pathArg(choosePath(undefined, `infer:${this.header.records.length}:${this.crc}:n${cls}`, (p) => call(pathArg(p))));
+      this.paths.set(memo, path);
+    }
+    return path;
   }
 
   /** How raw 8-bit pixels become inputs (the file's meta.inputScaling, or the default for older files). */

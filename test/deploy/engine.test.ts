@@ -239,6 +239,32 @@ describe('packed conv + bit max-pool, fused with early exit', () => {
   });
 });
 
+describe('packed conv + bit max-pool on rows of 9 to 12 words (four-word steps and every remainder)', () => {
+  it('K = 576, 630, 675, 720 bits under 2x2 pools, pad_values 1, OR and AND channels', () => {
+    const same = { kernelSize: 3, padding: 'same', padValues: 1, ...bin } as const;
+    const model = new Sequential([
+      new QuantConv2D({ filters: 64, kernelSize: 3, padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      new QuantConv2D({ filters: 70, ...same }), // 9 words
+      new MaxPool2D({ poolSize: 2 }),
+      new BatchNormalization(),
+      new QuantConv2D({ filters: 75, ...same }), // 10 words
+      new MaxPool2D({ poolSize: 2 }),
+      new BatchNormalization(),
+      new QuantConv2D({ filters: 80, ...same }), // 11 words
+      new MaxPool2D({ poolSize: 2 }),
+      new BatchNormalization(),
+      new QuantConv2D({ filters: 33, ...same }), // 12 words
+      new MaxPool2D({ poolSize: 2 }),
+      new BatchNormalization(),
+      new Flatten(),
+      new QuantDense({ units: 5, ...bin }),
+    ], { inputShape: [18, 17, 2], seed: 31 });
+    randomize(model, 32);
+    expectExact(model, images(12, [18, 17, 2], 33));
+  });
+});
+
 describe('first-layer kernels (float input, sign weights)', () => {
   it('stride 1 over several 32-pixel groups with a float output; stride 2 with pad_values 1', () => {
     const wide = new Sequential([
