@@ -41,6 +41,7 @@ import { LeakyReLU } from '../nn/layers/leakyReLU.js';
 import type { Quantizer } from '../quantizers/quantizer.js';
 import { isSignQuantizer, hasLevels } from '../quantizers/describe.js';
 import { windowGeometry } from '../ops/convGeometry.js';
+import { LEAKY_RELU_ALPHA } from '../ops/pointwise.js';
 import { tidy } from '../tensor/scope.js';
 import { noGrad } from '../autograd/graph.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -245,7 +246,7 @@ function layerNode(layer: Layer, opts: CompileOptions): NodeBody | null {
   }
   if (layer instanceof Flatten) return { kind: 'flatten', names };
   if (layer instanceof Activation) {
-    if (layer.activation === 'leaky_relu') return { kind: 'leaky', names, alpha: 0.3 }; // activations.ts: leakyRelu(x) with its default slope
+    if (layer.activation === 'leaky_relu') return { kind: 'leaky', names, alpha: LEAKY_RELU_ALPHA }; // activations.ts: leakyRelu(x) with its default slope
     const [op] = activationOps(layer.activation, layer.name);
     return op ? { kind: 'chan', names, op } : null;
   }

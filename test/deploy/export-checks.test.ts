@@ -1,0 +1,30 @@
+// Export checks from the graph-format review: what the compiler and the
+// writer refuse, what they record, and which values they carry.
+import { describe, it, expect } from 'vitest';
+import { Model } from '../../src/nn/model.js';
+import { input } from '../../src/nn/symbolic.js';
+import { Conv2D } from '../../src/nn/layers/conv2d.js';
+import { Dense } from '../../src/nn/layers/dense.js';
+import { Flatten } from '../../src/nn/layers/flatten.js';
+import { Activation } from '../../src/nn/layers/activation.js';
+import { LeakyReLU } from '../../src/nn/layers/leakyReLU.js';
+import { LEAKY_RELU_ALPHA } from '../../src/ops/pointwise.js';
+import { exportModel, readHeader } from '../../src/deploy/index.js';
+
+/** The alphas of a graph file's leaky_relu records (f64 after the op, length and input list). */
+function leakyAlphas(bytes: Uint8Array): number[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return readHeader(bytes).records.filter((r) => r.op === 'leaky_relu')
+    .map((r) => view.getFloat64(r.offset + 8 + 4 * (1 + r.inputs.length), true));
+}
+
+describe('LeakyReLU slopes', () => {
+  it("Activation('leaky_relu') exports the shared default slope, LeakyReLU its own alpha", () => {
+    const img = input({ shape: [4, 4, 2] });
+    const a = new Activation('leaky_relu').apply(new Conv2D({ filters: 3, kernelSize: 3, padding: 'same' }).apply(img));
+    const b = new LeakyReLU({ alpha: 0.05 }).apply(a);
+    const c = new LeakyReLU().apply(b);
+    const model = new Model({ inputs: img, outputs: new Dense({ units: 2 }).apply(new Flatten().apply(c)), seed: 1 });
+    expect(leakyAlphas(exportModel(model))).toEqual([LEAKY_RELU_ALPHA, 0.05, LEAKY_RELU_ALPHA]);
+  });
+});
