@@ -8,8 +8,10 @@ import { Dense } from '../../src/nn/layers/dense.js';
 import { Flatten } from '../../src/nn/layers/flatten.js';
 import { Activation } from '../../src/nn/layers/activation.js';
 import { LeakyReLU } from '../../src/nn/layers/leakyReLU.js';
+import { Add } from '../../src/nn/layers/add.js';
 import { LEAKY_RELU_ALPHA } from '../../src/ops/pointwise.js';
 import { exportModel, readHeader } from '../../src/deploy/index.js';
+import { CompileError } from '../../src/errors.js';
 
 /** The alphas of a graph file's leaky_relu records (f64 after the op, length and input list). */
 function leakyAlphas(bytes: Uint8Array): number[] {
@@ -26,5 +28,27 @@ describe('LeakyReLU slopes', () => {
     const c = new LeakyReLU().apply(b);
     const model = new Model({ inputs: img, outputs: new Dense({ units: 2 }).apply(new Flatten().apply(c)), seed: 1 });
     expect(leakyAlphas(exportModel(model))).toEqual([LEAKY_RELU_ALPHA, 0.05, LEAKY_RELU_ALPHA]);
+  });
+});
+
+describe('softmax', () => {
+  const img = input({ shape: [6] });
+  it('a softmax before the output is refused, naming the layer', () => {
+    const hidden = new Dense({ units: 5 }).apply(img);
+    const soft = new Activation('softmax', { name: 'mid_softmax' }).apply(hidden);
+    const model = new Model({ inputs: img, outputs: new Dense({ units: 3 }).apply(soft), seed: 1 });
+    expect(() => exportModel(model)).toThrow(CompileError);
+    expect(() => exportModel(model)).toThrow(/"mid_softmax" applies softmax before the model's output/);
+  });
+  it('a layer whose own activation is softmax, read by a later layer, is refused', () => {
+    const a = new Dense({ units: 5, activation: 'softmax', name: 'dense_softmax' }).apply(img);
+    const model = new Model({ inputs: img, outputs: new Add().apply([a, new Dense({ units: 5 }).apply(img)]), seed: 1 });
+    expect(() => exportModel(model)).toThrow(/"dense_softmax" applies softmax/);
+  });
+  it('a final softmax (an Activation layer or the last layer\'s activation) is dropped: the file holds logits', () => {
+    const final = new Model({ inputs: img, outputs: new Activation('softmax').apply(new Dense({ units: 3 }).apply(img)), seed: 1 });
+    const own = new Model({ inputs: img, outputs: new Dense({ units: 3, activation: 'softmax' }).apply(img), seed: 1 });
+    expect(readHeader(exportModel(final)).records.map((r) => r.op)).toEqual(['conv']);
+    expect(readHeader(exportModel(own)).records.map((r) => r.op)).toEqual(['conv']);
   });
 });
