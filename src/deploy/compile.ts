@@ -464,7 +464,10 @@ export function compileLayers(model: Model, opts: CompileOptions = {}): Compiled
     } else if (node.kernelScale) {
       output = { kind: 'float', scale: node.kernelScale };
     }
-    // (the folded BatchNorm goes unnamed, as version-1 files always had it)
+    // FOLDED_GOES_UNNAMED: a BatchNorm folded into a product's float output is
+    // not listed in the record's sources (meta.layers[].from), as version-1
+    // files always had it (naming it would change the bytes of every chain
+    // file); emitDepthwise follows the same rule
     t = emit({ ...base, output }, [t], node.names);
     for (const op of own) t = emit(chanRecord(op), [t], node.names);
     return [at, { t, kind: 'float' }];
@@ -485,11 +488,11 @@ export function compileLayers(model: Model, opts: CompileOptions = {}): Compiled
         done.add(at);
       }
     }
-    const names = at === i ? node.names : [...node.names, ...nodes[at].names];
+    // the folded BatchNorm goes unnamed, as in emitProduct (FOLDED_GOES_UNNAMED)
     t = emit({
       op: 'depthwise', KH: node.KH, KW: node.KW, multiplier: node.multiplier, strides: node.strides, pad: node.pad,
       weights: node.weights, ...fold,
-    }, [t], names);
+    }, [t], node.names);
     for (const op of own) t = emit(chanRecord(op), [t], node.names);
     return [at, { t, kind: 'float' }];
   }

@@ -5,6 +5,8 @@ import { Model } from '../../src/nn/model.js';
 import { input } from '../../src/nn/symbolic.js';
 import { Conv2D } from '../../src/nn/layers/conv2d.js';
 import { Dense } from '../../src/nn/layers/dense.js';
+import { QuantDepthwiseConv2D } from '../../src/nn/layers/quantDepthwiseConv2D.js';
+import { BatchNormalization } from '../../src/nn/layers/batchNormalization.js';
 import { Flatten } from '../../src/nn/layers/flatten.js';
 import { Activation } from '../../src/nn/layers/activation.js';
 import { LeakyReLU } from '../../src/nn/layers/leakyReLU.js';
@@ -50,5 +52,20 @@ describe('softmax', () => {
     const own = new Model({ inputs: img, outputs: new Dense({ units: 3, activation: 'softmax' }).apply(img), seed: 1 });
     expect(readHeader(exportModel(final)).records.map((r) => r.op)).toEqual(['conv']);
     expect(readHeader(exportModel(own)).records.map((r) => r.op)).toEqual(['conv']);
+  });
+});
+
+describe('record sources', () => {
+  it('a BatchNorm folded into a conv or a depthwise conv is left out of the record\'s sources alike', () => {
+    const img = input({ shape: [5, 5, 2] });
+    let x = new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', useBias: false, name: 'conv' }).apply(img);
+    x = new BatchNormalization({ name: 'conv_bn' }).apply(x);
+    x = new QuantDepthwiseConv2D({ kernelSize: 3, padding: 'same', useBias: false, name: 'dw' }).apply(x);
+    x = new BatchNormalization({ name: 'dw_bn' }).apply(x);
+    const model = new Model({ inputs: img, outputs: new Dense({ units: 2, name: 'out' }).apply(new Flatten({ name: 'flat' }).apply(x)), seed: 1 });
+    const layers = readHeader(exportModel(model)).meta.layers as { op: string; from: string[] }[];
+    expect(layers.map((l) => [l.op, l.from])).toEqual([
+      ['conv', ['conv']], ['depthwise', ['dw']], ['flatten', ['flat']], ['conv', ['out']],
+    ]);
   });
 });
