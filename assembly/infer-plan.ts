@@ -65,7 +65,11 @@ export const F_OP = 0, F_IN = 1, F_OUT = 2, F_H = 3, F_W = 4, F_C = 5, F_OH = 6,
 // Per tensor (0 the input, i + 1 record i's output) while a file is walked:
 // kind, H, W, C, index of the last record reading it, buffer slot. Static, so
 // that measuring (no arena yet) can follow a graph too; 4096 records at most.
-// Plans are built on one thread (the kernel pool's workers only run them).
+// CONTRACT: main thread only. This table is one static data segment of the
+// shared memory, so two plans built at once (inferPlanBytes/inferPlanBuild on
+// two threads) would overwrite each other's entries. Plans are built on the
+// main thread only (src/deploy/engine.ts, InferenceModel's constructor); the
+// kernel pool's workers only run finished plans, which never touch this table.
 const T_FIELDS: i32 = 6;
 const T_KIND = 0, T_H = 1, T_W = 2, T_C = 3, T_LAST = 4, T_SLOT = 5;
 const tensors: usize = memory.data(4097 * T_FIELDS * 4, 16);

@@ -41,6 +41,7 @@ import { LeakyReLU } from '../nn/layers/leakyReLU.js';
 import type { Quantizer } from '../quantizers/quantizer.js';
 import { isSignQuantizer, hasLevels } from '../quantizers/describe.js';
 import { windowGeometry } from '../ops/convGeometry.js';
+import { LEAKY_RELU_ALPHA } from '../ops/pointwise.js';
 import { tidy } from '../tensor/scope.js';
 import { noGrad } from '../autograd/graph.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -118,21 +119,27 @@ function quantized(layer: ProductLayer, slot: KernelSlot): Float32Array {
 }
 
 // The layer's own bias and activation, the start of its output chain.
-function channelOps(layer: ProductLayer): ChannelOp[] {
+function channelOps(layer: ProductLayer, isOutput: boolean): ChannelOp[] {
   const ops: ChannelOp[] = [];
   if (layer.bias) ops.push({ kind: 'affine', scale: null, shift: Float32Array.from(layer.bias.value.data) });
-  ops.push(...activationOps(layer.activation, layer.name));
+  ops.push(...activationOps(layer.activation, layer.name, isOutput));
   return ops;
 }
 
-function activationOps(name: string, layer: string): ChannelOp[] {
-  if (name === 'linear' || name === 'softmax') return []; // softmax: the model outputs logits (compileLayers stops before a final one)
+/** A layer's activation as channel ops; `isOutput`: the layer is the model's output, where a softmax is dropped (the file holds logits). */
+function activationOps(name: string, layer: string, isOutput: boolean): ChannelOp[] {
+  if (name === 'linear') return [];
+  if (name === 'softmax') {
+    // a final Activation('softmax') never gets here (toNodes stops at its input); any other softmax changes what later layers see
+    if (isOutput) return [];
+    throw new CompileError(`export: layer "${layer}" applies softmax before the model's output; the packed format holds logits and drops only a final softmax`);
+  }
   if (name === 'relu') return [{ kind: 'relu' }];
   if (name === 'hard_tanh' || name === 'hardTanh') return [{ kind: 'hard_tanh' }];
   throw new CompileError(`export: activation "${name}" of layer "${layer}" is not supported`);
 }
 
-function depthwiseNode(layer: ProductLayer, opts: CompileOptions): DepthwiseNode {
+function depthwiseNode(layer: ProductLayer, opts: CompileOptions, isOutput: boolean): DepthwiseNode {
   const spec = layer.spec;
   if (spec.kind !== 'depthwise_conv2d') throw new Error('depthwiseNode: not a depthwise layer');
   if (layer.inputQuantizer) {
@@ -147,11 +154,11 @@ function depthwiseNode(layer: ProductLayer, opts: CompileOptions): DepthwiseNode
   return {
     kind: 'depthwise', names: [layer.name], KH: g.KH, KW: g.KW, multiplier: spec.depthMultiplier, strides: [g.SH, g.SW],
     pad: { top: g.PT, bottom: g.PB, left: g.PL, right: g.PR },
-    weights: opts.kernelValues ? opts.kernelValues(layer, slot) : quantized(layer, slot), own: channelOps(layer),
+    weights: opts.kernelValues ? opts.kernelValues(layer, slot) : quantized(layer, slot), own: channelOps(layer, isOutput),
   };
 }
 
-function productNode(layer: ProductLayer, opts: CompileOptions): ProductNode {
+function productNode(layer: ProductLayer, opts: CompileOptions, isOutput: boolean): ProductNode {
   const spec = layer.spec;
   if (spec.kind !== 'dense' && spec.kind !== 'conv2d') {
     throw new CompileError(`export: layer "${layer.name}" (${spec.kind}) is not supported by the packed format (dense, conv2d and depthwise products are)`);
@@ -174,7 +181,7 @@ function productNode(layer: ProductLayer, opts: CompileOptions): ProductNode {
   } else if (isSignQuantizer(kQ)) weightKind = 'sign';
   const weights = opts.kernelValues ? opts.kernelValues(layer, slot) : quantized(layer, slot);
   const OC = spec.kind === 'conv2d' ? spec.filters : spec.units;
-  const own = channelOps(layer);
+  const own = channelOps(layer, isOutput);
   const scales = input === 'sign_float' && opts.binarizeScaledKernels ? channelScales(weights, OC) : null;
   if (scales) {
     input = 'sign';
@@ -221,10 +228,12 @@ function windowPad(g: { PT: number; PB: number; PL: number; PR: number }): Pad4 
   return { top: g.PT, bottom: g.PB, left: g.PL, right: g.PR };
 }
 
-/** The node(s) of one layer; null for layers inference skips (Dropout, linear activations). */
-function layerNode(layer: Layer, opts: CompileOptions): NodeBody | null {
+/** The node(s) of one layer; null for layers inference skips (Dropout, linear activations). `isOutput`: the layer is the model's output. */
+function layerNode(layer: Layer, opts: CompileOptions, isOutput: boolean): NodeBody | null {
   const names = [layer.name];
-  if (layer instanceof ProductLayer) return layer.spec.kind === 'depthwise_conv2d' ? depthwiseNode(layer, opts) : productNode(layer, opts);
+  if (layer instanceof ProductLayer) {
+    return layer.spec.kind === 'depthwise_conv2d' ? depthwiseNode(layer, opts, isOutput) : productNode(layer, opts, isOutput);
+  }
   if (layer instanceof BatchNormalization) {
     const v = (t: { value: Tensor } | null) => (t ? Float32Array.from(t.value.data) : null);
     const { scale, shift } = batchNormAffine({
@@ -245,8 +254,8 @@ function layerNode(layer: Layer, opts: CompileOptions): NodeBody | null {
   }
   if (layer instanceof Flatten) return { kind: 'flatten', names };
   if (layer instanceof Activation) {
-    if (layer.activation === 'leaky_relu') return { kind: 'leaky', names, alpha: 0.3 }; // activations.ts: leakyRelu(x) with its default slope
-    const [op] = activationOps(layer.activation, layer.name);
+    if (layer.activation === 'leaky_relu') return { kind: 'leaky', names, alpha: LEAKY_RELU_ALPHA }; // activations.ts: leakyRelu(x) with its default slope
+    const [op] = activationOps(layer.activation, layer.name, false);
     return op ? { kind: 'chan', names, op } : null;
   }
   if (layer instanceof ReLU) return { kind: 'chan', names, op: { kind: 'relu' } };
@@ -277,7 +286,7 @@ function toNodes(model: Model, opts: CompileOptions): { nodes: Node[]; logits: n
       throw new CompileError(`export: layer "${layer.name}" has hardware perturbation hooks; export the model without them`);
     }
     const inputs = g.inputs.map((i) => index.get(i)!);
-    const body = layerNode(layer, opts);
+    const body = layerNode(layer, opts, g === graph.outputs[0]);
     if (body === null) index.set(g, inputs[0]);
     else {
       nodes.push({ ...body, inputs } as Node);
@@ -455,7 +464,10 @@ export function compileLayers(model: Model, opts: CompileOptions = {}): Compiled
     } else if (node.kernelScale) {
       output = { kind: 'float', scale: node.kernelScale };
     }
-    // (the folded BatchNorm goes unnamed, as version-1 files always had it)
+    // FOLDED_GOES_UNNAMED: a BatchNorm folded into a product's float output is
+    // not listed in the record's sources (meta.layers[].from), as version-1
+    // files always had it (naming it would change the bytes of every chain
+    // file); emitDepthwise follows the same rule
     t = emit({ ...base, output }, [t], node.names);
     for (const op of own) t = emit(chanRecord(op), [t], node.names);
     return [at, { t, kind: 'float' }];
@@ -476,11 +488,11 @@ export function compileLayers(model: Model, opts: CompileOptions = {}): Compiled
         done.add(at);
       }
     }
-    const names = at === i ? node.names : [...node.names, ...nodes[at].names];
+    // the folded BatchNorm goes unnamed, as in emitProduct (FOLDED_GOES_UNNAMED)
     t = emit({
       op: 'depthwise', KH: node.KH, KW: node.KW, multiplier: node.multiplier, strides: node.strides, pad: node.pad,
       weights: node.weights, ...fold,
-    }, [t], names);
+    }, [t], node.names);
     for (const op of own) t = emit(chanRecord(op), [t], node.names);
     return [at, { t, kind: 'float' }];
   }

@@ -63,7 +63,10 @@ export class InferenceModel {
     const file = alloc(len);
     try {
       u8View(file, len).set(bytes.subarray(0, len));
-      // readHeader verified the CRC in JS; the loader checks everything else
+      // readHeader verified the CRC in JS; the loader checks everything else.
+      // Main thread only: the plan builder walks the file with a static tensor
+      // table in shared memory (assembly/infer-plan.ts), so plans must never be
+      // built on two threads at once; workers only run finished plans.
       const need = k().inferPlanBytes(file, len, 0);
       if (need < 0) throw statusError(need, k().inferErrorRecord(), this.header);
       this.plan = alloc(need);

@@ -25,7 +25,10 @@ export function tanh(x: Tensor): Tensor {
   return unary(x, 'tanh', Math.tanh, (_v, y) => 1 - y * y);
 }
 
-export function leakyRelu(x: Tensor, alpha = 0.3): Tensor {
+/** LeakyReLU's default negative slope (Keras' 0.3): activation 'leaky_relu', `LeakyReLU()` and the packed export. */
+export const LEAKY_RELU_ALPHA = 0.3;
+
+export function leakyRelu(x: Tensor, alpha = LEAKY_RELU_ALPHA): Tensor {
   return unary(x, 'leakyRelu', (v) => (v > 0 ? v : alpha * v), (v) => (v > 0 ? 1 : alpha));
 }
 

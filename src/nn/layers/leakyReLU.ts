@@ -1,7 +1,7 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Shape } from '../../tensor/shape.js';
 import { Layer, type CallContext } from '../layer.js';
-import { leakyRelu } from '../../ops/pointwise.js';
+import { leakyRelu, LEAKY_RELU_ALPHA } from '../../ops/pointwise.js';
 
 /** x for x > 0, alpha·x elsewhere (Keras' LeakyReLU, alpha 0.3 by default). */
 export class LeakyReLU extends Layer {
@@ -9,7 +9,7 @@ export class LeakyReLU extends Layer {
 
   constructor(opts: { alpha?: number; name?: string } = {}) {
     super(opts.name);
-    this.alpha = opts.alpha ?? 0.3;
+    this.alpha = opts.alpha ?? LEAKY_RELU_ALPHA;
   }
 
   get className(): string {
