@@ -2,7 +2,7 @@
 // `auto` picks by model kind, the Larq tutorial's settings stay exact, and
 // the warm-up schedule and augmentation hook do what they say.
 import { describe, it, expect } from 'vitest';
-import { resolveRecipe, recipeSchedule, recipeModelOptions, RECIPES, describeRecipe } from '../../src/train/recipe.js';
+import { autoRecipe, resolveRecipe, recipeSchedule, recipeModelOptions, RECIPES, describeRecipe } from '../../src/train/recipe.js';
 import { cosineDecay, scheduleFromConfig, type LearningRateSchedule } from '../../src/optim/schedules.js';
 import { createModel } from '../../src/nn/models/index.js';
 import { BatchNormalization } from '../../src/nn/layers/batchNormalization.js';
@@ -14,6 +14,24 @@ describe('recipes', () => {
     expect(r.augment).toEqual({ shift: 0, flip: false });
     expect(recipeSchedule(r, 6, 938)).toBe(1e-3);
     expect(recipeModelOptions(r)).toEqual({});
+  });
+
+  it('bnn: Adam with peak rate 1e-2 and cosine decay to 0, BatchNorm momentum 0.9, no augmentation', () => {
+    const r = resolveRecipe('bnn', {});
+    expect(r).toMatchObject({ learningRate: 1e-2, schedule: 'cosine', warmupEpochs: 0, optimizer: 'adam', batchNormMomentum: 0.9, kernelInitializer: null });
+    expect(r.augment).toEqual({ shift: 0, flip: false });
+    const s = recipeSchedule(r, 6, 938) as LearningRateSchedule;
+    expect(s(0)).toBeCloseTo(1e-2, 12);
+    expect(s(3 * 938)).toBeCloseTo(5e-3, 12);
+    expect(s(6 * 938)).toBeCloseTo(0, 12);
+    expect(recipeModelOptions(r)).toEqual({ batchNormMomentum: 0.9 });
+  });
+
+  it('auto names what it picked and why', () => {
+    expect(autoRecipe({})).toEqual({ name: 'bnn', reason: '1-bit model' });
+    expect(autoRecipe({ float: true })).toEqual({ name: 'standard', reason: 'float model' });
+    expect(autoRecipe({ bits: 2 })).toEqual({ name: 'standard', reason: '2-bit model' });
+    expect(autoRecipe({ ternary: true })).toEqual({ name: 'standard', reason: 'ternary model' });
   });
 
   it('auto: bnn for 1-bit models, standard for float, DoReFa and ternary', () => {
