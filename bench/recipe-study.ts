@@ -23,6 +23,8 @@ interface Variant {
   dataset?: DatasetName;
   /** The float twin instead of the binarized model. */
   float?: boolean;
+  /** Default 64, the acceptance commands' batch size. */
+  batchSize?: number;
   args: string[];
 }
 
@@ -54,8 +56,16 @@ export const VARIANTS: Variant[] = [
   { name: 'f-lr3e-2', dataset: 'fashion-mnist', change: 'bnn + peak lr 3e-2', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '3e-2'] },
   { name: 'f-lr1e-2-shift1', dataset: 'fashion-mnist', change: 'bnn + peak lr 1e-2 + shifts ±1 px', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '1e-2', '--augment-shift', '1'] },
   { name: 'f-lr1e-2-bn0.99', dataset: 'fashion-mnist', change: 'bnn + peak lr 1e-2, BN momentum 0.99', args: ['--recipe', 'standard', '--lr', '1e-2'] },
+  { name: 'f-lr5e-3', dataset: 'fashion-mnist', change: 'bnn + peak lr 5e-3', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '5e-3'] },
+  { name: 'f-lr1e-2-warmup', dataset: 'fashion-mnist', change: 'bnn + peak lr 1e-2 after 1 warm-up epoch', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '1e-2', '--warmup-epochs', '1'] },
+  { name: 'f-lr1e-2-init-small', dataset: 'fashion-mnist', change: 'bnn + peak lr 1e-2 + latent kernels uniform ±0.05', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '1e-2', '--kernel-initializer', 'random_uniform'] },
+  { name: 'f-lr1e-2-b32', dataset: 'fashion-mnist', batchSize: 32, change: 'bnn + peak lr 1e-2, batch 32', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '1e-2'] },
   // MNIST, binarized: the Fashion-MNIST findings checked on digits.
   { name: 'm-lr1e-2', change: 'bnn + peak lr 1e-2', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '1e-2'] },
+  { name: 'm-lr5e-3', change: 'bnn + peak lr 5e-3', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '5e-3'] },
+  { name: 'm-lr2e-2', change: 'bnn + peak lr 2e-2', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '2e-2'] },
+  { name: 'm-lr1e-2-shift1', change: 'bnn + peak lr 1e-2 + shifts ±1 px', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '1e-2', '--augment-shift', '1'] },
+  { name: 'm-lr1e-2-init-small', change: 'bnn + peak lr 1e-2 + latent kernels uniform ±0.05', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '1e-2', '--kernel-initializer', 'random_uniform'] },
   // The acceptance commands (defaults, recipe auto).
   { name: 'accept-mnist', change: 'acceptance 3: the defaults (`auto`)', args: [] },
   { name: 'accept-fashion', dataset: 'fashion-mnist', change: 'acceptance 2: the defaults (`auto`)', args: [] },
@@ -65,6 +75,8 @@ export const VARIANTS: Variant[] = [
   { name: 'ff-flip', dataset: 'fashion-mnist', float: true, change: 'standard + horizontal flips', args: ['--recipe', 'standard', '--augment-flip'] },
   { name: 'ff-bn0.9', dataset: 'fashion-mnist', float: true, change: 'standard + BN momentum 0.9', args: ['--recipe', 'standard', '--bn-momentum', '0.9'] },
   { name: 'ff-lr3e-3', dataset: 'fashion-mnist', float: true, change: 'standard + peak lr 3e-3', args: ['--recipe', 'standard', '--lr', '3e-3'] },
+  { name: 'ff-bnn', dataset: 'fashion-mnist', float: true, change: 'the new bnn: peak lr 1e-2, BN momentum 0.9', args: ['--recipe', 'standard', '--lr', '1e-2', '--bn-momentum', '0.9'] },
+  { name: 'ff-shift1', dataset: 'fashion-mnist', float: true, change: 'standard + shifts ±1 px', args: ['--recipe', 'standard', '--augment-shift', '1'] },
 ];
 
 interface Row {
@@ -117,7 +129,7 @@ function save(row: Row): void {
 
 function commandOf(v: Variant, seed: number, out: string): string[] {
   return ['dist/cli/main.js', 'train', '--dataset', datasetOf(v), '--model', 'larq-mnist', ...(v.float ? ['--float'] : []), '--epochs', String(epochs),
-    '--batch-size', '64', '--seed', String(seed), '--threads', '1', '--quiet', '--json', '--out', out, ...(limit ? ['--limit', limit] : []), ...v.args];
+    '--batch-size', String(v.batchSize ?? 64), '--seed', String(seed), '--threads', '1', '--quiet', '--json', '--out', out, ...(limit ? ['--limit', limit] : []), ...v.args];
 }
 
 function runOne(v: Variant, seed: number): Promise<void> {
