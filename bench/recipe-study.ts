@@ -8,7 +8,7 @@
 //
 //   npx tsx bench/recipe-study.ts [--only name,...] [--seeds 1,2,3] [--epochs 6] [--limit N] [--jobs 1]
 //   npx tsx bench/recipe-study.ts --table
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeJsonAtomic } from '../src/util/files.js';
 import { join } from 'node:path';
@@ -66,7 +66,10 @@ export const VARIANTS: Variant[] = [
   { name: 'm-lr2e-2', change: 'bnn + peak lr 2e-2', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '2e-2'] },
   { name: 'm-lr1e-2-shift1', change: 'bnn + peak lr 1e-2 + shifts ±1 px', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '1e-2', '--augment-shift', '1'] },
   { name: 'm-lr1e-2-init-small', change: 'bnn + peak lr 1e-2 + latent kernels uniform ±0.05', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '1e-2', '--kernel-initializer', 'random_uniform'] },
-  // The acceptance commands (defaults, recipe auto).
+  // The acceptance commands (defaults, recipe auto). The -v1 rows ran with the defaults of commit db059fc
+  // (auto = bnn at peak lr 1e-2, no shifts), spelled out here.
+  { name: 'accept-mnist-v1', change: 'acceptance 3 with the defaults of db059fc', args: ['--recipe', 'bnn'] },
+  { name: 'accept-fashion-v1', dataset: 'fashion-mnist', change: 'acceptance 2 with the defaults of db059fc', args: ['--recipe', 'bnn'] },
   { name: 'accept-mnist', change: 'acceptance 3: the defaults (`auto`)', args: [] },
   { name: 'accept-fashion', dataset: 'fashion-mnist', change: 'acceptance 2: the defaults (`auto`)', args: [] },
   { name: 'accept-fashion-float', dataset: 'fashion-mnist', float: true, change: 'acceptance 2, --float: the defaults (`auto`)', args: [] },
@@ -90,6 +93,8 @@ interface Row {
   flip_ratio_last: number | null;
   train_seconds: number;
   command: string;
+  /** The commit the run's code came from (the defaults of accept-* rows depend on it). */
+  commit: string;
   recipe: unknown;
   args: string[];
   date: string;
@@ -101,6 +106,8 @@ function arg(name: string): string | undefined {
 }
 
 const OUT = join('bench', 'results', 'recipe-study.json');
+const COMMIT = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim() +
+  (execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() ? ' (modified)' : '');
 const jobs = Number(arg('jobs') ?? 1);
 const seeds = (arg('seeds') ?? '1,2,3').split(',').map(Number);
 const only = arg('only')?.split(',');
@@ -146,7 +153,7 @@ function runOne(v: Variant, seed: number): Promise<void> {
       save({
         variant: v.name, dataset: datasetOf(v), float: v.float ?? false, tag, seed, test_accuracy: r.test_accuracy,
         train_accuracy_last: last.accuracy, flip_ratio_last: last.flip_ratio ?? null, train_seconds: r.train_seconds,
-        command: `nice -n 19 node ${cmd.join(' ')}`, recipe: r.recipe, args: v.args, date: new Date().toISOString(),
+        command: `nice -n 19 node ${cmd.join(' ')}`, commit: COMMIT, recipe: r.recipe, args: v.args, date: new Date().toISOString(),
       });
       console.log(`${v.name} (${datasetOf(v)}${v.float ? ', float' : ''}) seed ${seed}: test ${(100 * r.test_accuracy).toFixed(2)} %, ` +
         `train ${(100 * last.accuracy).toFixed(2)} %, ${r.train_seconds.toFixed(0)} s`);
