@@ -166,21 +166,24 @@ function runOne(v: Variant, seed: number): Promise<void> {
 function table(): string {
   const rows = load().rows;
   const pct = (x: number | undefined) => (x === undefined ? '—' : `${(100 * x).toFixed(2)} %`);
-  const lines = ['| dataset | run | variant | change | seed 1 | seed 2 | seed 3 | mean | train acc. (last epoch, seed 1) | flip ratio (last epoch, seed 1) |',
-    '|---|---|---|---|---|---|---|---|---|---|'];
+  const lines = ['| dataset | model | epochs | variant | change | seed 1 | seed 2 | seed 3 | mean | train acc. (last epoch, seed 1) | flip ratio (last epoch, seed 1) | training wall s (seed 1) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|'];
   const groups = new Map<string, Partial<Row>[]>();
   for (const r of rows) {
-    const k = `${rowDataset(r)}|${r.tag}|${r.variant}`;
+    const k = `${rowDataset(r)}|${r.float ? 'float' : 'binary'}|${r.tag}|${r.variant}`;
     groups.set(k, [...(groups.get(k) ?? []), r]);
   }
-  for (const [k, rs] of groups) {
-    const [dataset, t, name] = k.split('|');
+  // Dataset, then model, then run length; variants in the order they ran.
+  const order = (k: string) => k.split('|').slice(0, 3).join('|');
+  const sorted = [...groups].sort(([a], [b]) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  for (const [k, rs] of sorted) {
+    const [dataset, model, t, name] = k.split('|');
     const v = VARIANTS.find((x) => x.name === name);
     const at = (s: number) => rs.find((r) => r.seed === s);
     const mean = [1, 2, 3].every((s) => at(s)) ? pct([1, 2, 3].reduce((a, s) => a + at(s)!.test_accuracy!, 0) / 3) : '—';
     const s1 = at(1);
-    lines.push(`| ${dataset} | ${t} | ${name} | ${v?.change ?? '(variant no longer defined)'} | ${pct(at(1)?.test_accuracy)} | ${pct(at(2)?.test_accuracy)} | ` +
-      `${pct(at(3)?.test_accuracy)} | ${mean} | ${pct(s1?.train_accuracy_last)} | ${s1?.flip_ratio_last != null ? s1.flip_ratio_last.toFixed(5) : '—'} |`);
+    lines.push(`| ${dataset} | ${model} | ${t.replace(/^e/, '')} | ${name} | ${v?.change ?? '(variant no longer defined)'} | ${pct(at(1)?.test_accuracy)} | ${pct(at(2)?.test_accuracy)} | ` +
+      `${pct(at(3)?.test_accuracy)} | ${mean} | ${pct(s1?.train_accuracy_last)} | ${s1?.flip_ratio_last != null ? s1.flip_ratio_last.toFixed(5) : '—'} | ${s1?.train_seconds != null ? s1.train_seconds.toFixed(0) : '—'} |`);
   }
   return lines.join('\n');
 }
