@@ -2,7 +2,7 @@
 // `auto` picks by model kind, the Larq tutorial's settings stay exact, and
 // the warm-up schedule and augmentation hook do what they say.
 import { describe, it, expect } from 'vitest';
-import { resolveRecipe, recipeSchedule, recipeModelOptions, RECIPES, describeRecipe } from '../../src/train/recipe.js';
+import { autoRecipe, resolveRecipe, recipeSchedule, recipeModelOptions, RECIPES, describeRecipe } from '../../src/train/recipe.js';
 import { cosineDecay, scheduleFromConfig, type LearningRateSchedule } from '../../src/optim/schedules.js';
 import { createModel } from '../../src/nn/models/index.js';
 import { BatchNormalization } from '../../src/nn/layers/batchNormalization.js';
@@ -16,10 +16,45 @@ describe('recipes', () => {
     expect(recipeModelOptions(r)).toEqual({});
   });
 
-  it('auto: bnn for 1-bit models, standard for float, DoReFa and ternary', () => {
+  it('bnn: Adam with peak rate 1e-2 and cosine decay to 0, BatchNorm momentum 0.9, no augmentation', () => {
+    const r = resolveRecipe('bnn', {});
+    expect(r).toMatchObject({ learningRate: 1e-2, schedule: 'cosine', warmupEpochs: 0, optimizer: 'adam', batchNormMomentum: 0.9, kernelInitializer: null });
+    expect(r.augment).toEqual({ shift: 0, flip: false });
+    const s = recipeSchedule(r, 6, 938) as LearningRateSchedule;
+    expect(s(0)).toBeCloseTo(1e-2, 12);
+    expect(s(3 * 938)).toBeCloseTo(5e-3, 12);
+    expect(s(6 * 938)).toBeCloseTo(0, 12);
+    expect(recipeModelOptions(r)).toEqual({ batchNormMomentum: 0.9 });
+  });
+
+  it('float: Adam with peak rate 3e-3 and cosine decay, the model\'s BatchNorm momentum', () => {
+    const r = resolveRecipe('float', {});
+    expect(r).toMatchObject({ learningRate: 3e-3, schedule: 'cosine', optimizer: 'adam', batchNormMomentum: null });
+    expect(r.augment).toEqual({ shift: 0, flip: false });
+  });
+
+  it('auto names what it picked and why', () => {
+    expect(autoRecipe({})).toEqual({ name: 'bnn', reason: '1-bit model' });
+    expect(autoRecipe({ dataset: 'fashion-mnist' })).toEqual({ name: 'bnn', reason: '1-bit model' });
+    expect(autoRecipe({ dataset: 'mnist' })).toMatchObject({ name: 'bnn', augment: { shift: 1, flip: false } });
+    expect(autoRecipe({ float: true, dataset: 'mnist' })).toEqual({ name: 'float', reason: 'float model' });
+    expect(autoRecipe({ bits: 2 })).toEqual({ name: 'standard', reason: '2-bit model' });
+    expect(autoRecipe({ ternary: true })).toEqual({ name: 'standard', reason: 'ternary model' });
+  });
+
+  it('auto on MNIST: bnn with shifts of ±1 px, which an explicit setting still overrides', () => {
+    const r = resolveRecipe('auto', { dataset: 'mnist' });
+    expect(r).toMatchObject({ name: 'bnn', learningRate: 1e-2, batchNormMomentum: 0.9, augment: { shift: 1, flip: false } });
+    expect(resolveRecipe('auto', { dataset: 'mnist' }, { augment: { shift: 0 } }).augment).toEqual({ shift: 0, flip: false });
+    expect(resolveRecipe('auto', { dataset: 'fashion-mnist' }).augment).toEqual({ shift: 0, flip: false });
+    expect(resolveRecipe('bnn', { dataset: 'mnist' }).augment).toEqual({ shift: 0, flip: false });
+    expect(RECIPES.bnn.augment).toEqual({ shift: 0, flip: false });
+  });
+
+  it('auto: bnn for 1-bit models, float for float, standard for DoReFa and ternary', () => {
     expect(resolveRecipe('auto', {}).name).toBe('bnn');
     expect(resolveRecipe('auto', { bits: 1 }).name).toBe('bnn');
-    expect(resolveRecipe('auto', { float: true }).name).toBe('standard');
+    expect(resolveRecipe('auto', { float: true }).name).toBe('float');
     expect(resolveRecipe('auto', { bits: 4 }).name).toBe('standard');
     expect(resolveRecipe('auto', { ternary: true }).name).toBe('standard');
   });

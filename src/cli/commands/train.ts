@@ -15,7 +15,7 @@ import { numBatches } from '../../data/batches.js';
 import { checkFloatActivation } from '../../nn/models/floatActivation.js';
 import { loadDataset, datasetName } from '../../data/loadDataset.js';
 import { createModelByName } from '../../nn/models/index.js';
-import { RECIPE_NAMES, resolveRecipe, recipeOptimizer, recipeModelOptions, recipeAugment, describeRecipe } from '../../train/recipe.js';
+import { RECIPE_NAMES, autoRecipe, resolveRecipe, recipeOptimizer, recipeModelOptions, recipeAugment, describeRecipe } from '../../train/recipe.js';
 import { summary } from '../../nn/summary.js';
 import { quantScheme } from '../../nn/models/index.js';
 import { fitAsync, evaluate, type History } from '../../train/fit.js';
@@ -104,7 +104,9 @@ export function trainCommand(): Command {
     .option('--epochs <n>', 'epochs', positiveInt, 6)
     .option('--batch-size <n>', 'mini-batch size', positiveInt, 64)
     .option('--seed <n>', 'seed of initialisation, shuffling and dropout', nonNegativeInt, 1)
-    .option('--recipe <name>', 'training recipe: auto (bnn for binary models, standard otherwise) | bnn | larq (the Larq tutorial exactly: ' +
+    .option('--recipe <name>', 'training recipe: auto (bnn for binary models, with shifts of ±1 px on MNIST; float for float twins; ' +
+      'standard for multi-bit ones) | bnn (Adam, peak lr 1e-2, cosine decay, BN momentum 0.9) | float (Adam, peak lr 3e-3, cosine decay) | ' +
+      'larq (the Larq tutorial exactly: ' +
       'Adam 1e-3 constant, BN momentum 0.99, no augmentation) | standard (larq with cosine decay); the options below override single settings',
     choice(...RECIPE_NAMES), 'auto')
     .option('--lr <x>', 'learning rate (peak rate with warm-up)', positiveFloat)
@@ -140,7 +142,7 @@ export function trainCommand(): Command {
 
 export async function runTrain(opts: TrainOptions): Promise<Record<string, unknown>> {
   const dataset = datasetName(opts.dataset);
-  const recipe = resolveRecipe(opts.recipe ?? 'auto', opts, {
+  const recipe = resolveRecipe(opts.recipe ?? 'auto', { ...opts, dataset }, {
     learningRate: opts.lr, schedule: opts.lrSchedule as 'constant' | 'cosine' | undefined, warmupEpochs: opts.warmupEpochs,
     optimizer: opts.optimizer as 'adam' | 'sgd' | 'bop' | undefined, bop: { threshold: opts.bopThreshold, gamma: opts.bopGamma },
     batchNormMomentum: opts.bnMomentum, kernelInitializer: opts.kernelInitializer,
@@ -159,7 +161,8 @@ export async function runTrain(opts: TrainOptions): Promise<Record<string, unkno
     setXnorKernels(opts.xnor);
     const { config: _c, ...settings } = opts;
     const config = { command: 'train', ...settings, dataset, out, resolved_recipe: recipe };
-    log(`recipe ${describeRecipe(recipe)}`);
+    const picked = (opts.recipe ?? 'auto') === 'auto' ? ` (auto: ${autoRecipe({ ...opts, dataset }).reason})` : '';
+    log(`recipe ${describeRecipe(recipe)}${picked}`);
     writeJsonAtomic(join(out, 'config.json'), config);
     const train = loadDataset(dataset, { split: 'train', limit: opts.limit, dataDir: opts.dataDir });
     const test = loadDataset(dataset, { split: 'test', limit: opts.testLimit, dataDir: opts.dataDir });
