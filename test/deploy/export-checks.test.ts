@@ -12,7 +12,8 @@ import { Activation } from '../../src/nn/layers/activation.js';
 import { LeakyReLU } from '../../src/nn/layers/leakyReLU.js';
 import { Add } from '../../src/nn/layers/add.js';
 import { LEAKY_RELU_ALPHA } from '../../src/ops/pointwise.js';
-import { exportModel, readHeader } from '../../src/deploy/index.js';
+import { exportModel, readHeader, crc32, ModelFormatError, type LayerRecord } from '../../src/deploy/index.js';
+import { writeModel } from '../../src/deploy/format.js';
 import { CompileError } from '../../src/errors.js';
 
 /** The alphas of a graph file's leaky_relu records (f64 after the op, length and input list). */
@@ -67,5 +68,38 @@ describe('record sources', () => {
     expect(layers.map((l) => [l.op, l.from])).toEqual([
       ['conv', ['conv']], ['depthwise', ['dw']], ['flatten', ['flat']], ['conv', ['out']],
     ]);
+  });
+});
+
+describe('graph input lists: the writer and the JavaScript reader hold every op to its arity', () => {
+  const flat = (n: number) => new Float32Array(n);
+  const conv = {
+    op: 'conv', input: 'float', weightKind: 'float', KH: 1, KW: 1, C: 2, OC: 2, strides: [1, 1],
+    pad: { top: 0, bottom: 0, left: 0, right: 0 }, padValue: 0, weights: flat(4), output: { kind: 'float' },
+  } as const satisfies LayerRecord;
+  const records: LayerRecord[] = [conv, { op: 'add' }];
+
+  it('writeModel refuses graph-only ops without input lists, and lists of the wrong length', () => {
+    expect(() => writeModel([1, 1, 2], 2, records, {})).toThrow(CompileError);
+    expect(() => writeModel([1, 1, 2], 2, records, {})).toThrow(/record 1 \(add\) needs the graph form, but no input lists were given/);
+    expect(() => writeModel([1, 1, 2], 2, records, {}, [[0], [1]])).toThrow(/record 1 \(add\) reads 1 tensors; add reads 2/);
+    expect(() => writeModel([1, 1, 2], 2, records, {}, [[0, 0], [1, 0]])).toThrow(/record 0 \(conv\) reads 2 tensors; conv reads 1/);
+    expect(() => writeModel([1, 1, 2], 2, records, {}, [[0], [1, 2]])).toThrow(/record 1 \(add\) reads tensor 2, which is not an earlier tensor/);
+    expect(readHeader(writeModel([1, 1, 2], 2, records, {}, [[0], [1, 0]])).records.map((r) => r.inputs)).toEqual([[0], [1, 0]]);
+  });
+
+  it('readHeader rejects an add that claims one input and a conv that claims two', () => {
+    const good = writeModel([1, 1, 2], 2, records, {}, [[0], [1, 0]]);
+    const h = readHeader(good);
+    const withCount = (record: number, n: number) => {
+      const b = good.slice();
+      const view = new DataView(b.buffer);
+      view.setUint32(h.records[record].offset + 8, n, true);
+      view.setUint32(16, crc32(b.subarray(20)), true);
+      return b;
+    };
+    expect(() => readHeader(withCount(1, 1))).toThrow(ModelFormatError);
+    expect(() => readHeader(withCount(1, 1))).toThrow(/layer record 1 \(add\) claims 1 inputs; add reads 2/);
+    expect(() => readHeader(withCount(0, 2))).toThrow(/layer record 0 \(conv\) claims 2 inputs; conv reads 1/);
   });
 });
