@@ -88,6 +88,8 @@ export interface CompiledLayers {
   sources: string[][];
   /** The tensors each record reads: 0 the model input, i + 1 record i's output. */
   inputs: number[][];
+  /** binarizeScaledKernels: the layers whose ±scale kernels were packed as sign bits (their logits are not bit-exact). */
+  binarizedScaledKernels: string[];
 }
 
 // The grids of the 2-bit bit-serial kernels (float32 values): activations
@@ -109,7 +111,9 @@ export interface CompileOptions {
    * scale applied to the integer dot: y = f32(dot·scale[o]). Fast, but not
    * bit-exact with predict, which sums the float products one by one
    * (the logits then differ by float rounding). Default false: such layers
-   * stay bit-exact float products.
+   * stay bit-exact float products. The file records which layers were
+   * packed so (meta `bitExact: false`, bitExactness.ts); a CompileError when
+   * no layer qualifies.
    */
   binarizeScaledKernels?: boolean;
 }
@@ -346,6 +350,11 @@ export function compileLayers(model: Model, opts: CompileOptions = {}): Compiled
   const inputShape: [number, number, number] = shape.length === 3 ? [shape[0], shape[1], shape[2]]
     : shape.length === 1 ? [1, 1, shape[0]] : (() => { throw new CompileError(`export: input shape [${shape.join(', ')}] is not supported`); })();
   const { nodes, logits } = toNodes(model, opts);
+  const binarizedScaledKernels = nodes.flatMap((n) => (n.kind === 'product' && n.kernelScale ? n.names : []));
+  if (opts.binarizeScaledKernels && binarizedScaledKernels.length === 0) {
+    throw new CompileError('export: binarizeScaledKernels is set, but no layer has a sign input times a kernel of ±scale per output channel '
+      + '(e.g. magnitude_aware_sign); export without the option');
+  }
   const readers = nodes.map(() => [] as number[]);
   nodes.forEach((n, i) => n.inputs.forEach((j) => { if (j >= 0) readers[j].push(i); }));
   // the one reader of node i, if it has exactly one (the logits have the model's output as a reader too)
@@ -502,5 +511,5 @@ export function compileLayers(model: Model, opts: CompileOptions = {}): Compiled
     throw new CompileError('export: the model must end in a float output (logits)');
   }
   const outputs = model.outputShape.reduce((a, b) => a * b, 1);
-  return { inputShape, outputs, records, sources, inputs };
+  return { inputShape, outputs, records, sources, inputs, binarizedScaledKernels };
 }

@@ -8,6 +8,7 @@
 // inputs) with errors that say what is wrong; assembly/infer-plan.ts reads
 // the records.
 import { ModelFormatError } from '../nn/serialize.js';
+import { CompileError } from '../errors.js';
 import { crc32 } from '../util/crc32.js';
 export { crc32 } from '../util/crc32.js';
 
@@ -66,6 +67,11 @@ const CHAIN_OPS = new Set<string>(['conv', 'pool', 'affine', 'activation', 'sign
 const ACTIVATION_CODE = { relu: 1, hard_tanh: 2, sign: 3 } as const;
 const KIND_CODE: Record<TensorKind | WeightKind, number> = { float: 0, bits: 1, sign: 1, codes2: 2 };
 const OP_NAMES = Object.fromEntries(Object.entries(OPCODES).map(([k, v]) => [v, k])) as Record<number, string>;
+
+/** The number of tensors a record of this op reads in graph form (docs/model-format.md): 2 for add and concat, 1 for every other op. */
+export function opArity(op: string): number {
+  return op === 'add' || op === 'concat' ? 2 : 1;
+}
 
 export interface ModelHeader {
   version: number;
@@ -227,6 +233,20 @@ export function writeModel(inputShape: [number, number, number], outputs: number
   meta: Record<string, unknown>, inputs?: readonly (readonly number[])[]): Uint8Array {
   if (inputs && inputs.length !== records.length) throw new Error(`writeModel: ${inputs.length} input lists for ${records.length} records`);
   const graph = !isChainOfV1(records, inputs);
+  if (graph && !inputs) {
+    const i = records.findIndex((r) => !isChainOfV1([r]));
+    throw new CompileError(`writeModel: record ${i} (${records[i].op}) needs the graph form, but no input lists were given (pass \`inputs\`: the tensors each record reads)`);
+  }
+  if (graph && inputs) {
+    // graph form: every record needs its own input list of the op's arity (readers reject anything else)
+    records.forEach((r, i) => {
+      if (inputs[i].length !== opArity(r.op)) {
+        throw new CompileError(`writeModel: record ${i} (${r.op}) reads ${inputs[i].length} tensors; ${r.op} reads ${opArity(r.op)}`);
+      }
+      const bad = inputs[i].find((t) => !Number.isInteger(t) || t < 0 || t > i);
+      if (bad !== undefined) throw new CompileError(`writeModel: record ${i} (${r.op}) reads tensor ${bad}, which is not an earlier tensor (0 the input, ${i} the latest)`);
+    });
+  }
   const s = new Sink();
   s.bytes(MAGIC);
   s.u32(graph ? FORMAT_VERSION : CHAIN_FORMAT_VERSION);
@@ -237,7 +257,7 @@ export function writeModel(inputShape: [number, number, number], outputs: number
   s.u32(json.length);
   s.bytes(json);
   s.align4();
-  records.forEach((r, i) => writeRecord(s, r, graph ? inputs?.[i] ?? [i] : null));
+  records.forEach((r, i) => writeRecord(s, r, graph && inputs ? inputs[i] : null));
   const out = s.result();
   const view = new DataView(out.buffer);
   view.setUint32(12, out.length, true);
@@ -288,8 +308,9 @@ export function readHeader(bytes: Uint8Array): ModelHeader {
     if (len < 8 || len % 4 !== 0 || off + len > total) {
       throw new ModelFormatError(`corrupted model file: layer record ${i} has a bad length (${len})`);
     }
-    const inputs = version >= 2 ? graphInputs(view, off, len, i) : [i];
-    records.push({ offset: off, op: OP_NAMES[op] ?? `unknown opcode ${op}`, byteLength: len, inputs });
+    const name = OP_NAMES[op];
+    const inputs = version >= 2 ? graphInputs(view, off, len, i, name) : [i];
+    records.push({ offset: off, op: name ?? `unknown opcode ${op}`, byteLength: len, inputs });
     off += len;
   }
   return {
@@ -297,12 +318,19 @@ export function readHeader(bytes: Uint8Array): ModelHeader {
   };
 }
 
-/** Record i's input list (graph form): each an earlier tensor, within the record. */
-function graphInputs(view: DataView, off: number, len: number, i: number): number[] {
+/**
+ * Record i's input list (graph form): as many as the op reads (opArity; an
+ * unknown op, which the loader refuses anyway, 1 to 16), each an earlier
+ * tensor, within the record.
+ */
+function graphInputs(view: DataView, off: number, len: number, i: number, op: string | undefined): number[] {
   if (len < 12) throw new ModelFormatError(`corrupted model file: layer record ${i} has no input list`);
   const n = view.getUint32(off + 8, true);
   if (n < 1 || n > 16 || 12 + 4 * n > len) {
     throw new ModelFormatError(`malformed graph: layer record ${i} claims ${n} inputs (1 to 16 fitting in the record)`);
+  }
+  if (op !== undefined && n !== opArity(op)) {
+    throw new ModelFormatError(`malformed graph: layer record ${i} (${op}) claims ${n} inputs; ${op} reads ${opArity(op)}`);
   }
   const inputs: number[] = [];
   for (let k = 0; k < n; k++) {

@@ -10,12 +10,14 @@ import { compileLayers, type CompileOptions } from './compile.js';
 import { writeModel, isChainOfV1 } from './format.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_INPUT_SCALING, type InputScaling } from './inputScaling.js';
+import { bitExactnessMeta } from './bitExactness.js';
 import { InferenceModel, type RunOptions, type RunResult } from './engine.js';
 
 export { InferenceModel, type RunOptions, type RunResult, argmaxRows } from './engine.js';
 export { ModelFormatError, readHeader, crc32, FORMAT_VERSION, CHAIN_FORMAT_VERSION, type ModelHeader, type LayerRecord } from './format.js';
 export { compileLayers, type CompileOptions } from './compile.js';
 export { DEFAULT_INPUT_SCALING, inputScalingOf, scaleBytes, type InputScaling } from './inputScaling.js';
+export { bitExactnessOf, type BitExactness } from './bitExactness.js';
 export { exportOnnx, ONNX_OPSET, type OnnxExportOptions } from './onnx/export.js';
 
 export interface ExportOptions extends CompileOptions {
@@ -47,6 +49,8 @@ export function exportModel(model: Model, opts: ExportOptions = {}): Uint8Array 
     layers: c.records.map((r, i) => ({ op: r.op, from: c.sources[i], ...(graph ? { inputs: c.inputs[i] } : {}) })),
     inputScaling: opts.inputScaling ?? DEFAULT_INPUT_SCALING,
     ...opts.meta,
+    // after the caller's meta: a file not bit-exact with predict says so whatever the caller passed
+    ...bitExactnessMeta(c.binarizedScaledKernels),
   };
   return writeModel(c.inputShape, c.outputs, c.records, meta, c.inputs);
 }

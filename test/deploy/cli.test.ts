@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { createModel } from '../../src/nn/models/index.js';
 import { saveTrainingState } from '../../src/nn/checkpoint.js';
 import { loadMnist, mnistPackageDir } from '../../src/data/index.js';
-import { loadInferenceModel } from '../../src/deploy/index.js';
+import { loadInferenceModel, exportModel } from '../../src/deploy/index.js';
+import { Model } from '../../src/nn/model.js';
+import { input } from '../../src/nn/symbolic.js';
+import { QuantConv2D } from '../../src/nn/layers/quantConv2D.js';
+import { Dense } from '../../src/nn/layers/dense.js';
+import { Flatten } from '../../src/nn/layers/flatten.js';
 import { crc32 } from '../../src/deploy/format.js';
 import { decodePng } from '../../src/data/png.js';
 
@@ -121,4 +126,25 @@ describe('xnorkit export / predict', () => {
     expect(r.stderr).toMatch(/small.png is 5x5, the model wants 28x28/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
+});
+
+describe('xnorkit eval of a packed model', () => {
+  it('says whether the file is bit-exact with predict (binarizeScaledKernels is not)', () => {
+    const img = input({ shape: [28, 28, 1] });
+    const q = new QuantConv2D({
+      filters: 4, kernelSize: 3, strides: 4, inputQuantizer: 'approx_sign', kernelQuantizer: 'magnitude_aware_sign', useBias: false, name: 'scaled',
+    }).apply(img);
+    const model = new Model({ inputs: img, outputs: new Dense({ units: 10 }).apply(new Flatten().apply(q)), seed: 5 });
+    const eval16 = (file: string) => xnorkit('eval', '--model-file', file, '--dataset', 'mnist', '--test-limit', '16', '--threads', '1', '--json');
+    writeFileSync(join(dir, 'scaled.xnk'), exportModel(model, { binarizeScaledKernels: true }));
+    writeFileSync(join(dir, 'exact.xnk'), exportModel(model));
+    const scaled = eval16(join(dir, 'scaled.xnk'));
+    expect(scaled.code, scaled.stderr).toBe(0);
+    expect(JSON.parse(scaled.stdout).bit_exact).toBe(false);
+    expect(scaled.stderr).toMatch(/not bit-exact with predict \(binarizeScaledKernels: scaled\)/);
+    const exact = eval16(join(dir, 'exact.xnk'));
+    expect(exact.code, exact.stderr).toBe(0);
+    expect(JSON.parse(exact.stdout).bit_exact).toBe(true);
+    expect(exact.stderr).not.toMatch(/bit-exact/);
+  }, 120_000);
 });

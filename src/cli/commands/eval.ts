@@ -11,7 +11,7 @@ import { loadDataset, datasetName, DATASET_NAMES } from '../../data/loadDataset.
 import { loadTrainingState } from '../../nn/checkpoint.js';
 import { summary } from '../../nn/summary.js';
 import { evaluate } from '../../train/fit.js';
-import { loadInferenceModel } from '../../deploy/index.js';
+import { loadInferenceModel, bitExactnessOf } from '../../deploy/index.js';
 import { isPackedModel } from '../../deploy/modelFile.js';
 import type { Dataset } from '../../data/dataset.js';
 import { positiveInt } from '../options.js';
@@ -76,12 +76,15 @@ function evalPacked(o: EvalOptions, bytes: Uint8Array): Record<string, unknown> 
     let correct = 0;
     for (let i = 0; i < test.count; i++) if (pred[i] === test.labels[i]) correct++;
     const seconds = (performance.now() - t0) / 1000;
+    const exactness = bitExactnessOf(engine.meta);
     const result = {
       model_file: o.modelFile, format: 'packed inference model', model: engine.meta.model ?? null, dataset: test.name, test_samples: test.count,
-      test_accuracy: correct / test.count, file_bytes: bytes.length, seconds,
+      test_accuracy: correct / test.count, file_bytes: bytes.length, seconds, bit_exact: exactness.bitExact,
     };
+    const inexact = exactness.bitExact ? ''
+      : `; not bit-exact with predict (binarizeScaledKernels: ${exactness.binarizedScaledKernels.join(', ')})`;
     return report(o, result, `${String(engine.meta.model ?? 'packed model')} (packed, ${bytes.length} bytes) on ${test.name}: ` +
-      `test accuracy ${(100 * result.test_accuracy).toFixed(2)} % on ${test.count} samples in ${seconds.toFixed(2)} s`);
+      `test accuracy ${(100 * result.test_accuracy).toFixed(2)} % on ${test.count} samples in ${seconds.toFixed(2)} s${inexact}`);
   } finally {
     engine.dispose();
   }
