@@ -37,7 +37,8 @@ describe('recipes', () => {
     expect(autoRecipe({})).toEqual({ name: 'bnn', reason: '1-bit model' });
     expect(autoRecipe({ dataset: 'fashion-mnist' })).toEqual({ name: 'bnn', reason: '1-bit model' });
     expect(autoRecipe({ dataset: 'mnist' })).toMatchObject({ name: 'bnn', augment: { shift: 1, flip: false } });
-    expect(autoRecipe({ float: true, dataset: 'mnist' })).toEqual({ name: 'float', reason: 'float model' });
+    expect(autoRecipe({ float: true, dataset: 'fashion-mnist' })).toEqual({ name: 'float', reason: 'float model on Fashion-MNIST' });
+    expect(autoRecipe({ float: true, dataset: 'mnist' })).toEqual({ name: 'standard', reason: 'float model' });
     expect(autoRecipe({ bits: 2 })).toEqual({ name: 'standard', reason: '2-bit model' });
     expect(autoRecipe({ ternary: true })).toEqual({ name: 'standard', reason: 'ternary model' });
   });
@@ -51,10 +52,11 @@ describe('recipes', () => {
     expect(RECIPES.bnn.augment).toEqual({ shift: 0, flip: false });
   });
 
-  it('auto: bnn for 1-bit models, float for float, standard for DoReFa and ternary', () => {
+  it('auto: bnn for 1-bit models, float for float ones on Fashion-MNIST, standard for other float, DoReFa and ternary', () => {
     expect(resolveRecipe('auto', {}).name).toBe('bnn');
     expect(resolveRecipe('auto', { bits: 1 }).name).toBe('bnn');
-    expect(resolveRecipe('auto', { float: true }).name).toBe('float');
+    expect(resolveRecipe('auto', { float: true, dataset: 'fashion-mnist' }).name).toBe('float');
+    expect(resolveRecipe('auto', { float: true }).name).toBe('standard');
     expect(resolveRecipe('auto', { bits: 4 }).name).toBe('standard');
     expect(resolveRecipe('auto', { ternary: true }).name).toBe('standard');
   });
