@@ -264,6 +264,31 @@ describe('packed conv + bit max-pool on rows of 9 to 12 words (four-word steps a
   });
 });
 
+describe('packed conv + bit max-pool on rows of 1 to 8 words (pixel words in vector registers)', () => {
+  it('K = 63, 144, 252, 360, 432, 504 bits: odd and even word counts, overlapping 2x2 windows, OR and AND channels', () => {
+    const same = { kernelSize: 3, padding: 'same', padValues: 1, ...bin } as const;
+    const block = (filters: number, strides = 1) => [
+      new QuantConv2D({ filters, ...same }),
+      new MaxPool2D({ poolSize: 2, strides }),
+      new BatchNormalization(),
+    ];
+    const model = new Sequential([
+      new QuantConv2D({ filters: 7, kernelSize: 3, padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      ...block(16), // 1 word
+      ...block(28), // 3 words
+      ...block(40), // 4 words
+      ...block(48), // 6 words
+      ...block(56), // 7 words
+      ...block(20, 2), // 8 words
+      new Flatten(),
+      new QuantDense({ units: 4, ...bin }),
+    ], { inputShape: [12, 11, 2], seed: 41 });
+    randomize(model, 42);
+    expectExact(model, images(10, [12, 11, 2], 43));
+  });
+});
+
 describe('first-layer kernels (float input, sign weights)', () => {
   it('stride 1 over several 32-pixel groups with a float output; stride 2 with pad_values 1', () => {
     const wide = new Sequential([
