@@ -180,6 +180,10 @@ function pairOf(rowWords: i32): Pair {
       case 6: return pairV6;
       case 7: return pairV7;
       case 8: return pairV8;
+      case 9: return pairV9;
+      case 10: return pairV10;
+      case 11: return pairV11;
+      case 12: return pairV12;
     }
   }
   switch (rowWords) {
@@ -242,7 +246,7 @@ export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize
   }
 }
 
-// cell2 for n = 1..8 words with the two pixels' words held in vector
+// cell2 for n = 1..12 words with the two pixels' words held in vector
 // registers (loaded once per pair, not per channel): x64 has 16 of those
 // while the general registers are too few for 2n pixel words and the loop,
 // so the scalar form spills and reloads them for every channel. Each lane
@@ -250,7 +254,9 @@ export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize
 // @ts-ignore: decorator
 @inline function cell2v(n: i32, a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize): u64 {
   const a0 = halfOrWhole(n, 0, a), a1 = halfOrWhole(n, 2, a), a2 = halfOrWhole(n, 4, a), a3 = halfOrWhole(n, 6, a);
+  const a4 = halfOrWhole(n, 8, a), a5 = halfOrWhole(n, 10, a);
   const b0 = halfOrWhole(n, 0, b), b1 = halfOrWhole(n, 2, b), b2 = halfOrWhole(n, 4, b), b3 = halfOrWhole(n, 6, b);
+  const b4 = halfOrWhole(n, 8, b), b5 = halfOrWhole(n, 10, b);
   let ba: u64 = 0, bb: u64 = 0;
   const all = u;
   while (u != 0) {
@@ -271,6 +277,14 @@ export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize
     if (n > 6) {
       const w3 = halfOrWhole(n, 6, r);
       pa += lanePopcount(n, 6, v128.xor(a3, w3)); pb += lanePopcount(n, 6, v128.xor(b3, w3));
+    }
+    if (n > 8) {
+      const w4 = halfOrWhole(n, 8, r);
+      pa += lanePopcount(n, 8, v128.xor(a4, w4)); pb += lanePopcount(n, 8, v128.xor(b4, w4));
+    }
+    if (n > 10) {
+      const w5 = halfOrWhole(n, 10, r);
+      pa += lanePopcount(n, 10, v128.xor(a5, w5)); pb += lanePopcount(n, 10, v128.xor(b5, w5));
     }
     const t = load<u64>(iv + (lo << 3));
     const tlo = <u32>t, len = <u32>(t >> 32);
@@ -303,3 +317,7 @@ function pairV5(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usi
 function pairV6(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(6, a, b, u, f, w, iv); }
 function pairV7(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(7, a, b, u, f, w, iv); }
 function pairV8(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(8, a, b, u, f, w, iv); }
+function pairV9(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(9, a, b, u, f, w, iv); }
+function pairV10(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(10, a, b, u, f, w, iv); }
+function pairV11(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(11, a, b, u, f, w, iv); }
+function pairV12(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(12, a, b, u, f, w, iv); }

@@ -238,7 +238,7 @@ describe('packed conv + bit max-pool, fused with early exit', () => {
   });
 });
 
-describe('packed conv + bit max-pool on rows of 9 to 12 words (four-word steps and every remainder)', () => {
+describe('packed conv + bit max-pool on rows of 9 to 16 words (vector registers up to 12, then four-word steps)', () => {
   it('K = 576, 630, 675, 720 bits under 2x2 pools, pad_values 1, OR and AND channels', () => {
     const same = { kernelSize: 3, padding: 'same', padValues: 1, ...bin } as const;
     const model = new Sequential([
@@ -261,6 +261,23 @@ describe('packed conv + bit max-pool on rows of 9 to 12 words (four-word steps a
     ], { inputShape: [18, 17, 2], seed: 31 });
     randomize(model, 32);
     expectExact(model, images(12, [18, 17, 2], 33));
+  });
+
+  it('K = 810, 864, 900, 990 bits (13 to 16 words: every remainder of the four-word step)', () => {
+    const same = { kernelSize: 3, padding: 'same', padValues: 1, ...bin } as const;
+    const block = (filters: number) => [new QuantConv2D({ filters, ...same }), new MaxPool2D({ poolSize: 2 }), new BatchNormalization()];
+    const model = new Sequential([
+      new QuantConv2D({ filters: 90, kernelSize: 3, padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      ...block(96), // 13 words
+      ...block(100), // 14 words
+      ...block(110), // 15 words
+      ...block(33), // 16 words
+      new Flatten(),
+      new QuantDense({ units: 5, ...bin }),
+    ], { inputShape: [18, 17, 2], seed: 34 });
+    randomize(model, 35);
+    expectExact(model, images(8, [18, 17, 2], 36));
   });
 });
 
