@@ -8,8 +8,10 @@
 // on to the second pair of a 2x2 window, which still saves about 14 % of the
 // popcounts; pairs rather than single pixels because one load of a weight
 // word then serves two popcounts. Exact: only outcomes that cannot change
-// are skipped. No SIMD (shared by both modules); the popcounts are scalar
-// popcnt<u64> as in the tiled kernels.
+// are skipped. Shared by both modules: the standalone one (no SIMD) runs
+// the scalar pairs; the kernel module holds the pair's pixel words in
+// vector registers for rows up to 12 words (cell2v). The popcounts are
+// scalar popcnt<u64> everywhere, as in the tiled kernels.
 import { words } from "./infer-bits";
 
 /**
