@@ -8,8 +8,10 @@
 // on to the second pair of a 2x2 window, which still saves about 14 % of the
 // popcounts; pairs rather than single pixels because one load of a weight
 // word then serves two popcounts. Exact: only outcomes that cannot change
-// are skipped. No SIMD (shared by both modules); the popcounts are scalar
-// popcnt<u64> as in the tiled kernels.
+// are skipped. Shared by both modules: the standalone one (no SIMD) runs
+// the scalar pairs; the kernel module holds the pair's pixel words in
+// vector registers for rows up to 12 words (cell2v). The popcounts are
+// scalar popcnt<u64> everywhere, as in the tiled kernels.
 import { words } from "./infer-bits";
 
 /**
@@ -170,6 +172,22 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
 // values of the channel loop then all fit in registers.
 type Pair = (a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize) => u64;
 function pairOf(rowWords: i32): Pair {
+  if (ASC_FEATURE_SIMD) {
+    switch (rowWords) {
+      case 1: return pairV1;
+      case 2: return pairV2;
+      case 3: return pairV3;
+      case 4: return pairV4;
+      case 5: return pairV5;
+      case 6: return pairV6;
+      case 7: return pairV7;
+      case 8: return pairV8;
+      case 9: return pairV9;
+      case 10: return pairV10;
+      case 11: return pairV11;
+      case 12: return pairV12;
+    }
+  }
   switch (rowWords) {
     case 1: return pair1;
     case 2: return pair2;
@@ -229,3 +247,79 @@ export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize
     }
   }
 }
+
+// cell2 for n = 1..12 words with the two pixels' words held in vector
+// registers (loaded once per pair, not per channel): x64 has 16 of those
+// while the general registers are too few for 2n pixel words and the loop,
+// so the scalar form spills and reloads them for every channel. Each lane
+// still goes through a scalar popcnt: the same counts. Kernel module only.
+// @ts-ignore: decorator
+@inline function cell2v(n: i32, a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize): u64 {
+  const a0 = halfOrWhole(n, 0, a), a1 = halfOrWhole(n, 2, a), a2 = halfOrWhole(n, 4, a), a3 = halfOrWhole(n, 6, a);
+  const a4 = halfOrWhole(n, 8, a), a5 = halfOrWhole(n, 10, a);
+  const b0 = halfOrWhole(n, 0, b), b1 = halfOrWhole(n, 2, b), b2 = halfOrWhole(n, 4, b), b3 = halfOrWhole(n, 6, b);
+  const b4 = halfOrWhole(n, 8, b), b5 = halfOrWhole(n, 10, b);
+  let ba: u64 = 0, bb: u64 = 0;
+  const all = u;
+  while (u != 0) {
+    const lo = <usize>ctz(u);
+    const bit = u & (0 - u);
+    u ^= bit;
+    const r = w + lo * (<usize>n << 3);
+    let w0 = halfOrWhole(n, 0, r);
+    let pa = lanePopcount(n, 0, v128.xor(a0, w0)), pb = lanePopcount(n, 0, v128.xor(b0, w0));
+    if (n > 2) {
+      const w1 = halfOrWhole(n, 2, r);
+      pa += lanePopcount(n, 2, v128.xor(a1, w1)); pb += lanePopcount(n, 2, v128.xor(b1, w1));
+    }
+    if (n > 4) {
+      const w2 = halfOrWhole(n, 4, r);
+      pa += lanePopcount(n, 4, v128.xor(a2, w2)); pb += lanePopcount(n, 4, v128.xor(b2, w2));
+    }
+    if (n > 6) {
+      const w3 = halfOrWhole(n, 6, r);
+      pa += lanePopcount(n, 6, v128.xor(a3, w3)); pb += lanePopcount(n, 6, v128.xor(b3, w3));
+    }
+    if (n > 8) {
+      const w4 = halfOrWhole(n, 8, r);
+      pa += lanePopcount(n, 8, v128.xor(a4, w4)); pb += lanePopcount(n, 8, v128.xor(b4, w4));
+    }
+    if (n > 10) {
+      const w5 = halfOrWhole(n, 10, r);
+      pa += lanePopcount(n, 10, v128.xor(a5, w5)); pb += lanePopcount(n, 10, v128.xor(b5, w5));
+    }
+    const t = load<u64>(iv + (lo << 3));
+    const tlo = <u32>t, len = <u32>(t >> 32);
+    ba |= select<u64>(bit, 0, <u32>pa - tlo < len);
+    bb |= select<u64>(bit, 0, <u32>pb - tlo < len);
+  }
+  return (ba ^ f) & (bb ^ f) & all;
+}
+
+// Words k and k+1 of a row of n words as a vector (the second lane zero
+// when the row ends at k + 1, and nothing read past the row).
+// @ts-ignore: decorator
+@inline function halfOrWhole(n: i32, k: i32, p: usize): v128 {
+  if (k >= n) return i64x2.splat(0);
+  return k + 1 < n ? v128.load(p + (<usize>k << 3)) : v128.load64_zero(p + (<usize>k << 3));
+}
+
+// popcount of the lanes of v that hold words k, k+1 of an n-word row.
+// @ts-ignore: decorator
+@inline function lanePopcount(n: i32, k: i32, v: v128): u64 {
+  const c = popcnt(i64x2.extract_lane(v, 0));
+  return k + 1 < n ? c + popcnt(i64x2.extract_lane(v, 1)) : c;
+}
+
+function pairV1(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(1, a, b, u, f, w, iv); }
+function pairV2(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(2, a, b, u, f, w, iv); }
+function pairV3(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(3, a, b, u, f, w, iv); }
+function pairV4(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(4, a, b, u, f, w, iv); }
+function pairV5(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(5, a, b, u, f, w, iv); }
+function pairV6(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(6, a, b, u, f, w, iv); }
+function pairV7(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(7, a, b, u, f, w, iv); }
+function pairV8(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(8, a, b, u, f, w, iv); }
+function pairV9(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(9, a, b, u, f, w, iv); }
+function pairV10(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(10, a, b, u, f, w, iv); }
+function pairV11(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(11, a, b, u, f, w, iv); }
+function pairV12(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(12, a, b, u, f, w, iv); }

@@ -239,7 +239,7 @@ describe('packed conv + bit max-pool, fused with early exit', () => {
   });
 });
 
-describe('packed conv + bit max-pool on rows of 9 to 12 words (four-word steps and every remainder)', () => {
+describe('packed conv + bit max-pool on rows of 9 to 16 words (vector registers up to 12, then four-word steps)', () => {
   it('K = 576, 630, 675, 720 bits under 2x2 pools, pad_values 1, OR and AND channels', () => {
     const same = { kernelSize: 3, padding: 'same', padValues: 1, ...bin } as const;
     const model = new Sequential([
@@ -262,6 +262,48 @@ describe('packed conv + bit max-pool on rows of 9 to 12 words (four-word steps a
     ], { inputShape: [18, 17, 2], seed: 31 });
     randomize(model, 32);
     expectExact(model, images(12, [18, 17, 2], 33));
+  });
+
+  it('K = 810, 864, 900, 990 bits (13 to 16 words: every remainder of the four-word step)', () => {
+    const same = { kernelSize: 3, padding: 'same', padValues: 1, ...bin } as const;
+    const block = (filters: number) => [new QuantConv2D({ filters, ...same }), new MaxPool2D({ poolSize: 2 }), new BatchNormalization()];
+    const model = new Sequential([
+      new QuantConv2D({ filters: 90, kernelSize: 3, padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      ...block(96), // 13 words
+      ...block(100), // 14 words
+      ...block(110), // 15 words
+      ...block(33), // 16 words
+      new Flatten(),
+      new QuantDense({ units: 5, ...bin }),
+    ], { inputShape: [18, 17, 2], seed: 34 });
+    randomize(model, 35);
+    expectExact(model, images(8, [18, 17, 2], 36));
+  });
+});
+
+describe('packed conv + bit max-pool on rows of 1 to 8 words (pixel words in vector registers)', () => {
+  it('K = 63, 144, 252, 360, 432, 504 bits: odd and even word counts, overlapping 2x2 windows, OR and AND channels', () => {
+    const same = { kernelSize: 3, padding: 'same', padValues: 1, ...bin } as const;
+    const block = (filters: number, strides = 1) => [
+      new QuantConv2D({ filters, ...same }),
+      new MaxPool2D({ poolSize: 2, strides }),
+      new BatchNormalization(),
+    ];
+    const model = new Sequential([
+      new QuantConv2D({ filters: 7, kernelSize: 3, padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      ...block(16), // 1 word
+      ...block(28), // 3 words
+      ...block(40), // 4 words
+      ...block(48), // 6 words
+      ...block(56), // 7 words
+      ...block(20, 2), // 8 words
+      new Flatten(),
+      new QuantDense({ units: 4, ...bin }),
+    ], { inputShape: [12, 11, 2], seed: 41 });
+    randomize(model, 42);
+    expectExact(model, images(10, [12, 11, 2], 43));
   });
 });
 
