@@ -4,8 +4,6 @@
 // arithmetic (see src/deploy/fold.ts). 2-bit DoReFa layers are the exception:
 // their integer dot is exact where the training engine rounds float sums.
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
-import { Tensor } from '../../src/tensor/tensor.js';
-import { tidy } from '../../src/tensor/scope.js';
 import { Rng } from '../../src/tensor/random.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import type { Model } from '../../src/nn/model.js';
@@ -21,6 +19,7 @@ import { Flatten } from '../../src/nn/layers/flatten.js';
 import { Dropout } from '../../src/nn/layers/dropout.js';
 import { Activation } from '../../src/nn/layers/activation.js';
 import { createModel } from '../../src/nn/models/index.js';
+import { images, reference, mismatches } from '../helpers/logits.js';
 import { loadMnist, type Dataset } from '../../src/data/index.js';
 import { Adam } from '../../src/optim/adam.js';
 import { fit } from '../../src/train/fit.js';
@@ -47,26 +46,6 @@ function randomize(model: Model, seed: number): void {
     const bias = (l as Conv2D | Dense).bias;
     if (bias) for (let c = 0; c < bias.size; c++) bias.value.data[c] = (rng.uniform() - 0.5) * 3;
   }
-}
-
-function images(n: number, shape: number[], seed: number): Float32Array {
-  const x = new Float32Array(n * shape.reduce((a, b) => a * b, 1));
-  const rng = new Rng(seed);
-  for (let i = 0; i < x.length; i++) x[i] = rng.normal();
-  return x;
-}
-
-function reference(model: Model, x: Float32Array): Float32Array {
-  const shape = model.inputShape!;
-  return tidy(() => model.predict(Tensor.from(x, [x.length / shape.reduce((a, b) => a * b, 1), ...shape]), { logits: true }).data.slice());
-}
-
-/** Count of logits that differ from the reference (as float32 values, -0 != +0). */
-function mismatches(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let n = 0;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) n++;
-  return n;
 }
 
 function expectExact(model: Model, x: Float32Array): void {

@@ -8,8 +8,6 @@
 // shown to catch a one-channel change of a BatchNorm; malformed graphs are
 // rejected with typed errors by both readers.
 import { describe, it, expect, afterEach } from 'vitest';
-import { Tensor } from '../../src/tensor/tensor.js';
-import { tidy } from '../../src/tensor/scope.js';
 import { Rng } from '../../src/tensor/random.js';
 import { Model } from '../../src/nn/model.js';
 import { input } from '../../src/nn/symbolic.js';
@@ -33,6 +31,7 @@ import { LeakyReLU } from '../../src/nn/layers/leakyReLU.js';
 import { Add } from '../../src/nn/layers/add.js';
 import { Concatenate } from '../../src/nn/layers/concatenate.js';
 import { createModel } from '../../src/nn/models/index.js';
+import { images, reference, mismatches } from '../helpers/logits.js';
 import { loadMnist } from '../../src/data/index.js';
 import { Adam } from '../../src/optim/adam.js';
 import { fit } from '../../src/train/fit.js';
@@ -61,26 +60,6 @@ function randomize(model: Model, seed: number): void {
     if (bias) for (let c = 0; c < bias.size; c++) bias.value.data[c] = (rng.uniform() - 0.5) * 2;
     if (l instanceof PReLU) for (let i = 0; i < l.alpha!.size; i++) l.alpha!.value.data[i] = (rng.uniform() - 0.3) * 2;
   }
-}
-
-function images(n: number, shape: readonly number[], seed: number): Float32Array {
-  const x = new Float32Array(n * shape.reduce((a, b) => a * b, 1));
-  const rng = new Rng(seed);
-  for (let i = 0; i < x.length; i++) x[i] = rng.normal();
-  return x;
-}
-
-function reference(model: Model, x: Float32Array): Float32Array {
-  const shape = model.inputShape!;
-  return tidy(() => model.predict(Tensor.from(x, [x.length / shape.reduce((a, b) => a * b, 1), ...shape]), { logits: true }).data.slice());
-}
-
-/** Logits that differ from the reference (as float32 values, -0 != +0). */
-function mismatches(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let n = 0;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) n++;
-  return n;
 }
 
 /** Logits of the packed file on the JS engine (threads 1, then 2 with odd sub-batches) and in the standalone module. */
