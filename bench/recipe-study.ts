@@ -59,8 +59,17 @@ export const VARIANTS: Variant[] = [
   { name: 'f-lr5e-3', dataset: 'fashion-mnist', change: 'bnn + peak lr 5e-3', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '5e-3'] },
   { name: 'f-lr1e-2-warmup', dataset: 'fashion-mnist', change: 'bnn + peak lr 1e-2 after 1 warm-up epoch', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '1e-2', '--warmup-epochs', '1'] },
   { name: 'f-lr1e-2-init-small', dataset: 'fashion-mnist', change: 'bnn + peak lr 1e-2 + latent kernels uniform ±0.05', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '1e-2', '--kernel-initializer', 'random_uniform'] },
+  // Session 4: the 3-epoch leads at 6 epochs, and the warm-up with other peaks.
+  { name: 'f-lr2e-2-warmup', dataset: 'fashion-mnist', change: 'bnn + peak lr 2e-2 after 1 warm-up epoch', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '2e-2', '--warmup-epochs', '1'] },
+  { name: 'f-lr5e-3-warmup', dataset: 'fashion-mnist', change: 'bnn + peak lr 5e-3 after 1 warm-up epoch', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '5e-3', '--warmup-epochs', '1'] },
+  { name: 'f-lr1e-2-warmup2', dataset: 'fashion-mnist', change: 'bnn + peak lr 1e-2 after 2 warm-up epochs', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '1e-2', '--warmup-epochs', '2'] },
+  { name: 'f-lr1e-2-warmup-b32', dataset: 'fashion-mnist', batchSize: 32, change: 'bnn + peak lr 1e-2 after 1 warm-up epoch, batch 32', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '1e-2', '--warmup-epochs', '1'] },
+  { name: 'f-lr2e-2-warmup-b128', dataset: 'fashion-mnist', batchSize: 128, change: 'bnn + peak lr 2e-2 after 1 warm-up epoch, batch 128', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '2e-2', '--warmup-epochs', '1'] },
+  { name: 'f-lr2e-2-warmup2', dataset: 'fashion-mnist', change: 'bnn + peak lr 2e-2 after 2 warm-up epochs', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '2e-2', '--warmup-epochs', '2'] },
+  { name: 'f-lr1e-2-warmup3', dataset: 'fashion-mnist', change: 'bnn + peak lr 1e-2 after 3 warm-up epochs', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '1e-2', '--warmup-epochs', '3'] },
   { name: 'f-lr1e-2-b32', dataset: 'fashion-mnist', batchSize: 32, change: 'bnn + peak lr 1e-2, batch 32', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '1e-2'] },
   // MNIST, binarized: the Fashion-MNIST findings checked on digits.
+  { name: 'm-lr2e-2-warmup2-shift1', change: 'bnn + peak lr 2e-2 after 2 warm-up epochs + shifts ±1 px', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '2e-2', '--warmup-epochs', '2', '--augment-shift', '1'] },
   { name: 'm-lr1e-2', change: 'bnn + peak lr 1e-2', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '1e-2'] },
   { name: 'm-lr5e-3', change: 'bnn + peak lr 5e-3', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '5e-3'] },
   { name: 'm-lr2e-2', change: 'bnn + peak lr 2e-2', args: ['--recipe', 'standard', '--bn-momentum', '0.9', '--lr', '2e-2'] },
