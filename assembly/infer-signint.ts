@@ -37,15 +37,24 @@ const EXTRA_COLS = 8;
 export function intBytes(K: i32, C: i32, Hp: i32, Wp: i32, OC: i32): i64 {
   if (K > INT_MAX_K) return 0;
   const nc = chunks(K);
-  return <i64>C * Hp * (Wp + EXTRA_COLS) * 2 + 16 + // planes
-    <i64>K * 4 + // tap offsets
+  return 16 + <i64>OC * (<i64>nc * 4 + 12) + // per channel: pattern offsets, lo/hi, ambiguity flag, sign sum
+    <i64>K * 4 + 16 + // tap offsets
     <i64>nc * PATTERNS * 64 + // pattern sums of one group
-    <i64>OC * (<i64>nc * 4 + 8) + 16; // per channel: pattern offsets, lo/hi, ambiguity flag
+    <i64>C * Hp * (Wp + EXTRA_COLS) * 2; // planes
 }
 
-/** Layout of the integer workspace (byte offsets from ws). */
+// Layout of the integer workspace: per channel records (chanStride bytes
+// each), tap offsets, the pattern sums of one pixel group, the i16 planes.
 // @ts-ignore: decorator
-@inline function planesAt(ws: usize): usize { return (ws + 15) & ~<usize>15; }
+@inline function chanStride(K: i32): usize { return <usize>chunks(K) * 4 + 12; }
+// @ts-ignore: decorator
+@inline function chanAt(ws: usize): usize { return (ws + 15) & ~<usize>15; }
+// @ts-ignore: decorator
+@inline function tapsAt(ws: usize, K: i32, OC: i32): usize { return chanAt(ws) + <usize>OC * chanStride(K); }
+// @ts-ignore: decorator
+@inline function patAt(ws: usize, K: i32, OC: i32): usize { return (tapsAt(ws, K, OC) + (<usize>K << 2) + 15) & ~<usize>15; }
+// @ts-ignore: decorator
+@inline function planesAt(ws: usize, K: i32, OC: i32): usize { return patAt(ws, K, OC) + <usize>chunks(K) * PATTERNS * 64; }
 
 /**
  * Per call: tap offsets into the i16 planes, each channel's pattern per
@@ -56,9 +65,7 @@ export function intSetup(ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, 
   masks: usize, thr: usize, flip: usize): void {
   const K = KH * KW * C, nc = chunks(K);
   const Wi = Wp + EXTRA_COLS;
-  const planes = planesAt(ws);
-  const taps = planes + <usize>C * Hp * Wi * 2;
-  const chan = taps + (<usize>K << 2) + <usize>nc * PATTERNS * 64;
+  const taps = tapsAt(ws, K, OC), chan = chanAt(ws);
   let k = 0;
   for (let kh = 0; kh < KH; kh++)
     for (let kw = 0; kw < KW; kw++)
@@ -71,7 +78,8 @@ export function intSetup(ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, 
   const delta = 2 * (<f64>K * <f64>(K - 1) * 5.960464477539063e-8 + <f64>K * (2.384185791015625e-7 + 5.960464477539063e-8));
   for (let o = 0; o < OC; o++) {
     const negate = (load<u32>(flip + (<usize>o << 2)) & 0x80000000) != 0;
-    const rec = chan + <usize>o * (<usize>nc * 4 + 8);
+    const rec = chan + <usize>o * chanStride(K);
+    let net = 0;
     for (let j = 0; j < nc; j++) {
       let m = 0;
       for (let t = 0; t < CHUNK; t++) {
@@ -79,6 +87,7 @@ export function intSetup(ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, 
         if (kk >= K) break;
         const minus = (load<u32>(masks + ((<usize>kk * OCp + o) << 2)) != 0) != negate;
         if (minus) m |= 1 << t;
+        net += minus ? -1 : 1;
       }
       store<u32>(rec + (<usize>j << 2), <u32>((j * PATTERNS + m) << 6));
     }
@@ -96,7 +105,30 @@ export function intSetup(ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, 
     store<i16>(q, <i16><i32>lo);
     store<i16>(q, <i16><i32>hi, 2);
     store<u32>(q, hi > lo + 1 ? 1 : 0, 4);
+    store<i32>(q, net, 8);
   }
+}
+
+/**
+ * Every channel's bit for a window holding only the value bg (u32 bits of
+ * an f32 on the 1/255 grid: a value of an image intPlanes admitted), into
+ * bgTab (0 or all ones, as backgroundBits); false, with bgTab unspecified,
+ * when some channel's sum is within the rounding bound of its threshold
+ * (the caller then sums them as floats).
+ */
+export function intBackground(ws: usize, K: i32, OC: i32, bg: u32, bgTab: usize): bool {
+  const nc = chunks(K);
+  const u = <i32>nearest<f32>(reinterpret<f32>(bg) * 255);
+  const chan = chanAt(ws);
+  for (let o = 0; o < OC; o++) {
+    const q = chan + <usize>o * chanStride(K) + (<usize>nc << 2);
+    const S = u * load<i32>(q, 8);
+    const lo = <i32>load<i16>(q), hi = <i32>load<i16>(q, 2);
+    if (S <= lo) store<u32>(bgTab + (<usize>o << 2), 0xffffffff);
+    else if (S >= hi) store<u32>(bgTab + (<usize>o << 2), 0);
+    else return false;
+  }
+  return true;
 }
 
 /**
@@ -105,9 +137,9 @@ export function intSetup(ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, 
  * is not within 2^-22 / 255 of a multiple of 1/255 in [-1, 1] (the image
  * then takes the float path).
  */
-export function intPlanes(ws: usize, fplanes: usize, C: i32, Hp: i32, Wp: i32): bool {
+export function intPlanes(ws: usize, K: i32, OC: i32, fplanes: usize, C: i32, Hp: i32, Wp: i32): bool {
   const Wi = Wp + EXTRA_COLS;
-  const planes = planesAt(ws);
+  const planes = planesAt(ws, K, OC);
   const scale = f32x4.splat(255), tol = f32x4.splat(2.384185791015625e-7 * 255), lim = f32x4.splat(255);
   let ok = i32x4.splat(-1);
   const rows = C * Hp;
@@ -141,25 +173,22 @@ export function intPlanes(ws: usize, fplanes: usize, C: i32, Hp: i32, Wp: i32): 
  * exactBit.
  */
 export function intRowBits(ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, OC: i32,
-  row: i32, col: i32, np: i32, chanBits: usize, fbase: usize, ftab: usize, thr: usize, fflip: usize): void {
+  row: i32, col: i32, np: i32, chanBits: usize, fbase: usize, ftab: usize, neg: usize, thr: usize, fflip: usize): void {
   const G = (np + 7) >> 3;
   switch (G) {
-    case 4: rowBits(4, ws, C, KH, KW, Hp, Wp, OC, row, col, np, chanBits, fbase, ftab, thr, fflip); break;
-    case 3: rowBits(3, ws, C, KH, KW, Hp, Wp, OC, row, col, np, chanBits, fbase, ftab, thr, fflip); break;
-    case 2: rowBits(2, ws, C, KH, KW, Hp, Wp, OC, row, col, np, chanBits, fbase, ftab, thr, fflip); break;
-    default: rowBits(1, ws, C, KH, KW, Hp, Wp, OC, row, col, np, chanBits, fbase, ftab, thr, fflip);
+    case 4: rowBits(4, ws, C, KH, KW, Hp, Wp, OC, row, col, np, chanBits, fbase, ftab, neg, thr, fflip); break;
+    case 3: rowBits(3, ws, C, KH, KW, Hp, Wp, OC, row, col, np, chanBits, fbase, ftab, neg, thr, fflip); break;
+    case 2: rowBits(2, ws, C, KH, KW, Hp, Wp, OC, row, col, np, chanBits, fbase, ftab, neg, thr, fflip); break;
+    default: rowBits(1, ws, C, KH, KW, Hp, Wp, OC, row, col, np, chanBits, fbase, ftab, neg, thr, fflip);
   }
 }
 
 // @ts-ignore: decorator
 @inline function rowBits(G: i32, ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, OC: i32,
-  row: i32, col: i32, np: i32, chanBits: usize, fbase: usize, ftab: usize, thr: usize, fflip: usize): void {
+  row: i32, col: i32, np: i32, chanBits: usize, fbase: usize, ftab: usize, neg: usize, thr: usize, fflip: usize): void {
   const K = KH * KW * C, nc = chunks(K);
   const Wi = Wp + EXTRA_COLS;
-  const planes = planesAt(ws);
-  const taps = planes + <usize>C * Hp * Wi * 2;
-  const pat = taps + (<usize>K << 2);
-  const chan = pat + <usize>nc * PATTERNS * 64;
+  const planes = planesAt(ws, K, OC), taps = tapsAt(ws, K, OC), pat = patAt(ws, K, OC), chan = chanAt(ws);
   const base = planes + ((<usize>row * Wi + col) << 1);
   // the pattern sums of every chunk: pattern m has tap t of the chunk negated where bit t of m is set
   for (let j = 0; j < nc; j++) {
@@ -187,7 +216,7 @@ export function intRowBits(ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32
     }
   }
   const lanes: u32 = np >= 32 ? 0xffffffff : (<u32>1 << np) - 1;
-  const stride = <usize>nc * 4 + 8;
+  const stride = chanStride(K);
   for (let o = 0; o < OC; o++) {
     const rec = chan + <usize>o * stride;
     let p = pat + <usize>load<u32>(rec);
@@ -216,7 +245,7 @@ export function intRowBits(ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32
       while (undecided != 0) {
         const lane = ctz(undecided);
         undecided &= undecided - 1;
-        if (exactBit(fbase + (<usize>lane << 2), ftab + (<usize>(o * K) << 2), K, thr + (<usize>o << 2), fflip + (<usize>o << 2))) {
+        if (exactBit(fbase + (<usize>lane << 2), ftab + (<usize>(o * K) << 2), K, neg, thr + (<usize>o << 2), fflip + (<usize>o << 2))) {
           bits |= <u32>1 << lane;
         }
       }
@@ -261,15 +290,18 @@ export function intRowBits(ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32
 }
 
 // The float path's bit for one pixel and channel: its taps summed in order
-// from the float planes (blocks of KC as group in infer-signrows.ts sums
-// them), signed by its compare flip, compared with its threshold.
-function exactBit(pixel: usize, tab: usize, K: i32, thr: usize, flip: usize): bool {
+// from the float + planes (a tap offset >= neg names the - plane, which
+// integer images do not fill: its value is the exact negation), in blocks
+// of KC as group in infer-signrows.ts sums them, signed by its compare
+// flip, compared with its threshold.
+function exactBit(pixel: usize, tab: usize, K: i32, neg: usize, thr: usize, flip: usize): bool {
   let s: f32 = 0;
   for (let k0 = 0; k0 < K; k0 += KC) {
     const k1 = min(K, k0 + KC);
     let a: f32 = 0;
     for (let k = k0; k < k1; k++) {
-      const v = load<f32>(pixel + <usize>load<u32>(tab + (<usize>k << 2)));
+      const off = <usize>load<u32>(tab + (<usize>k << 2));
+      const v = off >= neg ? -load<f32>(pixel + off - neg) : load<f32>(pixel + off);
       if (k0 == 0) s = s + v;
       else a = a + v;
     }

@@ -10,7 +10,7 @@
 // SIMD only (callers test ASC_FEATURE_SIMD).
 import { OUT_BITS, words } from "./infer-bits";
 import { KC } from "./infer-float";
-import { INT_MAX_K, intBytes, intSetup, intPlanes, intRowBits } from "./infer-signint";
+import { INT_MAX_K, intBytes, intSetup, intPlanes, intBackground, intRowBits } from "./infer-signint";
 
 // @ts-ignore: decorator
 @inline function planeWidth(CW: i32, KW: i32): i32 {
@@ -76,14 +76,15 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
   if (shared) sharedPrefixes(tab, K, OC, neg, order, start, save);
   const rowOut: usize = mode == OUT_BITS ? <usize>pixWords << 3 : <usize>OC << 2;
   for (let n = 0; n < N; n++) {
-    fillPlanes(X + <usize>n * H * W * C * 4, H, W, C, padT, padL, Hp, Wp, padValue, planes, neg);
+    fillPlanes(X + <usize>n * H * W * C * 4, H, W, C, padT, padL, Hp, Wp, padValue, planes);
     // the image's background: the value of its first pixel (channel 0)
     const bg = load<u32>(planes + ((<usize>padT * Wp + padL) << 2));
+    const intImage = integer && intPlanes(iws, K, OC, planes, C, Hp, Wp);
+    if (!intImage) negPlanes(planes, neg);
     if (mode == OUT_BITS) {
-      backgroundBits(tab, K, OC, neg, bg, p1, p2, bgTab);
+      if (!intImage || !intBackground(iws, K, OC, bg, bgTab)) backgroundBits(tab, K, OC, neg, bg, p1, p2, bgTab);
       rowSpans(planes, planeBytes, rowStride, C, Hp, Wp, bg, spans);
     }
-    const intImage = integer && intPlanes(iws, planes, C, Hp, Wp);
     const img = out + <usize>n * CH * CW * rowOut;
     const pooledImg = out + (<usize>n * (CH >> 1) * (CW >> 1) * pixWords << 3);
     for (let oy = 0; oy < CH; oy++) {
@@ -115,7 +116,7 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
         }
         const base = rowBase + (<usize>(ox + sh) << 2);
         if (intImage) {
-          intRowBits(iws, C, KH, KW, Hp, Wp, OC, oy * SH, ox + sh, np, chanBits, base, tab, p1, p2);
+          intRowBits(iws, C, KH, KW, Hp, Wp, OC, oy * SH, ox + sh, np, chanBits, base, tab, neg, p1, p2);
           placeBits(chanBits, OC, bgTab, sh, np);
           pixelWords(chanBits, OC, full, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 7));
           continue;
@@ -310,9 +311,9 @@ function placeBits(chanBits: usize, OC: i32, bgTab: usize, sh: i32, count: i32):
   }
 }
 
-// Planes [2][C][Hp][Wp] of the padded image: +x, then -x (exact negation).
+// Planes [C][Hp][Wp] of the padded image (+x; negPlanes adds the -x planes).
 function fillPlanes(X: usize, H: i32, W: i32, C: i32, padT: i32, padL: i32, Hp: i32, Wp: i32,
-  padValue: f32, planes: usize, neg: usize): void {
+  padValue: f32, planes: usize): void {
   for (let c = 0; c < C; c++) {
     let p = planes + <usize>c * Hp * Wp * 4;
     for (let r = 0; r < Hp; r++) {
@@ -321,14 +322,22 @@ function fillPlanes(X: usize, H: i32, W: i32, C: i32, padT: i32, padL: i32, Hp: 
       const j0 = inRow ? min(Wp, max(0, padL)) : Wp, j1 = inRow ? min(Wp, padL + W) : Wp;
       for (let j = 0; j < j0; j++) store<f32>(p + (<usize>j << 2), padValue);
       let src = X + ((<usize>((iy * W + j0 - padL) * C + c)) << 2);
-      for (let j = j0; j < j1; j++) {
-        store<f32>(p + (<usize>j << 2), load<f32>(src));
-        src += <usize>C << 2;
+      if (C == 1) {
+        if (j1 > j0) memory.copy(p + (<usize>j0 << 2), src, <usize>(j1 - j0) << 2);
+      } else {
+        for (let j = j0; j < j1; j++) {
+          store<f32>(p + (<usize>j << 2), load<f32>(src));
+          src += <usize>C << 2;
+        }
       }
       for (let j = max(j0, j1); j < Wp; j++) store<f32>(p + (<usize>j << 2), padValue);
       p += <usize>Wp << 2;
     }
   }
+}
+
+// The -x planes after the +x planes (exact negation: the sign bit).
+function negPlanes(planes: usize, neg: usize): void {
   const sign = i32x4.splat(0x80000000);
   for (let q: usize = 0; q < neg; q += 16) v128.store(planes + neg + q, v128.xor(v128.load(planes + q), sign));
 }
