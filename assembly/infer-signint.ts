@@ -166,26 +166,27 @@ export function intPlanes(ws: usize, K: i32, OC: i32, fplanes: usize, C: i32, Hp
 }
 
 /**
- * Bits of every channel for np <= 32 pixels of one output row starting at
- * column `col` of plane row `row` (the window's top row): chanBits[o] bit p
- * = pixel p (p < np; the bits past np are unspecified). fbase/ftab/fflip:
- * the float path's pixel address, tap table and compare signs, for
- * exactBit.
+ * Bits of every channel for np <= 32 - sh pixels of one output row starting
+ * at column `col` of plane row `row` (the window's top row), into
+ * chanBits[o] bits sh..sh+np-1; its other bits are the channel's
+ * background bits (bgTab: the pixels whose windows hold only background).
+ * fbase/ftab/fflip: the float path's pixel address, tap table and compare
+ * signs, for exactBit.
  */
 export function intRowBits(ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, OC: i32,
-  row: i32, col: i32, np: i32, chanBits: usize, fbase: usize, ftab: usize, neg: usize, thr: usize, fflip: usize): void {
+  row: i32, col: i32, np: i32, sh: i32, bgTab: usize, chanBits: usize, fbase: usize, ftab: usize, neg: usize, thr: usize, fflip: usize): void {
   const G = (np + 7) >> 3;
   switch (G) {
-    case 4: rowBits(4, ws, C, KH, KW, Hp, Wp, OC, row, col, np, chanBits, fbase, ftab, neg, thr, fflip); break;
-    case 3: rowBits(3, ws, C, KH, KW, Hp, Wp, OC, row, col, np, chanBits, fbase, ftab, neg, thr, fflip); break;
-    case 2: rowBits(2, ws, C, KH, KW, Hp, Wp, OC, row, col, np, chanBits, fbase, ftab, neg, thr, fflip); break;
-    default: rowBits(1, ws, C, KH, KW, Hp, Wp, OC, row, col, np, chanBits, fbase, ftab, neg, thr, fflip);
+    case 4: rowBits(4, ws, C, KH, KW, Hp, Wp, OC, row, col, np, sh, bgTab, chanBits, fbase, ftab, neg, thr, fflip); break;
+    case 3: rowBits(3, ws, C, KH, KW, Hp, Wp, OC, row, col, np, sh, bgTab, chanBits, fbase, ftab, neg, thr, fflip); break;
+    case 2: rowBits(2, ws, C, KH, KW, Hp, Wp, OC, row, col, np, sh, bgTab, chanBits, fbase, ftab, neg, thr, fflip); break;
+    default: rowBits(1, ws, C, KH, KW, Hp, Wp, OC, row, col, np, sh, bgTab, chanBits, fbase, ftab, neg, thr, fflip);
   }
 }
 
 // @ts-ignore: decorator
 @inline function rowBits(G: i32, ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, OC: i32,
-  row: i32, col: i32, np: i32, chanBits: usize, fbase: usize, ftab: usize, neg: usize, thr: usize, fflip: usize): void {
+  row: i32, col: i32, np: i32, sh: i32, bgTab: usize, chanBits: usize, fbase: usize, ftab: usize, neg: usize, thr: usize, fflip: usize): void {
   const K = KH * KW * C, nc = chunks(K);
   const Wi = Wp + EXTRA_COLS;
   const planes = planesAt(ws, K, OC), taps = tapsAt(ws, K, OC), pat = patAt(ws, K, OC), chan = chanAt(ws);
@@ -216,6 +217,7 @@ export function intRowBits(ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32
     }
   }
   const lanes: u32 = np >= 32 ? 0xffffffff : (<u32>1 << np) - 1;
+  const keep = lanes << sh;
   const stride = chanStride(K);
   for (let o = 0; o < OC; o++) {
     const rec = chan + <usize>o * stride;
@@ -250,7 +252,7 @@ export function intRowBits(ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32
         }
       }
     }
-    store<u32>(chanBits + (<usize>o << 2), bits);
+    store<u32>(chanBits + (<usize>o << 2), ((bits << sh) & keep) | (load<u32>(bgTab + (<usize>o << 2)) & ~keep));
   }
 }
 

@@ -116,8 +116,7 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
         }
         const base = rowBase + (<usize>(ox + sh) << 2);
         if (intImage) {
-          intRowBits(iws, C, KH, KW, Hp, Wp, OC, oy * SH, ox + sh, np, chanBits, base, tab, neg, p1, p2);
-          placeBits(chanBits, OC, bgTab, sh, np);
+          intRowBits(iws, C, KH, KW, Hp, Wp, OC, oy * SH, ox + sh, np, sh, bgTab, chanBits, base, tab, neg, p1, p2);
           pixelWords(chanBits, OC, full, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 7));
           continue;
         }
