@@ -73,14 +73,20 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
   const canonical = shared && mode == OUT_BITS;
   tapTable(C, KH, KW, OC, OCp, masks, neg, planeBytes, rowStride, tab, canonical, p2, flips);
   if (canonical) p2 = flips;
-  if (shared) sharedPrefixes(tab, K, OC, neg, order, start, save);
+  let prefixes = false; // sharedPrefixes done: only the float path needs them, so on the first image that takes it
   const rowOut: usize = mode == OUT_BITS ? <usize>pixWords << 3 : <usize>OC << 2;
   for (let n = 0; n < N; n++) {
     fillPlanes(X + <usize>n * H * W * C * 4, H, W, C, padT, padL, Hp, Wp, padValue, planes);
     // the image's background: the value of its first pixel (channel 0)
     const bg = load<u32>(planes + ((<usize>padT * Wp + padL) << 2));
     const intImage = integer && intPlanes(iws, K, OC, planes, C, Hp, Wp);
-    if (!intImage) negPlanes(planes, neg);
+    if (!intImage) {
+      negPlanes(planes, neg);
+      if (shared && !prefixes) {
+        sharedPrefixes(tab, K, OC, neg, order, start, save);
+        prefixes = true;
+      }
+    }
     if (mode == OUT_BITS) {
       if (!intImage || !intBackground(iws, K, OC, bg, bgTab)) backgroundBits(tab, K, OC, neg, bg, p1, p2, bgTab);
       rowSpans(planes, planeBytes, rowStride, C, Hp, Wp, bg, spans);
