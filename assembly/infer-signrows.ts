@@ -10,6 +10,7 @@
 // SIMD only (callers test ASC_FEATURE_SIMD).
 import { OUT_BITS, words } from "./infer-bits";
 import { KC } from "./infer-float";
+import { INT_MAX_K, intBytes, intSetup, intPlanes, intBackground, intRowBits } from "./infer-signint";
 
 // @ts-ignore: decorator
 @inline function planeWidth(CW: i32, KW: i32): i32 {
@@ -27,7 +28,8 @@ export function signRowsBytes(C: i32, KH: i32, KW: i32, SH: i32, OC: i32, OH: i3
   return <i64>OC * K * 4 + 2 * <i64>C * Hp * planeWidth(OW, KW) * 4 + 32 * <i64>words(OC) * 8 + 64 +
     <i64>((OW + 31) >> 5) * words(OC) * 128 +
     (K <= SHARED_MAX_K ? <i64>OC * 16 + (<i64>K + 1) * 128 + 16 : 0) +
-    <i64>OC * 20 + (<i64>K + 1) * 128 + 64; // background bits (after the stack, wherever it ends)
+    <i64>OC * 20 + (<i64>K + 1) * 128 + 64 + // background bits (after the stack, wherever it ends)
+    <i64>Hp * 8 + 16 + intBytes(K, C, Hp, planeWidth(OW, KW), OC) + 16;
 }
 
 // Up to this many taps the channels share the partial sums of their common
@@ -60,19 +62,35 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
   const pending = (flips + (<usize>OC << 2) + 15) & ~<usize>15; // poolRows: [groups][chunks][16] u32
   const stack = pending + (<usize>((CW + 31) >> 5) * pixWords << 7);
   const bgTab = (stack + (<usize>(K + 1) << 7) + 15) & ~<usize>15; // u32 [OC]: bits of a window of background
+  const spans = (bgTab + (<usize>OC << 2) + 15) & ~<usize>15; // i32 [Hp][2]: rowSpans
+  // bit outputs of images of 8-bit values: integer sums (infer-signint.ts)
+  const iws = spans + (<usize>Hp << 3);
+  const integer = mode == OUT_BITS && K <= INT_MAX_K;
+  if (integer) intSetup(iws, C, KH, KW, Hp, Wp, OC, OCp, masks, p1, p2);
   // with bit outputs, a channel whose first tap is - sums the exact negation
   // instead (all its signs swapped) and flips its compare: twice as many
   // channels then share each prefix
   const canonical = shared && mode == OUT_BITS;
   tapTable(C, KH, KW, OC, OCp, masks, neg, planeBytes, rowStride, tab, canonical, p2, flips);
   if (canonical) p2 = flips;
-  if (shared) sharedPrefixes(tab, K, OC, neg, order, start, save);
+  let prefixes = false; // sharedPrefixes done: only the float path needs them, so on the first image that takes it
   const rowOut: usize = mode == OUT_BITS ? <usize>pixWords << 3 : <usize>OC << 2;
   for (let n = 0; n < N; n++) {
-    fillPlanes(X + <usize>n * H * W * C * 4, H, W, C, padT, padL, Hp, Wp, padValue, planes, neg);
+    fillPlanes(X + <usize>n * H * W * C * 4, H, W, C, padT, padL, Hp, Wp, padValue, planes);
     // the image's background: the value of its first pixel (channel 0)
     const bg = load<u32>(planes + ((<usize>padT * Wp + padL) << 2));
-    if (mode == OUT_BITS) backgroundBits(tab, K, OC, neg, bg, p1, p2, bgTab);
+    const intImage = integer && intPlanes(iws, K, OC, planes, C, Hp, Wp);
+    if (!intImage) {
+      negPlanes(planes, neg);
+      if (shared && !prefixes) {
+        sharedPrefixes(tab, K, OC, neg, order, start, save);
+        prefixes = true;
+      }
+    }
+    if (mode == OUT_BITS) {
+      if (!intImage || !intBackground(iws, K, OC, bg, bgTab)) backgroundBits(tab, K, OC, neg, bg, p1, p2, bgTab);
+      rowSpans(planes, planeBytes, rowStride, C, Hp, Wp, bg, spans);
+    }
     const img = out + <usize>n * CH * CW * rowOut;
     const pooledImg = out + (<usize>n * (CH >> 1) * (CW >> 1) * pixWords << 3);
     for (let oy = 0; oy < CH; oy++) {
@@ -91,7 +109,7 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
         // images: the background of MNIST-like digits)
         let sh = 0, full = np;
         if (mode == OUT_BITS) {
-          const span = foregroundSpan(rowBase + (<usize>ox << 2), planeBytes, rowStride, C, KH, np + KW - 1, bg);
+          const span = groupSpan(spans, oy * SH, KH, ox, np + KW - 1);
           const a0 = max(0, <i32>(span >> 32) - (KW - 1)), b0 = min(np, <i32>span + 1);
           if (b0 <= a0) {
             memory.copy(chanBits, bgTab, <usize>OC << 2);
@@ -103,6 +121,11 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
           G = (np + 3) >> 2;
         }
         const base = rowBase + (<usize>(ox + sh) << 2);
+        if (intImage) {
+          intRowBits(iws, C, KH, KW, Hp, Wp, OC, oy * SH, ox + sh, np, sh, bgTab, chanBits, base, tab, neg, p1, p2);
+          pixelWords(chanBits, OC, full, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 7));
+          continue;
+        }
         if (shared) {
           for (let j = 0; j < OC; j++) {
             const o = load<i32>(order + (<usize>j << 2));
@@ -120,7 +143,7 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
             }
           }
           if (mode == OUT_BITS) {
-            placeBits(chanBits, OC, bgTab, sh, G);
+            placeBits(chanBits, OC, bgTab, sh, G << 2);
             pixelWords(chanBits, OC, full, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 7));
           }
           continue;
@@ -140,7 +163,7 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
           }
         }
         if (mode == OUT_BITS) {
-          placeBits(chanBits, OC, bgTab, sh, G);
+          placeBits(chanBits, OC, bgTab, sh, G << 2);
           pixelWords(chanBits, OC, full, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 7));
         }
       }
@@ -236,39 +259,66 @@ function backgroundBits(tab: usize, K: i32, OC: i32, neg: usize, bg: u32, thr: u
   }
 }
 
-// First (high half) and last (low half) column, relative to p, holding a
-// value other than bg (bitwise) in rows 0..KH-1 of the + planes over `cols`
-// columns; first > last when there is none.
-function foregroundSpan(p: usize, planeBytes: usize, rowStride: usize, C: i32, KH: i32, cols: i32, bg: u32): u64 {
-  let first = cols, last = -1;
-  for (let c = 0; c < C; c++) {
-    for (let r = 0; r < KH; r++) {
-      const row = p + <usize>c * planeBytes + <usize>r * rowStride;
-      for (let j = 0; j < first; j++) {
-        if (load<u32>(row + (<usize>j << 2)) != bg) { first = j; break; }
+// Per plane row (all channels), the first and last column holding a value
+// other than bg (bitwise): i32 pairs [Hp][2], first > last when none. One
+// vector pass per image; a group's foreground span is then the union over
+// its window rows (groupSpan).
+function rowSpans(planes: usize, planeBytes: usize, rowStride: usize, C: i32, Hp: i32, Wp: i32, bg: u32, spans: usize): void {
+  const b = i32x4.splat(bg);
+  for (let r = 0; r < Hp; r++) {
+    let first = Wp, last = -1;
+    for (let c = 0; c < C; c++) {
+      const row = planes + <usize>c * planeBytes + <usize>r * rowStride;
+      let j = 0;
+      for (; j + 4 <= Wp; j += 4) {
+        const m = i32x4.bitmask(i32x4.ne(v128.load(row + (<usize>j << 2)), b));
+        if (m != 0) {
+          first = min(first, j + ctz(m));
+          last = max(last, j + 31 - clz(m));
+        }
       }
-      for (let j = cols - 1; j > last; j--) {
-        if (load<u32>(row + (<usize>j << 2)) != bg) { last = j; break; }
+      for (; j < Wp; j++) {
+        if (load<u32>(row + (<usize>j << 2)) != bg) {
+          first = min(first, j);
+          last = max(last, j);
+        }
       }
     }
+    store<i32>(spans + (<usize>r << 3), first);
+    store<i32>(spans + (<usize>r << 3), last, 4);
+  }
+}
+
+// First (high half) and last (low half) column, relative to column x0,
+// of a value other than the background in plane rows r0..r0+KH-1 over
+// `cols` columns; first > last when there is none. From rowSpans, so a
+// row with foreground on both sides of the columns but none inside counts
+// them all (computed, not skipped: the same bits).
+function groupSpan(spans: usize, r0: i32, KH: i32, x0: i32, cols: i32): u64 {
+  let first = cols, last = -1;
+  for (let r = r0; r < r0 + KH; r++) {
+    const f = load<i32>(spans + (<usize>r << 3)) - x0, l = load<i32>(spans + (<usize>r << 3), 4) - x0;
+    if (l < 0 || f >= cols || f > l) continue;
+    first = min(first, max(f, 0));
+    last = max(last, min(l, cols - 1));
   }
   return (<u64>(<u32>first) << 32) | <u64>(<u32>last);
 }
 
-// The group's bits computed for pixels sh..sh+4G-1 moved to their places,
+// The group's bits computed for pixels sh..sh+count-1 moved to their places,
 // the other pixels (background windows) given each channel's background bits.
-function placeBits(chanBits: usize, OC: i32, bgTab: usize, sh: i32, G: i32): void {
-  if (sh == 0 && G == 8) return;
-  const keep = (G == 8 ? <u32>0xffffffff : (<u32>1 << (G << 2)) - 1) << sh;
+function placeBits(chanBits: usize, OC: i32, bgTab: usize, sh: i32, count: i32): void {
+  if (sh == 0 && count >= 32) return;
+  const keep = (count >= 32 ? <u32>0xffffffff : (<u32>1 << count) - 1) << sh;
   for (let o = 0; o < OC; o++) {
     const q = chanBits + (<usize>o << 2);
     store<u32>(q, ((load<u32>(q) << sh) & keep) | (load<u32>(bgTab + (<usize>o << 2)) & ~keep));
   }
 }
 
-// Planes [2][C][Hp][Wp] of the padded image: +x, then -x (exact negation).
+// Planes [C][Hp][Wp] of the padded image (+x; negPlanes adds the -x planes).
 function fillPlanes(X: usize, H: i32, W: i32, C: i32, padT: i32, padL: i32, Hp: i32, Wp: i32,
-  padValue: f32, planes: usize, neg: usize): void {
+  padValue: f32, planes: usize): void {
   for (let c = 0; c < C; c++) {
     let p = planes + <usize>c * Hp * Wp * 4;
     for (let r = 0; r < Hp; r++) {
@@ -277,14 +327,22 @@ function fillPlanes(X: usize, H: i32, W: i32, C: i32, padT: i32, padL: i32, Hp: 
       const j0 = inRow ? min(Wp, max(0, padL)) : Wp, j1 = inRow ? min(Wp, padL + W) : Wp;
       for (let j = 0; j < j0; j++) store<f32>(p + (<usize>j << 2), padValue);
       let src = X + ((<usize>((iy * W + j0 - padL) * C + c)) << 2);
-      for (let j = j0; j < j1; j++) {
-        store<f32>(p + (<usize>j << 2), load<f32>(src));
-        src += <usize>C << 2;
+      if (C == 1) {
+        if (j1 > j0) memory.copy(p + (<usize>j0 << 2), src, <usize>(j1 - j0) << 2);
+      } else {
+        for (let j = j0; j < j1; j++) {
+          store<f32>(p + (<usize>j << 2), load<f32>(src));
+          src += <usize>C << 2;
+        }
       }
       for (let j = max(j0, j1); j < Wp; j++) store<f32>(p + (<usize>j << 2), padValue);
       p += <usize>Wp << 2;
     }
   }
+}
+
+// The -x planes after the +x planes (exact negation: the sign bit).
+function negPlanes(planes: usize, neg: usize): void {
   const sign = i32x4.splat(0x80000000);
   for (let q: usize = 0; q < neg; q += 16) v128.store(planes + neg + q, v128.xor(v128.load(planes + q), sign));
 }

@@ -1,7 +1,7 @@
 // larq-mnist inference against the float runtimes a user would deploy
 // instead (issue 13). From a Float32Array of images to logits, for
 // larq-mnist (MNIST test images; trained briefly) or, with --model vgg8,
-// vgg8 at 32×32×3 with random weights and random images (batch 64 and 1):
+// vgg8 at 32×32×3 with random weights and random 8-bit images (batch 64 and 1):
 //   xnorkit engine, binary      packed binarized model (src/deploy)
 //   xnorkit engine, float       the float twin on the same engine
 //   ORT-node, float twin        onnxruntime-node (native CPU, MLAS), exportOnnx of the float twin
@@ -53,13 +53,17 @@ const INPUT_SHAPE: [number, number, number] = MODEL === 'vgg8' ? [32, 32, 3] : [
 const PIXELS = INPUT_SHAPE[0] * INPUT_SHAPE[1] * INPUT_SHAPE[2];
 const SECTION = MODEL === 'vgg8' ? 'peers-vgg8' : 'peers';
 
-/** Deterministic uniform [-1, 1) images (vgg8 runs on random data: the comparison is of speed, not accuracy). */
+/**
+ * Deterministic random 8-bit images scaled as the loaders scale bytes
+ * (b / 127.5 - 1): vgg8 runs on random data (the comparison is of speed,
+ * not accuracy), but with the values a camera or a CIFAR-10 file gives.
+ */
 function randomImages(n: number): Float32Array {
   const x = new Float32Array(n * PIXELS);
   let s = 0x9e3779b9;
   for (let i = 0; i < x.length; i++) {
     s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
-    x[i] = (s >>> 8) / 2 ** 23 - 1;
+    x[i] = (s >>> 24) / 127.5 - 1;
   }
   return x;
 }
@@ -182,7 +186,7 @@ async function main(): Promise<void> {
 
 ${machineLine(machine)}; ${busy.text}${busy.provisional ? ' (provisional: rerun on an idle machine)' : ''}; load average ${loadStart.map((l) => l.toFixed(2)).join(' ')} at start, ${loadEnd.map((l) => l.toFixed(2)).join(' ')} at end. Peers: onnxruntime-node ${ortNode.env.versions?.common ?? ''} (native CPU), onnxruntime-web ${ortWeb.env.versions?.web ?? ''} (WASM SIMD, 1 thread), tfjs-wasm ${tfInfo.tfjsVersion}.
 
-${MODEL === 'vgg8' ? 'vgg8 at 32×32×3 with random weights, from a Float32Array of random images to logits' : 'larq-mnist (trained one epoch on 4096 images), from a Float32Array of MNIST test images to logits'}. The binary engine is the packed binarized model; every peer runs the float twin (or the binarized model written as float Sign + Conv ops) exported by \`exportOnnx\`, whose logits were checked against ours first (max relative difference ${Math.max(...Object.values(check)).toExponential(1)}). Timing: ${ROUNDS} interleaved rounds of ${SLICE_MS} ms per task after warm-up; "ms" is the median over rounds of each round's median call; the speed-up is the median of the per-round ratios (peer ms / binary ms in the same round), with their interquartile range — this VM has stretches of several seconds in which everything runs much slower, and per-round ratios are what stays comparable.
+${MODEL === 'vgg8' ? 'vgg8 at 32×32×3 with random weights, from a Float32Array of random 8-bit images (bytes scaled as b / 127.5 - 1, as the loaders do) to logits' : 'larq-mnist (trained one epoch on 4096 images), from a Float32Array of MNIST test images to logits'}. The binary engine is the packed binarized model; every peer runs the float twin (or the binarized model written as float Sign + Conv ops) exported by \`exportOnnx\`, whose logits were checked against ours first (max relative difference ${Math.max(...Object.values(check)).toExponential(1)}). Timing: ${ROUNDS} interleaved rounds of ${SLICE_MS} ms per task after warm-up; "ms" is the median over rounds of each round's median call; the speed-up is the median of the per-round ratios (peer ms / binary ms in the same round), with their interquartile range — this VM has stretches of several seconds in which everything runs much slower, and per-round ratios are what stays comparable.
 
 ${mdTable(['batch', 'threads', 'peer', 'peer time', 'binary engine', 'binary is', 'IQR'], rows)}
 `);

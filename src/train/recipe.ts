@@ -22,9 +22,16 @@
 // `float` is for float twins: Adam with a peak rate of 3e-3 and cosine decay
 // (the twin of larq-mnist overfits Fashion-MNIST at 1e-3; the higher rate
 // generalises better, flips and BatchNorm momentum 0.9 did not help).
+// `bnn-warmup` is `bnn` with a peak rate of 2e-2 reached after 2 warm-up
+// epochs (from 2e-3): on Fashion-MNIST the 1-bit larq-mnist underfits at
+// 1e-2 (training accuracy below 88 %) and the higher rate, with the warm-up
+// keeping the early steps from throwing the young BatchNorm statistics off,
+// fits better (6 epochs, 3 seeds: 87.8 % against 87.1 %); on MNIST it tests
+// lower than `bnn` with shifts (98.8 % against 99.0 %).
 // `auto` picks `bnn` for 1-bit models, adding random shifts of ±1 px on
 // MNIST (the 1-bit model at 1e-2 fits the digits and the shifts generalise;
-// on Fashion-MNIST it still underfits and shifts cost accuracy); `float` for
+// on Fashion-MNIST it still underfits and shifts cost accuracy), and
+// `bnn-warmup` for 1-bit models on Fashion-MNIST; `float` for
 // float models on Fashion-MNIST, where it was measured (on a short MNIST run,
 // one epoch of 6000 images, its BatchNorm statistics lag the faster-moving
 // weights and it tests lower than `standard`, so other data keep
@@ -43,7 +50,7 @@ import type { Rng } from '../tensor/random.js';
 import { initializers, type InitializerName } from '../nn/initializers.js';
 import { ConfigError } from '../errors.js';
 
-export const RECIPE_NAMES = ['auto', 'bnn', 'float', 'larq', 'standard'] as const;
+export const RECIPE_NAMES = ['auto', 'bnn', 'bnn-warmup', 'float', 'larq', 'standard'] as const;
 export type RecipeName = (typeof RECIPE_NAMES)[number];
 
 export interface Recipe {
@@ -71,6 +78,10 @@ export const RECIPES: Record<Exclude<RecipeName, 'auto'>, Recipe> = {
   standard: { ...LARQ, name: 'standard', schedule: 'cosine' },
   bnn: {
     ...LARQ, name: 'bnn', schedule: 'cosine', learningRate: 1e-2, warmupEpochs: 0,
+    batchNormMomentum: 0.9, augment: { shift: 0, flip: false },
+  },
+  'bnn-warmup': {
+    ...LARQ, name: 'bnn-warmup', schedule: 'cosine', learningRate: 2e-2, warmupEpochs: 2,
     batchNormMomentum: 0.9, augment: { shift: 0, flip: false },
   },
   float: { ...LARQ, name: 'float', schedule: 'cosine', learningRate: 3e-3 },
@@ -101,6 +112,7 @@ export type RecipeOverrides = Partial<Omit<Recipe, 'name' | 'bop' | 'augment' | 
 export function autoRecipe(target: RecipeTarget): { name: Exclude<RecipeName, 'auto'>; augment?: AugmentOptions; reason: string } {
   if (isBinaryTarget(target)) {
     if (target.dataset === 'mnist') return { name: 'bnn', augment: { shift: 1, flip: false }, reason: '1-bit model; random shifts ±1 px on MNIST digits' };
+    if (target.dataset === 'fashion-mnist') return { name: 'bnn-warmup', reason: '1-bit model on Fashion-MNIST, where it underfits at 1e-2' };
     return { name: 'bnn', reason: '1-bit model' };
   }
   if (target.float) {

@@ -35,7 +35,8 @@ describe('recipes', () => {
 
   it('auto names what it picked and why', () => {
     expect(autoRecipe({})).toEqual({ name: 'bnn', reason: '1-bit model' });
-    expect(autoRecipe({ dataset: 'fashion-mnist' })).toEqual({ name: 'bnn', reason: '1-bit model' });
+    expect(autoRecipe({ dataset: 'fashion-mnist' })).toMatchObject({ name: 'bnn-warmup' });
+    expect(autoRecipe({ dataset: 'cifar10' })).toEqual({ name: 'bnn', reason: '1-bit model' });
     expect(autoRecipe({ dataset: 'mnist' })).toMatchObject({ name: 'bnn', augment: { shift: 1, flip: false } });
     expect(autoRecipe({ float: true, dataset: 'fashion-mnist' })).toEqual({ name: 'float', reason: 'float model on Fashion-MNIST' });
     expect(autoRecipe({ float: true, dataset: 'mnist' })).toEqual({ name: 'standard', reason: 'float model' });

@@ -1,0 +1,313 @@
+// The bits of the float-input sign conv (signConvRows) from integer sums,
+// for images whose values are multiples of 1/255 (8-bit pixels, as [0, 1]
+// or as [-1, 1] with the 127.5 scaling, and pad values -1, 0 and 1).
+//
+// Why it is exact. A channel's bit is y < thr with y = ±(float32 sum of ±x
+// over its K taps, in the model's order). For x = u/255 (u an integer, |u|
+// <= 255) the exact sum is S/255 with S the integer sum of ±u, and any
+// float32 order of summation lands within delta of it (a rounding bound in
+// K; intThresholds). So S <= lo decides bit 1 and S >= hi bit 0 whatever the
+// order; a channel whose threshold falls within delta of some S/255 has an
+// integer between lo and hi, and there (rarely) the float sum is computed
+// exactly as the float path computes it (exactBit). The bits are therefore
+// those of the float path, bit for bit.
+//
+// Why it is faster. Integer sums need no fixed order, so 16-bit lanes (8
+// pixels per vector, twice the float path's 4) and shared work across
+// channels: the taps are split into chunks of 3, each chunk's 8 sign
+// patterns are summed once per pixel group, and a channel's sum is one
+// pattern per chunk (for 3x3 on one channel: 2 additions per vector
+// instead of 8).
+// SIMD only (callers test ASC_FEATURE_SIMD).
+import { KC } from "./infer-float";
+
+/** Largest tap count: |S| <= 255 K must fit an i16. */
+export const INT_MAX_K = 128;
+const CHUNK = 3;
+const PATTERNS = 1 << CHUNK;
+/** Extra i16 columns per plane row: 8-pixel vectors may read up to 7 columns past the float plane's row. */
+const EXTRA_COLS = 8;
+
+// @ts-ignore: decorator
+@inline function chunks(K: i32): i32 {
+  return (K + CHUNK - 1) / CHUNK;
+}
+
+/** Workspace bytes of the integer path for a conv of K taps on C planes of Hp x Wp, OC channels. */
+export function intBytes(K: i32, C: i32, Hp: i32, Wp: i32, OC: i32): i64 {
+  if (K > INT_MAX_K) return 0;
+  const nc = chunks(K);
+  return 16 + <i64>OC * (<i64>nc * 4 + 12) + // per channel: pattern offsets, lo/hi, ambiguity flag, sign sum
+    <i64>K * 4 + 16 + // tap offsets
+    <i64>nc * PATTERNS * 64 + // pattern sums of one group
+    <i64>C * Hp * (Wp + EXTRA_COLS) * 2; // planes
+}
+
+// Layout of the integer workspace: per channel records (chanStride bytes
+// each), tap offsets, the pattern sums of one pixel group, the i16 planes.
+// @ts-ignore: decorator
+@inline function chanStride(K: i32): usize { return <usize>chunks(K) * 4 + 12; }
+// @ts-ignore: decorator
+@inline function chanAt(ws: usize): usize { return (ws + 15) & ~<usize>15; }
+// @ts-ignore: decorator
+@inline function tapsAt(ws: usize, K: i32, OC: i32): usize { return chanAt(ws) + <usize>OC * chanStride(K); }
+// @ts-ignore: decorator
+@inline function patAt(ws: usize, K: i32, OC: i32): usize { return (tapsAt(ws, K, OC) + (<usize>K << 2) + 15) & ~<usize>15; }
+// @ts-ignore: decorator
+@inline function planesAt(ws: usize, K: i32, OC: i32): usize { return patAt(ws, K, OC) + <usize>chunks(K) * PATTERNS * 64; }
+
+/**
+ * Per call: tap offsets into the i16 planes, each channel's pattern per
+ * chunk (sign of the compare folded in), and its integer decision bounds.
+ * masks u32 [K][OCp] (nonzero = - tap), thr/flip as signConvRows' p1/p2.
+ */
+export function intSetup(ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, OC: i32, OCp: i32,
+  masks: usize, thr: usize, flip: usize): void {
+  const K = KH * KW * C, nc = chunks(K);
+  const Wi = Wp + EXTRA_COLS;
+  const taps = tapsAt(ws, K, OC), chan = chanAt(ws);
+  let k = 0;
+  for (let kh = 0; kh < KH; kh++)
+    for (let kw = 0; kw < KW; kw++)
+      for (let c = 0; c < C; c++, k++)
+        store<u32>(taps + (<usize>k << 2), <u32>(((<usize>c * Hp + kh) * Wi + kw) << 1));
+  // rounding bound: any float32 sum of K terms |x| <= 1 is within
+  // K(K-1) 2^-24 of the exact sum of its terms, and each term within
+  // 2^-22 + 2^-24 of u/255 (intPlanes admits |fl(255 x) - u| <= 255 2^-22,
+  // and fl(255 x) is within 255 2^-24 of 255 x); doubled
+  const delta = 2 * (<f64>K * <f64>(K - 1) * 5.960464477539063e-8 + <f64>K * (2.384185791015625e-7 + 5.960464477539063e-8));
+  for (let o = 0; o < OC; o++) {
+    const negate = (load<u32>(flip + (<usize>o << 2)) & 0x80000000) != 0;
+    const rec = chan + <usize>o * chanStride(K);
+    let net = 0;
+    for (let j = 0; j < nc; j++) {
+      let m = 0;
+      for (let t = 0; t < CHUNK; t++) {
+        const kk = j * CHUNK + t;
+        if (kk >= K) break;
+        const minus = (load<u32>(masks + ((<usize>kk * OCp + o) << 2)) != 0) != negate;
+        if (minus) m |= 1 << t;
+        net += minus ? -1 : 1;
+      }
+      store<u32>(rec + (<usize>j << 2), <u32>((j * PATTERNS + m) << 6));
+    }
+    // bit = y < thr, y within delta of S/255 (S the channel's integer sum with the compare's sign folded in)
+    const t = <f64>load<f32>(thr + (<usize>o << 2));
+    let lo: f64, hi: f64;
+    if (isNaN(t)) { lo = -32768; hi = -32768; } // never below NaN: always 0
+    else {
+      lo = Math.ceil(255 * (t - delta)) - 1; // S <= lo: certainly 1
+      hi = Math.ceil(255 * (t + delta)); // S >= hi: certainly 0
+    }
+    lo = Math.min(32767, Math.max(-32768, lo));
+    hi = Math.min(32767, Math.max(-32768, hi));
+    const q = rec + (<usize>nc << 2);
+    store<i16>(q, <i16><i32>lo);
+    store<i16>(q, <i16><i32>hi, 2);
+    store<u32>(q, hi > lo + 1 ? 1 : 0, 4);
+    store<i32>(q, net, 8);
+  }
+}
+
+/**
+ * Every channel's bit for a window holding only the value bg (u32 bits of
+ * an f32 on the 1/255 grid: a value of an image intPlanes admitted), into
+ * bgTab (0 or all ones, as backgroundBits); false, with bgTab unspecified,
+ * when some channel's sum is within the rounding bound of its threshold
+ * (the caller then sums them as floats).
+ */
+export function intBackground(ws: usize, K: i32, OC: i32, bg: u32, bgTab: usize): bool {
+  const nc = chunks(K);
+  const u = <i32>nearest<f32>(reinterpret<f32>(bg) * 255);
+  const chan = chanAt(ws);
+  for (let o = 0; o < OC; o++) {
+    const q = chan + <usize>o * chanStride(K) + (<usize>nc << 2);
+    const S = u * load<i32>(q, 8);
+    const lo = <i32>load<i16>(q), hi = <i32>load<i16>(q, 2);
+    if (S <= lo) store<u32>(bgTab + (<usize>o << 2), 0xffffffff);
+    else if (S >= hi) store<u32>(bgTab + (<usize>o << 2), 0);
+    else return false;
+  }
+  return true;
+}
+
+/**
+ * The i16 planes (u = 255 x) of one image from the float + planes
+ * (signConvRows' fillPlanes: C planes of Hp x Wp); false when some value
+ * is not within 2^-22 / 255 of a multiple of 1/255 in [-1, 1] (the image
+ * then takes the float path).
+ */
+export function intPlanes(ws: usize, K: i32, OC: i32, fplanes: usize, C: i32, Hp: i32, Wp: i32): bool {
+  const Wi = Wp + EXTRA_COLS;
+  const planes = planesAt(ws, K, OC);
+  const scale = f32x4.splat(255), tol = f32x4.splat(2.384185791015625e-7 * 255), lim = f32x4.splat(255);
+  let ok = i32x4.splat(-1);
+  const rows = C * Hp;
+  for (let r = 0; r < rows; r++) {
+    const src = fplanes + (<usize>r * Wp << 2), dst = planes + (<usize>r * Wi << 1);
+    let j = 0;
+    for (; j + 8 <= Wp; j += 8) {
+      const a = f32x4.mul(v128.load(src + (<usize>j << 2)), scale);
+      const b = f32x4.mul(v128.load(src + (<usize>j << 2), 16), scale);
+      const ra = f32x4.nearest(a), rb = f32x4.nearest(b);
+      ok = v128.and(ok, v128.and(f32x4.le(f32x4.abs(f32x4.sub(a, ra)), tol), f32x4.le(f32x4.abs(ra), lim)));
+      ok = v128.and(ok, v128.and(f32x4.le(f32x4.abs(f32x4.sub(b, rb)), tol), f32x4.le(f32x4.abs(rb), lim)));
+      v128.store(dst + (<usize>j << 1), i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(ra), i32x4.trunc_sat_f32x4_s(rb)));
+    }
+    for (; j < Wp; j++) {
+      const a = load<f32>(src + (<usize>j << 2)) * 255;
+      const ra = nearest<f32>(a);
+      if (!(abs<f32>(a - ra) <= <f32>(2.384185791015625e-7 * 255) && abs<f32>(ra) <= 255)) return false;
+      store<i16>(dst + (<usize>j << 1), <i16>ra);
+    }
+    for (; j < Wi; j++) store<i16>(dst + (<usize>j << 1), 0);
+  }
+  return v128.all_true<i32>(ok);
+}
+
+/**
+ * Bits of every channel for np <= 32 - sh pixels of one output row starting
+ * at column `col` of plane row `row` (the window's top row), into
+ * chanBits[o] bits sh..sh+np-1; its other bits are the channel's
+ * background bits (bgTab: the pixels whose windows hold only background).
+ * fbase/ftab/fflip: the float path's pixel address, tap table and compare
+ * signs, for exactBit.
+ */
+export function intRowBits(ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, OC: i32,
+  row: i32, col: i32, np: i32, sh: i32, bgTab: usize, chanBits: usize, fbase: usize, ftab: usize, neg: usize, thr: usize, fflip: usize): void {
+  const G = (np + 7) >> 3;
+  switch (G) {
+    case 4: rowBits(4, ws, C, KH, KW, Hp, Wp, OC, row, col, np, sh, bgTab, chanBits, fbase, ftab, neg, thr, fflip); break;
+    case 3: rowBits(3, ws, C, KH, KW, Hp, Wp, OC, row, col, np, sh, bgTab, chanBits, fbase, ftab, neg, thr, fflip); break;
+    case 2: rowBits(2, ws, C, KH, KW, Hp, Wp, OC, row, col, np, sh, bgTab, chanBits, fbase, ftab, neg, thr, fflip); break;
+    default: rowBits(1, ws, C, KH, KW, Hp, Wp, OC, row, col, np, sh, bgTab, chanBits, fbase, ftab, neg, thr, fflip);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function rowBits(G: i32, ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, OC: i32,
+  row: i32, col: i32, np: i32, sh: i32, bgTab: usize, chanBits: usize, fbase: usize, ftab: usize, neg: usize, thr: usize, fflip: usize): void {
+  const K = KH * KW * C, nc = chunks(K);
+  const Wi = Wp + EXTRA_COLS;
+  const planes = planesAt(ws, K, OC), taps = tapsAt(ws, K, OC), pat = patAt(ws, K, OC), chan = chanAt(ws);
+  const base = planes + ((<usize>row * Wi + col) << 1);
+  // the pattern sums of every chunk: pattern m has tap t of the chunk negated where bit t of m is set
+  for (let j = 0; j < nc; j++) {
+    const k0 = j * CHUNK, n = min(CHUNK, K - k0);
+    const pa = base + <usize>load<u32>(taps + (<usize>k0 << 2));
+    const p = pat + (<usize>(j * PATTERNS) << 6);
+    if (n == 3) {
+      const pb = base + <usize>load<u32>(taps + (<usize>(k0 + 1) << 2));
+      const pc = base + <usize>load<u32>(taps + (<usize>(k0 + 2) << 2));
+      patterns3(p, pa, pb, pc, 0);
+      if (G > 1) patterns3(p, pa, pb, pc, 16);
+      if (G > 2) patterns3(p, pa, pb, pc, 32);
+      if (G > 3) patterns3(p, pa, pb, pc, 48);
+    } else if (n == 2) {
+      const pb = base + <usize>load<u32>(taps + (<usize>(k0 + 1) << 2));
+      patterns2(p, pa, pb, 0);
+      if (G > 1) patterns2(p, pa, pb, 16);
+      if (G > 2) patterns2(p, pa, pb, 32);
+      if (G > 3) patterns2(p, pa, pb, 48);
+    } else {
+      patterns1(p, pa, 0);
+      if (G > 1) patterns1(p, pa, 16);
+      if (G > 2) patterns1(p, pa, 32);
+      if (G > 3) patterns1(p, pa, 48);
+    }
+  }
+  const lanes: u32 = np >= 32 ? 0xffffffff : (<u32>1 << np) - 1;
+  const keep = lanes << sh;
+  const stride = chanStride(K);
+  for (let o = 0; o < OC; o++) {
+    const rec = chan + <usize>o * stride;
+    let p = pat + <usize>load<u32>(rec);
+    let s0 = v128.load(p), s1 = s0, s2 = s0, s3 = s0;
+    if (G > 1) s1 = v128.load(p, 16);
+    if (G > 2) s2 = v128.load(p, 32);
+    if (G > 3) s3 = v128.load(p, 48);
+    for (let j = 1; j < nc; j++) {
+      p = pat + <usize>load<u32>(rec + (<usize>j << 2));
+      s0 = i16x8.add(s0, v128.load(p));
+      if (G > 1) s1 = i16x8.add(s1, v128.load(p, 16));
+      if (G > 2) s2 = i16x8.add(s2, v128.load(p, 32));
+      if (G > 3) s3 = i16x8.add(s3, v128.load(p, 48));
+    }
+    const q = rec + (<usize>nc << 2);
+    const lo = v128.load16_splat(q);
+    // lanes above lo are 0 (or undecided); narrowed to bytes for the bitmask
+    let above = <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.gt_s(s0, lo), G > 1 ? i16x8.gt_s(s1, lo) : s0));
+    if (G > 2) above |= <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.gt_s(s2, lo), G > 3 ? i16x8.gt_s(s3, lo) : s2)) << 16;
+    let bits = ~above;
+    if (load<u32>(q, 4) != 0) {
+      const hi = v128.load16_splat(q, 2);
+      let open = <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.lt_s(s0, hi), G > 1 ? i16x8.lt_s(s1, hi) : s0));
+      if (G > 2) open |= <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.lt_s(s2, hi), G > 3 ? i16x8.lt_s(s3, hi) : s2)) << 16;
+      let undecided = above & open & lanes;
+      while (undecided != 0) {
+        const lane = ctz(undecided);
+        undecided &= undecided - 1;
+        if (exactBit(fbase + (<usize>lane << 2), ftab + (<usize>(o * K) << 2), K, neg, thr + (<usize>o << 2), fflip + (<usize>o << 2))) {
+          bits |= <u32>1 << lane;
+        }
+      }
+    }
+    store<u32>(chanBits + (<usize>o << 2), ((bits << sh) & keep) | (load<u32>(bgTab + (<usize>o << 2)) & ~keep));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function patterns3(p: usize, pa: usize, pb: usize, pc: usize, off: usize): void {
+  const a = v128.load(pa + off), b = v128.load(pb + off), c = v128.load(pc + off);
+  const s = i16x8.add(a, b), d = i16x8.sub(a, b);
+  const p0 = i16x8.add(s, c), p1 = i16x8.sub(c, d), p2 = i16x8.add(d, c), p3 = i16x8.sub(c, s);
+  const q = p + off; // vector off/16 of pattern m at p + m*64 + off
+  v128.store(q, p0); // + + +
+  v128.store(q, p1, 64); // - + +
+  v128.store(q, p2, 128); // + - +
+  v128.store(q, p3, 192); // - - +
+  v128.store(q, i16x8.neg(p3), 256); // + + -
+  v128.store(q, i16x8.neg(p2), 320); // - + -
+  v128.store(q, i16x8.neg(p1), 384); // + - -
+  v128.store(q, i16x8.neg(p0), 448); // - - -
+}
+
+// @ts-ignore: decorator
+@inline function patterns2(p: usize, pa: usize, pb: usize, off: usize): void {
+  const a = v128.load(pa + off), b = v128.load(pb + off);
+  const s = i16x8.add(a, b), d = i16x8.sub(a, b);
+  const q = p + off;
+  v128.store(q, s);
+  v128.store(q, i16x8.neg(d), 64);
+  v128.store(q, d, 128);
+  v128.store(q, i16x8.neg(s), 192);
+}
+
+// @ts-ignore: decorator
+@inline function patterns1(p: usize, pa: usize, off: usize): void {
+  const a = v128.load(pa + off);
+  const q = p + off;
+  v128.store(q, a);
+  v128.store(q, i16x8.neg(a), 64);
+}
+
+// The float path's bit for one pixel and channel: its taps summed in order
+// from the float + planes (a tap offset >= neg names the - plane, which
+// integer images do not fill: its value is the exact negation), in blocks
+// of KC as group in infer-signrows.ts sums them, signed by its compare
+// flip, compared with its threshold.
+function exactBit(pixel: usize, tab: usize, K: i32, neg: usize, thr: usize, flip: usize): bool {
+  let s: f32 = 0;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const k1 = min(K, k0 + KC);
+    let a: f32 = 0;
+    for (let k = k0; k < k1; k++) {
+      const off = <usize>load<u32>(tab + (<usize>k << 2));
+      const v = off >= neg ? -load<f32>(pixel + off - neg) : load<f32>(pixel + off);
+      if (k0 == 0) s = s + v;
+      else a = a + v;
+    }
+    if (k0 > 0) s = a + s;
+  }
+  return reinterpret<f32>(reinterpret<u32>(s) ^ load<u32>(flip)) < load<f32>(thr);
+}

@@ -1,0 +1,83 @@
+// The float-input sign conv takes integer sums for images of 8-bit values
+// (assembly/infer-signint.ts): a channel's bit is decided from the exact
+// integer sum when it is farther than the float rounding bound from the
+// threshold, and by the float path's own sum otherwise. These models put
+// every threshold of the first layer exactly on a multiple of 1/255 and
+// feed images of a few small values, so that many windows sum exactly to
+// their channel's threshold and only the float fallback can give
+// model.predict's bits. Shapes: 1-3 and 5 channels (125 taps, the largest
+// integer case, and 135 taps, which take the float path), widths over 32,
+// 'same' padding with pad values 0 and 1, with and without the fused pool,
+// [0, 1] and [-1, 1] scalings, and an image with a value off the 1/255 grid
+// in the same batch.
+import { describe, it, expect } from 'vitest';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { tidy } from '../../src/tensor/scope.js';
+import { Rng } from '../../src/tensor/random.js';
+import { Sequential } from '../../src/nn/sequential.js';
+import { QuantConv2D } from '../../src/nn/layers/quantConv2D.js';
+import { QuantDense } from '../../src/nn/layers/quantDense.js';
+import { BatchNormalization } from '../../src/nn/layers/batchNormalization.js';
+import { MaxPool2D } from '../../src/nn/layers/maxPool2D.js';
+import { Flatten } from '../../src/nn/layers/flatten.js';
+import { compile } from '../../src/deploy/index.js';
+
+const bin = { inputQuantizer: 'ste_sign', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' } as const;
+
+interface Case { H: number; W: number; C: number; k: [number, number]; padding: 'valid' | 'same'; padValues: 0 | 1; pool: boolean; signed: boolean }
+
+const cases: Case[] = [
+  { H: 28, W: 28, C: 1, k: [3, 3], padding: 'valid', padValues: 0, pool: true, signed: true },
+  { H: 13, W: 45, C: 3, k: [3, 3], padding: 'same', padValues: 0, pool: false, signed: false },
+  { H: 12, W: 38, C: 2, k: [5, 2], padding: 'same', padValues: 1, pool: true, signed: true },
+  { H: 9, W: 70, C: 1, k: [3, 3], padding: 'same', padValues: 0, pool: true, signed: false },
+  { H: 8, W: 11, C: 5, k: [5, 5], padding: 'same', padValues: 1, pool: false, signed: false },
+  { H: 8, W: 11, C: 15, k: [3, 3], padding: 'valid', padValues: 0, pool: false, signed: true },
+];
+
+/** Images of u/255 (signed: u odd, as b/127.5 - 1 gives; else u = b as b/255 gives) with u from a few small values, some full-scale; image 1 has one value off the grid. */
+function images(n: number, c: Case, rng: Rng): Float32Array {
+  const x = new Float32Array(n * c.H * c.W * c.C);
+  const small = c.signed ? [-255, -3, -1, 1, 3, 255] : [0, 1, 2, 3, 255];
+  for (let i = 0; i < x.length; i++) {
+    const u = small[rng.int(small.length)];
+    x[i] = c.signed ? Math.fround((u + 255) / 2 / 127.5 - 1) : Math.fround(u / 255);
+  }
+  x[c.H * c.W * c.C + 5] = 0.3;
+  return x;
+}
+
+describe('float-input sign conv on 8-bit images: integer sums, bit-exact', () => {
+  for (const c of cases) {
+    it(`${c.H}x${c.W}x${c.C}, kernel ${c.k.join('x')} (${c.k[0] * c.k[1] * c.C} taps), ${c.padding} pad ${c.padValues}${c.pool ? ', pooled' : ''}, ${c.signed ? '[-1, 1]' : '[0, 1]'}`, () => {
+      const rng = new Rng(c.W * 7 + c.C);
+      const filters = 37;
+      const model = new Sequential([
+        new QuantConv2D({ filters, kernelSize: c.k, padding: c.padding, padValues: c.padValues, useBias: false,
+          kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+        ...(c.pool ? [new MaxPool2D({ poolSize: 2 })] : []),
+        new BatchNormalization(),
+        new QuantConv2D({ filters: 8, kernelSize: 3, padding: 'same', ...bin }),
+        new BatchNormalization(),
+        new Flatten(),
+        new QuantDense({ units: 5, ...bin }),
+      ], { inputShape: [c.H, c.W, c.C], seed: c.H + c.W + c.C });
+      // thresholds m/255 (m odd for [-1, 1] images: their sums are odd multiples there), gammas of both signs
+      const bn = model.layers.find((l) => l instanceof BatchNormalization) as BatchNormalization;
+      for (let o = 0; o < filters; o++) {
+        const m = rng.int(9) - 4;
+        bn.movingMean!.value.data[o] = Math.fround((c.signed ? 2 * m + 1 : m) / 255);
+        bn.movingVariance!.value.data[o] = 0.5 + rng.uniform();
+        bn.beta!.value.data[o] = 0;
+        bn.gamma!.value.data[o] = o % 3 === 0 ? -0.7 : 1.3;
+      }
+      const n = 5;
+      const x = images(n, c, rng);
+      const plan = compile(model);
+      const ref = tidy(() => model.predict(Tensor.from(x, [n, c.H, c.W, c.C]), { logits: true }).data.slice());
+      expect(plan.run(x).logits).toEqual(ref);
+      plan.dispose();
+      model.dispose();
+    });
+  }
+});
