@@ -121,7 +121,7 @@ function build(spec: Spec, scale: 'quick' | 'full'): ZooEntry {
   const { limit, epochs, batchSize: BATCH } = spec[scale];
   const train = loadDataset(spec.dataset, { split: 'train', limit: limit ?? undefined });
   const test = loadDataset(spec.dataset, { split: 'test' });
-  const recipe = resolveRecipe('auto', { float: spec.float, bits: spec.bits });
+  const recipe = resolveRecipe('auto', { float: spec.float, bits: spec.bits, dataset: spec.dataset });
   const model = createModelByName(spec.model, {
     ...recipeModelOptions(recipe), float: spec.float, bits: spec.bits, seed: SEED,
     inputShape: [train.height, train.width, train.channels], numClasses: train.numClasses,
