@@ -64,28 +64,22 @@ export function bitIm2col(X: usize, N: i32, H: i32, W: i32, C: i32, planes: i32,
           // a window inside the image: its rows are runs of KW pixels
           let dst = row;
           if (tapBytes == pix) {
-            // whole words per pixel: each window row is one contiguous run
+            // whole words per pixel: each window row is one contiguous run,
+            // copied by words (a run is a few words; memory.copy is a call in V8)
+            const run = <usize>KW * pix;
             for (let kh = 0; kh < KH; kh++) {
-              memory.copy(dst, img + <usize>((iy0 + kh) * W + ix0) * pix, <usize>KW * pix);
-              dst += <usize>KW * pix;
+              const src = img + <usize>((iy0 + kh) * W + ix0) * pix;
+              for (let b: usize = 0; b < run; b += 8) store<u64>(dst + b, load<u64>(src + b));
+              dst += run;
             }
           } else if (tapBytes == 4) {
-            // 32 channels: the low halves of the pixel words, paired into whole words
-            let lo: u64 = 0, odd = false;
+            // 32 channels: the low halves of the pixel words, one after another
             for (let kh = 0; kh < KH; kh++) {
               const src = img + <usize>((iy0 + kh) * W + ix0) * pix;
               for (let kw = 0; kw < KW; kw++) {
-                const v = <u64>load<u32>(src + (<usize>kw << 3));
-                if (odd) {
-                  store<u64>(dst, lo | (v << 32));
-                  dst += 8;
-                } else lo = v;
-                odd = !odd;
+                store<u32>(dst, load<u32>(src + (<usize>kw << 3)));
+                dst += 4;
               }
-            }
-            if (odd) {
-              store<u64>(dst, lo);
-              dst += 8;
             }
           } else {
             for (let kh = 0; kh < KH; kh++) {

@@ -319,13 +319,22 @@ function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usiz
 // A packed conv with bit output and the bit max-pool after it (infer-xpool.ts).
 function convPool(r: usize, pr: usize, nb: i32, src: usize, dst: usize, cols: usize): void {
   const C = fld(r, F_C), K = fld(r, F_K), rowWords = words(K);
-  const CH = fld(r, F_CH), CW = fld(r, F_CW);
+  // only the conv pixels some pool window reads (an odd conv size leaves a
+  // last row and column that a 2x2 stride-2 pool never reaches)
+  const CH = usedExtent(fld(r, F_CH), fld(pr, F_OH), fld(pr, F_SH), fld(pr, F_PT), fld(pr, F_KH));
+  const CW = usedExtent(fld(r, F_CW), fld(pr, F_OW), fld(pr, F_SW), fld(pr, F_PL), fld(pr, F_KW));
   bitIm2col(src, nb, fld(r, F_H), fld(r, F_W), C, 1, fld(r, F_KH), fld(r, F_KW), fld(r, F_SH), fld(r, F_SW),
     fld(r, F_PT), fld(r, F_PL), CH, CW, cols);
   const OC = fld(r, F_OC), wrows = <usize>fld(r, F_WROWS);
   xnorConvPool(cols, nb, CH, CW, rowWords, OC, wrows, wrows + <usize>OC * rowWords * 8,
     fld(pr, F_KH), fld(pr, F_KW), fld(pr, F_SH), fld(pr, F_SW), fld(pr, F_PT), fld(pr, F_PL), fld(pr, F_OH), fld(pr, F_OW),
     <usize>fld(pr, F_P1), dst);
+}
+
+// Conv rows (or columns) [0, n) of the `size` that pool windows of `out`
+// outputs (stride st, padding p, kernel k) touch.
+function usedExtent(size: i32, out: i32, st: i32, p: i32, k: i32): i32 {
+  return max(0, min(size, (out - 1) * st - p + k));
 }
 
 // pad_values = 0 on sign bits: a padded tap was read as +1 (bit 0), adding

@@ -211,8 +211,10 @@ describe('output transform helpers', () => {
 });
 
 describe('binary dense', () => {
-  // 7 x 8193 x 1030 spans three channel chunks of the tile loop
-  for (const [M, K, N] of [[1, 1, 1], [5, 63, 7], [7, 65, 13], [64, 1023, 33], [3, 130, 64], [11, 4097, 9], [7, 8193, 1030]]) {
+  // 7 x 8193 x 1030 spans three channel chunks of the tile loop; K of 1 to
+  // 17 words takes every remainder of the scalar micro-kernel's four-word step
+  const short = Array.from({ length: 17 }, (_, i) => [5, 64 * (i + 1) - 5, 13]);
+  for (const [M, K, N] of [[1, 1, 1], [5, 63, 7], [7, 65, 13], [64, 1023, 33], [3, 130, 64], [11, 4097, 9], [7, 8193, 1030], ...short]) {
     it(`M=${M} K=${K} N=${N} (odd K) equals the float reference, int and float output`, () => {
       const rng = new Rng(M * 7 + K * 3 + N);
       const x = randomValues(rng, M * K), w = randomValues(rng, K * N);
