@@ -6,7 +6,7 @@
 // over its K taps, in the model's order). For x = u/255 (u an integer, |u|
 // <= 255) the exact sum is S/255 with S the integer sum of ±u, and any
 // float32 order of summation lands within delta of it (a rounding bound in
-// K; intThresholds). So S <= lo decides bit 1 and S >= hi bit 0 whatever the
+// K; intSetup). So S <= lo decides bit 1 and S >= hi bit 0 whatever the
 // order; a channel whose threshold falls within delta of some S/255 has an
 // integer between lo and hi, and there (rarely) the float sum is computed
 // exactly as the float path computes it (exactBit). The bits are therefore
@@ -92,12 +92,12 @@ export function intSetup(ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, 
       store<u32>(rec + (<usize>j << 2), <u32>((j * PATTERNS + m) << 6));
     }
     // bit = y < thr, y within delta of S/255 (S the channel's integer sum with the compare's sign folded in)
-    const t = <f64>load<f32>(thr + (<usize>o << 2));
+    const threshold = <f64>load<f32>(thr + (<usize>o << 2));
     let lo: f64, hi: f64;
-    if (isNaN(t)) { lo = -32768; hi = -32768; } // never below NaN: always 0
+    if (isNaN(threshold)) { lo = -32768; hi = -32768; } // never below NaN: always 0
     else {
-      lo = Math.ceil(255 * (t - delta)) - 1; // S <= lo: certainly 1
-      hi = Math.ceil(255 * (t + delta)); // S >= hi: certainly 0
+      lo = Math.ceil(255 * (threshold - delta)) - 1; // S <= lo: certainly 1
+      hi = Math.ceil(255 * (threshold + delta)); // S >= hi: certainly 0
     }
     lo = Math.min(32767, Math.max(-32768, lo));
     hi = Math.min(32767, Math.max(-32768, hi));
@@ -134,7 +134,8 @@ export function intBackground(ws: usize, K: i32, OC: i32, bg: u32, bgTab: usize)
 /**
  * The i16 planes (u = 255 x) of one image from the float + planes
  * (signConvRows' fillPlanes: C planes of Hp x Wp); false when some value
- * is not within 2^-22 / 255 of a multiple of 1/255 in [-1, 1] (the image
+ * is not within about 2^-22 of a multiple of 1/255 in [-1, 1] (|255 x - u|
+ * <= 255 2^-22 as computed in float32; the image
  * then takes the float path).
  */
 export function intPlanes(ws: usize, K: i32, OC: i32, fplanes: usize, C: i32, Hp: i32, Wp: i32): bool {
@@ -161,8 +162,9 @@ export function intPlanes(ws: usize, K: i32, OC: i32, fplanes: usize, C: i32, Hp
       store<i16>(dst + (<usize>j << 1), <i16>ra);
     }
     for (; j < Wi; j++) store<i16>(dst + (<usize>j << 1), 0);
+    if (!v128.all_true<i32>(ok)) return false; // continuous values: no need to scan the rest
   }
-  return v128.all_true<i32>(ok);
+  return true;
 }
 
 /**

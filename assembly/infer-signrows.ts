@@ -20,7 +20,9 @@ import { INT_MAX_K, intBytes, intSetup, intPlanes, intBackground, intRowBits } f
 
 /**
  * Workspace of signConvRows: offset table, the two signed planes, pixel
- * words of one group, half-pooled words of one row (poolRows).
+ * words of one group, half-pooled words of one row (poolRows), the shared
+ * prefixes' order and stack, background bits, foreground spans per plane
+ * row, and the integer path's workspace (infer-signint.ts intBytes).
  */
 export function signRowsBytes(C: i32, KH: i32, KW: i32, SH: i32, OC: i32, OH: i32, OW: i32): i64 {
   const K = KH * KW * C;

@@ -201,7 +201,7 @@ export function recipeAugment(r: Recipe, data: Dataset): ((x: Tensor, rng: Rng) 
 export function describeRecipe(r: Recipe): string {
   const opt = r.optimizer === 'bop' ? `Bop (τ ${r.bop.threshold}, γ ${r.bop.gamma}) + Adam` : r.optimizer === 'adam' ? 'Adam' : 'SGD (momentum 0.9)';
   const sched = r.schedule === 'constant' ? `constant lr ${r.learningRate}`
-    : `cosine decay from ${r.learningRate}${r.warmupEpochs > 0 ? ` after ${r.warmupEpochs} warm-up epoch(s)` : ''}`;
+    : `cosine decay from ${r.learningRate}${r.warmupEpochs > 0 ? ` after ${r.warmupEpochs} warm-up epoch(s) from ${r.learningRate / 10}` : ''}`;
   return `${r.name}: ${opt}, ${sched}, BatchNorm momentum ${r.batchNormMomentum ?? 'model default'}, ` +
     `kernels ${r.kernelInitializer ?? 'glorot_uniform'}, augmentation ${describeAugment(r.augment)}`;
 }

@@ -106,7 +106,7 @@ export function trainCommand(): Command {
     .option('--seed <n>', 'seed of initialisation, shuffling and dropout', nonNegativeInt, 1)
     .option('--recipe <name>', 'training recipe: auto (bnn for binary models, with shifts of ±1 px on MNIST, bnn-warmup on Fashion-MNIST; ' +
       'float for float twins on Fashion-MNIST; standard otherwise) | bnn (Adam, peak lr 1e-2, cosine decay, BN momentum 0.9) | ' +
-      'bnn-warmup (bnn with peak lr 2e-2 after 2 warm-up epochs) | float (Adam, peak lr 3e-3, cosine decay) | ' +
+      'bnn-warmup (bnn with peak lr 2e-2 after 2 warm-up epochs from 2e-3) | float (Adam, peak lr 3e-3, cosine decay) | ' +
       'larq (the Larq tutorial exactly: ' +
       'Adam 1e-3 constant, BN momentum 0.99, no augmentation) | standard (larq with cosine decay); the options below override single settings',
     choice(...RECIPE_NAMES), 'auto')
