@@ -36,11 +36,8 @@ const EXTRA_COLS = 8;
 /** Workspace bytes of the integer path for a conv of K taps on C planes of Hp x Wp, OC channels. */
 export function intBytes(K: i32, C: i32, Hp: i32, Wp: i32, OC: i32): i64 {
   if (K > INT_MAX_K) return 0;
-  const nc = chunks(K);
-  return 16 + <i64>OC * (<i64>nc * 4 + 12) + // per channel: pattern offsets, lo/hi, ambiguity flag, sign sum
-    <i64>K * 4 + 16 + // tap offsets
-    <i64>nc * PATTERNS * 64 + // pattern sums of one group
-    <i64>C * Hp * (Wp + EXTRA_COLS) * 2; // planes
+  // the layout below from an aligned base, up to 15 bytes to align ws, then the planes
+  return 15 + <i64>planesAt(0, K, OC) + <i64>C * Hp * (Wp + EXTRA_COLS) * 2;
 }
 
 // Layout of the integer workspace: per channel records (chanStride bytes
