@@ -30,6 +30,15 @@ afterEach(() => setThreads(1));
 
 const bin = { inputQuantizer: 'ste_sign', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' } as const;
 
+/** A packed 3x3 'same' conv (pad value 1), a 2x2 max-pool (stride 2 unless given) and a BatchNormalization. */
+function convPoolBlock(filters: number, strides = 2) {
+  return [
+    new QuantConv2D({ filters, kernelSize: 3, padding: 'same', padValues: 1, ...bin }),
+    new MaxPool2D({ poolSize: 2, strides }),
+    new BatchNormalization(),
+  ];
+}
+
 /** Non-trivial BatchNorm statistics (negative gammas flip thresholds and pools) and biases. */
 function randomize(model: Model, seed: number): void {
   const rng = new Rng(seed);
@@ -220,22 +229,13 @@ describe('packed conv + bit max-pool, fused with early exit', () => {
 
 describe('packed conv + bit max-pool on rows of 9 to 16 words (vector registers up to 12, then four-word steps)', () => {
   it('K = 576, 630, 675, 720 bits under 2x2 pools, pad_values 1, OR and AND channels', () => {
-    const same = { kernelSize: 3, padding: 'same', padValues: 1, ...bin } as const;
     const model = new Sequential([
       new QuantConv2D({ filters: 64, kernelSize: 3, padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
       new BatchNormalization(),
-      new QuantConv2D({ filters: 70, ...same }), // 9 words
-      new MaxPool2D({ poolSize: 2 }),
-      new BatchNormalization(),
-      new QuantConv2D({ filters: 75, ...same }), // 10 words
-      new MaxPool2D({ poolSize: 2 }),
-      new BatchNormalization(),
-      new QuantConv2D({ filters: 80, ...same }), // 11 words
-      new MaxPool2D({ poolSize: 2 }),
-      new BatchNormalization(),
-      new QuantConv2D({ filters: 33, ...same }), // 12 words
-      new MaxPool2D({ poolSize: 2 }),
-      new BatchNormalization(),
+      ...convPoolBlock(70), // 9 words
+      ...convPoolBlock(75), // 10 words
+      ...convPoolBlock(80), // 11 words
+      ...convPoolBlock(33), // 12 words
       new Flatten(),
       new QuantDense({ units: 5, ...bin }),
     ], { inputShape: [18, 17, 2], seed: 31 });
@@ -244,15 +244,13 @@ describe('packed conv + bit max-pool on rows of 9 to 16 words (vector registers 
   });
 
   it('K = 810, 864, 900, 990 bits (13 to 16 words: every remainder of the four-word step)', () => {
-    const same = { kernelSize: 3, padding: 'same', padValues: 1, ...bin } as const;
-    const block = (filters: number) => [new QuantConv2D({ filters, ...same }), new MaxPool2D({ poolSize: 2 }), new BatchNormalization()];
     const model = new Sequential([
       new QuantConv2D({ filters: 90, kernelSize: 3, padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
       new BatchNormalization(),
-      ...block(96), // 13 words
-      ...block(100), // 14 words
-      ...block(110), // 15 words
-      ...block(33), // 16 words
+      ...convPoolBlock(96), // 13 words
+      ...convPoolBlock(100), // 14 words
+      ...convPoolBlock(110), // 15 words
+      ...convPoolBlock(33), // 16 words
       new Flatten(),
       new QuantDense({ units: 5, ...bin }),
     ], { inputShape: [18, 17, 2], seed: 34 });
@@ -263,21 +261,15 @@ describe('packed conv + bit max-pool on rows of 9 to 16 words (vector registers 
 
 describe('packed conv + bit max-pool on rows of 1 to 8 words (pixel words in vector registers)', () => {
   it('K = 63, 144, 252, 360, 432, 504 bits: odd and even word counts, overlapping 2x2 windows, OR and AND channels', () => {
-    const same = { kernelSize: 3, padding: 'same', padValues: 1, ...bin } as const;
-    const block = (filters: number, strides = 1) => [
-      new QuantConv2D({ filters, ...same }),
-      new MaxPool2D({ poolSize: 2, strides }),
-      new BatchNormalization(),
-    ];
     const model = new Sequential([
       new QuantConv2D({ filters: 7, kernelSize: 3, padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
       new BatchNormalization(),
-      ...block(16), // 1 word
-      ...block(28), // 3 words
-      ...block(40), // 4 words
-      ...block(48), // 6 words
-      ...block(56), // 7 words
-      ...block(20, 2), // 8 words
+      ...convPoolBlock(16, 1), // 1 word
+      ...convPoolBlock(28, 1), // 3 words
+      ...convPoolBlock(40, 1), // 4 words
+      ...convPoolBlock(48, 1), // 6 words
+      ...convPoolBlock(56, 1), // 7 words
+      ...convPoolBlock(20), // 8 words
       new Flatten(),
       new QuantDense({ units: 4, ...bin }),
     ], { inputShape: [12, 11, 2], seed: 41 });
