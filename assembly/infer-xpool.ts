@@ -10,7 +10,8 @@
 // word then serves two popcounts. Exact: only outcomes that cannot change
 // are skipped. Shared by both modules: the standalone one (no SIMD) runs
 // the scalar pairs; the kernel module holds the pair's pixel words in
-// vector registers for rows up to 12 words (cell2v). The popcounts are
+// vector registers for rows up to 12 words and adds a channel's XOR words
+// in carry-save bit planes before counting (cell2v). The popcounts are
 // scalar popcnt<u64> everywhere, as in the tiled kernels.
 import { words } from "./infer-bits";
 
@@ -248,17 +249,21 @@ export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize
   }
 }
 
-// cell2 for n = 1..12 words with the two pixels' words held in vector
-// registers (loaded once per pair, not per channel): x64 has 16 of those
-// while the general registers are too few for 2n pixel words and the loop,
-// so the scalar form spills and reloads them for every channel. Each lane
-// still goes through a scalar popcnt: the same counts. Kernel module only.
+// cell2 for n = 1..12 words, the kernel module's form. Word k of both
+// pixels shares a vector ([a_k, b_k], loaded once per pair) and meets the
+// channel's weight word k in both lanes at once. The n XOR words are then
+// added bit-wise by carry-save adders (full adders on whole vectors) into
+// bit planes of weight 1, 2, 4 and 8, so a pixel's popcount takes one
+// scalar popcnt per plane rather than one per word: 3 instead of 5 for a
+// 5-word row, 4 instead of 9 or 12. The per-lane popcnt needs each lane
+// moved to a general register, and on x64 those moves, not the popcnts,
+// bound the loop. Exact: the planes hold each bit position's count in
+// binary, so the weighted plane popcounts sum to the same count.
 // @ts-ignore: decorator
 @inline function cell2v(n: i32, a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize): u64 {
-  const a0 = halfOrWhole(n, 0, a), a1 = halfOrWhole(n, 2, a), a2 = halfOrWhole(n, 4, a), a3 = halfOrWhole(n, 6, a);
-  const a4 = halfOrWhole(n, 8, a), a5 = halfOrWhole(n, 10, a);
-  const b0 = halfOrWhole(n, 0, b), b1 = halfOrWhole(n, 2, b), b2 = halfOrWhole(n, 4, b), b3 = halfOrWhole(n, 6, b);
-  const b4 = halfOrWhole(n, 8, b), b5 = halfOrWhole(n, 10, b);
+  const p0 = pixelPair(n, 0, a, b), p1 = pixelPair(n, 1, a, b), p2 = pixelPair(n, 2, a, b), p3 = pixelPair(n, 3, a, b);
+  const p4 = pixelPair(n, 4, a, b), p5 = pixelPair(n, 5, a, b), p6 = pixelPair(n, 6, a, b), p7 = pixelPair(n, 7, a, b);
+  const p8 = pixelPair(n, 8, a, b), p9 = pixelPair(n, 9, a, b), p10 = pixelPair(n, 10, a, b), p11 = pixelPair(n, 11, a, b);
   let ba: u64 = 0, bb: u64 = 0;
   const all = u;
   while (u != 0) {
@@ -266,28 +271,27 @@ export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize
     const bit = u & (0 - u);
     u ^= bit;
     const r = w + lo * (<usize>n << 3);
-    let w0 = halfOrWhole(n, 0, r);
-    let pa = lanePopcount(n, 0, v128.xor(a0, w0)), pb = lanePopcount(n, 0, v128.xor(b0, w0));
-    if (n > 2) {
-      const w1 = halfOrWhole(n, 2, r);
-      pa += lanePopcount(n, 2, v128.xor(a1, w1)); pb += lanePopcount(n, 2, v128.xor(b1, w1));
-    }
-    if (n > 4) {
-      const w2 = halfOrWhole(n, 4, r);
-      pa += lanePopcount(n, 4, v128.xor(a2, w2)); pb += lanePopcount(n, 4, v128.xor(b2, w2));
-    }
-    if (n > 6) {
-      const w3 = halfOrWhole(n, 6, r);
-      pa += lanePopcount(n, 6, v128.xor(a3, w3)); pb += lanePopcount(n, 6, v128.xor(b3, w3));
-    }
-    if (n > 8) {
-      const w4 = halfOrWhole(n, 8, r);
-      pa += lanePopcount(n, 8, v128.xor(a4, w4)); pb += lanePopcount(n, 8, v128.xor(b4, w4));
-    }
-    if (n > 10) {
-      const w5 = halfOrWhole(n, 10, r);
-      pa += lanePopcount(n, 10, v128.xor(a5, w5)); pb += lanePopcount(n, 10, v128.xor(b5, w5));
-    }
+    const x0 = xorWeight(n, 0, p0, r), x1 = xorWeight(n, 1, p1, r), x2 = xorWeight(n, 2, p2, r);
+    const x3 = xorWeight(n, 3, p3, r), x4 = xorWeight(n, 4, p4, r), x5 = xorWeight(n, 5, p5, r);
+    const x6 = xorWeight(n, 6, p6, r), x7 = xorWeight(n, 7, p7, r), x8 = xorWeight(n, 8, p8, r);
+    const x9 = xorWeight(n, 9, p9, r), x10 = xorWeight(n, 10, p10, r), x11 = xorWeight(n, 11, p11, r);
+    // weight 1: the n words two at a time into `ones`; carries c0.. (n >> 1 of them)
+    let ones = x0;
+    const c0 = carryOf(n, 1, ones, x1, x2); ones = sumOf(n, 1, ones, x1, x2);
+    const c1 = carryOf(n, 3, ones, x3, x4); ones = sumOf(n, 3, ones, x3, x4);
+    const c2 = carryOf(n, 5, ones, x5, x6); ones = sumOf(n, 5, ones, x5, x6);
+    const c3 = carryOf(n, 7, ones, x7, x8); ones = sumOf(n, 7, ones, x7, x8);
+    const c4 = carryOf(n, 9, ones, x9, x10); ones = sumOf(n, 9, ones, x9, x10);
+    const c5 = carryOf(n, 11, ones, x11, x11); ones = sumOf(n, 11, ones, x11, x11);
+    // weight 2: the carries the same way, then weight 4 and 8
+    const n2 = n >> 1, n4 = n2 >> 1;
+    let twos = c0;
+    const d0 = carryOf(n2, 1, twos, c1, c2); twos = sumOf(n2, 1, twos, c1, c2);
+    const d1 = carryOf(n2, 3, twos, c3, c4); twos = sumOf(n2, 3, twos, c3, c4);
+    const d2 = carryOf(n2, 5, twos, c5, c5); twos = sumOf(n2, 5, twos, c5, c5);
+    let fours = d0;
+    const eights = carryOf(n4, 1, fours, d1, d2); fours = sumOf(n4, 1, fours, d1, d2);
+    const pa = planesPopcount(n, 0, ones, twos, fours, eights), pb = planesPopcount(n, 1, ones, twos, fours, eights);
     const t = load<u64>(iv + (lo << 3));
     const tlo = <u32>t, len = <u32>(t >> 32);
     ba |= select<u64>(bit, 0, <u32>pa - tlo < len);
@@ -296,19 +300,45 @@ export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize
   return (ba ^ f) & (bb ^ f) & all;
 }
 
-// Words k and k+1 of a row of n words as a vector (the second lane zero
-// when the row ends at k + 1, and nothing read past the row).
+// [a_k, b_k]: word k of both pixels (zero past the row's n words).
 // @ts-ignore: decorator
-@inline function halfOrWhole(n: i32, k: i32, p: usize): v128 {
+@inline function pixelPair(n: i32, k: i32, a: usize, b: usize): v128 {
   if (k >= n) return i64x2.splat(0);
-  return k + 1 < n ? v128.load(p + (<usize>k << 3)) : v128.load64_zero(p + (<usize>k << 3));
+  const o = <usize>k << 3;
+  return v128.load64_lane(b + o, v128.load64_zero(a + o), 1);
 }
 
-// popcount of the lanes of v that hold words k, k+1 of an n-word row.
+// word k of the row at r in both lanes, XOR the pixel pair p.
 // @ts-ignore: decorator
-@inline function lanePopcount(n: i32, k: i32, v: v128): u64 {
-  const c = popcnt(i64x2.extract_lane(v, 0));
-  return k + 1 < n ? c + popcnt(i64x2.extract_lane(v, 1)) : c;
+@inline function xorWeight(n: i32, k: i32, p: v128, r: usize): v128 {
+  if (k >= n) return i64x2.splat(0);
+  return v128.xor(p, v128.load64_splat(r + (<usize>k << 3)));
+}
+
+// Adding words k and k+1 (of a list of n) to s: the carry (majority, or
+// AND when only word k exists) and the sum (XOR). Nothing past the list.
+// @ts-ignore: decorator
+@inline function carryOf(n: i32, k: i32, s: v128, x: v128, y: v128): v128 {
+  if (k >= n) return i64x2.splat(0);
+  if (k + 1 >= n) return v128.and(s, x);
+  return v128.or(v128.and(s, x), v128.and(y, v128.xor(s, x)));
+}
+// @ts-ignore: decorator
+@inline function sumOf(n: i32, k: i32, s: v128, x: v128, y: v128): v128 {
+  if (k >= n) return s;
+  if (k + 1 >= n) return v128.xor(s, x);
+  return v128.xor(v128.xor(s, x), y);
+}
+
+// The count in lane l: the planes' popcounts by their weights (the planes
+// an n-word sum cannot reach are left out).
+// @ts-ignore: decorator
+@inline function planesPopcount(n: i32, l: i32, ones: v128, twos: v128, fours: v128, eights: v128): u64 {
+  let c = popcnt(l == 0 ? i64x2.extract_lane(ones, 0) : i64x2.extract_lane(ones, 1));
+  if (n >= 2) c += popcnt(l == 0 ? i64x2.extract_lane(twos, 0) : i64x2.extract_lane(twos, 1)) << 1;
+  if (n >= 4) c += popcnt(l == 0 ? i64x2.extract_lane(fours, 0) : i64x2.extract_lane(fours, 1)) << 2;
+  if (n >= 8) c += popcnt(l == 0 ? i64x2.extract_lane(eights, 0) : i64x2.extract_lane(eights, 1)) << 3;
+  return c;
 }
 
 function pairV1(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(1, a, b, u, f, w, iv); }

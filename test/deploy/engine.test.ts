@@ -259,7 +259,21 @@ describe('packed conv + bit max-pool on rows of 9 to 16 words (vector registers 
   });
 });
 
-describe('packed conv + bit max-pool on rows of 1 to 8 words (pixel words in vector registers)', () => {
+describe('packed conv + bit max-pool on rows of 1 to 8 words (carry-save planes in vector registers)', () => {
+  it('K = 108 and 288 bits (2 and 5 words: one and two carry levels), overlapping and stride-2 windows', () => {
+    const model = new Sequential([
+      new QuantConv2D({ filters: 12, kernelSize: 3, padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      ...convPoolBlock(32, 1), // 2 words
+      ...convPoolBlock(16), // 5 words
+      new Flatten(),
+      new QuantDense({ units: 4, ...bin }),
+    ], { inputShape: [13, 12, 2], seed: 44 });
+    randomize(model, 45);
+    expectExact(model, images(10, [13, 12, 2], 46));
+  });
+
+
   it('K = 63, 144, 252, 360, 432, 504 bits: odd and even word counts, overlapping 2x2 windows, OR and AND channels', () => {
     const model = new Sequential([
       new QuantConv2D({ filters: 7, kernelSize: 3, padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
