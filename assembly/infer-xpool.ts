@@ -312,7 +312,27 @@ export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize
 // @ts-ignore: decorator
 @inline function xorWeight(n: i32, k: i32, p: v128, r: usize): v128 {
   if (k >= n) return i64x2.splat(0);
-  return v128.xor(p, v128.load64_splat(r + (<usize>k << 3)));
+  return v128.xor(p, splatWord(k, r));
+}
+
+// word k of the row at r in both lanes, its offset a literal of the load
+// (an address computed per word costs an add per load in V8's code).
+// @ts-ignore: decorator
+@inline function splatWord(k: i32, r: usize): v128 {
+  switch (k) {
+    case 0: return v128.load64_splat(r);
+    case 1: return v128.load64_splat(r, 8);
+    case 2: return v128.load64_splat(r, 16);
+    case 3: return v128.load64_splat(r, 24);
+    case 4: return v128.load64_splat(r, 32);
+    case 5: return v128.load64_splat(r, 40);
+    case 6: return v128.load64_splat(r, 48);
+    case 7: return v128.load64_splat(r, 56);
+    case 8: return v128.load64_splat(r, 64);
+    case 9: return v128.load64_splat(r, 72);
+    case 10: return v128.load64_splat(r, 80);
+    default: return v128.load64_splat(r, 88);
+  }
 }
 
 // Adding words k and k+1 (of a list of n) to s: the carry (majority, or
