@@ -24,7 +24,7 @@ import {
   F_CH, F_CW, F_K, F_WPTR, F_P1, F_P2, F_TAPPOP, F_MODE, F_DIRECT, F_WROWS, F_SRC0, F_SRC1, F_DST, F_P3,
 } from "./infer-plan";
 import { addFloats, concatChannels, avgPoolFloat, padFloat, preluFloat, leakyFloat, depthwiseFloat } from "./infer-graph";
-import { xnorConvPool } from "./infer-xpool";
+import { xnorConvPool, xnorRowsBits } from "./infer-xpool";
 import { sgemm, sgemmWorkspaceBytes } from "./sgemm";
 import { im2col } from "./im2col";
 import { channelScaleShift } from "./batchnorm";
@@ -305,6 +305,13 @@ function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usiz
     bitIm2col(src, nb, H, W, C, planes, KH, KW, SH, SW, PT, PL, CH, CW, cols);
     A = cols;
     lda = words(K) * planes;
+  }
+  const wrows = <usize>fld(r, F_WROWS);
+  if (wrows != 0 && mode == OUT_BITS) {
+    // short rows (the plan made weight rows for them): the pair kernel
+    const rowWords = words(K);
+    xnorRowsBits(A, M, rowWords, OC, wrows, wrows + <usize>OC * rowWords * 8, dst);
+    return;
   }
   const gemm = planes == 2 ? serialGemm : xnorGemm;
   const tapPop = <usize>fld(r, F_TAPPOP);

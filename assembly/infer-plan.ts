@@ -12,7 +12,7 @@
 // writes when given an arena, so a file that measures fine builds fine.
 import { words, panelBytesOf } from "./infer-bits";
 import { signRowsBytes } from "./infer-signrows";
-import { weightRows, popcountIntervals } from "./infer-xpool";
+import { weightRows, popcountIntervals, ROWS_MAX_WORDS } from "./infer-xpool";
 import { signMasks, floatWeights, panels, tapPopcounts } from "./infer-weights";
 
 export const FORMAT_VERSION: i32 = 2;
@@ -398,10 +398,12 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
     if (inK == T_BITS && padded && padV == 0) {
       tapPop = take(<i64>KH * KW * OC * 4);
       if (tapPop) tapPopcounts(wp, KH * KW, sC, OC, tapPop);
-    } else if (inK == T_BITS && outK == T_BITS && poolNext) {
+    } else if (inK == T_BITS && outK == T_BITS && (poolNext || (ASC_FEATURE_SIMD && rowWords <= ROWS_MAX_WORDS))) {
+      // weight rows and popcount intervals: the fused conv + pool, or the
+      // pair kernel on short rows (xnorRowsBits) when no pool follows
       wRows = take(<i64>OC * rowWords * 8 + <i64>OC * 8);
       if (wRows) weightRows(wp, K, OC, rowWords, wRows);
-      if (direct) sCols = pix * rowWords * 8;
+      if (direct && poolNext) sCols = pix * rowWords * 8;
     }
   }
   // output transform arrays, padded to whole lane groups

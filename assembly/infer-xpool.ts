@@ -67,7 +67,7 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
               break;
             }
             const rb = img + <usize>((y0 + (i + 1) / ww) * CW + x0 + (i + 1) % ww) * rowBytes;
-            acc = pair(ra, rb, acc, f, wj, ivj, rowBytes);
+            acc = pair(ra, rb, acc, f, wj, ivj, rowBytes, 0, 0);
           }
           store<u64>(out + (<usize>j << 3), (acc ^ f) & valid);
         }
@@ -119,7 +119,7 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
 // memory as xor operands rather than held in registers: with 2n of them
 // live, V8 would spill them anyway, and the loop's own values with them.
 // @ts-ignore: decorator
-@inline function cell2(n: i32, a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rowBytes: usize): u64 {
+@inline function cell2(n: i32, a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rowBytes: usize, da: usize, db: usize): u64 {
   let ba: u64 = 0, bb: u64 = 0;
   const all = u;
   while (u != 0) {
@@ -166,12 +166,14 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
     ba |= select<u64>(bit, 0, <u32>pa - tlo < len);
     bb |= select<u64>(bit, 0, <u32>pb - tlo < len);
   }
-  return (ba ^ f) & (bb ^ f) & all;
+  return pairResult(ba, bb, f, all, da, db);
 }
 
 // cell2 for each row length, as small functions of their own: the few
 // values of the channel loop then all fit in registers.
-type Pair = (a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize) => u64;
+// da, db: 0 for a pool window; for rows (xnorRowsBits) where the bits of
+// pixel a and pixel b go, the function then returning 0.
+type Pair = (a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize) => u64;
 function pairOf(rowWords: i32): Pair {
   if (ASC_FEATURE_SIMD) {
     switch (rowWords) {
@@ -201,15 +203,55 @@ function pairOf(rowWords: i32): Pair {
     default: return pairN;
   }
 }
-function pair1(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2(1, a, b, u, f, w, iv, rb); }
-function pair2(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2(2, a, b, u, f, w, iv, rb); }
-function pair3(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2(3, a, b, u, f, w, iv, rb); }
-function pair4(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2(4, a, b, u, f, w, iv, rb); }
-function pair5(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2(5, a, b, u, f, w, iv, rb); }
-function pair6(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2(6, a, b, u, f, w, iv, rb); }
-function pair7(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2(7, a, b, u, f, w, iv, rb); }
-function pair8(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2(8, a, b, u, f, w, iv, rb); }
-function pairN(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2(0, a, b, u, f, w, iv, rb); }
+function pair1(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2(1, a, b, u, f, w, iv, rb, da, db); }
+function pair2(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2(2, a, b, u, f, w, iv, rb, da, db); }
+function pair3(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2(3, a, b, u, f, w, iv, rb, da, db); }
+function pair4(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2(4, a, b, u, f, w, iv, rb, da, db); }
+function pair5(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2(5, a, b, u, f, w, iv, rb, da, db); }
+function pair6(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2(6, a, b, u, f, w, iv, rb, da, db); }
+function pair7(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2(7, a, b, u, f, w, iv, rb, da, db); }
+function pair8(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2(8, a, b, u, f, w, iv, rb, da, db); }
+function pairN(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2(0, a, b, u, f, w, iv, rb, da, db); }
+
+// A pool window's pair: the channels of `all` still undecided after both
+// pixels. Rows: both pixels' bits stored, nothing returned.
+// @ts-ignore: decorator
+@inline function pairResult(ba: u64, bb: u64, f: u64, all: u64, da: usize, db: usize): u64 {
+  if (da == 0) return (ba ^ f) & (bb ^ f) & all;
+  store<u64>(da, ba);
+  store<u64>(db, bb);
+  return 0;
+}
+
+/** The longest rows xnorRowsBits is used for: the carry-save pairs' limit. */
+export const ROWS_MAX_WORDS = 12;
+
+/**
+ * A binary layer with bit output and no pool after it, by the pool's pair
+ * kernels: rows [M] of rowWords words (bit im2col rows, or the packed input
+ * itself for 1x1 convs and dense layers) two at a time, every channel of
+ * both, into out [M][words(OC)]. Weights and intervals as xnorConvPool. On
+ * short rows this beats the tiled GEMM, whose per-tile costs dominate
+ * there; the engine takes it for rows of up to 12 words (carry-save planes,
+ * kernel module).
+ */
+export function xnorRowsBits(rows: usize, M: i32, rowWords: i32, OC: i32, wrows: usize, thr: usize, out: usize): void {
+  const cw = words(OC);
+  const rowBytes = <usize>rowWords << 3, outBytes = <usize>cw << 3;
+  const pair = pairOf(rowWords);
+  for (let m = 0; m < M; m += 2) {
+    const ra = rows + <usize>m * rowBytes, oa = out + <usize>m * outBytes;
+    // an odd last row is paired with itself, both results to the same place
+    const last = m + 1 == M;
+    const rb = last ? ra : ra + rowBytes, ob = last ? oa : oa + outBytes;
+    for (let j = 0; j < cw; j++) {
+      const n64 = min(64, OC - (j << 6));
+      const valid: u64 = n64 == 64 ? <u64>-1 : ((<u64>1) << <u64>n64) - 1;
+      const jb = <usize>j << 3;
+      pair(ra, rb, valid, 0, wrows + (<usize>j << 6) * rowBytes, thr + (<usize>j << 9), rowBytes, oa + jb, ob + jb);
+    }
+  }
+}
 
 /**
  * The thresholds (bit -1 when (flip ? -dot : dot) < thr, dot = K - 2*pc) as
@@ -260,7 +302,7 @@ export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize
 // bound the loop. Exact: the planes hold each bit position's count in
 // binary, so the weighted plane popcounts sum to the same count.
 // @ts-ignore: decorator
-@inline function cell2v(n: i32, a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize): u64 {
+@inline function cell2v(n: i32, a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, da: usize, db: usize): u64 {
   const p0 = pixelPair(n, 0, a, b), p1 = pixelPair(n, 1, a, b), p2 = pixelPair(n, 2, a, b), p3 = pixelPair(n, 3, a, b);
   const p4 = pixelPair(n, 4, a, b), p5 = pixelPair(n, 5, a, b), p6 = pixelPair(n, 6, a, b), p7 = pixelPair(n, 7, a, b);
   const p8 = pixelPair(n, 8, a, b), p9 = pixelPair(n, 9, a, b), p10 = pixelPair(n, 10, a, b), p11 = pixelPair(n, 11, a, b);
@@ -297,7 +339,7 @@ export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize
     ba |= select<u64>(bit, 0, <u32>pa - tlo < len);
     bb |= select<u64>(bit, 0, <u32>pb - tlo < len);
   }
-  return (ba ^ f) & (bb ^ f) & all;
+  return pairResult(ba, bb, f, all, da, db);
 }
 
 // [a_k, b_k]: word k of both pixels (zero past the row's n words).
@@ -361,15 +403,15 @@ export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize
   return c;
 }
 
-function pairV1(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(1, a, b, u, f, w, iv); }
-function pairV2(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(2, a, b, u, f, w, iv); }
-function pairV3(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(3, a, b, u, f, w, iv); }
-function pairV4(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(4, a, b, u, f, w, iv); }
-function pairV5(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(5, a, b, u, f, w, iv); }
-function pairV6(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(6, a, b, u, f, w, iv); }
-function pairV7(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(7, a, b, u, f, w, iv); }
-function pairV8(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(8, a, b, u, f, w, iv); }
-function pairV9(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(9, a, b, u, f, w, iv); }
-function pairV10(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(10, a, b, u, f, w, iv); }
-function pairV11(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(11, a, b, u, f, w, iv); }
-function pairV12(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize): u64 { return cell2v(12, a, b, u, f, w, iv); }
+function pairV1(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(1, a, b, u, f, w, iv, da, db); }
+function pairV2(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(2, a, b, u, f, w, iv, da, db); }
+function pairV3(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(3, a, b, u, f, w, iv, da, db); }
+function pairV4(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(4, a, b, u, f, w, iv, da, db); }
+function pairV5(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(5, a, b, u, f, w, iv, da, db); }
+function pairV6(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(6, a, b, u, f, w, iv, da, db); }
+function pairV7(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(7, a, b, u, f, w, iv, da, db); }
+function pairV8(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(8, a, b, u, f, w, iv, da, db); }
+function pairV9(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(9, a, b, u, f, w, iv, da, db); }
+function pairV10(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(10, a, b, u, f, w, iv, da, db); }
+function pairV11(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(11, a, b, u, f, w, iv, da, db); }
+function pairV12(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(12, a, b, u, f, w, iv, da, db); }

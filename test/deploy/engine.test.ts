@@ -292,6 +292,28 @@ describe('packed conv + bit max-pool on rows of 1 to 8 words (carry-save planes 
   });
 });
 
+describe('packed layers with bit output and no pool after them (pair kernel on rows of up to 12 words)', () => {
+  it('K = 180, 23, 630, 756, 450 and 108 bits: 3x3 and 1x1 convs, stride 2, a dense layer, odd pixel counts, 70 channels', () => {
+    const q = (filters: number, kernelSize: number, more: object = {}) =>
+      new QuantConv2D({ filters, kernelSize, padding: 'same', padValues: 1, ...bin, ...more });
+    const model = new Sequential([
+      new QuantConv2D({ filters: 20, kernelSize: 3, padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      q(23, 3), new BatchNormalization(), // 3 words
+      q(70, 1), new BatchNormalization(), // 1 word (im2col of 1x1 taps: 23 channels), two output words
+      q(84, 3), new BatchNormalization(), // 10 words
+      q(50, 3), new BatchNormalization(), // 12 words
+      q(9, 3, { padding: 'valid', strides: 2 }), new BatchNormalization(), // 8 words
+      new Flatten(),
+      new QuantDense({ units: 13, ...bin }), new BatchNormalization(), // 2 words, one row per image
+      new QuantDense({ units: 5, ...bin }),
+    ], { inputShape: [7, 9, 3], seed: 51 });
+    randomize(model, 52);
+    expectExact(model, images(5, [7, 9, 3], 53));
+    expectExact(model, images(1, [7, 9, 3], 54));
+  });
+});
+
 describe('first-layer kernels (float input, sign weights)', () => {
   it('stride 1 over several 32-pixel groups with a float output; stride 2 with pad_values 1', () => {
     const wide = new Sequential([
