@@ -19,10 +19,11 @@
 //   each run with its own constant correction (most pixels need none).
 import { beginOutput, OUT_BITS } from "./bitops";
 import { xnorTiles, resolvePath, tilesWorkspaceBytes } from "./btiles";
+import { csaTiles, csaWorkspaceBytes, PATH_CSA } from "./bcsa";
 
 /** Bytes of bconv2d's workspace: the per-channel correction vector, then the tile loop's. */
 export function bconv2dWorkspaceBytes(KH: i32, KW: i32, C: i32, OC: i32): i32 {
-  return corrBytes(OC) + tilesWorkspaceBytes(KH * KW * ((C + 63) >> 6));
+  return corrBytes(OC) + max(tilesWorkspaceBytes(KH * KW * ((C + 63) >> 6)), csaWorkspaceBytes(KH, KW * ((C + 63) >> 6)));
 }
 
 // @ts-ignore: decorator
@@ -46,7 +47,7 @@ export function bconv2dWorkspaceBytes(KH: i32, KW: i32, C: i32, OC: i32): i32 {
  * bytes, pix = OC*4 (OUT_INT/OUT_FLOAT) or ceil(OC/64)*8 (OUT_BITS); pass
  * outRowPix = OW, outImgPix = OH*OW for a dense NHWC output, or the geometry
  * of the next layer's padded input buffer to write straight into it.
- * ws: bconv2dWorkspaceBytes(KH, KW, C, OC) bytes. path: 0 auto, 1 scalar, 2 v128, 3 hybrid.
+ * ws: bconv2dWorkspaceBytes(KH, KW, C, OC) bytes. path: 0 auto, 1 scalar, 2 v128, 3 hybrid, 5 carry-save.
  */
 export function bconv2d(
   X: usize, N: i32, H: i32, W: i32, C: i32, padT: i32, padB: i32, padL: i32, padR: i32,
@@ -87,9 +88,15 @@ export function bconv2d(
         kEff = correction(Wp, KH, KW, C, OC, y * SH - padT, H, x * SW - padL, W, ws);
         corr = ws;
       }
-      xnorTiles(X, <usize>Hp * aSeg, <usize>SH * aSeg, <usize>SW * pix, aSeg, KH, KW * CW, Wp, OC,
-        N, y, y1, x, x1,
-        out, <usize>outImgPix * oPix, <usize>outRowPix * oPix, oPix, kEff, corr, p, ws + corrBytes(OC));
+      if (p == PATH_CSA) {
+        csaTiles(X, <usize>Hp * aSeg, <usize>SH * aSeg, <usize>SW * pix, aSeg, KH, KW * CW, Wp, OC,
+          N, y, y1, x, x1,
+          out, <usize>outImgPix * oPix, <usize>outRowPix * oPix, oPix, kEff, corr, ws + corrBytes(OC));
+      } else {
+        xnorTiles(X, <usize>Hp * aSeg, <usize>SH * aSeg, <usize>SW * pix, aSeg, KH, KW * CW, Wp, OC,
+          N, y, y1, x, x1,
+          out, <usize>outImgPix * oPix, <usize>outRowPix * oPix, oPix, kEff, corr, p, ws + corrBytes(OC));
+      }
       x = x1;
     }
     y = y1;

@@ -5,18 +5,21 @@
 import { bgemm, bgemmWorkspaceBytes } from "./bgemm";
 import { bserialGemm, bserialGemmWorkspaceBytes } from "./bserial";
 import { setBinaryGemms, planRun } from "./infer-exec";
+import { csaGemm, csaGemmWorkspaceBytes } from "./infer-csa";
+import { PATH_CSA } from "./bcsa";
 
 // The binary GEMMs' code path (bgemm's path argument: 1 scalar, 2 v128,
-// 3 hybrid; 0 = scalar), set by each inferRunPath call: every thread's
+// 3 hybrid, 5 carry-save; 0 = scalar), set by each inferRunPath call: every thread's
 // instance has its own copy, and the path travels with the task.
 let xnorPath: i32 = 0;
 
 function xnor(M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, out: usize, ldo: i32,
   mode: i32, p1: usize, p2: usize, ws: usize): void {
-  bgemm(M, N, K, A, lda, B, out, ldo, mode, p1, p2, 0, 0, xnorPath, ws);
+  if (xnorPath == PATH_CSA) csaGemm(M, N, K, A, lda, B, out, ldo, mode, p1, p2, ws);
+  else bgemm(M, N, K, A, lda, B, out, ldo, mode, p1, p2, 0, 0, xnorPath, ws);
 }
 function xnorWs(M: i32, K: i32): i32 {
-  return bgemmWorkspaceBytes(K);
+  return max(bgemmWorkspaceBytes(K), csaGemmWorkspaceBytes(K));
 }
 function serial(M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, out: usize, ldo: i32,
   mode: i32, p1: usize, p2: usize, ws: usize): void {

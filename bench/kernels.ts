@@ -198,10 +198,10 @@ async function main(): Promise<void> {
       `-> x${row.ratioVsTfjs.toFixed(1)} vs tfjs, x${row.ratioVsF32.toFixed(1)} vs f32, 2-bit x${row.serial2RatioVsF32!.toFixed(1)} vs f32`);
 
     // Kernel paths on the same packed operands (the auto rule's evidence).
-    const timedPaths = await timeTasks((['scalar', 'v128', 'hybrid', 'auto'] as KernelPath[]).map((p) => [p, () => run(xbFixed, wb, p, INT)]), 'auto');
+    const timedPaths = await timeTasks((['scalar', 'v128', 'hybrid', 'csa', 'auto'] as KernelPath[]).map((p) => [p, () => run(xbFixed, wb, p, INT)]), 'auto');
     const pt = timedPaths.ms;
     const fastest = [...timedPaths.ratio].filter(([p]) => p !== 'auto').sort((a, b) => a[1] - b[1])[0][0];
-    paths.push({ label: s.label, scalarMs: pt.get('scalar')!, v128Ms: pt.get('v128')!, hybridMs: pt.get('hybrid')!, autoMs: pt.get('auto')!, fastest, autoOverFastest: 1 / timedPaths.ratio.get(fastest)! });
+    paths.push({ label: s.label, scalarMs: pt.get('scalar')!, v128Ms: pt.get('v128')!, hybridMs: pt.get('hybrid')!, csaMs: pt.get('csa')!, autoMs: pt.get('auto')!, fastest, autoOverFastest: 1 / timedPaths.ratio.get(fastest)! });
 
     [tx, tw].forEach((q) => q.dispose());
     wb.dispose(); wb2.dispose();
@@ -254,7 +254,7 @@ function summarize(rows: Row[], paths: PathRow[]): Acceptance[] {
   return a;
 }
 
-type PathRow = { label: string; scalarMs: number; v128Ms: number; hybridMs: number; autoMs: number; fastest: string; autoOverFastest: number };
+type PathRow = { label: string; scalarMs: number; v128Ms: number; hybridMs: number; csaMs: number; autoMs: number; fastest: string; autoOverFastest: number };
 
 function markdown(machine: string, load: number[], rows: Row[], paths: PathRow[], acc: Acceptance[]): string {
   const f = (v: number | undefined, d = 2) => (v === undefined ? '—' : v.toFixed(d));
@@ -274,9 +274,9 @@ function markdown(machine: string, load: number[], rows: Row[], paths: PathRow[]
       `${f(r.serial2Ms, 3)} | ${f(r.serial2Gmacs, 1)} | ${f(r.serial2RatioVsF32, 1)} |`);
   }
   out.push('', 'Kernel paths (binary kernel only, int32 output, ms; auto = the path tuned on this CPU per shape class, src/ops/binary/tune.ts):', '');
-  out.push('| shape | scalar | v128 | hybrid | auto | fastest | auto / fastest |', '|---|---:|---:|---:|---:|---|---:|');
+  out.push('| shape | scalar | v128 | hybrid | csa | auto | fastest | auto / fastest |', '|---|---:|---:|---:|---:|---:|---|---:|');
   for (const p of paths) {
-    out.push(`| ${p.label} | ${f(p.scalarMs, 3)} | ${f(p.v128Ms, 3)} | ${f(p.hybridMs, 3)} | ${f(p.autoMs, 3)} | ${p.fastest} | ${f(p.autoOverFastest, 2)} |`);
+    out.push(`| ${p.label} | ${f(p.scalarMs, 3)} | ${f(p.v128Ms, 3)} | ${f(p.hybridMs, 3)} | ${f(p.csaMs, 3)} | ${f(p.autoMs, 3)} | ${p.fastest} | ${f(p.autoOverFastest, 2)} |`);
   }
   out.push('', 'Acceptance (kernel side; issue 4, thresholds raised by issue 13):', '');
   for (const x of acc) out.push(`- ${x.pass ? 'PASS' : 'FAIL'} ${x.name}: ${x.value.toFixed(x.atMost ? 2 : 1)} (${x.atMost ? '<=' : '>='} ${x.threshold}${x.goal ? `, goal ${x.goal}` : ''})`);

@@ -7,7 +7,7 @@
 // XNOR kernels compute the same integers as the float-emulated products, and
 // the sparse backward adds the same terms in the same order.
 
-export type BinaryPath = 'auto' | 'scalar' | 'v128' | 'hybrid';
+export type BinaryPath = 'auto' | 'scalar' | 'v128' | 'hybrid' | 'csa';
 
 export interface RuntimeSettings {
   /** Threads kernels may use, the caller's included (1 = no workers). */
@@ -24,7 +24,7 @@ export const DEFAULT_SETTINGS: RuntimeSettings = Object.freeze({
   threads: 1, xnorKernels: true, sparseBackward: true, binaryPath: 'auto',
 });
 
-const BINARY_PATHS: readonly BinaryPath[] = ['auto', 'scalar', 'v128', 'hybrid'];
+const BINARY_PATHS: readonly BinaryPath[] = ['auto', 'scalar', 'v128', 'hybrid', 'csa'];
 
 function checked(s: RuntimeSettings): RuntimeSettings {
   if (!Number.isInteger(s.threads) || s.threads < 1 || s.threads > 64) {

@@ -36,7 +36,8 @@
 //
 // path: 0 auto, 1 scalar popcnt<u64> (3 pixels x 8 channels per tile, the
 // tile's activations gathered into a workspace panel), 2 v128 (i8x16.popcnt +
-// pairwise widening, 3 x 4 tiles), 3 hybrid (two channels v128, two scalar).
+// pairwise widening, 3 x 4 tiles), 3 hybrid (two channels v128, two scalar),
+// 5 carry-save (bcsa.ts: 2 pixels x 2 channels, bit planes of the XOR words).
 // All paths give identical results. Auto is scalar: on x64, V8 lowers
 // i8x16.popcnt to a PSHUFB nibble lookup of ~8 uops per 128 bits while
 // POPCNT is one uop per 64 bits, and the scalar path was the fastest on every
@@ -54,6 +55,7 @@ export const PATH_AUTO = 0;
 export const PATH_SCALAR = 1;
 export const PATH_V128 = 2;
 export const PATH_HYBRID = 3;
+export const PATH_CSA = 5;
 
 export interface BinaryKernels {
   // --- bitpack.ts -------------------------------------------------------------

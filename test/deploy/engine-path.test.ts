@@ -13,7 +13,7 @@ import { tunedPaths, CONCRETE_PATHS } from '../../src/ops/binary/tune.js';
 afterEach(() => setThreads(1));
 
 describe('inference engine binary path', () => {
-  it('same logits on scalar, v128, hybrid and auto; auto caches a valid path', () => {
+  it('same logits on scalar, v128, hybrid, csa and auto; auto caches a valid path', () => {
     const model = createModel('larq-mnist', { seed: 2 });
     const rng = new Rng(4);
     for (const l of model.layers) {

@@ -1,7 +1,7 @@
 // The fused output transform of the binary kernels, as options, and the
 // folding of a per-channel affine map (BatchNorm folded by the caller) into
 // integer thresholds for bit outputs.
-import { OUT_INT, OUT_FLOAT, OUT_BITS, ACC_SATURATE, ACC_WRAP, PATH_AUTO, PATH_SCALAR, PATH_V128, PATH_HYBRID }
+import { OUT_INT, OUT_FLOAT, OUT_BITS, ACC_SATURATE, ACC_WRAP, PATH_AUTO, PATH_SCALAR, PATH_V128, PATH_HYBRID, PATH_CSA }
   from '../../wasm/binaryKernels.js';
 
 type Ptr = number;
@@ -15,7 +15,7 @@ export type BinaryOutput =
 /** A b-bit signed accumulator: the dot is clamped (saturate) or wrapped to [-2^(b-1), 2^(b-1)-1]. */
 export interface AccumulatorLimit { bits: number; mode: 'saturate' | 'wrap' }
 
-export type KernelPath = 'auto' | 'scalar' | 'v128' | 'hybrid';
+export type KernelPath = 'auto' | 'scalar' | 'v128' | 'hybrid' | 'csa';
 
 export function outputArgs(o: BinaryOutput = { kind: 'int' }): [number, Ptr, Ptr] {
   switch (o.kind) {
@@ -34,7 +34,7 @@ export function accumulatorArgs(a?: AccumulatorLimit): [number, number] {
 }
 
 export function pathArg(p: KernelPath = 'auto'): number {
-  const v = { auto: PATH_AUTO, scalar: PATH_SCALAR, v128: PATH_V128, hybrid: PATH_HYBRID }[p];
+  const v = { auto: PATH_AUTO, scalar: PATH_SCALAR, v128: PATH_V128, hybrid: PATH_HYBRID, csa: PATH_CSA }[p];
   if (v === undefined) throw new Error(`binary kernels: unknown path "${p}"`);
   return v;
 }

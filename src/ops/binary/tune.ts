@@ -1,8 +1,8 @@
-// The binary kernels' code path chosen on the running CPU. The three paths
-// (scalar popcount, v128 SIMD, hybrid) compute the same integers, so the
-// choice changes speed only; which is fastest depends on the CPU (the
-// hybrid path wins most shapes on AMD Zen 5, the scalar one on some Intel
-// parts) and on the shape. 'auto' therefore times the candidates on the
+// The binary kernels' code path chosen on the running CPU. The four paths
+// (scalar popcount, v128 SIMD, hybrid, carry-save planes) compute the same
+// integers, so the choice changes speed only; which is fastest depends on
+// the CPU and on the shape (long reductions favour the carry-save path,
+// short ones the tiled scalar and hybrid paths). 'auto' therefore times the candidates on the
 // caller's own operation the first time a shape class is seen, and keeps
 // the winner in the runtime context (runtime().tuning), so later calls of
 // the class pay nothing.
@@ -10,7 +10,7 @@ import { runtime } from '../../runtime/runtime.js';
 import type { KernelPath } from './output.js';
 
 export type ConcretePath = Exclude<KernelPath, 'auto'>;
-export const CONCRETE_PATHS: readonly ConcretePath[] = ['scalar', 'v128', 'hybrid'];
+export const CONCRETE_PATHS: readonly ConcretePath[] = ['scalar', 'v128', 'hybrid', 'csa'];
 
 /** What tuning found for one shape class: the winner and each path's fastest sample, ms. */
 export interface PathTuning {

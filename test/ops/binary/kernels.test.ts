@@ -12,7 +12,7 @@ import {
   thresholdsFromAffine, foldBatchNorm, NO_PAD, type KernelPath, type BinaryOutput, type Pad,
 } from '../../../src/ops/binary/index.js';
 
-const PATHS: KernelPath[] = ['scalar', 'v128', 'hybrid', 'auto'];
+const PATHS: KernelPath[] = ['scalar', 'v128', 'hybrid', 'csa', 'auto'];
 const sgn = (v: number) => (v < 0 ? -1 : 1);
 
 // Values with exact zeros and negative zeros mixed in: sign(±0) must be +1.

@@ -113,7 +113,7 @@ describe('accumulator limit', () => {
     const m = 2 ** b;
     return ((((d + 2 ** (b - 1)) % m) + m) % m) - 2 ** (b - 1);
   };
-  const paths: KernelPath[] = ['scalar', 'v128', 'hybrid'];
+  const paths: KernelPath[] = ['scalar', 'v128', 'hybrid', 'csa'];
 
   for (const bits of [1, 3, 5, 8, 12]) {
     it(`${bits}-bit saturate and wrap, dense, conv and 2-bit`, () => {
