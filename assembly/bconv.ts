@@ -19,7 +19,8 @@
 //   each run with its own constant correction (most pixels need none).
 import { beginOutput, OUT_BITS } from "./bitops";
 import { xnorTiles, resolvePath, tilesWorkspaceBytes } from "./btiles";
-import { csaTiles, csaWorkspaceBytes, PATH_CSA } from "./bcsa";
+import { csaWorkspaceBytes, PATH_CSA } from "./bcsa";
+import { csaTiles } from "./bcsa-tiles";
 
 /** Bytes of bconv2d's workspace: the per-channel correction vector, then the tile loop's. */
 export function bconv2dWorkspaceBytes(KH: i32, KW: i32, C: i32, OC: i32): i32 {

@@ -10,8 +10,8 @@
 // popcounts sum to the XOR count, and the dot goes through the same output
 // transform (bitops.ts emit) as the other paths. On x64 the other paths are
 // bound by their scalar popcounts (or, in vector form, by moving lanes to
-// general registers for them); this one needs about a quarter as many.
-import { emit } from "./bitops";
+// general registers for them); this one needs about a quarter as many. The tile loop of the GEMM and conv
+// kernels on this path is bcsa-tiles.ts.
 
 /** The kernels' path argument for this path (btiles.ts has 1-4). */
 export const PATH_CSA: i32 = 5;
@@ -103,47 +103,31 @@ export function gatherPair(d: usize, a0: usize, a1: usize, aSeg: usize, nSeg: i3
 }
 
 /**
- * xnorTiles (btiles.ts) on the carry-save path, same arguments and results
- * (XNOR dots, corr as there); pixels two at a time, every channel block of
- * a pair in increasing order (OUT_BITS relies on it). ws:
- * csaWorkspaceBytes(nSeg, segLen) bytes, 16-aligned. The output transform
- * must have been set with beginOutput.
+ * XOR popcounts of the gathered pixel pair at ws (gatherPair of one segment
+ * of n words) with one weight row of n words at r: pixel 0's count at res,
+ * pixel 1's at res + 4. The words past the last whole four-word step are
+ * counted one by one (the row ends there: nothing past it is read).
  */
-export function csaTiles(
-  A: usize, aImg: usize, aRow: usize, aPix: usize, aSeg: usize, nSeg: i32, segLen: i32,
-  B: usize, OC: i32,
-  nImg: i32, oy0: i32, oy1: i32, ox0: i32, ox1: i32,
-  out: usize, oImg: usize, oRow: usize, oPix: usize,
-  kEff: i32, corr: usize, ws: usize,
-): void {
-  const total = nImg * (oy1 - oy0) * (ox1 - ox0);
-  if (total <= 0 || OC <= 0) return;
-  const pairs = nSeg * ((segLen + 1) >> 1);
-  const panel = <usize>pairs << 6;
-  const res = ws + (<usize>pairs << 5);
-  const kv = i32x4.splat(kEff);
-  let n = 0, y = oy0, x = ox0;
-  for (let p = 0; p < total; p += 2) {
-    const a0 = A + <usize>n * aImg + <usize>y * aRow + <usize>x * aPix;
-    const d0 = out + <usize>n * oImg + <usize>y * oRow + <usize>x * oPix;
-    if (++x == ox1) { x = ox0; if (++y == oy1) { y = oy0; n++; } }
-    // an odd last pixel is paired with itself and its copy dropped
-    let a1 = a0, d1 = d0;
-    const two = p + 1 < total;
-    if (two) {
-      a1 = A + <usize>n * aImg + <usize>y * aRow + <usize>x * aPix;
-      d1 = out + <usize>n * oImg + <usize>y * oRow + <usize>x * oPix;
-      if (++x == ox1) { x = ox0; if (++y == oy1) { y = oy0; n++; } }
-    }
-    gatherPair(ws, a0, a1, aSeg, nSeg, segLen);
-    for (let o = 0; o < OC; o += 4) {
-      const q = B + <usize>(o >> 2) * panel;
-      csaCounts(ws, pairs, q, res);
-      csaCounts(ws, pairs, q + 32, res + 8);
-      const nv = min(4, OC - o);
-      const cv = corr ? v128.load(corr + (<usize>o << 2)) : i32x4.splat(0);
-      emit(i32x4.sub(kv, i32x4.shl(i32x4.sub(v128.load(res), cv), 1)), o, nv, d0);
-      if (two) emit(i32x4.sub(kv, i32x4.shl(i32x4.sub(v128.load(res, 16), cv), 1)), o, nv, d1);
-    }
+// @ts-ignore: decorator
+@inline export function csaRowCounts(ws: usize, n: i32, r: usize, res: usize): void {
+  let ones = i64x2.splat(0), twos = ones;
+  let fa: u64 = 0, fb: u64 = 0;
+  const quads = <usize>(n >> 2) << 6;
+  let p: usize = 0, u = r;
+  for (; p < quads; p += 64, u += 32) {
+    const s0 = v128.xor(v128.load(ws + p), v128.load64_splat(u)), s1 = v128.xor(v128.load(ws + p, 16), v128.load64_splat(u, 8));
+    const c0 = carry3(ones, s0, s1); ones = sum3(ones, s0, s1);
+    const s2 = v128.xor(v128.load(ws + p, 32), v128.load64_splat(u, 16)), s3 = v128.xor(v128.load(ws + p, 48), v128.load64_splat(u, 24));
+    const c1 = carry3(ones, s2, s3); ones = sum3(ones, s2, s3);
+    const e = carry3(twos, c0, c1); twos = sum3(twos, c0, c1);
+    fa += lanePop(e, 0); fb += lanePop(e, 1);
   }
+  let ra = (((fa << 1) + lanePop(twos, 0)) << 1) + lanePop(ones, 0);
+  let rb = (((fb << 1) + lanePop(twos, 1)) << 1) + lanePop(ones, 1);
+  for (let k = n & ~3; k < n; k++, p += 16, u += 8) {
+    const s = v128.xor(v128.load(ws + p), v128.load64_splat(u));
+    ra += lanePop(s, 0); rb += lanePop(s, 1);
+  }
+  store<i32>(res, <i32>ra);
+  store<i32>(res, <i32>rb, 4);
 }

@@ -2,7 +2,8 @@
 // against a packed weight panel, with the fused output transform.
 import { beginOutput } from "./bitops";
 import { xnorTiles, resolvePath, tilesWorkspaceBytes } from "./btiles";
-import { csaTiles, csaWorkspaceBytes, PATH_CSA } from "./bcsa";
+import { csaWorkspaceBytes, PATH_CSA } from "./bcsa";
+import { csaTiles } from "./bcsa-tiles";
 
 export function bgemmWorkspaceBytes(K: i32): i32 {
   return max(tilesWorkspaceBytes((K + 63) >> 6), csaWorkspaceBytes(1, (K + 63) >> 6));

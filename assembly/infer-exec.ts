@@ -24,7 +24,7 @@ import {
   F_CH, F_CW, F_K, F_WPTR, F_P1, F_P2, F_TAPPOP, F_MODE, F_DIRECT, F_WROWS, F_SRC0, F_SRC1, F_DST, F_P3,
 } from "./infer-plan";
 import { addFloats, concatChannels, avgPoolFloat, padFloat, preluFloat, leakyFloat, depthwiseFloat } from "./infer-graph";
-import { xnorConvPool, xnorRowsBits } from "./infer-xpool";
+import { xnorConvPool, xnorRowsBits, ROWS_MAX_WORDS } from "./infer-xpool";
 import { sgemm, sgemmWorkspaceBytes } from "./sgemm";
 import { im2col } from "./im2col";
 import { channelScaleShift } from "./batchnorm";
@@ -333,9 +333,11 @@ function convPool(r: usize, pr: usize, nb: i32, src: usize, dst: usize, cols: us
   bitIm2col(src, nb, fld(r, F_H), fld(r, F_W), C, 1, fld(r, F_KH), fld(r, F_KW), fld(r, F_SH), fld(r, F_SW),
     fld(r, F_PT), fld(r, F_PL), CH, CW, cols);
   const OC = fld(r, F_OC), wrows = <usize>fld(r, F_WROWS);
+  // long rows: the carry-save pairs' workspace after the im2col rows (the plan reserved it)
+  const pws = ASC_FEATURE_SIMD && rowWords > ROWS_MAX_WORDS ? (cols + <usize>nb * CH * CW * rowWords * 8 + 15) & ~<usize>15 : 0;
   xnorConvPool(cols, nb, CH, CW, rowWords, OC, wrows, wrows + <usize>OC * rowWords * 8,
     fld(pr, F_KH), fld(pr, F_KW), fld(pr, F_SH), fld(pr, F_SW), fld(pr, F_PT), fld(pr, F_PL), fld(pr, F_OH), fld(pr, F_OW),
-    <usize>fld(pr, F_P1), dst);
+    <usize>fld(pr, F_P1), dst, pws);
 }
 
 // Conv rows (or columns) [0, n) of the `size` that pool windows of `out`

@@ -13,6 +13,7 @@
 import { words, panelBytesOf } from "./infer-bits";
 import { signRowsBytes } from "./infer-signrows";
 import { weightRows, popcountIntervals, ROWS_MAX_WORDS } from "./infer-xpool";
+import { csaWorkspaceBytes } from "./bcsa";
 import { signMasks, floatWeights, panels, tapPopcounts } from "./infer-weights";
 
 export const FORMAT_VERSION: i32 = 2;
@@ -404,6 +405,8 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
       wRows = take(<i64>OC * rowWords * 8 + <i64>OC * 8);
       if (wRows) weightRows(wp, K, OC, rowWords, wRows);
       if (direct && poolNext) sCols = pix * rowWords * 8;
+      // the fused pool's carry-save pairs on long rows: their workspace after the rows
+      if (poolNext && ASC_FEATURE_SIMD && rowWords > ROWS_MAX_WORDS) sCols += <i64>csaWorkspaceBytes(1, rowWords) + 16;
     }
   }
   // output transform arrays, padded to whole lane groups

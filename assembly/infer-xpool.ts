@@ -14,6 +14,7 @@
 // in carry-save bit planes before counting (cell2v). The popcounts are
 // scalar popcnt<u64> everywhere, as in the tiled kernels.
 import { words } from "./infer-bits";
+import { gatherPair, csaRowCounts } from "./bcsa";
 
 /**
  * cols: bit-im2col rows of the conv pixels [N][CH][CW], rowWords words each
@@ -22,10 +23,13 @@ import { words } from "./infer-bits";
  * popcount pc is in [lo, lo + len) (see popcountIntervals).
  * Pool window of output (py, px) starts at conv pixel (py*PSH - PPT, px*PSW - PPL);
  * mask: u64 per 64 channels (1 = OR pool) or 0. out: [N][POH][POW][words(OC)].
+ * pws: 0, or for rows longer than ROWS_MAX_WORDS in the kernel module a
+ * workspace of csaWorkspaceBytes(1, rowWords) bytes: the pairs then go by
+ * carry-save planes (csaPair).
  */
 export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i32, OC: i32,
   wrows: usize, thr: usize, PKH: i32, PKW: i32, PSH: i32, PSW: i32, PPT: i32, PPL: i32,
-  POH: i32, POW: i32, mask: usize, out: usize): void {
+  POH: i32, POW: i32, mask: usize, out: usize, pws: usize): void {
   const cw = words(OC);
   const rowBytes = <usize>rowWords << 3;
   // called through a reference, which keeps Binaryen from inlining it here
@@ -67,7 +71,8 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
               break;
             }
             const rb = img + <usize>((y0 + (i + 1) / ww) * CW + x0 + (i + 1) % ww) * rowBytes;
-            acc = pair(ra, rb, acc, f, wj, ivj, rowBytes, 0, 0);
+            if (ASC_FEATURE_SIMD && pws != 0) acc = csaPair(ra, rb, acc, f, wj, ivj, rowWords, pws);
+            else acc = pair(ra, rb, acc, f, wj, ivj, rowBytes, 0, 0);
           }
           store<u64>(out + (<usize>j << 3), (acc ^ f) & valid);
         }
@@ -221,6 +226,28 @@ function pairN(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usiz
   store<u64>(da, ba);
   store<u64>(db, bb);
   return 0;
+}
+
+// A pool window's pair on rows too long to hold in registers (kernel
+// module): both pixels gathered into ws once, then every undecided channel
+// of u counted on carry-save planes from its weight row (bcsa.ts).
+function csaPair(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, n: i32, ws: usize): u64 {
+  const pairs = (n + 1) >> 1;
+  const res = ws + (<usize>pairs << 5);
+  gatherPair(ws, a, b, 0, 1, n);
+  let ba: u64 = 0, bb: u64 = 0;
+  const all = u;
+  while (u != 0) {
+    const lo = <usize>ctz(u);
+    const bit = u & (0 - u);
+    u ^= bit;
+    csaRowCounts(ws, n, w + lo * (<usize>n << 3), res);
+    const t = load<u64>(iv + (lo << 3));
+    const tlo = <u32>t, len = <u32>(t >> 32);
+    ba |= select<u64>(bit, 0, load<u32>(res) - tlo < len);
+    bb |= select<u64>(bit, 0, load<u32>(res, 4) - tlo < len);
+  }
+  return (ba ^ f) & (bb ^ f) & all;
 }
 
 /** The longest rows xnorRowsBits is used for: the carry-save pairs' limit. */
