@@ -227,7 +227,7 @@ describe('packed conv + bit max-pool, fused with early exit', () => {
   });
 });
 
-describe('packed conv + bit max-pool on rows of 9 to 16 words (vector registers up to 12, then four-word steps)', () => {
+describe('packed conv + bit max-pool on rows of 9 to 16 words (vector registers up to 12, then carry-save planes from the gathered pair)', () => {
   it('K = 576, 630, 675, 720 bits under 2x2 pools, pad_values 1, OR and AND channels', () => {
     const model = new Sequential([
       new QuantConv2D({ filters: 64, kernelSize: 3, padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
