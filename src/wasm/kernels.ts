@@ -35,9 +35,9 @@ export interface FloatKernels {
     C: Ptr, ldc: number, ws: Ptr): void;
   sgemmSparseNTWorkspaceBytes(N: number, K: number): number;
   /** Output channels [c0,c1) of conv2d's weight gradient dW[KH*KW*C, OC] = colsᵀ·G, G mostly zeros,
-   *  patches read from X (zero padding). ws: convWeightGradSparseWorkspaceBytes(KH*KW*C, c1-c0). */
+   *  patches read from X (already padded: every window inside). ws: convWeightGradSparseWorkspaceBytes(KH*KW*C, c1-c0). */
   convWeightGradSparse(X: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number,
-    SH: number, SW: number, PT: number, PL: number, OH: number, OW: number, G: Ptr, OC: number, dW: Ptr,
+    SH: number, SW: number, OH: number, OW: number, G: Ptr, OC: number, dW: Ptr,
     c0: number, c1: number, ws: Ptr): void;
   convWeightGradSparseWorkspaceBytes(K: number, nc: number): number;
   /** Non-zero (or NaN) floats among x[0..n). */
