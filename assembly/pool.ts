@@ -116,3 +116,55 @@ export function maxPool2dBackward(dY: usize, argmax: usize, ySize: i32, dX: usiz
     }
   }
 }
+
+/**
+ * maxPool2dBackward for windows that never overlap (SH >= KH, SW >= KW): each
+ * cell of dX belongs to at most one window, so every dX element is written
+ * once — the window's gradient where the cell is its argmax, else 0 — with no
+ * zero fill first and no scattered read-modify-write. Cells outside every
+ * window (rows and columns the strides skip or 'valid' leaves over) get 0.
+ * The gradient is written as 0 + dY, the value the scatter's fill-and-add
+ * leaves (−0 becomes +0), so both give the same bits.
+ */
+export function maxPool2dBackwardDisjoint(dY: usize, argmax: usize, N: i32, H: i32, W: i32, C: i32,
+  KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, OH: i32, OW: i32, dX: usize): void {
+  const pixBytes = <usize>C << 2;
+  const rowBytes = <usize>W * pixBytes;
+  const zero = f32x4.splat(0);
+  let d = dX;
+  for (let n = 0; n < N; n++) {
+    for (let ih = 0; ih < H; ih++) {
+      const oh = (ih + PT) / SH;
+      if (ih + PT - oh * SH >= KH || oh >= OH) {
+        memory.fill(d, 0, rowBytes);
+        d += rowBytes;
+        continue;
+      }
+      const yRow = (n * OH + oh) * OW;
+      for (let iw = 0; iw < W; iw++) {
+        const ow = (iw + PL) / SW;
+        if (iw + PL - ow * SW >= KW || ow >= OW) {
+          memory.fill(d, 0, pixBytes);
+          d += pixBytes;
+          continue;
+        }
+        const o = <usize>((yRow + ow) * C) << 2; // byte offset of the window in dY and argmax
+        const g = dY + o, a = argmax + o;
+        const flat = ((n * H + ih) * W + iw) * C; // this cell's channel 0, as the forward counts
+        let idx = i32x4.add(i32x4.splat(flat), i32x4(0, 1, 2, 3));
+        let c = 0;
+        for (; c + 4 <= C; c += 4) {
+          const b = <usize>c << 2;
+          const mine = i32x4.eq(v128.load(a + b), idx);
+          v128.store(d + b, v128.and(f32x4.add(zero, v128.load(g + b)), mine));
+          idx = i32x4.add(idx, i32x4.splat(4));
+        }
+        for (; c < C; c++) {
+          const b = <usize>c << 2;
+          store<f32>(d + b, load<i32>(a + b) == flat + c ? <f32>0 + load<f32>(g + b) : <f32>0);
+        }
+        d += pixBytes;
+      }
+    }
+  }
+}

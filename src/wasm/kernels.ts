@@ -59,6 +59,9 @@ export interface FloatKernels {
     SH: number, SW: number, PT: number, PL: number, OH: number, OW: number, Y: Ptr, argmax: Ptr): void;
   /** dX (xSize elements) = 0, then dX[argmax[i]] += dY[i] for i < ySize (argmax < 0 skipped). */
   maxPool2dBackward(dY: Ptr, argmax: Ptr, ySize: number, dX: Ptr, xSize: number): void;
+  /** maxPool2dBackward when windows never overlap (SH >= KH, SW >= KW): writes every dX element once, no fill. */
+  maxPool2dBackwardDisjoint(dY: Ptr, argmax: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number,
+    SH: number, SW: number, PT: number, PL: number, OH: number, OW: number, dX: Ptr): void;
 
   // --- batchnorm.ts (channels = last axis; rows = product of the other axes) --
   /** mean[c], variance[c] (biased, divided by rows) of X[rows, C]. Two-pass, f64 totals. */
