@@ -121,8 +121,10 @@ export function maxPool2dBackward(dY: usize, argmax: usize, ySize: i32, dX: usiz
  * maxPool2dBackward for windows that never overlap (SH >= KH, SW >= KW): each
  * cell of dX belongs to at most one window, so every dX element is written
  * once — the window's gradient where the cell is its argmax, else 0 — with no
- * zero fill first and no scattered read-modify-write. Cells outside every
- * window (rows and columns the strides skip or 'valid' leaves over) get 0.
+ * zero fill first and no scattered read-modify-write. Per window and four
+ * channels the argmax and gradient are loaded once and each of the window's
+ * cells is stored from them. Rows and columns outside every window (gaps of
+ * a stride > pool, what 'valid' leaves over, empty padded windows) get 0.
  * The gradient is written as 0 + dY, the value the scatter's fill-and-add
  * leaves (−0 becomes +0), so both give the same bits.
  */
@@ -131,40 +133,58 @@ export function maxPool2dBackwardDisjoint(dY: usize, argmax: usize, N: i32, H: i
   const pixBytes = <usize>C << 2;
   const rowBytes = <usize>W * pixBytes;
   const zero = f32x4.splat(0);
-  let d = dX;
   for (let n = 0; n < N; n++) {
-    for (let ih = 0; ih < H; ih++) {
-      const oh = (ih + PT) / SH;
-      if (ih + PT - oh * SH >= KH || oh >= OH) {
-        memory.fill(d, 0, rowBytes);
-        d += rowBytes;
-        continue;
-      }
-      const yRow = (n * OH + oh) * OW;
-      for (let iw = 0; iw < W; iw++) {
-        const ow = (iw + PL) / SW;
-        if (iw + PL - ow * SW >= KW || ow >= OW) {
-          memory.fill(d, 0, pixBytes);
-          d += pixBytes;
-          continue;
-        }
-        const o = <usize>((yRow + ow) * C) << 2; // byte offset of the window in dY and argmax
+    const img = dX + <usize>n * <usize>H * rowBytes;
+    let rowsDone = 0; // rows [0, rowsDone) of this image are written
+    for (let oh = 0; oh < OH; oh++) {
+      const r0 = max(oh * SH - PT, 0), r1 = min(oh * SH - PT + KH, H);
+      if (r0 >= r1) continue;
+      if (r0 > rowsDone) memory.fill(img + <usize>rowsDone * rowBytes, 0, <usize>(r0 - rowsDone) * rowBytes);
+      rowsDone = r1;
+      let colsDone = 0; // columns [0, colsDone) of rows [r0, r1) are written
+      for (let ow = 0; ow < OW; ow++) {
+        const q0 = max(ow * SW - PL, 0), q1 = min(ow * SW - PL + KW, W);
+        if (q0 >= q1) continue;
+        if (q0 > colsDone) zeroColumns(img, r0, r1, colsDone, q0, rowBytes, pixBytes);
+        colsDone = q1;
+        const o = <usize>(((n * OH + oh) * OW + ow) * C) << 2; // byte offset of the window in dY and argmax
         const g = dY + o, a = argmax + o;
-        const flat = ((n * H + ih) * W + iw) * C; // this cell's channel 0, as the forward counts
-        let idx = i32x4.add(i32x4.splat(flat), i32x4(0, 1, 2, 3));
+        // Flat index of the window's first cell, channel 0, as the forward counts.
+        const first = ((n * H + r0) * W + q0) * C;
+        const cell0 = img + (<usize>(r0 * W + q0) * pixBytes);
         let c = 0;
         for (; c + 4 <= C; c += 4) {
           const b = <usize>c << 2;
-          const mine = i32x4.eq(v128.load(a + b), idx);
-          v128.store(d + b, v128.and(f32x4.add(zero, v128.load(g + b)), mine));
-          idx = i32x4.add(idx, i32x4.splat(4));
+          const am = v128.load(a + b);
+          const gv = f32x4.add(zero, v128.load(g + b));
+          const idx0 = i32x4.add(i32x4.splat(first + c), i32x4(0, 1, 2, 3));
+          for (let r = 0; r < r1 - r0; r++) {
+            for (let q = 0; q < q1 - q0; q++) {
+              const off = (r * W + q) * C;
+              const mine = i32x4.eq(am, i32x4.add(idx0, i32x4.splat(off)));
+              v128.store(cell0 + (<usize>(off + c) << 2), v128.and(gv, mine));
+            }
+          }
         }
         for (; c < C; c++) {
           const b = <usize>c << 2;
-          store<f32>(d + b, load<i32>(a + b) == flat + c ? <f32>0 + load<f32>(g + b) : <f32>0);
+          const am = load<i32>(a + b);
+          const gv = <f32>0 + load<f32>(g + b);
+          for (let r = 0; r < r1 - r0; r++) {
+            for (let q = 0; q < q1 - q0; q++) {
+              const off = (r * W + q) * C;
+              store<f32>(cell0 + (<usize>(off + c) << 2), am == first + off + c ? gv : <f32>0);
+            }
+          }
         }
-        d += pixBytes;
       }
+      if (colsDone < W) zeroColumns(img, r0, r1, colsDone, W, rowBytes, pixBytes);
     }
+    if (rowsDone < H) memory.fill(img + <usize>rowsDone * rowBytes, 0, <usize>(H - rowsDone) * rowBytes);
   }
+}
+
+// Zeroes columns [q0, q1) of rows [r0, r1) of one image.
+@inline function zeroColumns(img: usize, r0: i32, r1: i32, q0: i32, q1: i32, rowBytes: usize, pixBytes: usize): void {
+  for (let r = r0; r < r1; r++) memory.fill(img + <usize>r * rowBytes + <usize>q0 * pixBytes, 0, <usize>(q1 - q0) * pixBytes);
 }
