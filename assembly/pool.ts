@@ -153,6 +153,24 @@ export function maxPool2dBackwardDisjoint(dY: usize, argmax: usize, N: i32, H: i
         const first = ((n * H + r0) * W + q0) * C;
         const cell0 = img + (<usize>(r0 * W + q0) * pixBytes);
         let c = 0;
+        if (r1 - r0 == 2 && q1 - q0 == 2) {
+          // A whole 2x2 window, the usual pool, unrolled: cells at 0, C, W·C, W·C + C.
+          const down = W * C;
+          const down4 = <usize>down << 2;
+          const iRight = i32x4.splat(C), iDown = i32x4.splat(down), iDiag = i32x4.splat(down + C);
+          let idx = i32x4.add(i32x4.splat(first), i32x4(0, 1, 2, 3));
+          for (; c + 4 <= C; c += 4) {
+            const b = <usize>c << 2;
+            const am = v128.load(a + b);
+            const gv = f32x4.add(zero, v128.load(g + b));
+            const p = cell0 + b;
+            v128.store(p, v128.and(gv, i32x4.eq(am, idx)));
+            v128.store(p + pixBytes, v128.and(gv, i32x4.eq(am, i32x4.add(idx, iRight))));
+            v128.store(p + down4, v128.and(gv, i32x4.eq(am, i32x4.add(idx, iDown))));
+            v128.store(p + down4 + pixBytes, v128.and(gv, i32x4.eq(am, i32x4.add(idx, iDiag))));
+            idx = i32x4.add(idx, i32x4.splat(4));
+          }
+        }
         for (; c + 4 <= C; c += 4) {
           const b = <usize>c << 2;
           const am = v128.load(a + b);
