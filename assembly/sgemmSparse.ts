@@ -11,6 +11,8 @@
 // so s + (±0) == s for every partial sum s. (Only an Inf or NaN in the other
 // operand would differ: sgemm turns Inf·0 into NaN, these kernels skip it.)
 
+import { addPatchRow } from './im2col';
+
 const KC: i32 = 512;
 
 /**
@@ -24,53 +26,99 @@ export function sgemmSparseNT(M: i32, N: i32, K: i32, A: usize, lda: i32, B: usi
   if (M <= 0 || N <= 0) return;
   const bt = ws; // Bt[k][n], N contiguous
   const list = bt + (<usize>K * <usize>N << 2); // one row's terms: (Bt row address, value) pairs
+  transposeInto(B, ldb, N, K, bt);
+  for (let m = 0; m < M; m++) {
+    sparseRowTimesBt(A + <usize>m * (<usize>lda << 2), N, K, bt, list, C + <usize>m * (<usize>ldc << 2));
+  }
+}
+
+/**
+ * conv2d's input gradient from a sparse output gradient G [N·OH·OW, OC] and
+ * the kernel Wk [KH·KW·C, OC]: each patch-gradient row G[m]·Wkᵀ is computed
+ * as sgemmSparseNT computes it, into a row buffer, and added onto dX at once
+ * as col2im adds it (addPatchRow, im2col.ts), so the [N·OH·OW, KH·KW·C]
+ * patch-gradient matrix is never written or read back. Same rows, added in
+ * the same order: bit-identical to sgemmSparseNT + col2im. Images
+ * [0, N) of dX (NHWC [N, H, W, C]) are overwritten.
+ * ws: convInputGradSparseWorkspaceBytes(KH·KW·C, OC) bytes.
+ */
+export function convInputGradSparse(G: usize, OC: i32, Wk: usize, N: i32, H: i32, W: i32, C: i32,
+  KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, OH: i32, OW: i32, dX: usize, ws: usize): void {
+  const K = KH * KW * C;
+  const imgBytes = <usize>(H * W * C) << 2;
+  memory.fill(dX, 0, <usize>N * imgBytes);
+  if (K <= 0 || OC <= 0) return;
+  const bt = ws;
+  const list = bt + (<usize>K * <usize>OC << 2);
+  const row = list + (<usize>min(OC, KC) << 3);
+  transposeInto(Wk, OC, K, OC, bt);
+  let g = G;
+  for (let n = 0; n < N; n++) {
+    const img = dX + <usize>n * imgBytes;
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        sparseRowTimesBt(g, K, OC, bt, list, row);
+        addPatchRow(row, img, oh, ow, H, W, C, KH, KW, SH, SW, PT, PL);
+        g += <usize>OC << 2;
+      }
+    }
+  }
+}
+
+export function convInputGradSparseWorkspaceBytes(K: i32, OC: i32): i32 {
+  return (K * OC + 2 * min(OC, KC) + K) << 2;
+}
+
+// Bt[k][n] = B[n][k] for B [N rows, K used columns, ldb apart].
+@inline function transposeInto(B: usize, ldb: i32, N: i32, K: i32, bt: usize): void {
   const nB = <usize>N << 2;
   for (let n = 0; n < N; n++) {
     const src = B + <usize>n * (<usize>ldb << 2);
     for (let k = 0; k < K; k++) store<f32>(bt + <usize>k * nB + (<usize>n << 2), load<f32>(src + (<usize>k << 2)));
   }
-  for (let m = 0; m < M; m++) {
-    const row = A + <usize>m * (<usize>lda << 2);
-    const c = C + <usize>m * (<usize>ldc << 2);
-    for (let pc = 0; pc < K; pc += KC) {
-      const end = list + (<usize>termList(row, pc, min(KC, K - pc), bt, nB, list) << 3);
-      const first = pc == 0;
-      let n = 0;
-      // 24 columns (6 sums) at a time: with 8, V8 keeps all eight loads of a
-      // term live at once and spills; 6 sums fit the 15 usable xmm registers.
-      for (; n + 24 <= N; n += 24) {
-        const off = <usize>n << 2;
-        let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
-        for (let e = list; e < end; e += 8) {
-          // load32_splat: a load, not a shuffle competing with the adds (as in sgemm's kernel).
-          const s = v128.load32_splat(e, 4);
-          const p = <usize>load<u32>(e) + off;
-          a0 = f32x4.add(a0, f32x4.mul(s, v128.load(p)));
-          a1 = f32x4.add(a1, f32x4.mul(s, v128.load(p, 16)));
-          a2 = f32x4.add(a2, f32x4.mul(s, v128.load(p, 32)));
-          a3 = f32x4.add(a3, f32x4.mul(s, v128.load(p, 48)));
-          a4 = f32x4.add(a4, f32x4.mul(s, v128.load(p, 64)));
-          a5 = f32x4.add(a5, f32x4.mul(s, v128.load(p, 80)));
-        }
-        const q = c + off;
-        put6(q, first, a0, a1, a2, a3, a4, a5);
+}
+
+// c[0..N) = row[0..K)·Btᵀ (Bt [K, N]) summing only the row's non-zeros, in
+// blocks of KC of the reduction, 24 then 4 then 1 columns at a time.
+@inline function sparseRowTimesBt(row: usize, N: i32, K: i32, bt: usize, list: usize, c: usize): void {
+  const nB = <usize>N << 2;
+  for (let pc = 0; pc < K; pc += KC) {
+    const end = list + (<usize>termList(row, pc, min(KC, K - pc), bt, nB, list) << 3);
+    const first = pc == 0;
+    let n = 0;
+    // 24 columns (6 sums) at a time: with 8, V8 keeps all eight loads of a
+    // term live at once and spills; 6 sums fit the 15 usable xmm registers.
+    for (; n + 24 <= N; n += 24) {
+      const off = <usize>n << 2;
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+      for (let e = list; e < end; e += 8) {
+        // load32_splat: a load, not a shuffle competing with the adds (as in sgemm's kernel).
+        const s = v128.load32_splat(e, 4);
+        const p = <usize>load<u32>(e) + off;
+        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(p)));
+        a1 = f32x4.add(a1, f32x4.mul(s, v128.load(p, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(s, v128.load(p, 32)));
+        a3 = f32x4.add(a3, f32x4.mul(s, v128.load(p, 48)));
+        a4 = f32x4.add(a4, f32x4.mul(s, v128.load(p, 64)));
+        a5 = f32x4.add(a5, f32x4.mul(s, v128.load(p, 80)));
       }
-      for (; n + 4 <= N; n += 4) {
-        const off = <usize>n << 2;
-        let a0 = f32x4.splat(0);
-        for (let e = list; e < end; e += 8) {
-          a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(e, 4), v128.load(<usize>load<u32>(e) + off)));
-        }
-        const q = c + off;
-        v128.store(q, first ? a0 : f32x4.add(a0, v128.load(q)));
+      put6(c + off, first, a0, a1, a2, a3, a4, a5);
+    }
+    for (; n + 4 <= N; n += 4) {
+      const off = <usize>n << 2;
+      let a0 = f32x4.splat(0);
+      for (let e = list; e < end; e += 8) {
+        a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(e, 4), v128.load(<usize>load<u32>(e) + off)));
       }
-      for (; n < N; n++) {
-        const off = <usize>n << 2;
-        let a: f32 = 0;
-        for (let e = list; e < end; e += 8) a += load<f32>(e, 4) * load<f32>(<usize>load<u32>(e) + off);
-        const q = c + off;
-        store<f32>(q, first ? a : a + load<f32>(q));
-      }
+      const q = c + off;
+      v128.store(q, first ? a0 : f32x4.add(a0, v128.load(q)));
+    }
+    for (; n < N; n++) {
+      const off = <usize>n << 2;
+      let a: f32 = 0;
+      for (let e = list; e < end; e += 8) a += load<f32>(e, 4) * load<f32>(<usize>load<u32>(e) + off);
+      const q = c + off;
+      store<f32>(q, first ? a : a + load<f32>(q));
     }
   }
 }

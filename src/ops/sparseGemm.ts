@@ -59,6 +59,20 @@ export function gemmSparseNT(M: number, N: number, K: number, G: number, B: numb
 }
 
 /**
+ * dX (NHWC at ptr dx, overwritten) = col2im(g·Wᵀ) for sparse output gradient
+ * g and kernel w [KH·KW·C, OC], without the patch-gradient matrix: each row
+ * goes onto dX as soon as it is computed, in col2im's order (bit-identical
+ * to gemmSparseNT + col2im). Images split across threads, as col2im's are.
+ */
+export function convInputGradSparse(g: number, geo: WindowGeometry, OC: number, w: number, dx: number): void {
+  const { N, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW } = geo;
+  const K = KH * KW * C;
+  const xImg = 4 * H * W * C, gImg = 4 * OH * OW * OC;
+  splitCall('convInputGradSparse', N, 1, N * OH * OW * OC * K, wasm().convInputGradSparseWorkspaceBytes(K, OC),
+    (s, e, ws) => [g + s * gImg, OC, w, e - s, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, dx + s * xImg, ws], PARALLEL_MIN_MACS);
+}
+
+/**
  * dW [KH·KW·C, OC] = colsᵀ·g for input x (NHWC at ptr x) and sparse output
  * gradient g, without cols. The kernel reads whole windows, so a padded
  * convolution gets a zero-padded copy of x. Output channels split across

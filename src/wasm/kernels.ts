@@ -34,6 +34,11 @@ export interface FloatKernels {
   sgemmSparseNT(M: number, N: number, K: number, A: Ptr, lda: number, B: Ptr, ldb: number,
     C: Ptr, ldc: number, ws: Ptr): void;
   sgemmSparseNTWorkspaceBytes(N: number, K: number): number;
+  /** conv2d's input gradient dX = col2im(G·Wkᵀ), G [N*OH*OW, OC] mostly zeros, Wk [KH*KW*C, OC], without the patch
+   *  gradient matrix; images [0, N) of dX overwritten. ws: convInputGradSparseWorkspaceBytes(KH*KW*C, OC). */
+  convInputGradSparse(G: Ptr, OC: number, Wk: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number,
+    SH: number, SW: number, PT: number, PL: number, OH: number, OW: number, dX: Ptr, ws: Ptr): void;
+  convInputGradSparseWorkspaceBytes(K: number, OC: number): number;
   /** Output channels [c0,c1) of conv2d's weight gradient dW[KH*KW*C, OC] = colsᵀ·G, G mostly zeros,
    *  patches read from X (already padded: every window inside). ws: convWeightGradSparseWorkspaceBytes(KH*KW*C, c1-c0). */
   convWeightGradSparse(X: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number,
