@@ -90,31 +90,44 @@ export function im2col(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i3
 // it was copied from; padding positions are dropped.
 export function col2im(cols: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32,
   SH: i32, SW: i32, PT: i32, PL: i32, OH: i32, OW: i32, dX: usize): void {
-  const pix = <usize>C << 2;
-  const rowBytes = <usize>W * pix;
-  const runBytes = <usize>KW * pix;
+  const rowBytes = <usize>W * (<usize>C << 2);
   memory.fill(dX, 0, <usize>N * <usize>H * rowBytes);
+  const colsRow = <usize>(KH * KW * C) << 2;
   let src = cols;
   for (let n = 0; n < N; n++) {
     const img = dX + <usize>n * <usize>H * rowBytes;
     for (let oh = 0; oh < OH; oh++) {
-      const ih0 = oh * SH - PT;
-      const khLo = max(0, -ih0), khHi = min(KH, H - ih0);
       for (let ow = 0; ow < OW; ow++) {
-        const iw0 = ow * SW - PL;
-        const kwLo = max(0, -iw0), kwHi = min(KW, W - iw0);
-        if (kwHi > kwLo) {
-          const body = <usize>(kwHi - kwLo) * pix;
-          let s = src + <usize>khLo * runBytes + <usize>kwLo * pix;
-          let d = img + <usize>((ih0 + khLo) * W + iw0 + kwLo) * pix;
-          for (let kh = khLo; kh < khHi; kh++) {
-            addBytes(d, s, body);
-            s += runBytes;
-            d += rowBytes;
-          }
-        }
-        src += <usize>KH * runBytes;
+        addPatchRow(src, img, oh, ow, H, W, C, KH, KW, SH, SW, PT, PL);
+        src += colsRow;
       }
+    }
+  }
+}
+
+/**
+ * col2im of one patch row: adds the KH·KW·C floats at src (one row of cols,
+ * output pixel (oh, ow)) onto the image img, skipping the taps in the
+ * padding. col2im and the sparse input gradient (sgemmSparse.ts) share it,
+ * so both add in the same order.
+ */
+@inline export function addPatchRow(src: usize, img: usize, oh: i32, ow: i32, H: i32, W: i32, C: i32,
+  KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32): void {
+  const pix = <usize>C << 2;
+  const rowBytes = <usize>W * pix;
+  const runBytes = <usize>KW * pix;
+  const ih0 = oh * SH - PT;
+  const khLo = max(0, -ih0), khHi = min(KH, H - ih0);
+  const iw0 = ow * SW - PL;
+  const kwLo = max(0, -iw0), kwHi = min(KW, W - iw0);
+  if (kwHi > kwLo) {
+    const body = <usize>(kwHi - kwLo) * pix;
+    let s = src + <usize>khLo * runBytes + <usize>kwLo * pix;
+    let d = img + <usize>((ih0 + khLo) * W + iw0 + kwLo) * pix;
+    for (let kh = khLo; kh < khHi; kh++) {
+      addBytes(d, s, body);
+      s += runBytes;
+      d += rowBytes;
     }
   }
 }

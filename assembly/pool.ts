@@ -116,3 +116,93 @@ export function maxPool2dBackward(dY: usize, argmax: usize, ySize: i32, dX: usiz
     }
   }
 }
+
+/**
+ * maxPool2dBackward for windows that never overlap (SH >= KH, SW >= KW): each
+ * cell of dX belongs to at most one window, so every dX element is written
+ * once — the window's gradient where the cell is its argmax, else 0 — with no
+ * zero fill first and no scattered read-modify-write. Per window and four
+ * channels the argmax and gradient are loaded once and each of the window's
+ * cells is stored from them. Rows and columns outside every window (gaps of
+ * a stride > pool, what 'valid' leaves over, empty padded windows) get 0.
+ * The gradient is written as 0 + dY, the value the scatter's fill-and-add
+ * leaves (−0 becomes +0), so both give the same bits.
+ */
+export function maxPool2dBackwardDisjoint(dY: usize, argmax: usize, N: i32, H: i32, W: i32, C: i32,
+  KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, OH: i32, OW: i32, dX: usize): void {
+  const pixBytes = <usize>C << 2;
+  const rowBytes = <usize>W * pixBytes;
+  const zero = f32x4.splat(0);
+  for (let n = 0; n < N; n++) {
+    const img = dX + <usize>n * <usize>H * rowBytes;
+    let rowsDone = 0; // rows [0, rowsDone) of this image are written
+    for (let oh = 0; oh < OH; oh++) {
+      const r0 = max(oh * SH - PT, 0), r1 = min(oh * SH - PT + KH, H);
+      if (r0 >= r1) continue;
+      if (r0 > rowsDone) memory.fill(img + <usize>rowsDone * rowBytes, 0, <usize>(r0 - rowsDone) * rowBytes);
+      rowsDone = r1;
+      let colsDone = 0; // columns [0, colsDone) of rows [r0, r1) are written
+      for (let ow = 0; ow < OW; ow++) {
+        const q0 = max(ow * SW - PL, 0), q1 = min(ow * SW - PL + KW, W);
+        if (q0 >= q1) continue;
+        if (q0 > colsDone) zeroColumns(img, r0, r1, colsDone, q0, rowBytes, pixBytes);
+        colsDone = q1;
+        const o = <usize>(((n * OH + oh) * OW + ow) * C) << 2; // byte offset of the window in dY and argmax
+        const g = dY + o, a = argmax + o;
+        // Flat index of the window's first cell, channel 0, as the forward counts.
+        const first = ((n * H + r0) * W + q0) * C;
+        const cell0 = img + (<usize>(r0 * W + q0) * pixBytes);
+        let c = 0;
+        if (r1 - r0 == 2 && q1 - q0 == 2) {
+          // A whole 2x2 window, the usual pool, unrolled: cells at 0, C, W·C, W·C + C.
+          const down = W * C;
+          const down4 = <usize>down << 2;
+          const iRight = i32x4.splat(C), iDown = i32x4.splat(down), iDiag = i32x4.splat(down + C);
+          let idx = i32x4.add(i32x4.splat(first), i32x4(0, 1, 2, 3));
+          for (; c + 4 <= C; c += 4) {
+            const b = <usize>c << 2;
+            const am = v128.load(a + b);
+            const gv = f32x4.add(zero, v128.load(g + b));
+            const p = cell0 + b;
+            v128.store(p, v128.and(gv, i32x4.eq(am, idx)));
+            v128.store(p + pixBytes, v128.and(gv, i32x4.eq(am, i32x4.add(idx, iRight))));
+            v128.store(p + down4, v128.and(gv, i32x4.eq(am, i32x4.add(idx, iDown))));
+            v128.store(p + down4 + pixBytes, v128.and(gv, i32x4.eq(am, i32x4.add(idx, iDiag))));
+            idx = i32x4.add(idx, i32x4.splat(4));
+          }
+        }
+        for (; c + 4 <= C; c += 4) {
+          const b = <usize>c << 2;
+          const am = v128.load(a + b);
+          const gv = f32x4.add(zero, v128.load(g + b));
+          const idx0 = i32x4.add(i32x4.splat(first + c), i32x4(0, 1, 2, 3));
+          for (let r = 0; r < r1 - r0; r++) {
+            for (let q = 0; q < q1 - q0; q++) {
+              const off = (r * W + q) * C;
+              const mine = i32x4.eq(am, i32x4.add(idx0, i32x4.splat(off)));
+              v128.store(cell0 + (<usize>(off + c) << 2), v128.and(gv, mine));
+            }
+          }
+        }
+        for (; c < C; c++) {
+          const b = <usize>c << 2;
+          const am = load<i32>(a + b);
+          const gv = <f32>0 + load<f32>(g + b);
+          for (let r = 0; r < r1 - r0; r++) {
+            for (let q = 0; q < q1 - q0; q++) {
+              const off = (r * W + q) * C;
+              store<f32>(cell0 + (<usize>(off + c) << 2), am == first + off + c ? gv : <f32>0);
+            }
+          }
+        }
+      }
+      if (colsDone < W) zeroColumns(img, r0, r1, colsDone, W, rowBytes, pixBytes);
+    }
+    if (rowsDone < H) memory.fill(img + <usize>rowsDone * rowBytes, 0, <usize>(H - rowsDone) * rowBytes);
+  }
+}
+
+// Zeroes columns [q0, q1) of rows [r0, r1) of one image.
+@inline function zeroColumns(img: usize, r0: i32, r1: i32, q0: i32, q1: i32, rowBytes: usize, pixBytes: usize): void {
+  for (let r = r0; r < r1; r++) memory.fill(img + <usize>r * rowBytes + <usize>q0 * pixBytes, 0, <usize>(q1 - q0) * pixBytes);
+}

@@ -3,9 +3,12 @@
 // same architecture in @tensorflow/tfjs on its CPU backend (a few hundred
 // samples: it runs at a few samples/s) and a check of whether tfjs' WASM
 // backend can train it at all. Writes bench/results/train.json and the
-// "train" section of BENCHMARKS.md.
+// "train" section of BENCHMARKS.md. Also the binarized larq-mnist (XNOR vs
+// float-emulated forward) and the binarized vgg8 on random CIFAR-shaped
+// images, 1 thread and all cores. --binary-only runs just the binarized
+// models and prints them (no result files).
 //
-//   npm run bench:train [-- --tfjs-samples 256] [-- --epochs-samples 60000]
+//   npm run bench:train [-- --tfjs-samples 256] [-- --samples 60000] [-- --vgg8-samples 640] [-- --binary-only]
 import { mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '../src/util/files.js';
 import { join } from 'node:path';
@@ -13,6 +16,8 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { loadMnist, take } from '../src/data/index.js';
 import { larqMnist, larqMnistFloat } from '../src/nn/models/larqMnist.js';
+import { vgg8 } from '../src/nn/models/vgg8.js';
+import type { Dataset } from '../src/data/index.js';
 import { setXnorKernels } from '../src/nn/layers/xnorPath.js';
 import { Adam } from '../src/optim/adam.js';
 import { fit } from '../src/train/fit.js';
@@ -30,6 +35,8 @@ const BATCH = 64;
 const ourSamples = arg('samples', 60000);
 const tfjsSamples = arg('tfjs-samples', 256);
 const binarySamples = arg('binary-samples', 19200);
+const vgg8Samples = arg('vgg8-samples', 640);
+const binaryOnly = process.argv.includes('--binary-only');
 const train = loadMnist({ split: 'train' });
 
 function ours(threads: number): { samples_per_second: number; seconds: number; samples: number } {
@@ -79,6 +86,52 @@ function binaryTraining(rounds = 3): { xnor: number; emulated: number; samples: 
   setXnorKernels(true);
   const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
   return { xnor: med(xs), emulated: med(fs), samples: data.count, rounds };
+}
+
+/**
+ * Deterministic random 8-bit images and labels, CIFAR-shaped (32×32×3), the
+ * bytes scaled as the loaders scale them (b / 127.5 - 1): training speed does
+ * not depend on the data, and there is no CIFAR-10 on this machine.
+ */
+function randomCifar(n: number): Dataset {
+  const images = new Float32Array(n * 32 * 32 * 3);
+  let s = 0x9e3779b9;
+  for (let i = 0; i < images.length; i++) {
+    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    images[i] = (s >>> 24) / 127.5 - 1;
+  }
+  const labels = Uint8Array.from({ length: n }, (_, i) => (i * 7) % 10);
+  return { name: 'random-cifar', images, labels, count: n, height: 32, width: 32, channels: 3, numClasses: 10 };
+}
+
+/**
+ * The binarized vgg8 (32×32×3 input) trained on random CIFAR-shaped images,
+ * batch 64, on each thread count: a 2-batch warm-up, then `rounds` runs of
+ * vgg8Samples samples alternating between the thread counts, median samples/s.
+ */
+function vgg8Training(threadCounts: number[], rounds = 3): { samples: number; rounds: number; samples_per_second: Record<string, number> } {
+  const data = randomCifar(vgg8Samples);
+  const run = (t: number): number => {
+    setThreads(t);
+    const model = vgg8({ seed: 1, inputShape: [32, 32, 3] });
+    const h = fit(model, data, { epochs: 1, batchSize: BATCH, optimizer: new Adam(), seed: 1, verbose: 'quiet' });
+    model.dispose();
+    return h.epochs[0].samples_per_second;
+  };
+  for (const t of threadCounts) {
+    setThreads(t);
+    const m = vgg8({ seed: 0, inputShape: [32, 32, 3] });
+    fit(m, take(data, 2 * BATCH), { epochs: 1, batchSize: BATCH, optimizer: new Adam(), verbose: 'quiet' });
+    m.dispose();
+  }
+  const per = new Map<number, number[]>(threadCounts.map((t) => [t, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const t of threadCounts) per.get(t)!.push(run(t));
+    process.stderr.write(`binarized vgg8 round ${r + 1}/${rounds}: ${threadCounts.map((t) => `${t} thread(s) ${per.get(t)![r].toFixed(1)}`).join(', ')} samples/s\n`);
+  }
+  setThreads(1);
+  const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+  return { samples: data.count, rounds, samples_per_second: Object.fromEntries(threadCounts.map((t) => [`${t}_thread${t > 1 ? 's' : ''}`, med(per.get(t)!)])) };
 }
 
 function tfjsModel(): tf.Sequential {
@@ -132,6 +185,12 @@ async function tfjsTrain(backend: string, samples: number): Promise<{ samples_pe
 }
 
 const threads = availableParallelism();
+if (binaryOnly) {
+  const bin = binaryTraining();
+  const v = vgg8Training(threads > 1 ? [1, threads] : [1]);
+  process.stdout.write(`${JSON.stringify({ machine: machineLine(), binarized_larq_mnist_1_thread: bin, binarized_vgg8: v }, null, 2)}\n`);
+  process.exit(0);
+}
 const results: Record<string, unknown> = { machine: machineInfo(), batch_size: BATCH, model: 'larq-mnist (float)' };
 const one = ours(1);
 const all = threads > 1 ? ours(threads) : one;
@@ -139,6 +198,8 @@ results.xnorkit_1_thread = one;
 results[`xnorkit_${threads}_threads`] = all;
 const bin = binaryTraining();
 results.binarized_training_1_thread = bin;
+const vgg = vgg8Training(threads > 1 ? [1, threads] : [1]);
+results.binarized_vgg8_training = vgg;
 const cpu = await tfjsTrain('cpu', tfjsSamples);
 results.tfjs_cpu = cpu;
 if (cpu.error) process.stderr.write(`tfjs CPU backend failed to train: ${cpu.error}\n`);
@@ -175,6 +236,12 @@ ${mdTable(['binary layers\' forward', 'samples/s', 'ratio'], [
   ['float-emulated (`--no-xnor`)', bin.emulated.toFixed(0), '1×'],
 ])}
 `;
-updateBenchmarksSection('train', md + '\n' + binMd);
-process.stdout.write(md + '\n' + binMd);
+const vggMd = `### Binarized vgg8 training, random CIFAR-shaped images
+
+vgg8 (BinaryNet pattern, 32×32×3 input, \`src/nn/models/vgg8.ts\`) on ${vgg.samples} random 8-bit images per run, batch 64, after a 2-batch warm-up; ${vgg.rounds} rounds alternating between thread counts, median samples/s.
+
+${mdTable(['threads', 'samples/s'], Object.entries(vgg.samples_per_second).map(([k, v]) => [k.replace(/_/g, ' '), v.toFixed(1)]))}
+`;
+updateBenchmarksSection('train', md + '\n' + binMd + '\n' + vggMd);
+process.stdout.write(md + '\n' + binMd + '\n' + vggMd);
 process.exit(0);

@@ -3,13 +3,14 @@
 // [KH·KW·C, OC] gives the NHWC output directly. Backward reuses cols for the
 // weight gradient (colsᵀ·g) and scatters g·Wᵀ back with col2im. When g is
 // mostly zeros (behind a max-pool) both products skip the zeros, bit-identically
-// (sparseGemm.ts), and the weight gradient reads patches from x instead of cols.
+// (sparseGemm.ts): the weight gradient reads patches from x instead of cols, and
+// the input gradient adds each row of g·Wᵀ onto dx as it is computed.
 import { Tensor } from '../tensor/tensor.js';
 import { ShapeError, shapeStr } from '../tensor/shape.js';
 import { record, accumulateGrad, needsGrad } from '../autograd/graph.js';
 import { gemm } from './gemm.js';
 import { splitCall, PARALLEL_MIN_BYTES } from './parallel.js';
-import { useSparseBackward, convWeightGradSparse, gemmSparseNT } from './sparseGemm.js';
+import { useSparseBackward, convWeightGradSparse, convInputGradSparse, gemmSparseNT } from './sparseGemm.js';
 import { windowGeometry, pair, type Padding, type WindowGeometry } from './convGeometry.js';
 
 export interface Conv2dOptions {
@@ -81,10 +82,14 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
     }
     if (x.requiresGrad) {
       const dx = new Tensor(x.shape);
-      const dcols = pointwise ? dx : new Tensor([M, K]);
-      if (sparse) gemmSparseNT(M, K, OC, g.ptr, w.ptr, dcols.ptr);
-      else gemm(false, true, M, K, OC, g.ptr, w.ptr, dcols.ptr);
-      if (!pointwise) {
+      if (pointwise) {
+        if (sparse) gemmSparseNT(M, K, OC, g.ptr, w.ptr, dx.ptr);
+        else gemm(false, true, M, K, OC, g.ptr, w.ptr, dx.ptr);
+      } else if (sparse) {
+        convInputGradSparse(g.ptr, geo, OC, w.ptr, dx.ptr);
+      } else {
+        const dcols = new Tensor([M, K]);
+        gemm(false, true, M, K, OC, g.ptr, w.ptr, dcols.ptr);
         splitCall('col2im', N, 1, 4 * (x.size + M * K), 0, (s, e) =>
           [dcols.ptr + s * colsImg, e - s, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, dx.ptr + s * xImg], PARALLEL_MIN_BYTES);
         dcols.dispose();

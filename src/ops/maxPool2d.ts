@@ -31,8 +31,14 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions = {}): Tensor {
   }
   return record(out, 'maxPool2d', [x], (g) => {
     const dx = new Tensor(x.shape);
-    callRanges('maxPool2dBackward', ranges, (s, e) =>
-      [g.ptr + s * yImg, argmax.ptr + s * yImg, (e - s) * (yImg / 4), dx.ptr + s * xImg, (e - s) * (xImg / 4)]);
+    // Windows that never overlap (the usual pool size = stride) write dX once, without the scatter's zero fill.
+    if (SH >= KH && SW >= KW) {
+      callRanges('maxPool2dBackwardDisjoint', ranges, (s, e) =>
+        [g.ptr + s * yImg, argmax.ptr + s * yImg, e - s, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, dx.ptr + s * xImg]);
+    } else {
+      callRanges('maxPool2dBackward', ranges, (s, e) =>
+        [g.ptr + s * yImg, argmax.ptr + s * yImg, (e - s) * (yImg / 4), dx.ptr + s * xImg, (e - s) * (xImg / 4)]);
+    }
     accumulateGrad(x, dx);
   });
 }

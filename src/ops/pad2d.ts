@@ -27,13 +27,19 @@ export function pad2d(x: Tensor, pads: Pads, value = 0): Tensor {
   {
     const xs = x.data;
     const ys = out.data;
-    ys.fill(value);
+    // Only the border gets the pad value: every other element is copied from x.
+    const outRow = OW * C;
     for (let n = 0; n < N; n++) {
+      const img = n * OH * outRow;
+      ys.fill(value, img, img + top * outRow);
       for (let h = 0; h < H; h++) {
         const src = (n * H + h) * rowLen;
-        const dst = ((n * OH + h + top) * OW + left) * C;
-        ys.set(xs.subarray(src, src + rowLen), dst);
+        const dst = img + (h + top) * outRow;
+        ys.fill(value, dst, dst + left * C);
+        ys.set(xs.subarray(src, src + rowLen), dst + left * C);
+        ys.fill(value, dst + (left + W) * C, dst + outRow);
       }
+      ys.fill(value, img + (top + H) * outRow, img + OH * outRow);
     }
   }
   return record(out, 'pad2d', [x], (g) => {

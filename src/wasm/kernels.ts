@@ -34,10 +34,15 @@ export interface FloatKernels {
   sgemmSparseNT(M: number, N: number, K: number, A: Ptr, lda: number, B: Ptr, ldb: number,
     C: Ptr, ldc: number, ws: Ptr): void;
   sgemmSparseNTWorkspaceBytes(N: number, K: number): number;
+  /** conv2d's input gradient dX = col2im(G·Wkᵀ), G [N*OH*OW, OC] mostly zeros, Wk [KH*KW*C, OC], without the patch
+   *  gradient matrix; images [0, N) of dX overwritten. ws: convInputGradSparseWorkspaceBytes(KH*KW*C, OC). */
+  convInputGradSparse(G: Ptr, OC: number, Wk: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number,
+    SH: number, SW: number, PT: number, PL: number, OH: number, OW: number, dX: Ptr, ws: Ptr): void;
+  convInputGradSparseWorkspaceBytes(K: number, OC: number): number;
   /** Output channels [c0,c1) of conv2d's weight gradient dW[KH*KW*C, OC] = colsᵀ·G, G mostly zeros,
-   *  patches read from X (zero padding). ws: convWeightGradSparseWorkspaceBytes(KH*KW*C, c1-c0). */
+   *  patches read from X (already padded: every window inside). ws: convWeightGradSparseWorkspaceBytes(KH*KW*C, c1-c0). */
   convWeightGradSparse(X: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number,
-    SH: number, SW: number, PT: number, PL: number, OH: number, OW: number, G: Ptr, OC: number, dW: Ptr,
+    SH: number, SW: number, OH: number, OW: number, G: Ptr, OC: number, dW: Ptr,
     c0: number, c1: number, ws: Ptr): void;
   convWeightGradSparseWorkspaceBytes(K: number, nc: number): number;
   /** Non-zero (or NaN) floats among x[0..n). */
@@ -59,6 +64,9 @@ export interface FloatKernels {
     SH: number, SW: number, PT: number, PL: number, OH: number, OW: number, Y: Ptr, argmax: Ptr): void;
   /** dX (xSize elements) = 0, then dX[argmax[i]] += dY[i] for i < ySize (argmax < 0 skipped). */
   maxPool2dBackward(dY: Ptr, argmax: Ptr, ySize: number, dX: Ptr, xSize: number): void;
+  /** maxPool2dBackward when windows never overlap (SH >= KH, SW >= KW): writes every dX element once, no fill. */
+  maxPool2dBackwardDisjoint(dY: Ptr, argmax: Ptr, N: number, H: number, W: number, C: number, KH: number, KW: number,
+    SH: number, SW: number, PT: number, PL: number, OH: number, OW: number, dX: Ptr): void;
 
   // --- batchnorm.ts (channels = last axis; rows = product of the other axes) --
   /** mean[c], variance[c] (biased, divided by rows) of X[rows, C]. Two-pass, f64 totals. */

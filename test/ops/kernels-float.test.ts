@@ -199,6 +199,36 @@ describe('max pool', () => {
     }
   });
 
+  // Windows that never overlap: odd sizes (rows and columns no window covers),
+  // gaps between windows (stride > pool), padding, empty windows, channel
+  // counts around the 4-wide vectors.
+  const DISJOINT: Geo[] = [
+    ...[1, 3, 4, 5, 7, 8, 13, 64].map((C) => geo({ N: 2, H: 7, W: 9, C, KH: 2, KW: 2, SH: 2, SW: 2, PT: 0, PB: 0, PL: 0, PR: 0 })),
+    geo({ N: 1, H: 9, W: 8, C: 6, KH: 2, KW: 2, SH: 2, SW: 2, PT: 1, PB: 0, PL: 0, PR: 0 }),
+    geo({ N: 3, H: 10, W: 11, C: 5, KH: 3, KW: 3, SH: 3, SW: 3, PT: 1, PB: 1, PL: 0, PR: 2 }),
+    geo({ N: 2, H: 11, W: 13, C: 9, KH: 2, KW: 3, SH: 3, SW: 4, PT: 0, PB: 0, PL: 1, PR: 0 }),
+    geo({ N: 2, H: 5, W: 6, C: 3, KH: 1, KW: 1, SH: 2, SW: 2, PT: 2, PB: 2, PL: 0, PR: 1 }),
+    ...GEOS.filter((g) => g.SH >= g.KH && g.SW >= g.KW),
+  ];
+  it.each(DISJOINT.map((g) => [label(g), g] as const))('backward without overlap (no fill) is the scatter bit for bit: %s', (_, g) => {
+    const r = rng(g.H * 5 + g.W * 13 + g.C * 3);
+    const X = randInt(r, g.N * g.H * g.W * g.C, -3, -1); // ties
+    const ny = g.N * g.OH * g.OW * g.C;
+    const ref = maxPoolRef(g, X);
+    const pX = put(X), pY = out(ny), pA = out(ny);
+    k.maxPool2dForward(pX, ...args(g), pY, pA);
+    // Gradients with both zeros: the scatter's 0 + (-0) is +0, and so must the direct write be.
+    const dY = Float32Array.from(randInt(r, ny, -4, 4), (v, i) => (v === 0 && i % 2 ? -0 : v));
+    const dXref = new Float32Array(X.length);
+    for (let i = 0; i < ny; i++) if (ref.arg[i] >= 0) dXref[ref.arg[i]] += dY[i];
+    const pdY = put(dY), pScatter = out(X.length), pDirect = out(X.length);
+    k.maxPool2dBackward(pdY, pA, ny, pScatter, X.length);
+    k.maxPool2dBackwardDisjoint(pdY, pA, ...args(g), pDirect);
+    expect(new Uint32Array(get(pDirect, X.length).buffer)).toEqual(new Uint32Array(dXref.buffer));
+    expect(new Uint32Array(get(pDirect, X.length).buffer)).toEqual(new Uint32Array(get(pScatter, X.length).buffer));
+    expectGuards(pDirect, X.length);
+  });
+
   it('ties: the first maximum in (kh, kw) order takes the value and the gradient', () => {
     // One 2x2 window over a 2x2 image with 5 channels, all four cells equal except
     // channel 1 (max only at the last cell) and channel 4 (max at cells 1 and 2).

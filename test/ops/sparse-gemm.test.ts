@@ -8,7 +8,7 @@ import { alloc, free, f32View, u32View } from '../../src/wasm/memory.js';
 import { wasm } from '../../src/wasm/module.js';
 import { Rng } from '../../src/tensor/random.js';
 import { gemm } from '../../src/ops/gemm.js';
-import { gemmSparseNT, convWeightGradSparse, density, setSparseBackward, sparseBackwardStats } from '../../src/ops/sparseGemm.js';
+import { gemmSparseNT, convWeightGradSparse, convInputGradSparse, density, setSparseBackward, sparseBackwardStats } from '../../src/ops/sparseGemm.js';
 import { loadMnist, take } from '../../src/data/index.js';
 import { larqMnist } from '../../src/nn/models/larqMnist.js';
 import { Adam } from '../../src/optim/adam.js';
@@ -63,9 +63,9 @@ const DENSITIES = [0, 0.03, 0.2, 0.6, 1];
 
 afterAll(() => setThreads(1));
 
-describe('sparse-gradient conv2d backward is bit-identical to im2col + sgemm', () => {
+describe('sparse-gradient conv2d backward is bit-identical to im2col + sgemm (+ col2im)', () => {
   for (const threads of [1, 2]) {
-    it(`weight gradient colsᵀ·g and patch gradient g·Wᵀ, ${threads} thread(s), densities ${DENSITIES.join('/')}`, () => {
+    it(`weight gradient colsᵀ·g, patch gradient g·Wᵀ and input gradient col2im(g·Wᵀ), ${threads} thread(s), densities ${DENSITIES.join('/')}`, () => {
       setThreads(threads);
       const rng = new Rng(31 + threads);
       for (const cv of CONVS) {
@@ -75,6 +75,7 @@ describe('sparse-gradient conv2d backward is bit-identical to im2col + sgemm', (
         for (const keep of DENSITIES) {
           const x = buffer(N * H * W * C), cols = buffer(M * K), w = buffer(K * OC), g = buffer(M * OC);
           const dwDense = buffer(K * OC), dwSparse = buffer(K * OC), dcDense = buffer(M * K), dcSparse = buffer(M * K);
+          const dxDense = buffer(N * H * W * C), dxSparse = buffer(N * H * W * C);
           try {
             fill(x.view(), rng);
             fill(w.view(), rng);
@@ -84,12 +85,16 @@ describe('sparse-gradient conv2d backward is bit-identical to im2col + sgemm', (
             convWeightGradSparse(x.ptr, geo, g.ptr, OC, dwSparse.ptr);
             gemm(false, true, M, K, OC, g.ptr, w.ptr, dcDense.ptr);
             gemmSparseNT(M, K, OC, g.ptr, w.ptr, dcSparse.ptr);
+            // The input gradient with the patch rows added as they are made, against col2im of the dense rows.
+            wasm().col2im(dcDense.ptr, N, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, dxDense.ptr);
+            convInputGradSparse(g.ptr, geo, OC, w.ptr, dxSparse.ptr);
             const tag = `x ${cv.x} k ${cv.k} OC ${OC} stride ${cv.stride} ${cv.padding}, density ${keep}`;
             expect(firstDiff(dwSparse.bits(), dwDense.bits()), `dW ${tag}`).toBe(-1);
             expect(firstDiff(dcSparse.bits(), dcDense.bits()), `dcols ${tag}`).toBe(-1);
-            expect(dwSparse.guardOk() && dcSparse.guardOk(), `guard overwritten, ${tag}`).toBe(true);
+            expect(firstDiff(dxSparse.bits(), dxDense.bits()), `dX ${tag}`).toBe(-1);
+            expect(dwSparse.guardOk() && dcSparse.guardOk() && dxSparse.guardOk(), `guard overwritten, ${tag}`).toBe(true);
           } finally {
-            for (const b of [x, cols, w, g, dwDense, dwSparse, dcDense, dcSparse]) free(b.ptr);
+            for (const b of [x, cols, w, g, dwDense, dwSparse, dcDense, dcSparse, dxDense, dxSparse]) free(b.ptr);
           }
         }
       }
