@@ -1,8 +1,8 @@
 // The binary kernels' code path chosen on the running CPU. The three paths
 // (scalar popcount, v128 SIMD, hybrid) compute the same integers, so the
-// choice changes speed only; which is fastest depends on the CPU (the
-// hybrid path wins most shapes on AMD Zen 5, the scalar one on some Intel
-// parts) and on the shape. 'auto' therefore times the candidates on the
+// choice changes speed only; which is fastest depends on the CPU and on the
+// shape (bench/results/kernels.json, "paths", has the latest comparison on
+// the benchmark machine). 'auto' therefore times the candidates on the
 // caller's own operation the first time a shape class is seen, and keeps
 // the winner in the runtime context (runtime().tuning), so later calls of
 // the class pay nothing.
