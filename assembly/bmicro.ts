@@ -1,22 +1,23 @@
 // Register-tiled micro-kernels of the XNOR-popcount GEMM (driven by
-// btiles.ts). Each computes, for 3 pixels (rows of the implicit GEMM) x 4 or
-// 8 output channels, the popcounts of (activation XOR weight) over the whole
-// reduction and leaves them in the globals r0..r5 (an i32x4 of 4 channels per
-// pixel: r0-r2 channels 0-3, r3-r5 channels 4-7). Globals, not memory: they
-// belong to the instance, so threads sharing the memory never share them.
+// btiles.ts). Each computes the popcounts of (activation XOR weight) over
+// the whole reduction for one tile of output pixels (rows of the implicit
+// GEMM) x 4 output channels: the scalar kernel for 1 pixel, returning an
+// i32x4; the others for 3 pixels, leaving them in the globals r0..r2 (one
+// i32x4 per pixel). Globals, not memory: they belong to the instance, so
+// threads sharing the memory never share them.
 //
 // Operand layouts (see bitpack.ts):
 // - activations: pixel i starts at a_i; the reduction is nSeg segments of
 //   segLen u64 words, segment s at a_i + s*aSeg (for a conv: one segment per
 //   kernel row, KW*CW contiguous words of the NHWC input). The scalar and
-//   bit-serial kernels read a copy gathered per tile (btiles.ts, gather).
+//   bit-serial kernels read a copy gathered per pixel or tile (btiles.ts).
 // - weights: a panel of 4 output channels, walked linearly from q: per
 //   segment, per pair of words: 4 channels x 2 words (64 bytes). An odd
 //   segment's last pair has a zero second word.
 //
 // Three ways to count bits (all give identical results; btiles.ts says
 // which one runs):
-// - scalar: popcnt<u64>, which V8 emits as one POPCNT (one per cycle, port 1);
+// - scalar: popcnt<u64>, which V8 emits as one POPCNT;
 // - v128: i8x16.popcnt, which V8 lowers on x64 to a PSHUFB nibble lookup
 //   (about 8 uops per 128 bits, constants reloaded each time), per-byte
 //   counts accumulated for up to 31 steps before widening;
@@ -27,115 +28,48 @@ import { widen8, hsum4 } from "./bitops";
 export let r0: v128 = i32x4(0, 0, 0, 0);
 export let r1: v128 = i32x4(0, 0, 0, 0);
 export let r2: v128 = i32x4(0, 0, 0, 0);
-export let r3: v128 = i32x4(0, 0, 0, 0);
-export let r4: v128 = i32x4(0, 0, 0, 0);
-export let r5: v128 = i32x4(0, 0, 0, 0);
 
 // @ts-ignore: decorator
 @inline function pc8(x: v128, w: v128): v128 {
   return i8x16.popcnt(v128.xor(x, w));
 }
 
-// The scalar path: 3 pixels x 8 channels. The tile loop first gathers the 3
-// pixels' words into an interleaved panel (ap: word t of pixel i at
-// ap + 24t + 8i) and tabulates where word t sits in a weight panel (tab: u32
-// byte offsets), so this loop runs over all T words of the reduction with
-// two pointers and no segment structure: with the pixels' own pointers and
-// the segment bookkeeping, V8 spilled ~50 values per word and the kernel ran
-// 12-15% slower (measured on every benchmark shape).
-// The weight panels are at q and q + panel2 (panel2 = 0 repeats the first
-// when only 4 channels are left). Two channels' counts share one u64 (low
-// and high 32 bits; counts stay far below 2^32): 12 accumulators for 24
-// outputs. 8 channels rather than 4 halve the per-tile costs, which dominate
-// short reductions (3x3 conv on 64 channels: 9 words).
+// The scalar path: 1 pixel x 4 channels, the dot products returned as an
+// i32x4. The pixel's T words are contiguous at ap; the 4 channels' weights
+// are a dense pair panel at q (word t of channel j at (t>>1)*64 + 16j +
+// (t&1)*8, which is bitpackWeights' panel whenever no segment has an odd
+// length; btiles.ts repacks the others).
+// Why this shape: V8 (TurboFan, x64) has 12 general registers for values;
+// it keeps a loop body's loads in program order and schedules each
+// accumulator's chain of adds late, so all the loads a chain uses are live
+// at its start. With one pair of words a step, four accumulators, the two
+// activation words, a chain's two weight words, the memory base and two
+// pointers fit, and each count costs a weight load, xor, popcnt and add,
+// with the activation words loaded once per four channels. Taller tiles
+// (pixels sharing weight words in registers) and longer steps spill, and
+// were no faster on any benchmark shape; V8 unrolls this loop itself, paying
+// its bound and interrupt checks once per few steps.
 // @ts-ignore: decorator
-@inline export function microScalar8(ap: usize, T: i32, tab: usize, q: usize, panel2: usize): void {
-  let c0l: u64 = 0, c0h: u64 = 0, c1l: u64 = 0, c1h: u64 = 0, c2l: u64 = 0, c2h: u64 = 0;
-  let d0l: u64 = 0, d0h: u64 = 0, d1l: u64 = 0, d1h: u64 = 0, d2l: u64 = 0, d2h: u64 = 0;
-  const end = ap + <usize>T * 24;
-  // Four words a step, then single words: the loop's own instructions
-  // (bound, interrupt check, pointer steps) are then paid once per four
-  // words. The blocks are the same step at word offsets 0..3.
-  const quads = ap + <usize>(T & ~3) * 24;
-  while (ap < quads) {
-    {
-      const w = q + <usize>load<u32>(tab);
-      const x0 = load<u64>(ap, 0), x1 = load<u64>(ap, 8), x2 = load<u64>(ap, 16);
-      let v = load<u64>(w, 0), u = load<u64>(w, 16);
-      c0l += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1l += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2l += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-      v = load<u64>(w, 32); u = load<u64>(w, 48);
-      c0h += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1h += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2h += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-      const w2 = w + panel2;
-      v = load<u64>(w2, 0); u = load<u64>(w2, 16);
-      d0l += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); d1l += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); d2l += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-      v = load<u64>(w2, 32); u = load<u64>(w2, 48);
-      d0h += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); d1h += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); d2h += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-    }
-    {
-      const w = q + <usize>load<u32>(tab, 4);
-      const x0 = load<u64>(ap, 24), x1 = load<u64>(ap, 32), x2 = load<u64>(ap, 40);
-      let v = load<u64>(w, 0), u = load<u64>(w, 16);
-      c0l += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1l += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2l += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-      v = load<u64>(w, 32); u = load<u64>(w, 48);
-      c0h += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1h += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2h += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-      const w2 = w + panel2;
-      v = load<u64>(w2, 0); u = load<u64>(w2, 16);
-      d0l += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); d1l += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); d2l += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-      v = load<u64>(w2, 32); u = load<u64>(w2, 48);
-      d0h += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); d1h += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); d2h += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-    }
-    {
-      const w = q + <usize>load<u32>(tab, 8);
-      const x0 = load<u64>(ap, 48), x1 = load<u64>(ap, 56), x2 = load<u64>(ap, 64);
-      let v = load<u64>(w, 0), u = load<u64>(w, 16);
-      c0l += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1l += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2l += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-      v = load<u64>(w, 32); u = load<u64>(w, 48);
-      c0h += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1h += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2h += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-      const w2 = w + panel2;
-      v = load<u64>(w2, 0); u = load<u64>(w2, 16);
-      d0l += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); d1l += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); d2l += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-      v = load<u64>(w2, 32); u = load<u64>(w2, 48);
-      d0h += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); d1h += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); d2h += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-    }
-    {
-      const w = q + <usize>load<u32>(tab, 12);
-      const x0 = load<u64>(ap, 72), x1 = load<u64>(ap, 80), x2 = load<u64>(ap, 88);
-      let v = load<u64>(w, 0), u = load<u64>(w, 16);
-      c0l += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1l += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2l += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-      v = load<u64>(w, 32); u = load<u64>(w, 48);
-      c0h += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1h += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2h += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-      const w2 = w + panel2;
-      v = load<u64>(w2, 0); u = load<u64>(w2, 16);
-      d0l += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); d1l += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); d2l += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-      v = load<u64>(w2, 32); u = load<u64>(w2, 48);
-      d0h += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); d1h += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); d2h += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-    }
-    ap += 96;
-    tab += 16;
+@inline export function microPixel(ap: usize, T: i32, q: usize): v128 {
+  let c0: u64 = 0, c1: u64 = 0, c2: u64 = 0, c3: u64 = 0;
+  const pairs = ap + (<usize>(T & ~1) << 3);
+  while (ap < pairs) {
+    const x0 = load<u64>(ap, 0), x1 = load<u64>(ap, 8);
+    c0 += popcnt(load<u64>(q, 0) ^ x0) + popcnt(load<u64>(q, 8) ^ x1);
+    c1 += popcnt(load<u64>(q, 16) ^ x0) + popcnt(load<u64>(q, 24) ^ x1);
+    c2 += popcnt(load<u64>(q, 32) ^ x0) + popcnt(load<u64>(q, 40) ^ x1);
+    c3 += popcnt(load<u64>(q, 48) ^ x0) + popcnt(load<u64>(q, 56) ^ x1);
+    ap += 16;
+    q += 64;
   }
-  while (ap < end) {
-    {
-      const w = q + <usize>load<u32>(tab);
-      const x0 = load<u64>(ap, 0), x1 = load<u64>(ap, 8), x2 = load<u64>(ap, 16);
-      let v = load<u64>(w, 0), u = load<u64>(w, 16);
-      c0l += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1l += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2l += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-      v = load<u64>(w, 32); u = load<u64>(w, 48);
-      c0h += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); c1h += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); c2h += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-      const w2 = w + panel2;
-      v = load<u64>(w2, 0); u = load<u64>(w2, 16);
-      d0l += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); d1l += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); d2l += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-      v = load<u64>(w2, 32); u = load<u64>(w2, 48);
-      d0h += popcnt(x0 ^ v) + (popcnt(x0 ^ u) << 32); d1h += popcnt(x1 ^ v) + (popcnt(x1 ^ u) << 32); d2h += popcnt(x2 ^ v) + (popcnt(x2 ^ u) << 32);
-    }
-    ap += 24;
-    tab += 4;
+  if (T & 1) {
+    const x0 = load<u64>(ap, 0);
+    c0 += popcnt(load<u64>(q, 0) ^ x0);
+    c1 += popcnt(load<u64>(q, 16) ^ x0);
+    c2 += popcnt(load<u64>(q, 32) ^ x0);
+    c3 += popcnt(load<u64>(q, 48) ^ x0);
   }
-  r0 = i64x2.replace_lane(i64x2.splat(c0l), 1, c0h);
-  r1 = i64x2.replace_lane(i64x2.splat(c1l), 1, c1h);
-  r2 = i64x2.replace_lane(i64x2.splat(c2l), 1, c2h);
-  r3 = i64x2.replace_lane(i64x2.splat(d0l), 1, d0h);
-  r4 = i64x2.replace_lane(i64x2.splat(d1l), 1, d1h);
-  r5 = i64x2.replace_lane(i64x2.splat(d2l), 1, d2h);
+  return i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(<i32>c0), 1, <i32>c1), 2, <i32>c2), 3, <i32>c3);
 }
 
 // Per-byte counts grow by at most 8 per step; 31 steps keep them <= 248.
@@ -241,11 +175,11 @@ const STEPS: i32 = 31;
   return popcnt(x & v) + (popcnt(y & u) << 2) + ((popcnt(x & u) + popcnt(y & v)) << 1);
 }
 
-// Channel pairs share a u64 accumulator as in microScalar.
+// Channel pairs share a u64 accumulator (counts stay far below 2^32).
 // @ts-ignore: decorator
 @inline export function microSerial(ap: usize, T: i32, q: usize): void {
   let c0l: u64 = 0, c0h: u64 = 0, c1l: u64 = 0, c1h: u64 = 0, c2l: u64 = 0, c2h: u64 = 0;
-  // gathered as in microScalar8: plane 0 of pixel i at ap + 8i, plane 1 at ap + 24 + 8i
+  // gathered as btiles.ts gather: plane 0 of pixel i at ap + 8i, plane 1 at ap + 24 + 8i
   const end = ap + <usize>T * 24;
   while (ap < end) {
     const x0 = load<u64>(ap, 0), x1 = load<u64>(ap, 8), x2 = load<u64>(ap, 16);

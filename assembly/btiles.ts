@@ -1,9 +1,10 @@
-// The tile loop shared by bgemm, bconv2d and the bit-serial kernels: walks
-// the output pixels in tiles of 3 and the output channels in blocks of 4 (or
-// 8), runs a micro-kernel (bmicro.ts) per tile and block, and hands each
-// pixel's dot products to the fused output transform (bitops.ts).
+// The tile loops shared by bgemm, bconv2d and the bit-serial kernels: walk
+// the output pixels (one at a time on the scalar path, in tiles of 3 on the
+// others) and the output channels in blocks of 4, run a micro-kernel
+// (bmicro.ts) per pixel or tile and block, and hand each pixel's dot
+// products to the fused output transform (bitops.ts).
 import { emit } from "./bitops";
-import { r0, r1, r2, r3, r4, r5, microScalar8, microSimd, microHybrid, microSerial } from "./bmicro";
+import { r0, r1, r2, microPixel, microSimd, microHybrid, microSerial } from "./bmicro";
 
 export const PATH_SCALAR: i32 = 1;
 export const PATH_SIMD: i32 = 2;
@@ -12,31 +13,38 @@ export const PATH_HYBRID: i32 = 3;
 export const PATH_SERIAL: i32 = 4;
 
 /**
- * path 0 (auto) -> the scalar path. Best-of-4 medians, kernel only, ms, on
- * Sapphire Rapids / V8 11.3 (scalar / v128 / hybrid):
- *   conv 3x3 56x56x64   0.65 / 1.22 / 1.00    GEMM 512x512x8192   10.4 / 13.2 / 17.0
- *   conv 3x3 28x28x128  0.57 / 0.83 / 0.75    dense 64x1024x1024  0.36 / 0.48 / 0.44
- *   conv 3x3 14x14x256  0.57 / 0.78 / 0.72    dense 64x4096x4096  5.2 / 10.0 / 9.2
- * (bench/results/kernels.json, "paths", has the latest run). POPCNT retires
- * one 64-bit count per cycle, while V8's i8x16.popcnt costs ~8 uops per 128
- * bits on the three vector ports, so v128 never catches up, and the hybrid
- * loses to register pressure what it gains by using both.
+ * path 0 -> the scalar path, the fastest or close to it on every shape
+ * measured (bench/results/kernels.json, "paths"): V8's i8x16.popcnt costs
+ * ~8 uops per 128 bits, so v128 needs more instructions per count than
+ * scalar POPCNT, and the hybrid loses to register pressure what it gains by
+ * using the vector ports too. The library's 'auto' times the paths on the
+ * running CPU instead (src/ops/binary/tune.ts).
  */
 export function resolvePath(path: i32): i32 {
   return path == 0 ? PATH_SCALAR : path;
 }
 
-// Weight panels of one channel chunk (a quarter of L2).
+// Weight panels of one channel chunk on the 3-pixel tile paths (a quarter of L2).
 const CHUNK_BYTES: usize = 512 << 10;
+// ... and on the scalar path, which re-reads a chunk's panels for every
+// pixel: they stay in L1 next to the pixel's words.
+const PIXEL_CHUNK_BYTES: i32 = 24 << 10;
 
-/** Workspace of xnorTiles for T = nSeg*segLen words: offset table + 3-pixel panel. */
+/** Workspace of xnorTiles for T = nSeg*segLen words. */
 export function tilesWorkspaceBytes(T: i32): i32 {
-  return tableBytes(T) + T * 24;
+  // scalar: the pixel's words, then a chunk of repacked panels; 3-pixel tile paths: the tile's words
+  return max(T * 24, align64(T << 3) + max(PIXEL_CHUNK_BYTES, densePanelBytes(T)));
 }
 
 // @ts-ignore: decorator
-@inline function tableBytes(T: i32): i32 {
-  return ((T << 2) + 15) & ~15;
+@inline function align64(n: i32): i32 {
+  return (n + 63) & ~63;
+}
+
+// A panel of 4 channels x T words without segment structure (bmicro.ts, microPixel).
+// @ts-ignore: decorator
+@inline function densePanelBytes(T: i32): i32 {
+  return ((T + 1) >> 1) << 6;
 }
 
 /**
@@ -61,23 +69,19 @@ export function xnorTiles(
 ): void {
   const total = nImg * (oy1 - oy0) * (ox1 - ox0);
   if (total <= 0 || OC <= 0) return;
+  if (path == PATH_SCALAR) {
+    pixelLoop(A, aImg, aRow, aPix, aSeg, nSeg, segLen, B, OC, nImg, oy0, oy1, ox0, ox1, out, oImg, oRow, oPix, kEff, corr, ws);
+    return;
+  }
   const panel = <usize>nSeg * <usize>((segLen + 1) >> 1) << 6;
   const blocks = (OC + 3) >> 2;
   // Channels in chunks whose panels fit in L2, pixel tiles inside, channel
   // blocks innermost: a tile's activations stay in L1 and its addresses are
   // computed once per chunk while the panels stream from L2. Blocks of one
   // pixel are visited in increasing order, which OUT_BITS relies on.
-  const chunk = max(2, <i32>(CHUNK_BYTES / panel) & ~1);
+  const chunk = max(1, <i32>(CHUNK_BYTES / panel));
   const T = nSeg * segLen;
-  const tab = ws, ap = ws + <usize>tableBytes(T);
-  if (path == PATH_SCALAR) {
-    // word (segment g, k) of a panel: pairs of 64 bytes, halves 8 bytes apart
-    const segBytes = ((segLen + 1) >> 1) << 6;
-    let t: usize = 0;
-    for (let g = 0; g < nSeg; g++) {
-      for (let k = 0; k < segLen; k++, t++) store<u32>(tab + (t << 2), g * segBytes + ((k >> 1) << 6) + ((k & 1) << 3));
-    }
-  }
+  const ap = ws;
   for (let c0 = 0; c0 < blocks; c0 += chunk) {
     const c1 = min(blocks, c0 + chunk);
     let n = 0, y = oy0, x = ox0;
@@ -98,23 +102,100 @@ export function xnorTiles(
         if (++x == ox1) { x = ox0; if (++y == oy1) { y = oy0; n++; } }
       }
       const pixels = min(3, total - p);
-      if (path == PATH_SCALAR || path == PATH_SERIAL) gather(ap, a0, a1, a2, aSeg, nSeg, segLen);
-      let cb = c0;
-      while (cb < c1) {
+      if (path == PATH_SERIAL) gather(ap, a0, a1, a2, aSeg, nSeg, segLen);
+      for (let cb = c0; cb < c1; cb++) {
         const q = B + <usize>cb * panel;
-        if (path == PATH_SCALAR) {
-          const two = cb + 1 < c1;
-          microScalar8(ap, T, tab, q, two ? panel : 0);
-          finish(r0, r1, r2, cb << 2, OC, pixels, d0, d1, d2, kEff, corr, false, p);
-          if (two) finish(r3, r4, r5, (cb + 1) << 2, OC, pixels, d0, d1, d2, kEff, corr, false, p);
-          cb += 2;
-          continue;
-        }
         if (path == PATH_SIMD) microSimd(a0, a1, a2, aSeg, nSeg, segLen, q);
         else if (path == PATH_HYBRID) microHybrid(a0, a1, a2, aSeg, nSeg, segLen, q);
         else microSerial(ap, T, q);
         finish(r0, r1, r2, cb << 2, OC, pixels, d0, d1, d2, kEff, corr, path == PATH_SERIAL, p);
-        cb++;
+      }
+    }
+  }
+}
+
+// The scalar path: one pixel at a time against a chunk of channel blocks
+// (bmicro.ts, microPixel). The pixel's words are gathered into one run
+// (in place when the reduction is a single segment); the panels are used as
+// they are when they are dense (one segment, or only even segments), else a
+// chunk of them is repacked densely into the workspace. Both copies are paid
+// once per pixel and chunk, against 4*T counts per channel block.
+function pixelLoop(
+  A: usize, aImg: usize, aRow: usize, aPix: usize, aSeg: usize, nSeg: i32, segLen: i32,
+  B: usize, OC: i32,
+  nImg: i32, oy0: i32, oy1: i32, ox0: i32, ox1: i32,
+  out: usize, oImg: usize, oRow: usize, oPix: usize,
+  kEff: i32, corr: usize, ws: usize,
+): void {
+  const T = nSeg * segLen;
+  const panel = <usize>nSeg * <usize>((segLen + 1) >> 1) << 6;
+  const dense = nSeg == 1 || (segLen & 1) == 0;
+  const blockBytes = <usize>densePanelBytes(T);
+  const blocks = (OC + 3) >> 2;
+  const chunk = max(1, PIXEL_CHUNK_BYTES / <i32>blockBytes);
+  const xw = ws, wd = ws + <usize>align64(T << 3);
+  const kv = i32x4.splat(kEff);
+  for (let c0 = 0; c0 < blocks; c0 += chunk) {
+    const c1 = min(blocks, c0 + chunk);
+    let w0 = B + <usize>c0 * panel;
+    if (!dense) {
+      repack(wd, w0, c1 - c0, panel, nSeg, segLen);
+      w0 = wd;
+    }
+    for (let n = 0; n < nImg; n++) {
+      for (let y = oy0; y < oy1; y++) {
+        // running pointers: products computed here would be recomputed per channel block
+        let a = A + <usize>n * aImg + <usize>y * aRow + <usize>ox0 * aPix;
+        let d = out + <usize>n * oImg + <usize>y * oRow + <usize>ox0 * oPix;
+        for (let x = ox0; x < ox1; x++) {
+          let xp = a;
+          if (nSeg > 1) {
+            gather1(xw, a, aSeg, nSeg, segLen);
+            xp = xw;
+          }
+          let q = w0;
+          for (let cb = c0; cb < c1; cb++) {
+            const o = cb << 2;
+            const cv = corr ? v128.load(corr + (<usize>o << 2)) : i32x4.splat(0);
+            emit(i32x4.sub(kv, i32x4.shl(i32x4.sub(microPixel(xp, T, q), cv), 1)), o, min(4, OC - o), d);
+            q += blockBytes;
+          }
+          a += aPix;
+          d += oPix;
+        }
+      }
+    }
+  }
+}
+
+// One pixel's nSeg segments of segLen words, one after the other at d
+// (word by word: a memory.copy of a few words is a call in V8).
+// @ts-ignore: decorator
+@inline function gather1(d: usize, a: usize, aSeg: usize, nSeg: i32, segLen: i32): void {
+  const bytes = <usize>segLen << 3;
+  for (let g = 0; g < nSeg; g++) {
+    const s = a + <usize>g * aSeg;
+    for (let k: usize = 0; k < bytes; k += 8) store<u64>(d + k, load<u64>(s + k));
+    d += bytes;
+  }
+}
+
+// nBlocks panels (panel bytes apart from src) rewritten densely at d: word t
+// = (segment g, k) of channel j moves from g*segBytes + (k>>1)*64 + 16j +
+// (k&1)*8 to (t>>1)*64 + 16j + (t&1)*8 (with odd T, the last pair's second
+// words are never read).
+function repack(d: usize, src: usize, nBlocks: i32, panel: usize, nSeg: i32, segLen: i32): void {
+  const T = nSeg * segLen;
+  const segBytes = <usize>((segLen + 1) >> 1) << 6;
+  const blockBytes = <usize>densePanelBytes(T);
+  for (let b = 0; b < nBlocks; b++) {
+    const s = src + <usize>b * panel, o = d + <usize>b * blockBytes;
+    let t = 0;
+    for (let g = 0; g < nSeg; g++) {
+      for (let k = 0; k < segLen; k++, t++) {
+        const from = s + <usize>g * segBytes + (<usize>(k >> 1) << 6) + (<usize>(k & 1) << 3);
+        const to = o + (<usize>(t >> 1) << 6) + (<usize>(t & 1) << 3);
+        for (let j: usize = 0; j < 64; j += 16) store<u64>(to + j, load<u64>(from + j));
       }
     }
   }

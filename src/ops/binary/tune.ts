@@ -1,11 +1,11 @@
 // The binary kernels' code path chosen on the running CPU. The four paths
 // (scalar popcount, v128 SIMD, hybrid, carry-save planes) compute the same
 // integers, so the choice changes speed only; which is fastest depends on
-// the CPU and on the shape (long reductions favour the carry-save path,
-// short ones the tiled scalar and hybrid paths). 'auto' therefore times the candidates on the
-// caller's own operation the first time a shape class is seen, and keeps
-// the winner in the runtime context (runtime().tuning), so later calls of
-// the class pay nothing.
+// the CPU and on the shape (bench/results/kernels.json, "paths", has the
+// latest comparison on the benchmark machine). 'auto' therefore times the
+// candidates on the caller's own operation the first time a shape class is
+// seen, and keeps the winner in the runtime context (runtime().tuning), so
+// later calls of the class pay nothing.
 import { runtime } from '../../runtime/runtime.js';
 import type { KernelPath } from './output.js';
 

@@ -129,6 +129,10 @@ describe('binary conv2d', () => {
     { N: 1, H: 4, W: 3, C: 3, OC: 2, K: 5, S: 1, same: true, padValue: 0 },
     { N: 1, H: 13, W: 7, C: 130, OC: 7, K: 3, S: 2, same: true, padValue: 1 },
     { N: 3, H: 5, W: 5, C: 65, OC: 1, K: 1, S: 2, same: true, padValue: 0 },
+    // more channel blocks than one chunk of the scalar path (btiles.ts), with
+    // odd segments (panels repacked per chunk) and with even ones (used in place)
+    { N: 1, H: 5, W: 4, C: 64, OC: 330, K: 3, S: 1, same: true, padValue: 0 },
+    { N: 1, H: 4, W: 5, C: 128, OC: 182, K: 3, S: 2, same: true, padValue: 1 },
   ];
   for (const c of cases) {
     const name = `N${c.N} ${c.H}x${c.W}x${c.C}->${c.OC} k${c.K} s${c.S} ${c.same ? 'same' : 'valid'} pad_values=${c.padValue}`;
