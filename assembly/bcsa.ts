@@ -25,12 +25,14 @@ export function csaWorkspaceBytes(nSeg: i32, segLen: i32): i32 {
   return (nSeg * ((segLen + 1) >> 1) << 5) + 64;
 }
 
+/** A full adder on 128 bit positions: the sum bits of a + b + c. */
 // @ts-ignore: decorator
-@inline function sum3(a: v128, b: v128, c: v128): v128 {
+@inline export function sum3(a: v128, b: v128, c: v128): v128 {
   return v128.xor(v128.xor(a, b), c);
 }
+/** ... and the carry bits (the majority of a, b, c). */
 // @ts-ignore: decorator
-@inline function carry3(a: v128, b: v128, c: v128): v128 {
+@inline export function carry3(a: v128, b: v128, c: v128): v128 {
   return v128.or(v128.and(a, b), v128.and(c, v128.xor(a, b)));
 }
 // @ts-ignore: decorator

@@ -14,7 +14,7 @@
 // in carry-save bit planes before counting (cell2v). The popcounts are
 // scalar popcnt<u64> everywhere, as in the tiled kernels.
 import { words } from "./infer-bits";
-import { gatherPair, csaRowCounts } from "./bcsa";
+import { gatherPair, csaRowCounts, sum3, carry3 } from "./bcsa";
 
 /**
  * cols: bit-im2col rows of the conv pixels [N][CH][CW], rowWords words each
@@ -410,13 +410,13 @@ export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize
 @inline function carryOf(n: i32, k: i32, s: v128, x: v128, y: v128): v128 {
   if (k >= n) return i64x2.splat(0);
   if (k + 1 >= n) return v128.and(s, x);
-  return v128.or(v128.and(s, x), v128.and(y, v128.xor(s, x)));
+  return carry3(s, x, y);
 }
 // @ts-ignore: decorator
 @inline function sumOf(n: i32, k: i32, s: v128, x: v128, y: v128): v128 {
   if (k >= n) return s;
   if (k + 1 >= n) return v128.xor(s, x);
-  return v128.xor(v128.xor(s, x), y);
+  return sum3(s, x, y);
 }
 
 // The count in lane l: the planes' popcounts by their weights (the planes
