@@ -112,7 +112,7 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
     // the threshold as an interval of popcounts [lo, lo+len); branch-free:
     // the outcome is a coin toss the predictor would lose
     const iv = load<u64>(thr + (<usize>o << 3));
-    b |= <u64>(<u32>(<u32>pc - <u32>iv) < <u32>(iv >> 32)) << <u64>lo;
+    b |= <u64>inInterval(iv, <u32>pc) << <u64>lo;
   }
   return b;
 }
@@ -167,9 +167,8 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
       if (n > 7) { wk = load<u64>(r, 56); pa += popcnt(load<u64>(a, 56) ^ wk); pb += popcnt(load<u64>(b, 56) ^ wk); }
     }
     const t = load<u64>(iv + (lo << 3));
-    const tlo = <u32>t, len = <u32>(t >> 32);
-    ba |= select<u64>(bit, 0, <u32>pa - tlo < len);
-    bb |= select<u64>(bit, 0, <u32>pb - tlo < len);
+    ba |= select<u64>(bit, 0, inInterval(t, <u32>pa));
+    bb |= select<u64>(bit, 0, inInterval(t, <u32>pb));
   }
   return pairResult(ba, bb, f, all, da, db);
 }
@@ -218,6 +217,14 @@ function pair7(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usiz
 function pair8(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2(8, a, b, u, f, w, iv, rb, da, db); }
 function pairN(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2(0, a, b, u, f, w, iv, rb, da, db); }
 
+// Whether popcount pc is in a channel's interval t = (lo, len) of
+// popcountIntervals, [lo, lo + len): one unsigned compare, no branch (the
+// outcome is a coin toss the predictor would lose).
+// @ts-ignore: decorator
+@inline function inInterval(t: u64, pc: u32): bool {
+  return pc - <u32>t < <u32>(t >> 32);
+}
+
 // A pool window's pair: the channels of `all` still undecided after both
 // pixels. Rows: both pixels' bits stored, nothing returned.
 // @ts-ignore: decorator
@@ -243,9 +250,8 @@ function csaPair(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, n: i32
     u ^= bit;
     csaRowCounts(ws, n, w + lo * (<usize>n << 3), res);
     const t = load<u64>(iv + (lo << 3));
-    const tlo = <u32>t, len = <u32>(t >> 32);
-    ba |= select<u64>(bit, 0, load<u32>(res) - tlo < len);
-    bb |= select<u64>(bit, 0, load<u32>(res, 4) - tlo < len);
+    ba |= select<u64>(bit, 0, inInterval(t, load<u32>(res)));
+    bb |= select<u64>(bit, 0, inInterval(t, load<u32>(res, 4)));
   }
   return (ba ^ f) & (bb ^ f) & all;
 }
@@ -362,9 +368,8 @@ export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize
     const eights = carryOf(n4, 1, fours, d1, d2); fours = sumOf(n4, 1, fours, d1, d2);
     const pa = planesPopcount(n, 0, ones, twos, fours, eights), pb = planesPopcount(n, 1, ones, twos, fours, eights);
     const t = load<u64>(iv + (lo << 3));
-    const tlo = <u32>t, len = <u32>(t >> 32);
-    ba |= select<u64>(bit, 0, <u32>pa - tlo < len);
-    bb |= select<u64>(bit, 0, <u32>pb - tlo < len);
+    ba |= select<u64>(bit, 0, inInterval(t, <u32>pa));
+    bb |= select<u64>(bit, 0, inInterval(t, <u32>pb));
   }
   return pairResult(ba, bb, f, all, da, db);
 }
