@@ -29,8 +29,10 @@ async function removeWaiting(queue: Queue, ids: Iterable<string>): Promise<numbe
     if (!job) continue;
     const state = await job.getState();
     if (state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'failed' || state === 'completed') {
-      await job.remove();
-      removed++;
+      // A worker may take the job between getState and here: then it is
+      // locked, queue.remove returns 0 (job.remove would throw), and the job
+      // runs to its end; its result lands in Redis like any other.
+      if ((await queue.remove(id)) === 1) removed++;
     }
   }
   return removed;

@@ -90,7 +90,7 @@ describe.skipIf(!base)('robustness --queue with local workers', () => {
     expect(study).not.toBe('');
     first.child.kill('SIGINT');
     const r1 = await first.done;
-    expect(r1.code).toBe(130);
+    expect(r1.code, r1.stderr).toBe(130);
     expect(r1.stderr).toMatch(/--resume/);
     const waiting = (await queue.getJobs(['waiting', 'delayed', 'prioritized'])).filter((j) => j?.id?.startsWith(study));
     expect(waiting).toHaveLength(0);
