@@ -2,8 +2,8 @@
 // btiles.ts). Each computes the popcounts of (activation XOR weight) over
 // the whole reduction for one tile of output pixels (rows of the implicit
 // GEMM) x 4 output channels: the scalar kernel for 1 pixel, returning an
-// i32x4; the others for 3 pixels, leaving them in the globals r0..r2 (one
-// i32x4 per pixel). Globals, not memory: they belong to the instance, so
+// i32x4, or for 2 pixels of a short reduction; the others for 3 pixels;
+// those leave their results in the globals r0..r2 (one i32x4 per pixel). Globals, not memory: they belong to the instance, so
 // threads sharing the memory never share them.
 //
 // Operand layouts (see bitpack.ts):
@@ -70,6 +70,111 @@ export let r2: v128 = i32x4(0, 0, 0, 0);
     c3 += popcnt(load<u64>(q, 48) ^ x0);
   }
   return i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(<i32>c0), 1, <i32>c1), 2, <i32>c2), 3, <i32>c3);
+}
+
+/** Longest reduction (in words) of microPair. */
+export const PAIR_MAX_WORDS: i32 = 12;
+
+// The scalar path for two pixels of a short reduction (T <= PAIR_MAX_WORDS):
+// 2 pixels x 4 channels, each weight word loaded once for both pixels.
+// Pixel 0's dots go to r0, pixel 1's to r1. The per-block work outside the
+// counts (entering the kernel, assembling the result) is what short rows
+// spend most on, and it is paid here once per two pixels. Two channels
+// share a u64 accumulator (counts <= 64 * PAIR_MAX_WORDS, far below 2^32),
+// so that the four accumulators, two activation words and a weight pair fit
+// V8's registers; the code is straight-line, entered at the row's last word.
+// @ts-ignore: decorator
+@inline export function microPair(a0: usize, a1: usize, T: i32, q: usize): void {
+  let p01: u64 = 0, p23: u64 = 0, s01: u64 = 0, s23: u64 = 0;
+  switch (T) {
+    case 12: {
+      const x = load<u64>(a0, 88), y = load<u64>(a1, 88);
+      let w = load<u64>(q, 328), v = load<u64>(q, 344);
+      p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+      w = load<u64>(q, 360); v = load<u64>(q, 376);
+      p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+    }
+    case 11: {
+      const x = load<u64>(a0, 80), y = load<u64>(a1, 80);
+      let w = load<u64>(q, 320), v = load<u64>(q, 336);
+      p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+      w = load<u64>(q, 352); v = load<u64>(q, 368);
+      p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+    }
+    case 10: {
+      const x = load<u64>(a0, 72), y = load<u64>(a1, 72);
+      let w = load<u64>(q, 264), v = load<u64>(q, 280);
+      p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+      w = load<u64>(q, 296); v = load<u64>(q, 312);
+      p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+    }
+    case 9: {
+      const x = load<u64>(a0, 64), y = load<u64>(a1, 64);
+      let w = load<u64>(q, 256), v = load<u64>(q, 272);
+      p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+      w = load<u64>(q, 288); v = load<u64>(q, 304);
+      p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+    }
+    case 8: {
+      const x = load<u64>(a0, 56), y = load<u64>(a1, 56);
+      let w = load<u64>(q, 200), v = load<u64>(q, 216);
+      p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+      w = load<u64>(q, 232); v = load<u64>(q, 248);
+      p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+    }
+    case 7: {
+      const x = load<u64>(a0, 48), y = load<u64>(a1, 48);
+      let w = load<u64>(q, 192), v = load<u64>(q, 208);
+      p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+      w = load<u64>(q, 224); v = load<u64>(q, 240);
+      p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+    }
+    case 6: {
+      const x = load<u64>(a0, 40), y = load<u64>(a1, 40);
+      let w = load<u64>(q, 136), v = load<u64>(q, 152);
+      p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+      w = load<u64>(q, 168); v = load<u64>(q, 184);
+      p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+    }
+    case 5: {
+      const x = load<u64>(a0, 32), y = load<u64>(a1, 32);
+      let w = load<u64>(q, 128), v = load<u64>(q, 144);
+      p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+      w = load<u64>(q, 160); v = load<u64>(q, 176);
+      p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+    }
+    case 4: {
+      const x = load<u64>(a0, 24), y = load<u64>(a1, 24);
+      let w = load<u64>(q, 72), v = load<u64>(q, 88);
+      p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+      w = load<u64>(q, 104); v = load<u64>(q, 120);
+      p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+    }
+    case 3: {
+      const x = load<u64>(a0, 16), y = load<u64>(a1, 16);
+      let w = load<u64>(q, 64), v = load<u64>(q, 80);
+      p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+      w = load<u64>(q, 96); v = load<u64>(q, 112);
+      p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+    }
+    case 2: {
+      const x = load<u64>(a0, 8), y = load<u64>(a1, 8);
+      let w = load<u64>(q, 8), v = load<u64>(q, 24);
+      p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+      w = load<u64>(q, 40); v = load<u64>(q, 56);
+      p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+    }
+    case 1: {
+      const x = load<u64>(a0, 0), y = load<u64>(a1, 0);
+      let w = load<u64>(q, 0), v = load<u64>(q, 16);
+      p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+      w = load<u64>(q, 32); v = load<u64>(q, 48);
+      p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+    }
+    default:
+  }
+  r0 = i64x2.replace_lane(i64x2.splat(p01), 1, p23);
+  r1 = i64x2.replace_lane(i64x2.splat(s01), 1, s23);
 }
 
 // Per-byte counts grow by at most 8 per step; 31 steps keep them <= 248.

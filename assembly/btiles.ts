@@ -4,7 +4,7 @@
 // (bmicro.ts) per pixel or tile and block, and hand each pixel's dot
 // products to the fused output transform (bitops.ts).
 import { emit } from "./bitops";
-import { r0, r1, r2, microPixel, microSimd, microHybrid, microSerial } from "./bmicro";
+import { r0, r1, r2, microPixel, microPair, PAIR_MAX_WORDS, microSimd, microHybrid, microSerial } from "./bmicro";
 
 export const PATH_SCALAR: i32 = 1;
 export const PATH_SIMD: i32 = 2;
@@ -32,8 +32,8 @@ const PIXEL_CHUNK_BYTES: i32 = 24 << 10;
 
 /** Workspace of xnorTiles for T = nSeg*segLen words. */
 export function tilesWorkspaceBytes(T: i32): i32 {
-  // scalar: the pixel's words, then a chunk of repacked panels; 3-pixel tile paths: the tile's words
-  return max(T * 24, align64(T << 3) + max(PIXEL_CHUNK_BYTES, densePanelBytes(T)));
+  // scalar: two pixels' words, then a chunk of repacked panels; 3-pixel tile paths: the tile's words
+  return max(T * 24, (align64(T << 3) << 1) + max(PIXEL_CHUNK_BYTES, densePanelBytes(T)));
 }
 
 // @ts-ignore: decorator
@@ -115,7 +115,8 @@ export function xnorTiles(
 }
 
 // The scalar path: one pixel at a time against a chunk of channel blocks
-// (bmicro.ts, microPixel). The pixel's words are gathered into one run
+// (bmicro.ts, microPixel), or two pixels of a row at a time when the
+// reduction is short (microPair). The pixel's words are gathered into one run
 // (in place when the reduction is a single segment); the panels are used as
 // they are when they are dense (one segment, or only even segments), else a
 // chunk of them is repacked densely into the workspace. Both copies are paid
@@ -133,8 +134,9 @@ function pixelLoop(
   const blockBytes = <usize>densePanelBytes(T);
   const blocks = (OC + 3) >> 2;
   const chunk = max(1, PIXEL_CHUNK_BYTES / <i32>blockBytes);
-  const xw = ws, wd = ws + <usize>align64(T << 3);
+  const xw = ws, xw1 = ws + <usize>align64(T << 3), wd = xw1 + <usize>align64(T << 3);
   const kv = i32x4.splat(kEff);
+  const pairs = T <= PAIR_MAX_WORDS;
   for (let c0 = 0; c0 < blocks; c0 += chunk) {
     const c1 = min(blocks, c0 + chunk);
     let w0 = B + <usize>c0 * panel;
@@ -147,7 +149,31 @@ function pixelLoop(
         // running pointers: products computed here would be recomputed per channel block
         let a = A + <usize>n * aImg + <usize>y * aRow + <usize>ox0 * aPix;
         let d = out + <usize>n * oImg + <usize>y * oRow + <usize>ox0 * oPix;
-        for (let x = ox0; x < ox1; x++) {
+        let x = ox0;
+        // short rows: two pixels of the row at a time (bmicro.ts, microPair)
+        if (pairs) {
+          for (; x + 1 < ox1; x += 2) {
+            let xp = a, xp1 = a + aPix;
+            if (nSeg > 1) {
+              gather1(xw, a, aSeg, nSeg, segLen);
+              gather1(xw1, xp1, aSeg, nSeg, segLen);
+              xp = xw;
+              xp1 = xw1;
+            }
+            let q = w0;
+            for (let cb = c0; cb < c1; cb++) {
+              const o = cb << 2, nv = min(4, OC - o);
+              const cv = corr ? v128.load(corr + (<usize>o << 2)) : i32x4.splat(0);
+              microPair(xp, xp1, T, q);
+              emit(i32x4.sub(kv, i32x4.shl(i32x4.sub(r0, cv), 1)), o, nv, d);
+              emit(i32x4.sub(kv, i32x4.shl(i32x4.sub(r1, cv), 1)), o, nv, d + oPix);
+              q += blockBytes;
+            }
+            a += aPix << 1;
+            d += oPix << 1;
+          }
+        }
+        for (; x < ox1; x++) {
           let xp = a;
           if (nSeg > 1) {
             gather1(xw, a, aSeg, nSeg, segLen);
