@@ -83,16 +83,62 @@ export function beginOutput(mode: i32, p1: usize, p2: usize, accBits: i32, accMo
       thr = loadPartial(outP1, o, nv);
       flip = outP2 ? loadPartial(outP2, o, nv) : i32x4.splat(0);
     }
-    const m = i32x4.neg(flip); // 0 or -1: conditional negate as (d ^ m) - m
-    const sd = i32x4.sub(v128.xor(dot, m), m);
-    const bits = <u64>(i32x4.bitmask(i32x4.lt_s(sd, thr)) & ((1 << nv) - 1));
-    const wp = dst + (<usize>(o >>> 6) << 3);
-    const sh = <u64>(o & 63);
-    if (sh == 0) store<u64>(wp, bits);
-    else store<u64>(wp, load<u64>(wp) | (bits << sh));
+    storeBits(dot, thr, i32x4.neg(flip), o, nv, dst);
   } else {
     storePartial(dst + (<usize>o << 2), dot, nv);
   }
+}
+
+/**
+ * emit for two pixels' dot products of the same channels (outputs at dst0
+ * and dst1), loading the channels' output parameters once.
+ */
+// @ts-ignore: decorator
+@inline export function emit2(dot0: v128, dot1: v128, o: i32, nv: i32, dst0: usize, dst1: usize): void {
+  if (limitBits != 0) {
+    dot0 = limit(dot0);
+    dot1 = limit(dot1);
+  }
+  const mode = outMode;
+  if (mode == OUT_FLOAT) {
+    let scale: v128, bias: v128;
+    if (nv == 4) {
+      scale = v128.load(outP1 + (<usize>o << 2));
+      bias = outP2 ? v128.load(outP2 + (<usize>o << 2)) : f32x4.splat(0);
+    } else {
+      scale = loadPartial(outP1, o, nv);
+      bias = outP2 ? loadPartial(outP2, o, nv) : f32x4.splat(0);
+    }
+    storePartial(dst0 + (<usize>o << 2), f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(dot0), scale), bias), nv);
+    storePartial(dst1 + (<usize>o << 2), f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(dot1), scale), bias), nv);
+  } else if (mode == OUT_BITS) {
+    let thr: v128, flip: v128;
+    if (nv == 4) {
+      thr = v128.load(outP1 + (<usize>o << 2));
+      flip = outP2 ? v128.load(outP2 + (<usize>o << 2)) : i32x4.splat(0);
+    } else {
+      thr = loadPartial(outP1, o, nv);
+      flip = outP2 ? loadPartial(outP2, o, nv) : i32x4.splat(0);
+    }
+    const m = i32x4.neg(flip);
+    storeBits(dot0, thr, m, o, nv, dst0);
+    storeBits(dot1, thr, m, o, nv, dst1);
+  } else {
+    storePartial(dst0 + (<usize>o << 2), dot0, nv);
+    storePartial(dst1 + (<usize>o << 2), dot1, nv);
+  }
+}
+
+// The OUT_BITS write of emit: m = -flip (0 or -1 per channel) negates the
+// dot as (d ^ m) - m before the threshold test.
+// @ts-ignore: decorator
+@inline function storeBits(dot: v128, thr: v128, m: v128, o: i32, nv: i32, dst: usize): void {
+  const sd = i32x4.sub(v128.xor(dot, m), m);
+  const bits = <u64>(i32x4.bitmask(i32x4.lt_s(sd, thr)) & ((1 << nv) - 1));
+  const wp = dst + (<usize>(o >>> 6) << 3);
+  const sh = <u64>(o & 63);
+  if (sh == 0) store<u64>(wp, bits);
+  else store<u64>(wp, load<u64>(wp) | (bits << sh));
 }
 
 // Loads lanes 0..nv-1 of a 32-bit array at element o without touching memory

@@ -3,7 +3,7 @@
 // others) and the output channels in blocks of 4, run a micro-kernel
 // (bmicro.ts) per pixel or tile and block, and hand each pixel's dot
 // products to the fused output transform (bitops.ts).
-import { emit } from "./bitops";
+import { emit, emit2 } from "./bitops";
 import { r0, r1, r2, microPixel, microPair, PAIR_MAX_WORDS, microSimd, microHybrid, microSerial } from "./bmicro";
 
 export const PATH_SCALAR: i32 = 1;
@@ -165,8 +165,7 @@ function pixelLoop(
               const o = cb << 2, nv = min(4, OC - o);
               const cv = corr ? v128.load(corr + (<usize>o << 2)) : i32x4.splat(0);
               microPair(xp, xp1, T, q);
-              emit(i32x4.sub(kv, i32x4.shl(i32x4.sub(r0, cv), 1)), o, nv, d);
-              emit(i32x4.sub(kv, i32x4.shl(i32x4.sub(r1, cv), 1)), o, nv, d + oPix);
+              emit2(i32x4.sub(kv, i32x4.shl(i32x4.sub(r0, cv), 1)), i32x4.sub(kv, i32x4.shl(i32x4.sub(r1, cv), 1)), o, nv, d, d + oPix);
               q += blockBytes;
             }
             a += aPix << 1;

@@ -22,7 +22,15 @@ function parseResults(h: Record<string, string>): Map<string, JobResult> {
   return new Map(Object.entries(h).map(([k, v]) => [k, JSON.parse(v) as JobResult]));
 }
 
-async function removeWaiting(queue: Queue, ids: Iterable<string>): Promise<number> {
+/** What removeWaiting needs of a BullMQ Queue. */
+export type RemovableQueue = Pick<Queue, 'getJob' | 'remove'>;
+
+/**
+ * Removes the jobs among `ids` that no worker holds (waiting, delayed,
+ * prioritized, or finished) and returns how many it removed. A job a worker
+ * holds, or takes while this runs, is left to finish.
+ */
+export async function removeWaiting(queue: RemovableQueue, ids: Iterable<string>): Promise<number> {
   let removed = 0;
   for (const id of ids) {
     const job = await queue.getJob(id);
