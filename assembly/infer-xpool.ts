@@ -14,7 +14,7 @@
 // in carry-save bit planes before counting (cell2v). The popcounts are
 // scalar popcnt<u64> everywhere, as in the tiled kernels.
 import { words } from "./infer-bits";
-import { gatherPair, csaRowCounts, sum3, carry3 } from "./bcsa";
+import { gatherPair, csaRowCounts, sum3, carry3, laneWord } from "./bcsa";
 
 /**
  * cols: bit-im2col rows of the conv pixels [N][CH][CW], rowWords words each
@@ -428,10 +428,10 @@ export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize
 // an n-word sum cannot reach are left out).
 // @ts-ignore: decorator
 @inline function planesPopcount(n: i32, l: i32, ones: v128, twos: v128, fours: v128, eights: v128): u64 {
-  let c = popcnt(l == 0 ? i64x2.extract_lane(ones, 0) : i64x2.extract_lane(ones, 1));
-  if (n >= 2) c += popcnt(l == 0 ? i64x2.extract_lane(twos, 0) : i64x2.extract_lane(twos, 1)) << 1;
-  if (n >= 4) c += popcnt(l == 0 ? i64x2.extract_lane(fours, 0) : i64x2.extract_lane(fours, 1)) << 2;
-  if (n >= 8) c += popcnt(l == 0 ? i64x2.extract_lane(eights, 0) : i64x2.extract_lane(eights, 1)) << 3;
+  let c = popcnt(laneWord(ones, l));
+  if (n >= 2) c += popcnt(laneWord(twos, l)) << 1;
+  if (n >= 4) c += popcnt(laneWord(fours, l)) << 2;
+  if (n >= 8) c += popcnt(laneWord(eights, l)) << 3;
   return c;
 }
 
