@@ -61,32 +61,7 @@ export function beginOutput(mode: i32, p1: usize, p2: usize, accBits: i32, accMo
  */
 // @ts-ignore: decorator
 @inline export function emit(dot: v128, o: i32, nv: i32, dst: usize): void {
-  if (limitBits != 0) dot = limit(dot);
-  const mode = outMode;
-  if (mode == OUT_FLOAT) {
-    let scale: v128, bias: v128;
-    if (nv == 4) {
-      scale = v128.load(outP1 + (<usize>o << 2));
-      bias = outP2 ? v128.load(outP2 + (<usize>o << 2)) : f32x4.splat(0);
-    } else {
-      scale = loadPartial(outP1, o, nv);
-      bias = outP2 ? loadPartial(outP2, o, nv) : f32x4.splat(0);
-    }
-    const y = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(dot), scale), bias);
-    storePartial(dst + (<usize>o << 2), y, nv);
-  } else if (mode == OUT_BITS) {
-    let thr: v128, flip: v128;
-    if (nv == 4) {
-      thr = v128.load(outP1 + (<usize>o << 2));
-      flip = outP2 ? v128.load(outP2 + (<usize>o << 2)) : i32x4.splat(0);
-    } else {
-      thr = loadPartial(outP1, o, nv);
-      flip = outP2 ? loadPartial(outP2, o, nv) : i32x4.splat(0);
-    }
-    storeBits(dot, thr, i32x4.neg(flip), o, nv, dst);
-  } else {
-    storePartial(dst + (<usize>o << 2), dot, nv);
-  }
+  emitPixels(false, dot, dot, o, nv, dst, dst);
 }
 
 /**
@@ -95,9 +70,15 @@ export function beginOutput(mode: i32, p1: usize, p2: usize, accBits: i32, accMo
  */
 // @ts-ignore: decorator
 @inline export function emit2(dot0: v128, dot1: v128, o: i32, nv: i32, dst0: usize, dst1: usize): void {
+  emitPixels(true, dot0, dot1, o, nv, dst0, dst1);
+}
+
+// emit (two false: dot1 and dst1 unused) and emit2 (two true).
+// @ts-ignore: decorator
+@inline function emitPixels(two: bool, dot0: v128, dot1: v128, o: i32, nv: i32, dst0: usize, dst1: usize): void {
   if (limitBits != 0) {
     dot0 = limit(dot0);
-    dot1 = limit(dot1);
+    if (two) dot1 = limit(dot1);
   }
   const mode = outMode;
   if (mode == OUT_FLOAT) {
@@ -110,7 +91,7 @@ export function beginOutput(mode: i32, p1: usize, p2: usize, accBits: i32, accMo
       bias = outP2 ? loadPartial(outP2, o, nv) : f32x4.splat(0);
     }
     storePartial(dst0 + (<usize>o << 2), f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(dot0), scale), bias), nv);
-    storePartial(dst1 + (<usize>o << 2), f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(dot1), scale), bias), nv);
+    if (two) storePartial(dst1 + (<usize>o << 2), f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(dot1), scale), bias), nv);
   } else if (mode == OUT_BITS) {
     let thr: v128, flip: v128;
     if (nv == 4) {
@@ -122,10 +103,10 @@ export function beginOutput(mode: i32, p1: usize, p2: usize, accBits: i32, accMo
     }
     const m = i32x4.neg(flip);
     storeBits(dot0, thr, m, o, nv, dst0);
-    storeBits(dot1, thr, m, o, nv, dst1);
+    if (two) storeBits(dot1, thr, m, o, nv, dst1);
   } else {
     storePartial(dst0 + (<usize>o << 2), dot0, nv);
-    storePartial(dst1 + (<usize>o << 2), dot1, nv);
+    if (two) storePartial(dst1 + (<usize>o << 2), dot1, nv);
   }
 }
 

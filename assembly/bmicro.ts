@@ -3,8 +3,9 @@
 // the whole reduction for one tile of output pixels (rows of the implicit
 // GEMM) x 4 output channels: the scalar kernel for 1 pixel, returning an
 // i32x4, or for 2 pixels of a short reduction; the others for 3 pixels;
-// those leave their results in the globals r0..r2 (one i32x4 per pixel). Globals, not memory: they belong to the instance, so
-// threads sharing the memory never share them.
+// those leave their results in the globals r0..r2 (one i32x4 per pixel).
+// Globals, not memory: they belong to the instance, so threads sharing the
+// memory never share them.
 //
 // Operand layouts (see bitpack.ts):
 // - activations: pixel i starts at a_i; the reduction is nSeg segments of
