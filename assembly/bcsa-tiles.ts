@@ -1,7 +1,7 @@
 // xnorTiles' carry-save twin (PATH_CSA): the tile loop of the bconv/bgemm
 // kernels over pixel pairs, the counts from bcsa.ts, the dots through the
-// same output transform (bitops.ts emit) as the other paths.
-import { emit } from "./bitops";
+// same output transform (bitops.ts emit, emit2 for a pair) as the other paths.
+import { emit, emit2 } from "./bitops";
 import { gatherPair, csaCounts } from "./bcsa";
 
 /**
@@ -44,8 +44,9 @@ export function csaTiles(
       csaCounts(ws, pairs, q + 32, res + 8);
       const nv = min(4, OC - o);
       const cv = corr ? v128.load(corr + (<usize>o << 2)) : i32x4.splat(0);
-      emit(i32x4.sub(kv, i32x4.shl(i32x4.sub(v128.load(res), cv), 1)), o, nv, d0);
-      if (two) emit(i32x4.sub(kv, i32x4.shl(i32x4.sub(v128.load(res, 16), cv), 1)), o, nv, d1);
+      const dot0 = i32x4.sub(kv, i32x4.shl(i32x4.sub(v128.load(res), cv), 1));
+      if (two) emit2(dot0, i32x4.sub(kv, i32x4.shl(i32x4.sub(v128.load(res, 16), cv), 1)), o, nv, d0, d1);
+      else emit(dot0, o, nv, d0);
     }
   }
 }
