@@ -3,10 +3,13 @@
 //
 // Every tiled kernel produces, per output pixel, an i32x4 of integer dot
 // products for four consecutive output channels o..o+3 and hands it to
-// `emit`. The output configuration is held in module globals set once per
-// kernel call by `beginOutput`: wasm globals belong to the instance, so worker
-// threads that share the linear memory (each with its own instance) never see
-// each other's configuration, and the hot loops do not carry a dozen extra
+// `emit`. The scalar tile loop (btiles.ts pixelLoop) emits a float output's
+// dots as integers and converts each finished row in place (`floatPixels`):
+// same floats, fewer instructions per call of its short micro-kernel. The
+// output configuration is held in module globals set once per kernel call
+// by `beginOutput`: wasm globals belong to the instance, so worker threads
+// that share the linear memory (each with its own instance) never see each
+// other's configuration, and the hot loops do not carry a dozen extra
 // parameters.
 
 /** Output modes (the `outMode` argument of every tiled kernel). */
@@ -61,7 +64,7 @@ export function beginOutput(mode: i32, p1: usize, p2: usize, accBits: i32, accMo
  */
 // @ts-ignore: decorator
 @inline export function emit(dot: v128, o: i32, nv: i32, dst: usize): void {
-  emitPixels(false, dot, dot, o, nv, dst, dst);
+  emitPixels(false, dot, dot, o, nv, dst, dst, outMode);
 }
 
 /**
@@ -70,28 +73,76 @@ export function beginOutput(mode: i32, p1: usize, p2: usize, accBits: i32, accMo
  */
 // @ts-ignore: decorator
 @inline export function emit2(dot0: v128, dot1: v128, o: i32, nv: i32, dst0: usize, dst1: usize): void {
-  emitPixels(true, dot0, dot1, o, nv, dst0, dst1);
+  emitPixels(true, dot0, dot1, o, nv, dst0, dst1, outMode);
 }
 
-// emit (two false: dot1 and dst1 unused) and emit2 (two true).
+/**
+ * The mode a tile loop that finishes OUT_FLOAT itself (floatPixels) emits
+ * in: OUT_INT for OUT_FLOAT, else the mode set by beginOutput.
+ */
+export function deferredMode(): i32 {
+  return outMode == OUT_FLOAT ? OUT_INT : outMode;
+}
+
+/** emit in the given mode (emit's is the one set by beginOutput). */
 // @ts-ignore: decorator
-@inline function emitPixels(two: bool, dot0: v128, dot1: v128, o: i32, nv: i32, dst0: usize, dst1: usize): void {
+@inline export function emitAs(mode: i32, dot: v128, o: i32, nv: i32, dst: usize): void {
+  emitPixels(false, dot, dot, o, nv, dst, dst, mode);
+}
+
+/** emit2 in the given mode. */
+// @ts-ignore: decorator
+@inline export function emit2As(mode: i32, dot0: v128, dot1: v128, o: i32, nv: i32, dst0: usize, dst1: usize): void {
+  emitPixels(true, dot0, dot1, o, nv, dst0, dst1, mode);
+}
+
+/**
+ * OUT_FLOAT's transform, in place, on dots that were emitted as OUT_INT:
+ * n pixels (pix bytes apart from dst) x channels [o0, o1) (o0 a multiple
+ * of 4). Same operations in the same order as emit's, so the same floats.
+ * Nothing when the mode set by beginOutput is not OUT_FLOAT.
+ */
+export function floatPixels(dst: usize, n: i32, pix: usize, o0: i32, o1: i32): void {
+  if (outMode != OUT_FLOAT) return;
+  for (let o = o0; o < o1; o += 4) {
+    const nv = min(4, o1 - o);
+    const scale = floatScale(o, nv), bias = floatBias(o, nv);
+    let p = dst + (<usize>o << 2);
+    const end = p + <usize>n * pix;
+    if (nv == 4) {
+      for (; p < end; p += pix) v128.store(p, affine(v128.load(p), scale, bias));
+    } else {
+      for (; p < end; p += pix) storePartial(p, affine(loadPartial(p, 0, nv), scale, bias), nv);
+    }
+  }
+}
+
+// OUT_FLOAT's scale and bias of channels o..o+nv-1, and its transform.
+// @ts-ignore: decorator
+@inline function floatScale(o: i32, nv: i32): v128 {
+  return nv == 4 ? v128.load(outP1 + (<usize>o << 2)) : loadPartial(outP1, o, nv);
+}
+// @ts-ignore: decorator
+@inline function floatBias(o: i32, nv: i32): v128 {
+  if (!outP2) return f32x4.splat(0);
+  return nv == 4 ? v128.load(outP2 + (<usize>o << 2)) : loadPartial(outP2, o, nv);
+}
+// @ts-ignore: decorator
+@inline function affine(dot: v128, scale: v128, bias: v128): v128 {
+  return f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(dot), scale), bias);
+}
+
+// emit (two false: dot1 and dst1 unused) and emit2 (two true), in mode.
+// @ts-ignore: decorator
+@inline function emitPixels(two: bool, dot0: v128, dot1: v128, o: i32, nv: i32, dst0: usize, dst1: usize, mode: i32): void {
   if (limitBits != 0) {
     dot0 = limit(dot0);
     if (two) dot1 = limit(dot1);
   }
-  const mode = outMode;
   if (mode == OUT_FLOAT) {
-    let scale: v128, bias: v128;
-    if (nv == 4) {
-      scale = v128.load(outP1 + (<usize>o << 2));
-      bias = outP2 ? v128.load(outP2 + (<usize>o << 2)) : f32x4.splat(0);
-    } else {
-      scale = loadPartial(outP1, o, nv);
-      bias = outP2 ? loadPartial(outP2, o, nv) : f32x4.splat(0);
-    }
-    storePartial(dst0 + (<usize>o << 2), f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(dot0), scale), bias), nv);
-    if (two) storePartial(dst1 + (<usize>o << 2), f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(dot1), scale), bias), nv);
+    const scale = floatScale(o, nv), bias = floatBias(o, nv);
+    storePartial(dst0 + (<usize>o << 2), affine(dot0, scale, bias), nv);
+    if (two) storePartial(dst1 + (<usize>o << 2), affine(dot1, scale, bias), nv);
   } else if (mode == OUT_BITS) {
     let thr: v128, flip: v128;
     if (nv == 4) {
