@@ -3,9 +3,10 @@
 //
 // Every tiled kernel produces, per output pixel, an i32x4 of integer dot
 // products for four consecutive output channels o..o+3 and hands it to
-// `emit`. The scalar tile loop (btiles.ts pixelLoop) emits a float output's
-// dots as integers and converts each finished row in place (`floatPixels`):
-// same floats, fewer instructions per call of its short micro-kernel. The
+// `emit`. The scalar tile loop's pair kernel (btiles.ts pixelLoop) emits a
+// float output's dots as integers and converts a row's pairs in place once
+// they are done (`floatPixels`): same floats, fewer instructions per call
+// of its short micro-kernel. The
 // output configuration is held in module globals set once per kernel call
 // by `beginOutput`: wasm globals belong to the instance, so worker threads
 // that share the linear memory (each with its own instance) never see each
@@ -84,13 +85,7 @@ export function deferredMode(): i32 {
   return outMode == OUT_FLOAT ? OUT_INT : outMode;
 }
 
-/** emit in the given mode (emit's is the one set by beginOutput). */
-// @ts-ignore: decorator
-@inline export function emitAs(mode: i32, dot: v128, o: i32, nv: i32, dst: usize): void {
-  emitPixels(false, dot, dot, o, nv, dst, dst, mode);
-}
-
-/** emit2 in the given mode. */
+/** emit2 in the given mode (emit2's is the one set by beginOutput). */
 // @ts-ignore: decorator
 @inline export function emit2As(mode: i32, dot0: v128, dot1: v128, o: i32, nv: i32, dst0: usize, dst1: usize): void {
   emitPixels(true, dot0, dot1, o, nv, dst0, dst1, mode);
@@ -104,11 +99,38 @@ export function deferredMode(): i32 {
  */
 export function floatPixels(dst: usize, n: i32, pix: usize, o0: i32, o1: i32): void {
   if (outMode != OUT_FLOAT) return;
-  for (let o = o0; o < o1; o += 4) {
+  if (outP2) floatRun(true, dst, n, pix, o0, o1);
+  else floatRun(false, dst, n, pix, o0, o1);
+}
+
+// floatPixels 16 channels (one cache line of each pixel's output) at a
+// time across the pixels, their scales and biases held in registers; the
+// last channels 4 at a time. Line by line rather than 4 channels at a time:
+// pixels a whole output row apart (a GEMM's) fall in the same cache set, so
+// each line is finished on its one visit.
+// @ts-ignore: decorator
+@inline function floatRun(hasBias: bool, dst: usize, n: i32, pix: usize, o0: i32, o1: i32): void {
+  const z = f32x4.splat(0);
+  const span = <usize>n * pix;
+  let o = o0;
+  for (; o + 16 <= o1; o += 16) {
+    const s = outP1 + (<usize>o << 2), b = outP2 + (<usize>o << 2);
+    const s0 = v128.load(s), s1 = v128.load(s, 16), s2 = v128.load(s, 32), s3 = v128.load(s, 48);
+    const b0 = hasBias ? v128.load(b) : z, b1 = hasBias ? v128.load(b, 16) : z;
+    const b2 = hasBias ? v128.load(b, 32) : z, b3 = hasBias ? v128.load(b, 48) : z;
+    let p = dst + (<usize>o << 2);
+    for (const end = p + span; p < end; p += pix) {
+      v128.store(p, affine(v128.load(p), s0, b0));
+      v128.store(p, affine(v128.load(p, 16), s1, b1), 16);
+      v128.store(p, affine(v128.load(p, 32), s2, b2), 32);
+      v128.store(p, affine(v128.load(p, 48), s3, b3), 48);
+    }
+  }
+  for (; o < o1; o += 4) {
     const nv = min(4, o1 - o);
     const scale = floatScale(o, nv), bias = floatBias(o, nv);
     let p = dst + (<usize>o << 2);
-    const end = p + <usize>n * pix;
+    const end = p + span;
     if (nv == 4) {
       for (; p < end; p += pix) v128.store(p, affine(v128.load(p), scale, bias));
     } else {

@@ -3,7 +3,7 @@
 // others) and the output channels in blocks of 4, run a micro-kernel
 // (bmicro.ts) per pixel or tile and block, and hand each pixel's dot
 // products to the fused output transform (bitops.ts).
-import { emit, emitAs, emit2As, deferredMode, floatPixels } from "./bitops";
+import { emit, emit2As, deferredMode, floatPixels } from "./bitops";
 import { r0, r1, r2, microPixel, microPair, PAIR_MAX_WORDS, microSimd, microHybrid, microSerial } from "./bmicro";
 
 export const PATH_SCALAR: i32 = 1;
@@ -137,11 +137,12 @@ function pixelLoop(
   const xw = ws, xw1 = ws + <usize>align64(T << 3), wd = xw1 + <usize>align64(T << 3);
   const kv = i32x4.splat(kEff);
   const pairs = T <= PAIR_MAX_WORDS;
-  // A float output is written as dots, then transformed a row at a time
-  // (bitops.ts floatPixels): the conversion, scale and bias then cost a few
-  // vector instructions per four outputs in a loop of their own instead of
-  // lengthening every micro-kernel call.
-  const mode = deferredMode();
+  // On pairs, a float output is written as dots and transformed once the
+  // row's pairs are done (bitops.ts floatPixels): the conversion, scale and
+  // bias then cost a few vector instructions per four outputs in a loop of
+  // their own instead of lengthening every short micro-kernel call. Single
+  // pixels, with their longer rows, convert as they go.
+  const pairMode = deferredMode();
   for (let c0 = 0; c0 < blocks; c0 += chunk) {
     const c1 = min(blocks, c0 + chunk);
     let w0 = B + <usize>c0 * panel;
@@ -170,12 +171,13 @@ function pixelLoop(
               const o = cb << 2, nv = min(4, OC - o);
               const cv = corr ? v128.load(corr + (<usize>o << 2)) : i32x4.splat(0);
               microPair(xp, xp1, T, q);
-              emit2As(mode, i32x4.sub(kv, i32x4.shl(i32x4.sub(r0, cv), 1)), i32x4.sub(kv, i32x4.shl(i32x4.sub(r1, cv), 1)), o, nv, d, d + oPix);
+              emit2As(pairMode, i32x4.sub(kv, i32x4.shl(i32x4.sub(r0, cv), 1)), i32x4.sub(kv, i32x4.shl(i32x4.sub(r1, cv), 1)), o, nv, d, d + oPix);
               q += blockBytes;
             }
             a += aPix << 1;
             d += oPix << 1;
           }
+          floatPixels(out + <usize>n * oImg + <usize>y * oRow + <usize>ox0 * oPix, (ox1 - ox0) & ~1, oPix, c0 << 2, min(OC, c1 << 2));
         }
         for (; x < ox1; x++) {
           let xp = a;
@@ -187,13 +189,12 @@ function pixelLoop(
           for (let cb = c0; cb < c1; cb++) {
             const o = cb << 2;
             const cv = corr ? v128.load(corr + (<usize>o << 2)) : i32x4.splat(0);
-            emitAs(mode, i32x4.sub(kv, i32x4.shl(i32x4.sub(microPixel(xp, T, q), cv), 1)), o, min(4, OC - o), d);
+            emit(i32x4.sub(kv, i32x4.shl(i32x4.sub(microPixel(xp, T, q), cv), 1)), o, min(4, OC - o), d);
             q += blockBytes;
           }
           a += aPix;
           d += oPix;
         }
-        floatPixels(out + <usize>n * oImg + <usize>y * oRow + <usize>ox0 * oPix, ox1 - ox0, oPix, c0 << 2, min(OC, c1 << 2));
       }
     }
   }

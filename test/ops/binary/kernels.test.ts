@@ -154,9 +154,12 @@ describe('binary conv2d', () => {
     });
   }
 
-  it('float and threshold outputs (negative, zero and positive scales) match y = dot*scale + bias', () => {
-    const c: ConvCase = { N: 2, H: 7, W: 9, C: 65, OC: 70, K: 3, S: 1, same: true, padValue: 0 };
-    const rng = new Rng(5);
+  // C = 65: 18-word rows, one pixel per micro-kernel call; C = 64: 9-word
+  // rows, two pixels per call with a float output converted after each row
+  // of pairs (70 channels: four 16-channel lines, a block of 4 and one of 2)
+  for (const C of [65, 64]) it(`float and threshold outputs (negative, zero and positive scales) match y = dot*scale + bias, C=${C}`, () => {
+    const c: ConvCase = { N: 2, H: 7, W: 9, C, OC: 70, K: 3, S: 1, same: true, padValue: 0 };
+    const rng = new Rng(5 + C);
     const x = randomValues(rng, c.N * c.H * c.W * c.C), w = randomValues(rng, 9 * c.C * c.OC);
     const ref = referenceConv(c, x, w);
     const scale = new Float32Array(c.OC).map((_, i) => (i % 5 === 0 ? -1 : 1) * (i % 7 === 3 ? 0 : 0.01 + rng.uniform()));
