@@ -4,11 +4,11 @@
 // Every tiled kernel produces, per output pixel, an i32x4 of integer dot
 // products for four consecutive output channels o..o+3 and hands it to
 // `emit`. The scalar tile loop's pair kernel (btiles.ts pixelLoop) emits a
-// float output's dots as integers and converts a row's pairs in place once
-// they are done (`floatPixels`): same floats, fewer instructions per call
-// of its short micro-kernel. The
-// output configuration is held in module globals set once per kernel call
-// by `beginOutput`: wasm globals belong to the instance, so worker threads
+// float output's dots as integers and converts each pair's outputs in
+// place once they are done (`floatPixels`): same floats, fewer
+// instructions per call of its short micro-kernel. The output
+// configuration is held in module globals set once per kernel call by
+// `beginOutput`: wasm globals belong to the instance, so worker threads
 // that share the linear memory (each with its own instance) never see each
 // other's configuration, and the hot loops do not carry a dozen extra
 // parameters.
@@ -77,6 +77,11 @@ export function beginOutput(mode: i32, p1: usize, p2: usize, accBits: i32, accMo
   emitPixels(true, dot0, dot1, o, nv, dst0, dst1, outMode);
 }
 
+/** The output mode set by beginOutput. */
+export function currentMode(): i32 {
+  return outMode;
+}
+
 /**
  * The mode a tile loop that finishes OUT_FLOAT itself (floatPixels) emits
  * in: OUT_INT for OUT_FLOAT, else the mode set by beginOutput.
@@ -103,11 +108,9 @@ export function floatPixels(dst: usize, n: i32, pix: usize, o0: i32, o1: i32): v
   else floatRun(false, dst, n, pix, o0, o1);
 }
 
-// floatPixels 16 channels (one cache line of each pixel's output) at a
-// time across the pixels, their scales and biases held in registers; the
-// last channels 4 at a time. Line by line rather than 4 channels at a time:
-// pixels a whole output row apart (a GEMM's) fall in the same cache set, so
-// each line is finished on its one visit.
+// floatPixels 16 channels (one cache line of a pixel's output) at a time
+// across the pixels, their scales and biases held in registers; the last
+// channels 4 at a time.
 // @ts-ignore: decorator
 @inline function floatRun(hasBias: bool, dst: usize, n: i32, pix: usize, o0: i32, o1: i32): void {
   const z = f32x4.splat(0);

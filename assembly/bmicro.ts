@@ -74,7 +74,7 @@ export let r2: v128 = i32x4(0, 0, 0, 0);
 }
 
 /** Longest reduction (in words) of microPair. */
-export const PAIR_MAX_WORDS: i32 = 12;
+export const PAIR_MAX_WORDS: i32 = 18;
 
 // The scalar path for two pixels of a short reduction (T <= PAIR_MAX_WORDS):
 // 2 pixels x 4 channels, each weight word loaded once for both pixels.
@@ -88,6 +88,48 @@ export const PAIR_MAX_WORDS: i32 = 12;
 @inline export function microPair(a0: usize, a1: usize, T: i32, q: usize): void {
   let p01: u64 = 0, p23: u64 = 0, s01: u64 = 0, s23: u64 = 0;
   switch (T) {
+    case 18: {
+      const x = load<u64>(a0, 136), y = load<u64>(a1, 136);
+      let w = load<u64>(q, 520), v = load<u64>(q, 536);
+      p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+      w = load<u64>(q, 552); v = load<u64>(q, 568);
+      p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+    }
+    case 17: {
+      const x = load<u64>(a0, 128), y = load<u64>(a1, 128);
+      let w = load<u64>(q, 512), v = load<u64>(q, 528);
+      p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+      w = load<u64>(q, 544); v = load<u64>(q, 560);
+      p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+    }
+    case 16: {
+      const x = load<u64>(a0, 120), y = load<u64>(a1, 120);
+      let w = load<u64>(q, 456), v = load<u64>(q, 472);
+      p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+      w = load<u64>(q, 488); v = load<u64>(q, 504);
+      p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+    }
+    case 15: {
+      const x = load<u64>(a0, 112), y = load<u64>(a1, 112);
+      let w = load<u64>(q, 448), v = load<u64>(q, 464);
+      p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+      w = load<u64>(q, 480); v = load<u64>(q, 496);
+      p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+    }
+    case 14: {
+      const x = load<u64>(a0, 104), y = load<u64>(a1, 104);
+      let w = load<u64>(q, 392), v = load<u64>(q, 408);
+      p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+      w = load<u64>(q, 424); v = load<u64>(q, 440);
+      p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+    }
+    case 13: {
+      const x = load<u64>(a0, 96), y = load<u64>(a1, 96);
+      let w = load<u64>(q, 384), v = load<u64>(q, 400);
+      p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+      w = load<u64>(q, 416); v = load<u64>(q, 432);
+      p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
+    }
     case 12: {
       const x = load<u64>(a0, 88), y = load<u64>(a1, 88);
       let w = load<u64>(q, 328), v = load<u64>(q, 344);

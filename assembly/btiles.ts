@@ -3,7 +3,7 @@
 // others) and the output channels in blocks of 4, run a micro-kernel
 // (bmicro.ts) per pixel or tile and block, and hand each pixel's dot
 // products to the fused output transform (bitops.ts).
-import { emit, emit2As, deferredMode, floatPixels } from "./bitops";
+import { emit, emit2As, currentMode, deferredMode, floatPixels } from "./bitops";
 import { r0, r1, r2, microPixel, microPair, PAIR_MAX_WORDS, microSimd, microHybrid, microSerial } from "./bmicro";
 
 export const PATH_SCALAR: i32 = 1;
@@ -138,11 +138,12 @@ function pixelLoop(
   const kv = i32x4.splat(kEff);
   const pairs = T <= PAIR_MAX_WORDS;
   // On pairs, a float output is written as dots and transformed once the
-  // row's pairs are done (bitops.ts floatPixels): the conversion, scale and
-  // bias then cost a few vector instructions per four outputs in a loop of
-  // their own instead of lengthening every short micro-kernel call. Single
-  // pixels, with their longer rows, convert as they go.
-  const pairMode = deferredMode();
+  // pair's channel blocks are done, while its outputs are still in L1
+  // (bitops.ts floatPixels): the conversion, scale and bias then cost a few
+  // vector instructions per four outputs in a loop of their own instead of
+  // lengthening every short micro-kernel call. Single pixels, with their
+  // longer rows, convert as they go.
+  const pairMode = deferredMode(), deferFloat = pairMode != currentMode();
   for (let c0 = 0; c0 < blocks; c0 += chunk) {
     const c1 = min(blocks, c0 + chunk);
     let w0 = B + <usize>c0 * panel;
@@ -174,10 +175,10 @@ function pixelLoop(
               emit2As(pairMode, i32x4.sub(kv, i32x4.shl(i32x4.sub(r0, cv), 1)), i32x4.sub(kv, i32x4.shl(i32x4.sub(r1, cv), 1)), o, nv, d, d + oPix);
               q += blockBytes;
             }
+            if (deferFloat) floatPixels(d, 2, oPix, c0 << 2, min(OC, c1 << 2));
             a += aPix << 1;
             d += oPix << 1;
           }
-          floatPixels(out + <usize>n * oImg + <usize>y * oRow + <usize>ox0 * oPix, (ox1 - ox0) & ~1, oPix, c0 << 2, min(OC, c1 << 2));
         }
         for (; x < ox1; x++) {
           let xp = a;
