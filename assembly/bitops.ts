@@ -77,33 +77,27 @@ export function beginOutput(mode: i32, p1: usize, p2: usize, accBits: i32, accMo
   emitPixels(true, dot0, dot1, o, nv, dst0, dst1, outMode);
 }
 
-/** The output mode set by beginOutput. */
-export function currentMode(): i32 {
-  return outMode;
+/** Whether the output set by beginOutput is OUT_FLOAT. */
+export function floatOutput(): bool {
+  return outMode == OUT_FLOAT;
 }
 
 /**
- * The mode a tile loop that finishes OUT_FLOAT itself (floatPixels) emits
- * in: OUT_INT for OUT_FLOAT, else the mode set by beginOutput.
+ * emit2, or with `dots` the integer dots whatever the output mode (for a
+ * tile loop that applies OUT_FLOAT itself with floatPixels).
  */
-export function deferredMode(): i32 {
-  return outMode == OUT_FLOAT ? OUT_INT : outMode;
-}
-
-/** emit2 in the given mode (emit2's is the one set by beginOutput). */
 // @ts-ignore: decorator
-@inline export function emit2As(mode: i32, dot0: v128, dot1: v128, o: i32, nv: i32, dst0: usize, dst1: usize): void {
-  emitPixels(true, dot0, dot1, o, nv, dst0, dst1, mode);
+@inline export function emit2Dots(dots: bool, dot0: v128, dot1: v128, o: i32, nv: i32, dst0: usize, dst1: usize): void {
+  emitPixels(true, dot0, dot1, o, nv, dst0, dst1, dots ? OUT_INT : outMode);
 }
 
 /**
- * OUT_FLOAT's transform, in place, on dots that were emitted as OUT_INT:
- * n pixels (pix bytes apart from dst) x channels [o0, o1) (o0 a multiple
- * of 4). Same operations in the same order as emit's, so the same floats.
- * Nothing when the mode set by beginOutput is not OUT_FLOAT.
+ * OUT_FLOAT's transform (call only when floatOutput()), in place, on dots
+ * emitted as integers: n pixels (pix bytes apart from dst) x channels
+ * [o0, o1) (o0 a multiple of 4). Same operations in the same order as
+ * emit's, so the same floats.
  */
 export function floatPixels(dst: usize, n: i32, pix: usize, o0: i32, o1: i32): void {
-  if (outMode != OUT_FLOAT) return;
   if (outP2) floatRun(true, dst, n, pix, o0, o1);
   else floatRun(false, dst, n, pix, o0, o1);
 }

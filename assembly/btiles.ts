@@ -3,7 +3,7 @@
 // others) and the output channels in blocks of 4, run a micro-kernel
 // (bmicro.ts) per pixel or tile and block, and hand each pixel's dot
 // products to the fused output transform (bitops.ts).
-import { emit, emit2As, currentMode, deferredMode, floatPixels } from "./bitops";
+import { emit, emit2Dots, floatOutput, floatPixels } from "./bitops";
 import { r0, r1, r2, microPixel, microPair, PAIR_MAX_WORDS, microSimd, microHybrid, microSerial } from "./bmicro";
 
 export const PATH_SCALAR: i32 = 1;
@@ -143,7 +143,7 @@ function pixelLoop(
   // vector instructions per four outputs in a loop of their own instead of
   // lengthening every short micro-kernel call. Single pixels, with their
   // longer rows, convert as they go.
-  const pairMode = deferredMode(), deferFloat = pairMode != currentMode();
+  const deferFloat = floatOutput();
   for (let c0 = 0; c0 < blocks; c0 += chunk) {
     const c1 = min(blocks, c0 + chunk);
     let w0 = B + <usize>c0 * panel;
@@ -172,7 +172,7 @@ function pixelLoop(
               const o = cb << 2, nv = min(4, OC - o);
               const cv = corr ? v128.load(corr + (<usize>o << 2)) : i32x4.splat(0);
               microPair(xp, xp1, T, q);
-              emit2As(pairMode, i32x4.sub(kv, i32x4.shl(i32x4.sub(r0, cv), 1)), i32x4.sub(kv, i32x4.shl(i32x4.sub(r1, cv), 1)), o, nv, d, d + oPix);
+              emit2Dots(deferFloat, i32x4.sub(kv, i32x4.shl(i32x4.sub(r0, cv), 1)), i32x4.sub(kv, i32x4.shl(i32x4.sub(r1, cv), 1)), o, nv, d, d + oPix);
               q += blockBytes;
             }
             if (deferFloat) floatPixels(d, 2, oPix, c0 << 2, min(OC, c1 << 2));
