@@ -56,6 +56,24 @@ export function bconv2d(
   out: usize, outRowPix: i32, outImgPix: i32,
   outMode: i32, p1: usize, p2: usize, accBits: i32, accMode: i32, path: i32, ws: usize,
 ): void {
+  bconv2dTaps(X, N, H, W, C, padT, padB, padL, padR, Wp, OC, KH, KW, SH, SW, padValue, 0,
+    out, outRowPix, outImgPix, outMode, p1, p2, accBits, accMode, path, ws);
+}
+
+/**
+ * bconv2d with, for padValue 0, each tap's weight popcounts precomputed:
+ * tapPop i32 [KH*KW][OC], the number of -1 weights of tap t for channel o
+ * (0: counted from Wp on every call, as bconv2d does). A caller that runs
+ * the same weights many times (the inference engine) saves a pass over the
+ * weights of every border tap per call, which on deep layers (512
+ * channels by 512, a 7x7 output mostly border) is not small.
+ */
+export function bconv2dTaps(
+  X: usize, N: i32, H: i32, W: i32, C: i32, padT: i32, padB: i32, padL: i32, padR: i32,
+  Wp: usize, OC: i32, KH: i32, KW: i32, SH: i32, SW: i32, padValue: i32, tapPop: usize,
+  out: usize, outRowPix: i32, outImgPix: i32,
+  outMode: i32, p1: usize, p2: usize, accBits: i32, accMode: i32, path: i32, ws: usize,
+): void {
   const Hp = H + padT + padB, Wd = W + padL + padR;
   const OH = (Hp - KH) / SH + 1, OW = (Wd - KW) / SW + 1;
   if (OH <= 0 || OW <= 0) return;
@@ -86,7 +104,7 @@ export function bconv2d(
       const x1 = x >= rx0 && x < rx1 ? rx1 : x + 1;
       let corr: usize = 0, kEff = kFull;
       if (y < ry0 || y >= ry1 || x < rx0 || x >= rx1) {
-        kEff = correction(Wp, KH, KW, C, OC, y * SH - padT, H, x * SW - padL, W, ws);
+        kEff = correction(Wp, tapPop, KH, KW, C, OC, y * SH - padT, H, x * SW - padL, W, ws);
         corr = ws;
       }
       if (p == PATH_CSA) {
@@ -106,8 +124,8 @@ export function bconv2d(
 
 // Fills corr[o] with the popcounts of the weights of the taps of a window
 // starting at real input row iy / column ix that fall outside the input,
-// and returns K_eff = (real taps) * C.
-function correction(Wp: usize, KH: i32, KW: i32, C: i32, OC: i32, iy: i32, H: i32, ix: i32, W: i32, corr: usize): i32 {
+// and returns K_eff = (real taps) * C; from tapPop when given (bconv2dTaps).
+function correction(Wp: usize, tapPop: usize, KH: i32, KW: i32, C: i32, OC: i32, iy: i32, H: i32, ix: i32, W: i32, corr: usize): i32 {
   const CW = (C + 63) >> 6;
   const pairs = (KW * CW + 1) >> 1;
   const panel = <usize>KH * pairs << 6;
@@ -118,6 +136,11 @@ function correction(Wp: usize, KH: i32, KW: i32, C: i32, OC: i32, iy: i32, H: i3
     for (let kw = 0; kw < KW; kw++) {
       if (!rowOut && ix + kw >= 0 && ix + kw < W) {
         real++;
+        continue;
+      }
+      if (tapPop != 0) {
+        const t = tapPop + (<usize>(kh * KW + kw) * OC << 2);
+        for (let o = 0; o < OC; o++) store<i32>(corr + (<usize>o << 2), load<i32>(corr + (<usize>o << 2)) + load<i32>(t + (<usize>o << 2)));
         continue;
       }
       for (let o = 0; o < OC; o++) {

@@ -115,6 +115,29 @@ export function bitIm2col(X: usize, N: i32, H: i32, W: i32, C: i32, planes: i32,
   }
 }
 
+/**
+ * Packed pixels X[N, H, W, cw words] into the zero-bordered layout bconv2d
+ * reads: [N, H+pT+pB, W+pL+pR, cw], the border words 0.
+ */
+export function padBits(X: usize, N: i32, H: i32, W: i32, cw: i32, pT: i32, pB: i32, pL: i32, pR: i32, out: usize): void {
+  const pix = <usize>cw << 3;
+  const rowIn = <usize>W * pix, rowOut = <usize>(W + pL + pR) * pix;
+  const left = <usize>pL * pix, right = <usize>pR * pix;
+  for (let n = 0; n < N; n++) {
+    memory.fill(out, 0, <usize>pT * rowOut);
+    out += <usize>pT * rowOut;
+    for (let y = 0; y < H; y++) {
+      memory.fill(out, 0, left);
+      memory.copy(out + left, X, rowIn);
+      memory.fill(out + left + rowIn, 0, right);
+      X += rowIn;
+      out += rowOut;
+    }
+    memory.fill(out, 0, <usize>pB * rowOut);
+    out += <usize>pB * rowOut;
+  }
+}
+
 /** Flatten of packed pixels: [N, HW pixels of C channels] -> [N, 1 row of HW*C channels]. */
 export function bitFlatten(X: usize, N: i32, HW: i32, C: i32, planes: i32, out: usize): void {
   const pix = <usize>(words(C) * planes) << 3;

@@ -11,7 +11,7 @@
 // integers and the same transform, so both predict the same classes.
 import {
   words, OUT_INT, OUT_FLOAT, OUT_BITS, emitDot, xnorGemmScalar, serialGemmScalar, bitIm2col, bitFlatten, bitMaxPool,
-  packSigns, packCodes2,
+  packSigns, packCodes2, padBits,
 } from "./infer-bits";
 import { floatIm2col, floatGemmScalar, floatEpilogue, floatMaxPool, channelAffine, activate, ACT_RELU, ACT_HARD_TANH } from "./infer-float";
 import { signConv } from "./infer-sign";
@@ -21,7 +21,7 @@ import {
   OP_CONV, OP_POOL, OP_AFFINE, OP_ACT, OP_SIGN, OP_DOREFA2, OP_FLATTEN, T_FLOAT, T_BITS, T_CODES,
   OP_ADD, OP_CONCAT, OP_AVGPOOL, OP_PAD, OP_RESHAPE, OP_PRELU, OP_LEAKY, OP_DEPTHWISE,
   F_OP, F_IN, F_OUT, F_H, F_W, F_C, F_OH, F_OW, F_OC, F_WK, F_KH, F_KW, F_SH, F_SW, F_PT, F_PL, F_PADV,
-  F_CH, F_CW, F_K, F_WPTR, F_P1, F_P2, F_TAPPOP, F_MODE, F_DIRECT, F_WROWS, F_SRC0, F_SRC1, F_DST, F_P3,
+  F_CH, F_CW, F_K, F_WPTR, F_P1, F_P2, F_TAPPOP, F_MODE, F_DIRECT, F_WROWS, F_SRC0, F_SRC1, F_DST, F_P3, F_PADDED,
 } from "./infer-plan";
 import { addFloats, concatChannels, avgPoolFloat, padFloat, preluFloat, leakyFloat, depthwiseFloat } from "./infer-graph";
 import { xnorConvPool, xnorRowsBits, ROWS_MAX_WORDS } from "./infer-xpool";
@@ -29,6 +29,34 @@ import { sgemm, sgemmWorkspaceBytes } from "./sgemm";
 import { im2col } from "./im2col";
 import { channelScaleShift } from "./batchnorm";
 import { relu, hardTanh } from "./elementwise";
+import { packSignsSimd, scaleShiftRows } from "./infer-vec";
+
+/**
+ * A packed conv on a zero-bordered input (bconv.ts's layout) with pad_values
+ * = 0: X [N, H+pT+pB, W+pL+pR, ceil(C/64) words], W the conv panels of
+ * infer-weights.ts convPanels, tapPop its tapPopcounts, out dense NHWC;
+ * mode/p1/p2 as the GEMMs'.
+ */
+type PaddedConv = (X: usize, N: i32, H: i32, W: i32, C: i32, pT: i32, pB: i32, pL: i32, pR: i32,
+  Wp: usize, tapPop: usize, OC: i32, KH: i32, KW: i32, SH: i32, SW: i32, out: usize, mode: i32, p1: usize, p2: usize, ws: usize) => void;
+
+function noPaddedConv(X: usize, N: i32, H: i32, W: i32, C: i32, pT: i32, pB: i32, pL: i32, pR: i32,
+  Wp: usize, tapPop: usize, OC: i32, KH: i32, KW: i32, SH: i32, SW: i32, out: usize, mode: i32, p1: usize, p2: usize, ws: usize): void {
+  unreachable(); // the plan asks for it only in the kernel module, which installs one
+}
+/** Workspace bytes of a PaddedConv. */
+type PaddedConvWs = (KH: i32, KW: i32, C: i32, OC: i32) => i32;
+function noPaddedConvWs(KH: i32, KW: i32, C: i32, OC: i32): i32 {
+  return 0;
+}
+let paddedConv: PaddedConv = noPaddedConv;
+let paddedConvWs: PaddedConvWs = noPaddedConvWs;
+
+/** Installs the kernel module's conv for zero-padded packed inputs (infer-simd.ts). */
+export function setPaddedConv(c: PaddedConv, ws: PaddedConvWs): void {
+  paddedConv = c;
+  paddedConvWs = ws;
+}
 
 type Gemm = (M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, out: usize, ldo: i32,
   mode: i32, p1: usize, p2: usize, ws: usize) => void;
@@ -72,6 +100,7 @@ export function setBinaryGemms(x: Gemm, xw: GemmWs, s: Gemm, sw: GemmWs): void {
 // Bytes of the GEMM workspace layer r needs for B images.
 function gemmWs(r: usize, B: i32): i64 {
   if (fld(r, F_OP) != OP_CONV) return 0;
+  if (fld(r, F_PADDED) != 0) return paddedConvWs(fld(r, F_KH), fld(r, F_KW), fld(r, F_C), fld(r, F_OC));
   const M = B * fld(r, F_OH) * fld(r, F_OW), K = fld(r, F_K), inK = fld(r, F_IN);
   if (inK == T_FLOAT) {
     if (fld(r, F_WK) == T_BITS) return 0;
@@ -244,7 +273,8 @@ function layer(r: usize, nb: i32, src: usize, dst: usize, srcIsInput: bool,
     return p;
   }
   if (op == OP_SIGN) {
-    packSigns(src, nb * H * W, C, dst);
+    if (ASC_FEATURE_SIMD) packSignsSimd(src, nb * H * W, C, dst);
+    else packSigns(src, nb * H * W, C, dst);
     return dst;
   }
   if (op == OP_DOREFA2) {
@@ -296,7 +326,15 @@ function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usiz
     const sums = epilogue ? ints : dst;
     if (ASC_FEATURE_SIMD) sgemm(0, 0, M, OC, K, 1, A, K, wp, OC, 0, sums, OC, gws);
     else floatGemmScalar(M, OC, K, A, K, wp, sums);
-    if (epilogue) floatEpilogue(sums, M, OC, mode, p1, p2, dst);
+    if (ASC_FEATURE_SIMD && mode != OUT_BITS && p1 != 0) scaleShiftRows(sums, M, OC, p1, p2, dst);
+    else if (epilogue) floatEpilogue(sums, M, OC, mode, p1, p2, dst);
+    return;
+  }
+  const padded = fld(r, F_PADDED);
+  if (padded != 0) {
+    const reach = <u32>(padded - 1), pB = <i32>(reach >> 16), pR = <i32>(reach & 0xffff);
+    padBits(src, nb, H, W, words(C), PT, pB, PL, pR, cols);
+    paddedConv(cols, nb, H, W, C, PT, pB, PL, pR, wp, <usize>fld(r, F_TAPPOP), OC, KH, KW, SH, SW, dst, mode, p1, p2, gws);
     return;
   }
   const planes = inK == T_CODES ? 2 : 1;

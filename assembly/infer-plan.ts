@@ -14,7 +14,7 @@ import { words, panelBytesOf } from "./infer-bits";
 import { signRowsBytes } from "./infer-signrows";
 import { weightRows, popcountIntervals, ROWS_MAX_WORDS } from "./infer-xpool";
 import { csaWorkspaceBytes } from "./bcsa";
-import { signMasks, floatWeights, panels, tapPopcounts } from "./infer-weights";
+import { signMasks, floatWeights, panels, convPanels, convPanelBytes, tapPopcounts } from "./infer-weights";
 
 export const FORMAT_VERSION: i32 = 2;
 
@@ -61,7 +61,11 @@ export const F_OP = 0, F_IN = 1, F_OUT = 2, F_H = 3, F_W = 4, F_C = 5, F_OH = 6,
   F_WK = 9, F_KH = 10, F_KW = 11, F_SH = 12, F_SW = 13, F_PT = 14, F_PL = 15, F_PADV = 16,
   F_CH = 17, F_CW = 18, F_K = 19, F_WPTR = 20, F_P1 = 21, F_P2 = 22, F_TAPPOP = 23, F_MODE = 24, F_DIRECT = 25, F_WROWS = 26,
   // graph form: buffer slots of the inputs (-1: the images) and of the output; a third parameter
-  F_SRC0 = 27, F_SRC1 = 28, F_DST = 29, F_P3 = 30;
+  F_SRC0 = 27, F_SRC1 = 28, F_DST = 29, F_P3 = 30,
+  // a zero-padded packed conv run as an implicit GEMM on a zero-bordered
+  // copy of its input (kernel module only): the bottom and right padding
+  // its windows reach, (pB << 16) | pR, plus 1 so that 0 means "not this path"
+  F_PADDED = 31;
 
 // Per tensor (0 the input, i + 1 record i's output) while a file is walked:
 // kind, H, W, C, index of the last record reading it, buffer slot. Static, so
@@ -372,6 +376,13 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
   const OCp = (OC + 3) & ~3;
   const rowWords = words(K) * planes;
   const direct = KH == 1 && KW == 1 && SH == 1 && SW == 1 && !padded && (floatIn || sH * sW == 1 || (sC & 63) == 0);
+  // pad_values = 0 on sign bits, kernel module: the implicit-GEMM conv on a
+  // zero-bordered copy of the input (bconv.ts), which undoes the padded taps
+  // per band of border pixels inside the kernel's output transform, in place
+  // of a bit im2col, an integer GEMM and a correcting pass over every pixel
+  const padZero = ASC_FEATURE_SIMD && inK == T_BITS && padded && padV == 0;
+  // the padding the windows reach (none past the last window)
+  const reachB = max(0, (OH - 1) * SH + KH - sH - pT), reachR = max(0, (OW - 1) * SW + KW - sW - pL);
   // per-image scratch
   const pix = <i64>OH * OW;
   if (floatIn && wK != T_BITS) {
@@ -379,6 +390,8 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
     if (outK == T_BITS || hasScale || hasShift) sInts = pix * OC * 4;
   } else if (floatIn) {
     sTaps = max(<i64>K * 12, SW == 1 ? signRowsBytes(sC, KH, KW, SH, OC, OH, OW) : 0);
+  } else if (padZero) {
+    sCols = <i64>(sH + pT + reachB) * (sW + pL + reachR) * words(sC) * 8;
   } else {
     if (!direct) sCols = pix * rowWords * 8;
     if (padded && padV == 0) sInts = pix * OC * 4;
@@ -392,6 +405,11 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
   } else if (floatIn) {
     wPtr = take(nw * 4);
     if (wPtr) floatWeights(wp, wK == T_CODES, <i32>nw, wPtr);
+  } else if (padZero) {
+    wPtr = take(convPanelBytes(KH, KW, sC, OC));
+    if (wPtr) convPanels(wp, KH, KW, sC, OC, wPtr);
+    tapPop = take(<i64>KH * KW * OC * 4);
+    if (tapPop) tapPopcounts(wp, KH * KW, sC, OC, tapPop);
   } else {
     const pb = panelBytesOf(rowWords);
     wPtr = take(<i64>((OC + 3) >> 2) * pb);
@@ -450,6 +468,7 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
     setf(r, F_MODE, outK == T_BITS ? 2 : 1);
     setf(r, F_DIRECT, direct ? 1 : 0);
     setf(r, F_WROWS, <i32>wRows);
+    setf(r, F_PADDED, padZero ? ((reachB << 16) | reachR) + 1 : 0);
   }
   sKind = outK;
   sH = OH;

@@ -4,7 +4,8 @@
 // ones (same integers, same output transform; see infer-exec.ts).
 import { bgemm, bgemmWorkspaceBytes } from "./bgemm";
 import { bserialGemm, bserialGemmWorkspaceBytes } from "./bserial";
-import { setBinaryGemms, planRun } from "./infer-exec";
+import { setBinaryGemms, setPaddedConv, planRun } from "./infer-exec";
+import { bconv2dTaps, bconv2dWorkspaceBytes } from "./bconv";
 import { csaGemm, csaGemmWorkspaceBytes } from "./infer-csa";
 import { PATH_CSA } from "./bcsa";
 import { PATH_SCALAR } from "./btiles";
@@ -35,7 +36,18 @@ function serialWs(M: i32, K: i32): i32 {
   return bserialGemmWorkspaceBytes(M, K);
 }
 
+// Zero-padded packed convs (pad_values = 0) on their zero-bordered input:
+// the same path rule as xnor, on the conv's reduction length.
+function paddedConv(X: usize, N: i32, H: i32, W: i32, C: i32, pT: i32, pB: i32, pL: i32, pR: i32,
+  Wp: usize, tapPop: usize, OC: i32, KH: i32, KW: i32, SH: i32, SW: i32, out: usize, mode: i32, p1: usize, p2: usize, ws: usize): void {
+  const K = KH * KW * C;
+  const path = xnorPath == PATH_CSA && K < CSA_MIN_BITS ? PATH_SCALAR : xnorPath == 0 ? PATH_SCALAR : xnorPath;
+  const OH = (H + pT + pB - KH) / SH + 1, OW = (W + pL + pR - KW) / SW + 1;
+  bconv2dTaps(X, N, H, W, C, pT, pB, pL, pR, Wp, OC, KH, KW, SH, SW, 0, tapPop, out, OW, OH * OW, mode, p1, p2, 0, 0, path, ws);
+}
+
 setBinaryGemms(xnor, xnorWs, serial, serialWs);
+setPaddedConv(paddedConv, bconv2dWorkspaceBytes);
 
 export { planBytes as inferPlanBytes, planBuild as inferPlanBuild, planErrorRecord as inferErrorRecord } from "./infer-plan";
 export { planWorkspaceBytes as inferWorkspaceBytes, planRun as inferRun } from "./infer-exec";

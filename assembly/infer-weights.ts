@@ -46,6 +46,35 @@ export function panels(wp: usize, K: i32, OC: i32, planes: i32, pb: usize, out: 
   }
 }
 
+// Bytes of convPanels: per 4 output channels, KH rows of ceil(KW*CW/2)
+// word pairs (CW = ceil(C/64) words per pixel).
+export function convPanelBytes(KH: i32, KW: i32, C: i32, OC: i32): i64 {
+  const pairs = (KW * ((C + 63) >> 6) + 1) >> 1;
+  return <i64>((OC + 3) >> 2) * KH * pairs * 64;
+}
+
+// Canonical weight bits (HWIO, element k*OC + o) in the layout of
+// bitpackWeights (bitpack.ts) that bconv2d reads: kernel row kh is a
+// segment of KW pixels of CW words, padded to whole word pairs, and tap
+// (kh, kw, c) is bit c%64 of word kw*CW + c/64 of that segment.
+export function convPanels(wp: usize, KH: i32, KW: i32, C: i32, OC: i32, out: usize): void {
+  const CW = (C + 63) >> 6, pairs = (KW * CW + 1) >> 1;
+  const rowBytes = <usize>pairs << 6, panel = <usize>KH * rowBytes;
+  memory.fill(out, 0, <usize>convPanelBytes(KH, KW, C, OC));
+  for (let kh = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++) {
+      for (let c = 0; c < C; c++) {
+        const k = (kh * KW + kw) * C + c, w = kw * CW + (c >> 6);
+        for (let o = 0; o < OC; o++) {
+          if (!bitAt(wp, <i64>k * OC + o)) continue;
+          const q = out + <usize>(o >> 2) * panel + <usize>kh * rowBytes + (<usize>(w >> 1) << 6) + (<usize>(o & 3) << 4) + (<usize>(w & 1) << 3);
+          store<u64>(q, load<u64>(q) | ((<u64>1) << <u64>(c & 63)));
+        }
+      }
+    }
+  }
+}
+
 // Per tap and output channel, how many of its weights are -1: what a padded
 // (zero-bit) tap wrongly adds to the XOR count under pad_values = 0.
 export function tapPopcounts(wp: usize, taps: i32, C: i32, OC: i32, out: usize): void {
