@@ -39,6 +39,12 @@
   }
 }
 
+// The word of pixel (iy, ix) of a one-word-per-pixel image, 0 outside it.
+// @ts-ignore: decorator
+@inline function word32(img: usize, H: i32, W: i32, iy: i32, ix: i32): u64 {
+  return <u32>iy < <u32>H && <u32>ix < <u32>W ? load<u64>(img + (<usize>(iy * W + ix) << 3)) : 0;
+}
+
 /**
  * Bit im2col: for output pixels (n, oy < CH, ox < CW) of a KHxKW conv, a row
  * of the K = KH*KW*C window bits in (kh, kw, c) order, the order of the
@@ -60,6 +66,30 @@ export function bitIm2col(X: usize, N: i32, H: i32, W: i32, C: i32, planes: i32,
     for (let oy = 0; oy < CH; oy++) {
       for (let ox = 0; ox < CW; ox++) {
         const iy0 = oy * SH - padT, ix0 = ox * SW - padL;
+        if (C == 32 && planes == 1 && KH == 3 && KW == 3) {
+          // 32 channels in one word per pixel, 3x3: the nine low halves
+          // paired into five words (high halves are 0: bits past C are);
+          // taps outside the image read as 0 (bit 0, +1)
+          const inside = iy0 >= 0 && iy0 + 3 <= H && ix0 >= 0 && ix0 + 3 <= W;
+          let a0: u64, a1: u64, a2: u64, b0: u64, b1: u64, b2: u64, c0: u64, c1: u64, c2: u64;
+          if (inside) {
+            const r0 = img + <usize>(iy0 * W + ix0) * 8, r1 = r0 + (<usize>W << 3), r2 = r1 + (<usize>W << 3);
+            a0 = load<u64>(r0); a1 = load<u64>(r0, 8); a2 = load<u64>(r0, 16);
+            b0 = load<u64>(r1); b1 = load<u64>(r1, 8); b2 = load<u64>(r1, 16);
+            c0 = load<u64>(r2); c1 = load<u64>(r2, 8); c2 = load<u64>(r2, 16);
+          } else {
+            a0 = word32(img, H, W, iy0, ix0); a1 = word32(img, H, W, iy0, ix0 + 1); a2 = word32(img, H, W, iy0, ix0 + 2);
+            b0 = word32(img, H, W, iy0 + 1, ix0); b1 = word32(img, H, W, iy0 + 1, ix0 + 1); b2 = word32(img, H, W, iy0 + 1, ix0 + 2);
+            c0 = word32(img, H, W, iy0 + 2, ix0); c1 = word32(img, H, W, iy0 + 2, ix0 + 1); c2 = word32(img, H, W, iy0 + 2, ix0 + 2);
+          }
+          store<u64>(row, a0 | (a1 << 32));
+          store<u64>(row, a2 | (b0 << 32), 8);
+          store<u64>(row, b1 | (b2 << 32), 16);
+          store<u64>(row, c0 | (c1 << 32), 24);
+          store<u64>(row, c2, 32);
+          row += rowBytes;
+          continue;
+        }
         if (halves && iy0 >= 0 && iy0 + KH <= H && ix0 >= 0 && ix0 + KW <= W) {
           // a window inside the image: its rows are runs of KW pixels
           let dst = row;
