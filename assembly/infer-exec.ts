@@ -26,6 +26,7 @@ import {
 import { addFloats, concatChannels, avgPoolFloat, padFloat, preluFloat, leakyFloat, depthwiseFloat } from "./infer-graph";
 import { xnorConvPool, xnorRowsBits, ROWS_MAX_WORDS } from "./infer-xpool";
 import { sgemm, sgemmWorkspaceBytes } from "./sgemm";
+import { sgemvRows } from "./sgemv";
 import { im2col } from "./im2col";
 import { channelScaleShift } from "./batchnorm";
 import { relu, hardTanh } from "./elementwise";
@@ -324,7 +325,11 @@ function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usiz
     }
     const epilogue = mode == OUT_BITS || p1 != 0;
     const sums = epilogue ? ints : dst;
-    if (ASC_FEATURE_SIMD) sgemm(0, 0, M, OC, K, 1, A, K, wp, OC, 0, sums, OC, gws);
+    if (ASC_FEATURE_SIMD) {
+      // a dense layer on fewer than four images: rows that stream the weights once
+      if (M < 4) sgemvRows(M, OC, K, A, K, wp, OC, sums, OC);
+      else sgemm(0, 0, M, OC, K, 1, A, K, wp, OC, 0, sums, OC, gws);
+    }
     else floatGemmScalar(M, OC, K, A, K, wp, sums);
     if (ASC_FEATURE_SIMD && mode != OUT_BITS && p1 != 0) scaleShiftRows(sums, M, OC, p1, p2, dst);
     else if (epilogue) floatEpilogue(sums, M, OC, mode, p1, p2, dst);

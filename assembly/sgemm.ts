@@ -21,7 +21,8 @@ const NR: i32 = 8;
 // KC: an A micro-panel (8 KB) and a B micro-panel (16 KB) stay in L1 (48 KB);
 // MC x KC of packed A (256 KB) stays in L2 while the B panels stream past it.
 // A sweep of KC 128..512 x MC 64..512 moved nothing beyond noise (+-3%).
-const KC: i32 = 512;
+export const SGEMM_KC: i32 = 512;
+const KC: i32 = SGEMM_KC;
 const MC: i32 = 128;
 const NC: i32 = 1024;
 

@@ -169,6 +169,18 @@ describe('fusions on synthetic models (random weights and statistics)', () => {
     expectExact(model, images(40, [6, 7, 64], 8));
   });
 
+  it('float dense layers on 1, 2 and 3 images (row-streaming GEMM): K = 1100 in three blocks, 37 and 23 units, bit-exact', () => {
+    const model = new Sequential([
+      new Flatten(),
+      new Dense({ units: 37, activation: 'relu' }),
+      new BatchNormalization(),
+      new Dense({ units: 23 }),
+    ], { inputShape: [10, 11, 10], seed: 9 });
+    randomize(model, 10);
+    const x = images(3, [10, 11, 10], 11);
+    for (const n of [1, 2, 3]) expectExact(model, x.subarray(0, n * 1100));
+  });
+
   it('sign conv on a float input with K > 512 and a sign dense on flattened floats', () => {
     const model = new Sequential([
       new QuantConv2D({ filters: 12, kernelSize: 3, kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
