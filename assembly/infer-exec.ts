@@ -27,6 +27,7 @@ import { addFloats, concatChannels, avgPoolFloat, padFloat, preluFloat, leakyFlo
 import { xnorConvPool, xnorRowsBits, ROWS_MAX_WORDS } from "./infer-xpool";
 import { sgemm, sgemmWorkspaceBytes } from "./sgemm";
 import { sgemvRows } from "./sgemv";
+import { floatConvRows, floatConvWorkspaceBytes } from "./infer-fconv";
 import { im2col } from "./im2col";
 import { channelScaleShift } from "./batchnorm";
 import { relu, hardTanh } from "./elementwise";
@@ -101,13 +102,13 @@ export function setBinaryGemms(x: Gemm, xw: GemmWs, s: Gemm, sw: GemmWs): void {
 // Bytes of the GEMM workspace layer r needs for B images.
 function gemmWs(r: usize, B: i32): i64 {
   if (fld(r, F_OP) != OP_CONV) return 0;
-  if (fld(r, F_PADDED) != 0) return paddedConvWs(fld(r, F_KH), fld(r, F_KW), fld(r, F_C), fld(r, F_OC));
   const M = B * fld(r, F_OH) * fld(r, F_OW), K = fld(r, F_K), inK = fld(r, F_IN);
   if (inK == T_FLOAT) {
     if (fld(r, F_WK) == T_BITS) return 0;
-    if (ASC_FEATURE_SIMD) return sgemmWorkspaceBytes(M, fld(r, F_OC), K);
+    if (ASC_FEATURE_SIMD) return fld(r, F_PADDED) != 0 ? floatConvWorkspaceBytes(K, fld(r, F_OC)) : sgemmWorkspaceBytes(M, fld(r, F_OC), K);
     return 0;
   }
+  if (fld(r, F_PADDED) != 0) return paddedConvWs(fld(r, F_KH), fld(r, F_KW), fld(r, F_C), fld(r, F_OC));
   return inK == T_CODES ? serialWs(M, K) : xnorWs(M, K);
 }
 
@@ -312,6 +313,21 @@ function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usiz
       signConvRows(src, nb, H, W, C, KH, KW, SH, PT, PL, CH, CW, padV, OC, wp, mode, p1, p2, dst, taps,
         pr != 0, pr ? <usize>fld(pr, F_P1) : 0);
     } else signConv(src, nb, H, W, C, KH, KW, SH, SW, PT, PL, CH, CW, padV, OC, wp, mode, p1, p2, dst, taps);
+    return;
+  }
+  if (ASC_FEATURE_SIMD && inK == T_FLOAT && fld(r, F_PADDED) != 0) {
+    const reach = <u32>(fld(r, F_PADDED) - 1), pB = <i32>(reach >> 16), pR = <i32>(reach & 0xffff);
+    const Hp = H + PT + pB, Wp = W + PL + pR;
+    let X = src;
+    if (Hp != H || Wp != W) {
+      padFloat(src, nb, H, W, C, PT, PL, Hp, Wp, 0, cols);
+      X = cols;
+    }
+    const epilogue = mode == OUT_BITS || p1 != 0;
+    const sums = epilogue ? ints : dst;
+    floatConvRows(X, nb, Hp, Wp, C, KH, KW, SH, SW, CH, CW, wp, OC, sums, gws);
+    if (mode != OUT_BITS && p1 != 0) scaleShiftRows(sums, M, OC, p1, p2, dst);
+    else if (epilogue) floatEpilogue(sums, M, OC, mode, p1, p2, dst);
     return;
   }
   if (inK == T_FLOAT) {

@@ -14,6 +14,7 @@ import { words, panelBytesOf } from "./infer-bits";
 import { signRowsBytes } from "./infer-signrows";
 import { weightRows, popcountIntervals, ROWS_MAX_WORDS } from "./infer-xpool";
 import { csaWorkspaceBytes } from "./bcsa";
+import { floatConvFits } from "./infer-fconv";
 import { signMasks, floatWeights, panels, convPanels, convPanelBytes, tapPopcounts } from "./infer-weights";
 
 export const FORMAT_VERSION: i32 = 2;
@@ -62,9 +63,10 @@ export const F_OP = 0, F_IN = 1, F_OUT = 2, F_H = 3, F_W = 4, F_C = 5, F_OH = 6,
   F_CH = 17, F_CW = 18, F_K = 19, F_WPTR = 20, F_P1 = 21, F_P2 = 22, F_TAPPOP = 23, F_MODE = 24, F_DIRECT = 25, F_WROWS = 26,
   // graph form: buffer slots of the inputs (-1: the images) and of the output; a third parameter
   F_SRC0 = 27, F_SRC1 = 28, F_DST = 29, F_P3 = 30,
-  // a zero-padded packed conv run as an implicit GEMM on a zero-bordered
-  // copy of its input (kernel module only): the bottom and right padding
-  // its windows reach, (pB << 16) | pR, plus 1 so that 0 means "not this path"
+  // a conv computed from a zero-bordered copy of its input (kernel module
+  // only): packed with pad_values = 0 (bconv.ts), or float with one block
+  // of k (infer-fconv.ts). The bottom and right padding its windows reach,
+  // (pB << 16) | pR, plus 1 so that 0 means "not this path"
   F_PADDED = 31;
 
 // Per tensor (0 the input, i + 1 record i's output) while a file is walked:
@@ -381,11 +383,17 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
   // per band of border pixels inside the kernel's output transform, in place
   // of a bit im2col, an integer GEMM and a correcting pass over every pixel
   const padZero = ASC_FEATURE_SIMD && inK == T_BITS && padded && padV == 0;
+  // float x float convs whose sums fit one sgemm block: straight from the
+  // (bordered) input instead of through im2col rows (infer-fconv.ts)
+  const floatRows = ASC_FEATURE_SIMD && floatIn && wK != T_BITS && !direct && floatConvFits(K);
   // the padding the windows reach (none past the last window)
   const reachB = max(0, (OH - 1) * SH + KH - sH - pT), reachR = max(0, (OW - 1) * SW + KW - sW - pL);
   // per-image scratch
   const pix = <i64>OH * OW;
-  if (floatIn && wK != T_BITS) {
+  if (floatRows) {
+    if (padded) sCols = <i64>(sH + pT + reachB) * (sW + pL + reachR) * sC * 4;
+    if (outK == T_BITS || hasScale || hasShift) sInts = pix * OC * 4;
+  } else if (floatIn && wK != T_BITS) {
     if (!direct) sCols = pix * K * 4;
     if (outK == T_BITS || hasScale || hasShift) sInts = pix * OC * 4;
   } else if (floatIn) {
@@ -468,7 +476,7 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
     setf(r, F_MODE, outK == T_BITS ? 2 : 1);
     setf(r, F_DIRECT, direct ? 1 : 0);
     setf(r, F_WROWS, <i32>wRows);
-    setf(r, F_PADDED, padZero ? ((reachB << 16) | reachR) + 1 : 0);
+    setf(r, F_PADDED, padZero || floatRows ? ((reachB << 16) | reachR) + 1 : 0);
   }
   sKind = outK;
   sH = OH;

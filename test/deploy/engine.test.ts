@@ -169,6 +169,19 @@ describe('fusions on synthetic models (random weights and statistics)', () => {
     expectExact(model, images(40, [6, 7, 64], 8));
   });
 
+  it('float convs read from their bordered input (one sgemm block of k): 7x7 stride 2 same on 3 channels, 13 and 6 channels, odd sizes, bit-exact', () => {
+    const model = new Sequential([
+      new Conv2D({ filters: 13, kernelSize: 7, strides: 2, padding: 'same' }),
+      new BatchNormalization(),
+      new Conv2D({ filters: 6, kernelSize: [3, 2], padding: 'same', useBias: false, activation: 'relu' }),
+      new Conv2D({ filters: 9, kernelSize: 3, strides: [1, 2] }),
+      new Flatten(),
+      new Dense({ units: 5 }),
+    ], { inputShape: [15, 21, 3], seed: 12 });
+    randomize(model, 13);
+    expectExact(model, images(7, [15, 21, 3], 14));
+  });
+
   it('float dense layers on 1, 2 and 3 images (row-streaming GEMM): K = 1100 in three blocks, 37 and 23 units, bit-exact', () => {
     const model = new Sequential([
       new Flatten(),
