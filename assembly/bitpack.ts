@@ -39,7 +39,7 @@ export function bitpackWeightsBytes(KH: i32, KW: i32, C: i32, OC: i32, planes: i
 
 // 16 lanes of 0/-1 (i32x4 masks m0..m3) -> 16 bits.
 // @ts-ignore: decorator
-@inline function bits16(m0: v128, m1: v128, m2: v128, m3: v128): u64 {
+@inline export function bits16(m0: v128, m1: v128, m2: v128, m3: v128): u64 {
   return <u64>(<u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(m0, m1), i16x8.narrow_i32x4_s(m2, m3))));
 }
 

@@ -316,7 +316,7 @@ function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usiz
     return;
   }
   if (ASC_FEATURE_SIMD && inK == T_FLOAT && fld(r, F_PADDED) != 0) {
-    const reach = <u32>(fld(r, F_PADDED) - 1), pB = <i32>(reach >> 16), pR = <i32>(reach & 0xffff);
+    const pB = reachBottom(r), pR = reachRight(r);
     const Hp = H + PT + pB, Wp = W + PL + pR;
     let X = src;
     if (Hp != H || Wp != W) {
@@ -326,8 +326,7 @@ function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usiz
     const epilogue = mode == OUT_BITS || p1 != 0;
     const sums = epilogue ? ints : dst;
     floatConvRows(X, nb, Hp, Wp, C, KH, KW, SH, SW, CH, CW, wp, OC, sums, gws);
-    if (mode != OUT_BITS && p1 != 0) scaleShiftRows(sums, M, OC, p1, p2, dst);
-    else if (epilogue) floatEpilogue(sums, M, OC, mode, p1, p2, dst);
+    if (epilogue) floatOutput(sums, M, OC, mode, p1, p2, dst);
     return;
   }
   if (inK == T_FLOAT) {
@@ -347,13 +346,11 @@ function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usiz
       else sgemm(0, 0, M, OC, K, 1, A, K, wp, OC, 0, sums, OC, gws);
     }
     else floatGemmScalar(M, OC, K, A, K, wp, sums);
-    if (ASC_FEATURE_SIMD && mode != OUT_BITS && p1 != 0) scaleShiftRows(sums, M, OC, p1, p2, dst);
-    else if (epilogue) floatEpilogue(sums, M, OC, mode, p1, p2, dst);
+    if (epilogue) floatOutput(sums, M, OC, mode, p1, p2, dst);
     return;
   }
-  const padded = fld(r, F_PADDED);
-  if (padded != 0) {
-    const reach = <u32>(padded - 1), pB = <i32>(reach >> 16), pR = <i32>(reach & 0xffff);
+  if (fld(r, F_PADDED) != 0) {
+    const pB = reachBottom(r), pR = reachRight(r);
     padBits(src, nb, H, W, words(C), PT, pB, PL, pR, cols);
     paddedConv(cols, nb, H, W, C, PT, pB, PL, pR, wp, <usize>fld(r, F_TAPPOP), OC, KH, KW, SH, SW, dst, mode, p1, p2, gws);
     return;
@@ -380,6 +377,23 @@ function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usiz
   }
   gemm(M, OC, K, A, lda, wp, ints, OC, OUT_INT, 0, 0, gws);
   zeroPadCorrection(r, nb, ints, tapPop, mode, p1, p2, dst);
+}
+
+// The output transform of a float conv's sums (bits, or scale and shift),
+// the scale and shift on vectors in the kernel module.
+function floatOutput(sums: usize, M: i32, OC: i32, mode: i32, p1: usize, p2: usize, dst: usize): void {
+  if (ASC_FEATURE_SIMD && mode != OUT_BITS && p1 != 0) scaleShiftRows(sums, M, OC, p1, p2, dst);
+  else floatEpilogue(sums, M, OC, mode, p1, p2, dst);
+}
+
+// The bottom and right padding the windows of an F_PADDED record reach.
+// @ts-ignore: decorator
+@inline function reachBottom(r: usize): i32 {
+  return <i32>(<u32>(fld(r, F_PADDED) - 1) >> 16);
+}
+// @ts-ignore: decorator
+@inline function reachRight(r: usize): i32 {
+  return <i32>(<u32>(fld(r, F_PADDED) - 1) & 0xffff);
 }
 
 // A packed conv with bit output and the bit max-pool after it (infer-xpool.ts).

@@ -7,11 +7,7 @@
 // a sign layer over the block's float activations, and whose float convs
 // (stem, shortcuts) end in a per-channel scale and shift.
 
-// 16 lanes of 0/-1 (i32x4 masks m0..m3) -> 16 bits.
-// @ts-ignore: decorator
-@inline function bits16(m0: v128, m1: v128, m2: v128, m3: v128): u64 {
-  return <u64>(<u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(m0, m1), i16x8.narrow_i32x4_s(m2, m3))));
-}
+import { bits16 } from "./bitpack";
 
 // @ts-ignore: decorator
 @inline function negative4(p: usize, zero: v128): v128 {

@@ -21,18 +21,24 @@ import { images, reference, mismatches } from '../helpers/logits.js';
 
 afterEach(() => setThreads(1));
 
+/** Non-trivial BatchNorm statistics and betas (and, with gammas, negative scales that flip thresholds). */
+function randomStatistics(model: { layers: readonly unknown[] }, rng: Rng, gammas: boolean): void {
+  for (const l of model.layers) {
+    if (!(l instanceof BatchNormalization)) continue;
+    for (let c = 0; c < l.movingMean!.size; c++) {
+      l.movingMean!.value.data[c] = (rng.uniform() - 0.5) * 8;
+      l.movingVariance!.value.data[c] = rng.uniform() * 20 + 0.05;
+      if (l.beta) l.beta.value.data[c] = (rng.uniform() - 0.5) * 2;
+      if (gammas && l.gamma) l.gamma.value.data[c] = (rng.uniform() - 0.35) * 3;
+    }
+  }
+}
+
 describe('inference engine binary path', () => {
   it('same logits on scalar, v128, hybrid, csa and auto; auto caches a valid path', () => {
     const model = createModel('larq-mnist', { seed: 2 });
     const rng = new Rng(4);
-    for (const l of model.layers) {
-      if (!(l instanceof BatchNormalization)) continue;
-      for (let c = 0; c < l.movingMean!.size; c++) {
-        l.movingMean!.value.data[c] = (rng.uniform() - 0.5) * 8;
-        l.movingVariance!.value.data[c] = rng.uniform() * 20 + 0.05;
-        if (l.beta) l.beta.value.data[c] = (rng.uniform() - 0.5) * 2;
-      }
-    }
+    randomStatistics(model, rng, false);
     const plan = compile(model);
     const x = Float32Array.from({ length: 37 * 784 }, () => Math.floor(rng.uniform() * 256) / 255);
     const want = withRuntime({ binaryPath: 'scalar' }, () => plan.run(x).logits);
@@ -67,16 +73,7 @@ describe('inference engine binary path', () => {
       new Flatten(),
       new Dense({ units: 10 }),
     ], { inputShape: [9, 7, 3], seed: 5 });
-    const rng = new Rng(6);
-    for (const l of model.layers) {
-      if (!(l instanceof BatchNormalization)) continue;
-      for (let c = 0; c < l.movingMean!.size; c++) {
-        l.movingMean!.value.data[c] = (rng.uniform() - 0.5) * 8;
-        l.movingVariance!.value.data[c] = rng.uniform() * 20 + 0.05;
-        if (l.beta) l.beta.value.data[c] = (rng.uniform() - 0.5) * 2;
-        if (l.gamma) l.gamma.value.data[c] = (rng.uniform() - 0.35) * 3;
-      }
-    }
+    randomStatistics(model, new Rng(6), true);
     const x = images(21, [9, 7, 3], 7);
     const want = reference(model, x);
     const plan = compile(model);
