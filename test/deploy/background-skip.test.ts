@@ -11,6 +11,7 @@ import { describe, it, expect } from 'vitest';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { tidy } from '../../src/tensor/scope.js';
 import { Rng } from '../../src/tensor/random.js';
+import { randomizeBatchNorm } from '../helpers/batchNorm.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import { QuantConv2D } from '../../src/nn/layers/quantConv2D.js';
 import { QuantDense } from '../../src/nn/layers/quantDense.js';
@@ -21,17 +22,9 @@ import { compile } from '../../src/deploy/index.js';
 
 const bin = { inputQuantizer: 'ste_sign', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' } as const;
 
+// means near 0 and negative gammas: the zero-window bits differ by channel
 function randomizeBn(model: Sequential, rng: Rng): void {
-  for (const l of model.layers) {
-    if (!(l instanceof BatchNormalization)) continue;
-    for (let c = 0; c < l.movingMean!.size; c++) {
-      // means near 0 and negative gammas: the zero-window bits differ by channel
-      l.movingMean!.value.data[c] = (rng.uniform() - 0.5) * 2;
-      l.movingVariance!.value.data[c] = rng.uniform() * 4 + 0.05;
-      if (l.beta) l.beta.value.data[c] = (rng.uniform() - 0.5) * 2;
-      if (l.gamma) l.gamma.value.data[c] = (rng.uniform() - 0.35) * 3;
-    }
-  }
+  for (const l of model.layers) randomizeBatchNorm(l, rng, { meanSpread: 2, varianceScale: 4, varianceFloor: 0.05, gammas: true });
 }
 
 /** Background bg with a few rectangles of 8-bit values and some ±0; image 0 all background, image 1 with a foreground first pixel. */

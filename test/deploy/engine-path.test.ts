@@ -7,6 +7,7 @@
 // undone per band of border pixels from popcounts precomputed at load.
 import { describe, it, expect, afterEach } from 'vitest';
 import { Rng } from '../../src/tensor/random.js';
+import { randomizeBatchNorm } from '../helpers/batchNorm.js';
 import { createModel } from '../../src/nn/models/index.js';
 import { BatchNormalization } from '../../src/nn/layers/batchNormalization.js';
 import { setThreads } from '../../src/wasm/threads.js';
@@ -23,15 +24,7 @@ afterEach(() => setThreads(1));
 
 /** Non-trivial BatchNorm statistics and betas (and, with gammas, negative scales that flip thresholds). */
 function randomStatistics(model: { layers: readonly unknown[] }, rng: Rng, gammas: boolean): void {
-  for (const l of model.layers) {
-    if (!(l instanceof BatchNormalization)) continue;
-    for (let c = 0; c < l.movingMean!.size; c++) {
-      l.movingMean!.value.data[c] = (rng.uniform() - 0.5) * 8;
-      l.movingVariance!.value.data[c] = rng.uniform() * 20 + 0.05;
-      if (l.beta) l.beta.value.data[c] = (rng.uniform() - 0.5) * 2;
-      if (gammas && l.gamma) l.gamma.value.data[c] = (rng.uniform() - 0.35) * 3;
-    }
-  }
+  for (const l of model.layers) randomizeBatchNorm(l, rng, { meanSpread: 8, varianceScale: 20, varianceFloor: 0.05, gammas });
 }
 
 describe('inference engine binary path', () => {

@@ -5,6 +5,7 @@
 // their integer dot is exact where the training engine rounds float sums.
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
 import { Rng } from '../../src/tensor/random.js';
+import { randomizeBatchNorm } from '../helpers/batchNorm.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import type { Model } from '../../src/nn/model.js';
 import { Conv2D } from '../../src/nn/layers/conv2d.js';
@@ -43,15 +44,7 @@ function convPoolBlock(filters: number, strides = 2) {
 function randomize(model: Model, seed: number): void {
   const rng = new Rng(seed);
   for (const l of model.layers) {
-    if (l instanceof BatchNormalization) {
-      const C = l.movingMean!.size;
-      for (let c = 0; c < C; c++) {
-        l.movingMean!.value.data[c] = (rng.uniform() - 0.5) * 8;
-        l.movingVariance!.value.data[c] = rng.uniform() * 20 + 0.05;
-        if (l.beta) l.beta.value.data[c] = (rng.uniform() - 0.5) * 2;
-        if (l.gamma) l.gamma.value.data[c] = (rng.uniform() - 0.35) * 3;
-      }
-    }
+    randomizeBatchNorm(l, rng, { meanSpread: 8, varianceScale: 20, varianceFloor: 0.05, gammas: true });
     const bias = (l as Conv2D | Dense).bias;
     if (bias) for (let c = 0; c < bias.size; c++) bias.value.data[c] = (rng.uniform() - 0.5) * 3;
   }

@@ -9,6 +9,7 @@
 // rejected with typed errors by both readers.
 import { describe, it, expect, afterEach } from 'vitest';
 import { Rng } from '../../src/tensor/random.js';
+import { randomizeBatchNorm } from '../helpers/batchNorm.js';
 import { Model } from '../../src/nn/model.js';
 import { input } from '../../src/nn/symbolic.js';
 import { Conv2D } from '../../src/nn/layers/conv2d.js';
@@ -47,15 +48,7 @@ const bin = { inputQuantizer: 'ste_sign', kernelQuantizer: 'ste_sign', kernelCon
 function randomize(model: Model, seed: number): void {
   const rng = new Rng(seed);
   for (const l of model.layers) {
-    if (l instanceof BatchNormalization) {
-      const C = l.movingMean!.size;
-      for (let c = 0; c < C; c++) {
-        l.movingMean!.value.data[c] = (rng.uniform() - 0.5) * 2;
-        l.movingVariance!.value.data[c] = rng.uniform() * 4 + 0.05;
-        if (l.beta) l.beta.value.data[c] = (rng.uniform() - 0.5) * 2;
-        if (l.gamma) l.gamma.value.data[c] = (rng.uniform() - 0.35) * 3;
-      }
-    }
+    randomizeBatchNorm(l, rng, { meanSpread: 2, varianceScale: 4, varianceFloor: 0.05, gammas: true });
     const bias = (l as Conv2D).bias;
     if (bias) for (let c = 0; c < bias.size; c++) bias.value.data[c] = (rng.uniform() - 0.5) * 2;
     if (l instanceof PReLU) for (let i = 0; i < l.alpha!.size; i++) l.alpha!.value.data[i] = (rng.uniform() - 0.3) * 2;

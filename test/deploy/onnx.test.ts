@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { tidy } from '../../src/tensor/scope.js';
 import { Rng } from '../../src/tensor/random.js';
+import { randomizeBatchNorm } from '../helpers/batchNorm.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import type { Model } from '../../src/nn/model.js';
 import { Conv2D } from '../../src/nn/layers/conv2d.js';
@@ -32,14 +33,7 @@ const bin = { inputQuantizer: 'ste_sign', kernelQuantizer: 'ste_sign', kernelCon
 function randomize(model: Model, seed: number): void {
   const rng = new Rng(seed);
   for (const l of model.layers) {
-    if (l instanceof BatchNormalization) {
-      for (let c = 0; c < l.movingMean!.size; c++) {
-        l.movingMean!.value.data[c] = (rng.uniform() - 0.5) * 4;
-        l.movingVariance!.value.data[c] = rng.uniform() * 10 + 0.1;
-        if (l.beta) l.beta.value.data[c] = (rng.uniform() - 0.5) * 2;
-        if (l.gamma) l.gamma.value.data[c] = (rng.uniform() - 0.35) * 3;
-      }
-    }
+    randomizeBatchNorm(l, rng, { meanSpread: 4, varianceScale: 10, varianceFloor: 0.1, gammas: true });
     const bias = (l as Conv2D | Dense).bias;
     if (bias) for (let c = 0; c < bias.size; c++) bias.value.data[c] = (rng.uniform() - 0.5) * 3;
   }
