@@ -21,7 +21,7 @@ import {
   OP_CONV, OP_POOL, OP_AFFINE, OP_ACT, OP_SIGN, OP_DOREFA2, OP_FLATTEN, T_FLOAT, T_BITS, T_CODES,
   OP_ADD, OP_CONCAT, OP_AVGPOOL, OP_PAD, OP_RESHAPE, OP_PRELU, OP_LEAKY, OP_DEPTHWISE,
   F_OP, F_IN, F_OUT, F_H, F_W, F_C, F_OH, F_OW, F_OC, F_WK, F_KH, F_KW, F_SH, F_SW, F_PT, F_PL, F_PADV,
-  F_CH, F_CW, F_K, F_WPTR, F_P1, F_P2, F_TAPPOP, F_MODE, F_DIRECT, F_WROWS, F_SRC0, F_SRC1, F_DST, F_P3, F_PADDED,
+  F_CH, F_CW, F_K, F_WPTR, F_P1, F_P2, F_TAPPOP, F_MODE, F_DIRECT, F_WROWS, F_SRC0, F_SRC1, F_DST, F_P3, F_PADDED, F_SETUP,
 } from "./infer-plan";
 import { addFloats, concatChannels, avgPoolFloat, padFloat, preluFloat, leakyFloat, depthwiseFloat } from "./infer-graph";
 import { xnorConvPool, xnorRowsBits, ROWS_MAX_WORDS } from "./infer-xpool";
@@ -310,7 +310,7 @@ function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usiz
   const M = nb * CH * CW;
   if (inK == T_FLOAT && wK == T_BITS) {
     if (ASC_FEATURE_SIMD && SW == 1) {
-      signConvRows(src, nb, H, W, C, KH, KW, SH, PT, PL, CH, CW, padV, OC, wp, mode, p1, p2, dst, taps,
+      signConvRows(src, nb, H, W, C, KH, KW, SH, PT, PL, CH, CW, padV, OC, wp, mode, p1, p2, dst, <usize>fld(r, F_SETUP), taps,
         pr != 0, pr ? <usize>fld(pr, F_P1) : 0);
     } else signConv(src, nb, H, W, C, KH, KW, SH, SW, PT, PL, CH, CW, padV, OC, wp, mode, p1, p2, dst, taps);
     return;

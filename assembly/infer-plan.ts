@@ -10,8 +10,8 @@
 // arena size (planBytes), allocates it, then builds (planBuild). Both walk
 // the file through the same `walk`, which validates every field and only
 // writes when given an arena, so a file that measures fine builds fine.
-import { words, panelBytesOf } from "./infer-bits";
-import { signRowsBytes } from "./infer-signrows";
+import { words, panelBytesOf, OUT_BITS, OUT_FLOAT } from "./infer-bits";
+import { signRowsBytes, signRowsSetupBytes, signRowsSetup } from "./infer-signrows";
 import { weightRows, popcountIntervals, ROWS_MAX_WORDS } from "./infer-xpool";
 import { csaWorkspaceBytes } from "./bcsa";
 import { floatConvFits } from "./infer-fconv";
@@ -57,7 +57,7 @@ export const T_CODES: i32 = 2;
 export const P_NOPS = 1, P_H = 2, P_W = 3, P_C = 4, P_OUTPUTS = 5, P_ACT = 6, P_COLS = 7, P_INTS = 8, P_TAPS = 9,
   P_GRAPH = 10, P_SLOTS = 11;
 export const HEADER_BYTES: i32 = 64;
-export const REC_BYTES: i32 = 128;
+export const REC_BYTES: i32 = 160;
 export const F_OP = 0, F_IN = 1, F_OUT = 2, F_H = 3, F_W = 4, F_C = 5, F_OH = 6, F_OW = 7, F_OC = 8,
   F_WK = 9, F_KH = 10, F_KW = 11, F_SH = 12, F_SW = 13, F_PT = 14, F_PL = 15, F_PADV = 16,
   F_CH = 17, F_CW = 18, F_K = 19, F_WPTR = 20, F_P1 = 21, F_P2 = 22, F_TAPPOP = 23, F_MODE = 24, F_DIRECT = 25, F_WROWS = 26,
@@ -67,7 +67,9 @@ export const F_OP = 0, F_IN = 1, F_OUT = 2, F_H = 3, F_W = 4, F_C = 5, F_OH = 6,
   // only): packed with pad_values = 0 (bconv.ts), or float with one block
   // of k (infer-fconv.ts). The bottom and right padding its windows reach,
   // (pB << 16) | pR, plus 1 so that 0 means "not this path"
-  F_PADDED = 31;
+  F_PADDED = 31,
+  // a float-input sign conv by rows (infer-signrows.ts): its per-layer setup
+  F_SETUP = 32;
 
 // Per tensor (0 the input, i + 1 record i's output) while a file is walked:
 // kind, H, W, C, index of the last record reading it, buffer slot. Static, so
@@ -295,8 +297,20 @@ function walk(file: usize, len: i32, at: usize, verify: bool): i64 {
     store<i32>(plan + (P_GRAPH << 2), graph ? 1 : 0);
     if (graph) store<i32>(plan + (P_SLOTS << 2), assignSlots(plan, nOps));
     else cropBeforePools(plan, nOps);
+    signRowsSetups(plan, nOps);
   }
   return cur;
+}
+
+// The per-layer setup of the float-input sign convs by rows, for the rows
+// and columns they compute (their tap offsets depend on the plane size).
+function signRowsSetups(plan: usize, nOps: i32): void {
+  for (let i = 0; i < nOps; i++) {
+    const r = rec(plan, i);
+    if (fld(r, F_OP) != OP_CONV || fld(r, F_SETUP) == 0) continue;
+    signRowsSetup(<usize>fld(r, F_SETUP), fld(r, F_C), fld(r, F_KH), fld(r, F_KW), fld(r, F_SH), fld(r, F_CH), fld(r, F_CW),
+      fld(r, F_OC), <usize>fld(r, F_WPTR), fld(r, F_MODE), <usize>fld(r, F_P1), <usize>fld(r, F_P2));
+  }
 }
 
 // Buffer slots of a graph's tensors: a record's output takes a free slot
@@ -465,6 +479,11 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
     }
   }
   if (wRows && p1) popcountIntervals(p1, p2, K, OC, wRows + <usize>OC * rowWords * 8);
+  // what the float-input sign conv by rows computes once per layer (tap
+  // table, integer bounds): written by signRowsSetups once the output rows
+  // computed are known (cropBeforePools)
+  const setup = ASC_FEATURE_SIMD && floatIn && wK == T_BITS && SW == 1
+    ? take(signRowsSetupBytes(sC, KH, KW, OC, outK == T_BITS ? OUT_BITS : OUT_FLOAT)) : 0;
   if (r) {
     setf(r, F_WK, wK);
     setf(r, F_KH, KH); setf(r, F_KW, KW); setf(r, F_SH, SH); setf(r, F_SW, SW);
@@ -476,6 +495,7 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
     setf(r, F_MODE, outK == T_BITS ? 2 : 1);
     setf(r, F_DIRECT, direct ? 1 : 0);
     setf(r, F_WROWS, <i32>wRows);
+    setf(r, F_SETUP, <i32>setup);
     setf(r, F_PADDED, padZero || floatRows ? ((reachB << 16) | reachR) + 1 : 0);
   }
   sKind = outK;

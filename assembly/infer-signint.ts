@@ -33,36 +33,45 @@ const EXTRA_COLS = 8;
   return (K + CHUNK - 1) / CHUNK;
 }
 
-/** Workspace bytes of the integer path for a conv of K taps on C planes of Hp x Wp, OC channels. */
-export function intBytes(K: i32, C: i32, Hp: i32, Wp: i32, OC: i32): i64 {
+/** Bytes of the integer path's per-layer setup (intSetup) for K taps and OC channels; 0 when K is too large. */
+export function intSetupBytes(K: i32, OC: i32): i64 {
   if (K > INT_MAX_K) return 0;
-  // the layout below from an aligned base, up to 15 bytes to align ws, then the planes
-  return 15 + <i64>planesAt(0, K, OC) + <i64>C * Hp * (Wp + EXTRA_COLS) * 2;
+  return 15 + <i64>OC * chanStride(K) + (<i64>K << 2);
 }
 
-// Layout of the integer workspace: per channel records (chanStride bytes
-// each), tap offsets, the pattern sums of one pixel group, the i16 planes.
+/** Workspace bytes of the integer path for a conv of K taps on C planes of Hp x Wp. */
+export function intBytes(K: i32, C: i32, Hp: i32, Wp: i32): i64 {
+  if (K > INT_MAX_K) return 0;
+  // up to 15 bytes to align ws, the pattern sums, then the planes
+  return 15 + <i64>chunks(K) * PATTERNS * 64 + <i64>C * Hp * (Wp + EXTRA_COLS) * 2;
+}
+
+// Layout of the per-layer setup (plan memory, written once by intSetup):
+// per channel records (chanStride bytes each), then the tap offsets. Of
+// the per-call workspace: the pattern sums of one pixel group, then the
+// i16 planes.
 // @ts-ignore: decorator
 @inline function chanStride(K: i32): usize { return <usize>chunks(K) * 4 + 12; }
 // @ts-ignore: decorator
-@inline function chanAt(ws: usize): usize { return (ws + 15) & ~<usize>15; }
+@inline function chanAt(setup: usize): usize { return (setup + 15) & ~<usize>15; }
 // @ts-ignore: decorator
-@inline function tapsAt(ws: usize, K: i32, OC: i32): usize { return chanAt(ws) + <usize>OC * chanStride(K); }
+@inline function tapsAt(setup: usize, K: i32, OC: i32): usize { return chanAt(setup) + <usize>OC * chanStride(K); }
 // @ts-ignore: decorator
-@inline function patAt(ws: usize, K: i32, OC: i32): usize { return (tapsAt(ws, K, OC) + (<usize>K << 2) + 15) & ~<usize>15; }
+@inline function patAt(ws: usize): usize { return (ws + 15) & ~<usize>15; }
 // @ts-ignore: decorator
-@inline function planesAt(ws: usize, K: i32, OC: i32): usize { return patAt(ws, K, OC) + <usize>chunks(K) * PATTERNS * 64; }
+@inline function planesAt(ws: usize, K: i32): usize { return patAt(ws) + <usize>chunks(K) * PATTERNS * 64; }
 
 /**
- * Per call: tap offsets into the i16 planes, each channel's pattern per
- * chunk (sign of the compare folded in), and its integer decision bounds.
- * masks u32 [K][OCp] (nonzero = - tap), thr/flip as signConvRows' p1/p2.
+ * Once per layer, into setup (intSetupBytes): tap offsets into the i16
+ * planes, each channel's pattern per chunk (sign of the compare folded
+ * in), and its integer decision bounds. masks u32 [K][OCp] (nonzero = -
+ * tap), thr/flip as signConvRows' p1/p2.
  */
-export function intSetup(ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, OC: i32, OCp: i32,
+export function intSetup(setup: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, OC: i32, OCp: i32,
   masks: usize, thr: usize, flip: usize): void {
   const K = KH * KW * C, nc = chunks(K);
   const Wi = Wp + EXTRA_COLS;
-  const taps = tapsAt(ws, K, OC), chan = chanAt(ws);
+  const taps = tapsAt(setup, K, OC), chan = chanAt(setup);
   let k = 0;
   for (let kh = 0; kh < KH; kh++)
     for (let kw = 0; kw < KW; kw++)
@@ -113,10 +122,10 @@ export function intSetup(ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, 
  * when some channel's sum is within the rounding bound of its threshold
  * (the caller then sums them as floats).
  */
-export function intBackground(ws: usize, K: i32, OC: i32, bg: u32, bgTab: usize): bool {
+export function intBackground(setup: usize, K: i32, OC: i32, bg: u32, bgTab: usize): bool {
   const nc = chunks(K);
   const u = <i32>nearest<f32>(reinterpret<f32>(bg) * 255);
-  const chan = chanAt(ws);
+  const chan = chanAt(setup);
   for (let o = 0; o < OC; o++) {
     const q = chan + <usize>o * chanStride(K) + (<usize>nc << 2);
     const S = u * load<i32>(q, 8);
@@ -135,9 +144,9 @@ export function intBackground(ws: usize, K: i32, OC: i32, bg: u32, bgTab: usize)
  * <= 255 2^-22 as computed in float32; the image
  * then takes the float path).
  */
-export function intPlanes(ws: usize, K: i32, OC: i32, fplanes: usize, C: i32, Hp: i32, Wp: i32): bool {
+export function intPlanes(ws: usize, K: i32, fplanes: usize, C: i32, Hp: i32, Wp: i32): bool {
   const Wi = Wp + EXTRA_COLS;
-  const planes = planesAt(ws, K, OC);
+  const planes = planesAt(ws, K);
   const scale = f32x4.splat(255), tol = f32x4.splat(2.384185791015625e-7 * 255), lim = f32x4.splat(255);
   let ok = i32x4.splat(-1);
   const rows = C * Hp;
@@ -170,25 +179,25 @@ export function intPlanes(ws: usize, K: i32, OC: i32, fplanes: usize, C: i32, Hp
  * chanBits[o] bits sh..sh+np-1; its other bits are the channel's
  * background bits (bgTab: the pixels whose windows hold only background).
  * fbase/ftab/fflip: the float path's pixel address, tap table and compare
- * signs, for exactBit.
+ * signs, for exactBit. setup: intSetup's; ws: intBytes, planes by intPlanes.
  */
-export function intRowBits(ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, OC: i32,
+export function intRowBits(setup: usize, ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, OC: i32,
   row: i32, col: i32, np: i32, sh: i32, bgTab: usize, chanBits: usize, fbase: usize, ftab: usize, neg: usize, thr: usize, fflip: usize): void {
   const G = (np + 7) >> 3;
   switch (G) {
-    case 4: rowBits(4, ws, C, KH, KW, Hp, Wp, OC, row, col, np, sh, bgTab, chanBits, fbase, ftab, neg, thr, fflip); break;
-    case 3: rowBits(3, ws, C, KH, KW, Hp, Wp, OC, row, col, np, sh, bgTab, chanBits, fbase, ftab, neg, thr, fflip); break;
-    case 2: rowBits(2, ws, C, KH, KW, Hp, Wp, OC, row, col, np, sh, bgTab, chanBits, fbase, ftab, neg, thr, fflip); break;
-    default: rowBits(1, ws, C, KH, KW, Hp, Wp, OC, row, col, np, sh, bgTab, chanBits, fbase, ftab, neg, thr, fflip);
+    case 4: rowBits(4, setup, ws, C, KH, KW, Hp, Wp, OC, row, col, np, sh, bgTab, chanBits, fbase, ftab, neg, thr, fflip); break;
+    case 3: rowBits(3, setup, ws, C, KH, KW, Hp, Wp, OC, row, col, np, sh, bgTab, chanBits, fbase, ftab, neg, thr, fflip); break;
+    case 2: rowBits(2, setup, ws, C, KH, KW, Hp, Wp, OC, row, col, np, sh, bgTab, chanBits, fbase, ftab, neg, thr, fflip); break;
+    default: rowBits(1, setup, ws, C, KH, KW, Hp, Wp, OC, row, col, np, sh, bgTab, chanBits, fbase, ftab, neg, thr, fflip);
   }
 }
 
 // @ts-ignore: decorator
-@inline function rowBits(G: i32, ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, OC: i32,
+@inline function rowBits(G: i32, setup: usize, ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, OC: i32,
   row: i32, col: i32, np: i32, sh: i32, bgTab: usize, chanBits: usize, fbase: usize, ftab: usize, neg: usize, thr: usize, fflip: usize): void {
   const K = KH * KW * C, nc = chunks(K);
   const Wi = Wp + EXTRA_COLS;
-  const planes = planesAt(ws, K, OC), taps = tapsAt(ws, K, OC), pat = patAt(ws, K, OC), chan = chanAt(ws);
+  const planes = planesAt(ws, K), taps = tapsAt(setup, K, OC), pat = patAt(ws), chan = chanAt(setup);
   const base = planes + ((<usize>row * Wi + col) << 1);
   // the pattern sums of every chunk: pattern m has tap t of the chunk negated where bit t of m is set
   for (let j = 0; j < nc; j++) {

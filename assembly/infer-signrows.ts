@@ -10,7 +10,7 @@
 // SIMD only (callers test ASC_FEATURE_SIMD).
 import { OUT_BITS, words } from "./infer-bits";
 import { KC } from "./infer-float";
-import { INT_MAX_K, intBytes, intSetup, intPlanes, intBackground, intRowBits } from "./infer-signint";
+import { INT_MAX_K, intBytes, intSetupBytes, intSetup, intPlanes, intBackground, intRowBits } from "./infer-signint";
 
 // @ts-ignore: decorator
 @inline function planeWidth(CW: i32, KW: i32): i32 {
@@ -19,19 +19,17 @@ import { INT_MAX_K, intBytes, intSetup, intPlanes, intBackground, intRowBits } f
 }
 
 /**
- * Workspace of signConvRows: offset table, the two signed planes, pixel
- * words of one group, half-pooled words of one row (poolRows), the shared
- * prefixes' order and stack, background bits, foreground spans per plane
- * row, and the integer path's workspace (infer-signint.ts intBytes).
+ * Per-call workspace of signConvRows: the two signed planes, pixel words
+ * of one group, half-pooled words of one row (poolRows), the stack of
+ * shared prefix sums, background bits, foreground spans per plane row, and
+ * the integer path's planes (infer-signint.ts intBytes).
  */
 export function signRowsBytes(C: i32, KH: i32, KW: i32, SH: i32, OC: i32, OH: i32, OW: i32): i64 {
   const K = KH * KW * C;
   const Hp = (OH - 1) * SH + KH;
-  return <i64>OC * K * 4 + 2 * <i64>C * Hp * planeWidth(OW, KW) * 4 + 32 * <i64>words(OC) * 8 + 64 +
-    <i64>((OW + 31) >> 5) * words(OC) * 128 +
-    (K <= SHARED_MAX_K ? <i64>OC * 16 + (<i64>K + 1) * 128 + 16 : 0) +
-    <i64>OC * 20 + (<i64>K + 1) * 128 + 64 + // background bits (after the stack, wherever it ends)
-    <i64>Hp * 8 + 16 + intBytes(K, C, Hp, planeWidth(OW, KW), OC) + 16;
+  return 2 * <i64>C * Hp * planeWidth(OW, KW) * 4 + 32 * <i64>words(OC) * 8 + 16 +
+    <i64>((OW + 31) >> 5) * words(OC) * 128 + (<i64>K + 1) * 128 + 16 +
+    <i64>OC * 4 + 16 + <i64>Hp * 8 + intBytes(K, C, Hp, planeWidth(OW, KW)) + 16;
 }
 
 // Up to this many taps the channels share the partial sums of their common
@@ -39,58 +37,88 @@ export function signRowsBytes(C: i32, KH: i32, KW: i32, SH: i32, OC: i32, OH: i3
 // whatever K is, so it pays for the small first layers (3x3 on 1-3 channels).
 const SHARED_MAX_K = 64;
 
+// Layout of the per-layer setup (signRowsSetup, in plan memory): the tap
+// table (u32 [OC][K]), the compare signs of the canonical channels, the
+// shared prefixes' order / start / save (i32 [OC] each), then the integer
+// path's setup, 16-aligned.
+// @ts-ignore: decorator
+@inline function flipsAt(setup: usize, K: i32, OC: i32): usize { return setup + (<usize>OC * K << 2); }
+// @ts-ignore: decorator
+@inline function orderAt(setup: usize, K: i32, OC: i32): usize { return flipsAt(setup, K, OC) + (<usize>OC << 2); }
+// @ts-ignore: decorator
+@inline function intSetupAt(setup: usize, K: i32, OC: i32): usize { return (orderAt(setup, K, OC) + (<usize>OC * 3 << 2) + 15) & ~<usize>15; }
+
+// @ts-ignore: decorator
+@inline function integerPath(K: i32, mode: i32): bool { return mode == OUT_BITS && K <= INT_MAX_K; }
+
+/** Bytes of signConvRows' per-layer setup (signRowsSetup). */
+export function signRowsSetupBytes(C: i32, KH: i32, KW: i32, OC: i32, mode: i32): i64 {
+  const K = KH * KW * C;
+  return <i64>OC * K * 4 + <i64>OC * 16 + 16 + (integerPath(K, mode) ? intSetupBytes(K, OC) : 0);
+}
+
 /**
- * As signConv (same arguments and output) for SW = 1; masks u32 [K][OCp]
- * as there. ws: signRowsBytes(..) bytes. poolRows (bit outputs, CH and CW
- * even): a 2x2 max-pool with stride 2 follows, done here on the pixel
- * words as bitMaxPool does it (poolMask: u64 per 64 channels, 1 = OR, or 0),
- * and out is the pool's output [N][CH/2][CW/2][words(OC)].
+ * What signConvRows needs of a layer that no image changes, computed once
+ * when the plan is built: the tap table, the canonical compare signs, the
+ * channels' shared prefixes and the integer path's setup. Arguments as
+ * signConvRows'; setup: signRowsSetupBytes(..) bytes, 16-aligned.
  */
-export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH: i32,
-  padT: i32, padL: i32, CH: i32, CW: i32, padValue: f32, OC: i32, masks: usize,
-  mode: i32, p1: usize, p2: usize, out: usize, ws: usize, poolRows: bool, poolMask: usize): void {
+export function signRowsSetup(setup: usize, C: i32, KH: i32, KW: i32, SH: i32, CH: i32, CW: i32, OC: i32,
+  masks: usize, mode: i32, p1: usize, p2: usize): void {
   const K = KH * KW * C;
   const OCp = (OC + 3) & ~3;
   const Hp = (CH - 1) * SH + KH, Wp = planeWidth(CW, KW);
   const rowStride = <usize>Wp << 2, planeBytes = <usize>Hp * rowStride;
-  const tab = ws, planes = ws + (<usize>(OC * K) << 2);
+  const neg = planeBytes * <usize>C;
+  const shared = K <= SHARED_MAX_K;
+  if (integerPath(K, mode)) intSetup(intSetupAt(setup, K, OC), C, KH, KW, Hp, Wp, OC, OCp, masks, p1, p2);
+  // with bit outputs, a channel whose first tap is - sums the exact negation
+  // instead (all its signs swapped) and flips its compare: twice as many
+  // channels then share each prefix
+  const tab = setup, flips = flipsAt(setup, K, OC), order = orderAt(setup, K, OC);
+  tapTable(C, KH, KW, OC, OCp, masks, neg, planeBytes, rowStride, tab, shared && mode == OUT_BITS, p2, flips);
+  if (shared) sharedPrefixes(tab, K, OC, neg, order, order + (<usize>OC << 2), order + (<usize>OC << 3));
+}
+
+/**
+ * As signConv (same arguments and output) for SW = 1; masks u32 [K][OCp]
+ * as there. setup: the layer's signRowsSetup; ws: signRowsBytes(..)
+ * bytes. poolRows (bit outputs, CH and CW even): a 2x2 max-pool with
+ * stride 2 follows, done here on the pixel words as bitMaxPool does it
+ * (poolMask: u64 per 64 channels, 1 = OR, or 0), and out is the pool's
+ * output [N][CH/2][CW/2][words(OC)].
+ */
+export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH: i32,
+  padT: i32, padL: i32, CH: i32, CW: i32, padValue: f32, OC: i32, masks: usize,
+  mode: i32, p1: usize, p2: usize, out: usize, setup: usize, ws: usize, poolRows: bool, poolMask: usize): void {
+  const K = KH * KW * C;
+  const OCp = (OC + 3) & ~3;
+  const Hp = (CH - 1) * SH + KH, Wp = planeWidth(CW, KW);
+  const rowStride = <usize>Wp << 2, planeBytes = <usize>Hp * rowStride;
+  const tab = setup, planes = ws;
   const pixWords = words(OC);
   const neg = planeBytes * <usize>C;
   const chanBits = planes + (neg << 1); // u32 per channel (32 pixels), padded to whole 32s
   const shared = K <= SHARED_MAX_K;
-  // order / start / save / flips: i32 [OC] each, then the stack of partial sums (K + 1 depths x 8 vectors), 16-aligned
-  const order = chanBits + (<usize>pixWords << 8), start = order + (<usize>OC << 2), save = start + (<usize>OC << 2);
-  const flips = save + (<usize>OC << 2);
-  const pending = (flips + (<usize>OC << 2) + 15) & ~<usize>15; // poolRows: [groups][chunks][16] u32
-  const stack = pending + (<usize>((CW + 31) >> 5) * pixWords << 7);
+  const order = orderAt(setup, K, OC), start = order + (<usize>OC << 2), save = start + (<usize>OC << 2);
+  const pending = (chanBits + (<usize>pixWords << 8) + 15) & ~<usize>15; // poolRows: [groups][chunks][16] u32
+  const stack = pending + (<usize>((CW + 31) >> 5) * pixWords << 7); // partial sums: K + 1 depths x 8 vectors
   const bgTab = (stack + (<usize>(K + 1) << 7) + 15) & ~<usize>15; // u32 [OC]: bits of a window of background
   const spans = (bgTab + (<usize>OC << 2) + 15) & ~<usize>15; // i32 [Hp][2]: rowSpans
   // bit outputs of images of 8-bit values: integer sums (infer-signint.ts)
-  const iws = spans + (<usize>Hp << 3);
-  const integer = mode == OUT_BITS && K <= INT_MAX_K;
-  if (integer) intSetup(iws, C, KH, KW, Hp, Wp, OC, OCp, masks, p1, p2);
-  // with bit outputs, a channel whose first tap is - sums the exact negation
-  // instead (all its signs swapped) and flips its compare: twice as many
-  // channels then share each prefix
-  const canonical = shared && mode == OUT_BITS;
-  tapTable(C, KH, KW, OC, OCp, masks, neg, planeBytes, rowStride, tab, canonical, p2, flips);
-  if (canonical) p2 = flips;
-  let prefixes = false; // sharedPrefixes done: only the float path needs them, so on the first image that takes it
+  const iws = spans + (<usize>Hp << 3), iset = intSetupAt(setup, K, OC);
+  const integer = integerPath(K, mode);
+  // the canonical channels' compare signs (signRowsSetup)
+  if (shared && mode == OUT_BITS) p2 = flipsAt(setup, K, OC);
   const rowOut: usize = mode == OUT_BITS ? <usize>pixWords << 3 : <usize>OC << 2;
   for (let n = 0; n < N; n++) {
     fillPlanes(X + <usize>n * H * W * C * 4, H, W, C, padT, padL, Hp, Wp, padValue, planes);
     // the image's background: the value of its first pixel (channel 0)
     const bg = load<u32>(planes + ((<usize>padT * Wp + padL) << 2));
-    const intImage = integer && intPlanes(iws, K, OC, planes, C, Hp, Wp);
-    if (!intImage) {
-      negPlanes(planes, neg);
-      if (shared && !prefixes) {
-        sharedPrefixes(tab, K, OC, neg, order, start, save);
-        prefixes = true;
-      }
-    }
+    const intImage = integer && intPlanes(iws, K, planes, C, Hp, Wp);
+    if (!intImage) negPlanes(planes, neg);
     if (mode == OUT_BITS) {
-      if (!intImage || !intBackground(iws, K, OC, bg, bgTab)) backgroundBits(tab, K, OC, neg, bg, p1, p2, bgTab);
+      if (!intImage || !intBackground(iset, K, OC, bg, bgTab)) backgroundBits(tab, K, OC, neg, bg, p1, p2, bgTab);
       rowSpans(planes, planeBytes, rowStride, C, Hp, Wp, bg, spans);
     }
     const img = out + <usize>n * CH * CW * rowOut;
@@ -124,7 +152,7 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
         }
         const base = rowBase + (<usize>(ox + sh) << 2);
         if (intImage) {
-          intRowBits(iws, C, KH, KW, Hp, Wp, OC, oy * SH, ox + sh, np, sh, bgTab, chanBits, base, tab, neg, p1, p2);
+          intRowBits(iset, iws, C, KH, KW, Hp, Wp, OC, oy * SH, ox + sh, np, sh, bgTab, chanBits, base, tab, neg, p1, p2);
           pixelWords(chanBits, OC, full, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 7));
           continue;
         }
