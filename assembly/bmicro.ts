@@ -75,140 +75,144 @@ export let r2: v128 = i32x4(0, 0, 0, 0);
 
 /** Longest reduction (in words) of microPair. */
 export const PAIR_MAX_WORDS: i32 = 18;
+/** microPair: bytes from the first pixel's words to the second's (a literal of its loads). */
+export const PAIR_STRIDE: i32 = 192;
 
 // The scalar path for two pixels of a short reduction (T <= PAIR_MAX_WORDS):
 // 2 pixels x 4 channels, each weight word loaded once for both pixels.
-// Pixel 0's dots go to r0, pixel 1's to r1. The per-block work outside the
+// Pixel 0's words at a0, pixel 1's PAIR_STRIDE bytes after them: one
+// pointer for both, one register fewer for V8 to reload from the stack
+// per word. Pixel 0's dots go to r0, pixel 1's to r1. The per-block work outside the
 // counts (entering the kernel, assembling the result) is what short rows
 // spend most on, and it is paid here once per two pixels. Two channels
 // share a u64 accumulator (counts <= 64 * PAIR_MAX_WORDS, far below 2^32),
 // so that the four accumulators, two activation words and a weight pair fit
 // V8's registers; the code is straight-line, entered at the row's last word.
 // @ts-ignore: decorator
-@inline export function microPair(a0: usize, a1: usize, T: i32, q: usize): void {
+@inline export function microPair(a0: usize, T: i32, q: usize): void {
   let p01: u64 = 0, p23: u64 = 0, s01: u64 = 0, s23: u64 = 0;
   switch (T) {
     case 18: {
-      const x = load<u64>(a0, 136), y = load<u64>(a1, 136);
+      const x = load<u64>(a0, 136), y = load<u64>(a0, 328);
       let w = load<u64>(q, 520), v = load<u64>(q, 536);
       p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
       w = load<u64>(q, 552); v = load<u64>(q, 568);
       p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
     }
     case 17: {
-      const x = load<u64>(a0, 128), y = load<u64>(a1, 128);
+      const x = load<u64>(a0, 128), y = load<u64>(a0, 320);
       let w = load<u64>(q, 512), v = load<u64>(q, 528);
       p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
       w = load<u64>(q, 544); v = load<u64>(q, 560);
       p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
     }
     case 16: {
-      const x = load<u64>(a0, 120), y = load<u64>(a1, 120);
+      const x = load<u64>(a0, 120), y = load<u64>(a0, 312);
       let w = load<u64>(q, 456), v = load<u64>(q, 472);
       p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
       w = load<u64>(q, 488); v = load<u64>(q, 504);
       p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
     }
     case 15: {
-      const x = load<u64>(a0, 112), y = load<u64>(a1, 112);
+      const x = load<u64>(a0, 112), y = load<u64>(a0, 304);
       let w = load<u64>(q, 448), v = load<u64>(q, 464);
       p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
       w = load<u64>(q, 480); v = load<u64>(q, 496);
       p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
     }
     case 14: {
-      const x = load<u64>(a0, 104), y = load<u64>(a1, 104);
+      const x = load<u64>(a0, 104), y = load<u64>(a0, 296);
       let w = load<u64>(q, 392), v = load<u64>(q, 408);
       p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
       w = load<u64>(q, 424); v = load<u64>(q, 440);
       p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
     }
     case 13: {
-      const x = load<u64>(a0, 96), y = load<u64>(a1, 96);
+      const x = load<u64>(a0, 96), y = load<u64>(a0, 288);
       let w = load<u64>(q, 384), v = load<u64>(q, 400);
       p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
       w = load<u64>(q, 416); v = load<u64>(q, 432);
       p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
     }
     case 12: {
-      const x = load<u64>(a0, 88), y = load<u64>(a1, 88);
+      const x = load<u64>(a0, 88), y = load<u64>(a0, 280);
       let w = load<u64>(q, 328), v = load<u64>(q, 344);
       p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
       w = load<u64>(q, 360); v = load<u64>(q, 376);
       p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
     }
     case 11: {
-      const x = load<u64>(a0, 80), y = load<u64>(a1, 80);
+      const x = load<u64>(a0, 80), y = load<u64>(a0, 272);
       let w = load<u64>(q, 320), v = load<u64>(q, 336);
       p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
       w = load<u64>(q, 352); v = load<u64>(q, 368);
       p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
     }
     case 10: {
-      const x = load<u64>(a0, 72), y = load<u64>(a1, 72);
+      const x = load<u64>(a0, 72), y = load<u64>(a0, 264);
       let w = load<u64>(q, 264), v = load<u64>(q, 280);
       p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
       w = load<u64>(q, 296); v = load<u64>(q, 312);
       p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
     }
     case 9: {
-      const x = load<u64>(a0, 64), y = load<u64>(a1, 64);
+      const x = load<u64>(a0, 64), y = load<u64>(a0, 256);
       let w = load<u64>(q, 256), v = load<u64>(q, 272);
       p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
       w = load<u64>(q, 288); v = load<u64>(q, 304);
       p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
     }
     case 8: {
-      const x = load<u64>(a0, 56), y = load<u64>(a1, 56);
+      const x = load<u64>(a0, 56), y = load<u64>(a0, 248);
       let w = load<u64>(q, 200), v = load<u64>(q, 216);
       p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
       w = load<u64>(q, 232); v = load<u64>(q, 248);
       p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
     }
     case 7: {
-      const x = load<u64>(a0, 48), y = load<u64>(a1, 48);
+      const x = load<u64>(a0, 48), y = load<u64>(a0, 240);
       let w = load<u64>(q, 192), v = load<u64>(q, 208);
       p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
       w = load<u64>(q, 224); v = load<u64>(q, 240);
       p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
     }
     case 6: {
-      const x = load<u64>(a0, 40), y = load<u64>(a1, 40);
+      const x = load<u64>(a0, 40), y = load<u64>(a0, 232);
       let w = load<u64>(q, 136), v = load<u64>(q, 152);
       p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
       w = load<u64>(q, 168); v = load<u64>(q, 184);
       p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
     }
     case 5: {
-      const x = load<u64>(a0, 32), y = load<u64>(a1, 32);
+      const x = load<u64>(a0, 32), y = load<u64>(a0, 224);
       let w = load<u64>(q, 128), v = load<u64>(q, 144);
       p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
       w = load<u64>(q, 160); v = load<u64>(q, 176);
       p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
     }
     case 4: {
-      const x = load<u64>(a0, 24), y = load<u64>(a1, 24);
+      const x = load<u64>(a0, 24), y = load<u64>(a0, 216);
       let w = load<u64>(q, 72), v = load<u64>(q, 88);
       p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
       w = load<u64>(q, 104); v = load<u64>(q, 120);
       p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
     }
     case 3: {
-      const x = load<u64>(a0, 16), y = load<u64>(a1, 16);
+      const x = load<u64>(a0, 16), y = load<u64>(a0, 208);
       let w = load<u64>(q, 64), v = load<u64>(q, 80);
       p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
       w = load<u64>(q, 96); v = load<u64>(q, 112);
       p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
     }
     case 2: {
-      const x = load<u64>(a0, 8), y = load<u64>(a1, 8);
+      const x = load<u64>(a0, 8), y = load<u64>(a0, 200);
       let w = load<u64>(q, 8), v = load<u64>(q, 24);
       p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
       w = load<u64>(q, 40); v = load<u64>(q, 56);
       p23 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s23 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
     }
     case 1: {
-      const x = load<u64>(a0, 0), y = load<u64>(a1, 0);
+      const x = load<u64>(a0, 0), y = load<u64>(a0, 192);
       let w = load<u64>(q, 0), v = load<u64>(q, 16);
       p01 += popcnt(w ^ x) + (popcnt(v ^ x) << 32); s01 += popcnt(w ^ y) + (popcnt(v ^ y) << 32);
       w = load<u64>(q, 32); v = load<u64>(q, 48);

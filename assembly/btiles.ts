@@ -4,7 +4,7 @@
 // (bmicro.ts) per pixel or tile and block, and hand each pixel's dot
 // products to the fused output transform (bitops.ts).
 import { emit, emit2Dots, floatOutput, floatPixels } from "./bitops";
-import { r0, r1, r2, microPixel, microPair, PAIR_MAX_WORDS, microSimd, microHybrid, microSerial } from "./bmicro";
+import { r0, r1, r2, microPixel, microPair, PAIR_MAX_WORDS, PAIR_STRIDE, microSimd, microHybrid, microSerial } from "./bmicro";
 
 export const PATH_SCALAR: i32 = 1;
 export const PATH_SIMD: i32 = 2;
@@ -33,7 +33,7 @@ const PIXEL_CHUNK_BYTES: i32 = 24 << 10;
 /** Workspace of xnorTiles for T = nSeg*segLen words. */
 export function tilesWorkspaceBytes(T: i32): i32 {
   // scalar: two pixels' words, then a chunk of repacked panels; 3-pixel tile paths: the tile's words
-  return max(T * 24, (align64(T << 3) << 1) + max(PIXEL_CHUNK_BYTES, densePanelBytes(T)));
+  return max(T * 24, max(align64(T << 3), PAIR_STRIDE) + align64(T << 3) + max(PIXEL_CHUNK_BYTES, densePanelBytes(T)));
 }
 
 // @ts-ignore: decorator
@@ -134,7 +134,7 @@ function pixelLoop(
   const blockBytes = <usize>densePanelBytes(T);
   const blocks = (OC + 3) >> 2;
   const chunk = max(1, PIXEL_CHUNK_BYTES / <i32>blockBytes);
-  const xw = ws, xw1 = ws + <usize>align64(T << 3), wd = xw1 + <usize>align64(T << 3);
+  const xw = ws, xw1 = ws + <usize>max(align64(T << 3), PAIR_STRIDE), wd = xw1 + <usize>align64(T << 3);
   const kv = i32x4.splat(kEff);
   const pairs = T <= PAIR_MAX_WORDS;
   // On pairs, a float output is written as dots and transformed once the
@@ -160,18 +160,14 @@ function pixelLoop(
         // short rows: two pixels of the row at a time (bmicro.ts, microPair)
         if (pairs) {
           for (; x + 1 < ox1; x += 2) {
-            let xp = a, xp1 = a + aPix;
-            if (nSeg > 1) {
-              gather1(xw, a, aSeg, nSeg, segLen);
-              gather1(xw1, xp1, aSeg, nSeg, segLen);
-              xp = xw;
-              xp1 = xw1;
-            }
+            // both pixels' words PAIR_STRIDE apart, whatever the layout: one pointer for both
+            gather1(xw, a, aSeg, nSeg, segLen);
+            gather1(xw1, a + aPix, aSeg, nSeg, segLen);
             let q = w0;
             for (let cb = c0; cb < c1; cb++) {
               const o = cb << 2, nv = min(4, OC - o);
               const cv = corr ? v128.load(corr + (<usize>o << 2)) : i32x4.splat(0);
-              microPair(xp, xp1, T, q);
+              microPair(xw, T, q);
               emit2Dots(deferFloat, i32x4.sub(kv, i32x4.shl(i32x4.sub(r0, cv), 1)), i32x4.sub(kv, i32x4.shl(i32x4.sub(r1, cv), 1)), o, nv, d, d + oPix);
               q += blockBytes;
             }
