@@ -14,7 +14,8 @@
 // with and without the fused pool, [0, 1] and [-1, 1] scalings, an image
 // with a value off the 1/255 grid in the same batch, and a wide image of
 // background with foreground only in its middle 32-pixel group (the
-// background skip inside a row).
+// background skip inside a row); and two plans run in turn (the layer's
+// setup lives in each plan, the per-call workspace is shared).
 import { describe, it, expect } from 'vitest';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { tidy } from '../../src/tensor/scope.js';
@@ -63,40 +64,66 @@ function images(n: number, c: Case, rng: Rng): Float32Array {
   return x;
 }
 
+/** The case's model (thresholds on the 1/255 grid) and a batch of its images. */
+function setUp(c: Case): { model: Sequential; x: Float32Array; n: number } {
+  const rng = new Rng(c.W * 7 + c.C);
+  const filters = c.filters ?? 37;
+  const taps = c.k[0] * c.k[1] * c.C;
+  const model = new Sequential([
+    new QuantConv2D({ filters, kernelSize: c.k, strides: c.strides, padding: c.padding, padValues: c.padValues, useBias: false,
+      kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+    ...(c.pool ? [new MaxPool2D({ poolSize: 2 })] : []),
+    new BatchNormalization(),
+    new QuantConv2D({ filters: 8, kernelSize: 3, padding: 'same', ...bin }),
+    new BatchNormalization(),
+    new Flatten(),
+    new QuantDense({ units: 5, ...bin }),
+  ], { inputShape: [c.H, c.W, c.C], seed: c.H + c.W + c.C });
+  // thresholds m/255 that the sums can reach (for [-1, 1] images, of K's parity; full-scale
+  // images: multiples of 255, up to the largest sums), gammas of both signs
+  const bn = model.layers.find((l) => l instanceof BatchNormalization) as BatchNormalization;
+  for (let o = 0; o < filters; o++) {
+    const r = rng.int(9) - 4;
+    const m = c.images === 'full-scale' ? 255 * (c.signed ? 2 * r + (taps % 2) : r) : c.signed ? 2 * r + (taps % 2) : r;
+    bn.movingMean!.value.data[o] = Math.fround(m / 255);
+    bn.movingVariance!.value.data[o] = 0.5 + rng.uniform();
+    bn.beta!.value.data[o] = 0;
+    bn.gamma!.value.data[o] = o % 3 === 0 ? -0.7 : 1.3;
+  }
+  const n = 5;
+  const x = images(n, c, rng);
+  return { model, x, n };
+}
+
+const logitsOf = (model: Sequential, x: Float32Array, n: number, c: Case) =>
+  tidy(() => model.predict(Tensor.from(x, [n, c.H, c.W, c.C]), { logits: true }).data.slice());
+
 describe('float-input sign conv on 8-bit images: integer sums, bit-exact', () => {
   for (const c of cases) {
     it(`${c.H}x${c.W}x${c.C}, kernel ${c.k.join('x')} (${c.k[0] * c.k[1] * c.C} taps)${c.strides ? `, strides ${c.strides.join('x')}` : ''}, ${c.filters ?? 37} filters, ${c.padding} pad ${c.padValues}${c.pool ? ', pooled' : ''}, ${c.signed ? '[-1, 1]' : '[0, 1]'}${c.images ? `, ${c.images}` : ''}`, () => {
-      const rng = new Rng(c.W * 7 + c.C);
-      const filters = c.filters ?? 37;
-      const taps = c.k[0] * c.k[1] * c.C;
-      const model = new Sequential([
-        new QuantConv2D({ filters, kernelSize: c.k, strides: c.strides, padding: c.padding, padValues: c.padValues, useBias: false,
-          kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
-        ...(c.pool ? [new MaxPool2D({ poolSize: 2 })] : []),
-        new BatchNormalization(),
-        new QuantConv2D({ filters: 8, kernelSize: 3, padding: 'same', ...bin }),
-        new BatchNormalization(),
-        new Flatten(),
-        new QuantDense({ units: 5, ...bin }),
-      ], { inputShape: [c.H, c.W, c.C], seed: c.H + c.W + c.C });
-      // thresholds m/255 that the sums can reach (for [-1, 1] images, of K's parity; full-scale
-      // images: multiples of 255, up to the largest sums), gammas of both signs
-      const bn = model.layers.find((l) => l instanceof BatchNormalization) as BatchNormalization;
-      for (let o = 0; o < filters; o++) {
-        const r = rng.int(9) - 4;
-        const m = c.images === 'full-scale' ? 255 * (c.signed ? 2 * r + (taps % 2) : r) : c.signed ? 2 * r + (taps % 2) : r;
-        bn.movingMean!.value.data[o] = Math.fround(m / 255);
-        bn.movingVariance!.value.data[o] = 0.5 + rng.uniform();
-        bn.beta!.value.data[o] = 0;
-        bn.gamma!.value.data[o] = o % 3 === 0 ? -0.7 : 1.3;
-      }
-      const n = 5;
-      const x = images(n, c, rng);
+      const { model, x, n } = setUp(c);
       const plan = compile(model);
-      const ref = tidy(() => model.predict(Tensor.from(x, [n, c.H, c.W, c.C]), { logits: true }).data.slice());
-      expect(plan.run(x).logits).toEqual(ref);
+      expect(plan.run(x).logits).toEqual(logitsOf(model, x, n, c));
       plan.dispose();
       model.dispose();
     });
   }
+
+  // The layer's tap table and integer bounds are computed once per plan and
+  // the per-call workspace is shared by every plan: plans of different
+  // shapes run in turn (one of them cropped by its pool) keep their results.
+  it('two plans run in turn: each keeps its own layer setup', () => {
+    const a = cases[0], b = cases[3];
+    const A = setUp(a), B = setUp(b);
+    const planA = compile(A.model), planB = compile(B.model);
+    const refA = logitsOf(A.model, A.x, A.n, a), refB = logitsOf(B.model, B.x, B.n, b);
+    for (let round = 0; round < 2; round++) {
+      expect(planA.run(A.x).logits).toEqual(refA);
+      expect(planB.run(B.x).logits).toEqual(refB);
+      expect(planA.run(A.x.subarray(0, a.H * a.W * a.C)).logits).toEqual(refA.subarray(0, 5));
+    }
+    for (const p of [planA, planB]) p.dispose();
+    A.model.dispose();
+    B.model.dispose();
+  });
 });
