@@ -82,12 +82,13 @@ export const PAIR_STRIDE: i32 = 192;
 // 2 pixels x 4 channels, each weight word loaded once for both pixels.
 // Pixel 0's words at a0, pixel 1's PAIR_STRIDE bytes after them: one
 // pointer for both, one register fewer for V8 to reload from the stack
-// per word. Pixel 0's dots go to r0, pixel 1's to r1. The per-block work outside the
-// counts (entering the kernel, assembling the result) is what short rows
-// spend most on, and it is paid here once per two pixels. Two channels
-// share a u64 accumulator (counts <= 64 * PAIR_MAX_WORDS, far below 2^32),
-// so that the four accumulators, two activation words and a weight pair fit
-// V8's registers; the code is straight-line, entered at the row's last word.
+// per word. Pixel 0's dots go to r0, pixel 1's to r1. The per-block work
+// outside the counts (entering the kernel, assembling the result) is what
+// short rows spend most on, and it is paid here once per two pixels. Two
+// channels share a u64 accumulator (counts <= 64 * PAIR_MAX_WORDS, far
+// below 2^32), so that the four accumulators, two activation words and a
+// weight pair fit V8's registers; the code is straight-line, entered at the
+// row's last word.
 // @ts-ignore: decorator
 @inline export function microPair(a0: usize, T: i32, q: usize): void {
   let p01: u64 = 0, p23: u64 = 0, s01: u64 = 0, s23: u64 = 0;

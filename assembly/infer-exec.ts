@@ -310,7 +310,7 @@ function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usiz
   const M = nb * CH * CW;
   if (inK == T_FLOAT && wK == T_BITS) {
     if (ASC_FEATURE_SIMD && SW == 1) {
-      signConvRows(src, nb, H, W, C, KH, KW, SH, PT, PL, CH, CW, padV, OC, wp, mode, p1, p2, dst, <usize>fld(r, F_SETUP), taps,
+      signConvRows(src, nb, H, W, C, KH, KW, SH, PT, PL, CH, CW, padV, OC, mode, p1, p2, dst, <usize>fld(r, F_SETUP), taps,
         pr != 0, pr ? <usize>fld(pr, F_P1) : 0);
     } else signConv(src, nb, H, W, C, KH, KW, SH, SW, PT, PL, CH, CW, padV, OC, wp, mode, p1, p2, dst, taps);
     return;

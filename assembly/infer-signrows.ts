@@ -50,6 +50,9 @@ const SHARED_MAX_K = 64;
 
 // @ts-ignore: decorator
 @inline function integerPath(K: i32, mode: i32): bool { return mode == OUT_BITS && K <= INT_MAX_K; }
+// Whether channels whose first tap is - are summed negated (tapTable's canonical).
+// @ts-ignore: decorator
+@inline function canonicalChannels(K: i32, mode: i32): bool { return K <= SHARED_MAX_K && mode == OUT_BITS; }
 
 /** Bytes of signConvRows' per-layer setup (signRowsSetup). */
 export function signRowsSetupBytes(C: i32, KH: i32, KW: i32, OC: i32, mode: i32): i64 {
@@ -76,23 +79,22 @@ export function signRowsSetup(setup: usize, C: i32, KH: i32, KW: i32, SH: i32, C
   // instead (all its signs swapped) and flips its compare: twice as many
   // channels then share each prefix
   const tab = setup, flips = flipsAt(setup, K, OC), order = orderAt(setup, K, OC);
-  tapTable(C, KH, KW, OC, OCp, masks, neg, planeBytes, rowStride, tab, shared && mode == OUT_BITS, p2, flips);
+  tapTable(C, KH, KW, OC, OCp, masks, neg, planeBytes, rowStride, tab, canonicalChannels(K, mode), p2, flips);
   if (shared) sharedPrefixes(tab, K, OC, neg, order, order + (<usize>OC << 2), order + (<usize>OC << 3));
 }
 
 /**
- * As signConv (same arguments and output) for SW = 1; masks u32 [K][OCp]
- * as there. setup: the layer's signRowsSetup; ws: signRowsBytes(..)
+ * As signConv (same arguments and output, but the weights are in setup)
+ * for SW = 1. setup: the layer's signRowsSetup; ws: signRowsBytes(..)
  * bytes. poolRows (bit outputs, CH and CW even): a 2x2 max-pool with
  * stride 2 follows, done here on the pixel words as bitMaxPool does it
  * (poolMask: u64 per 64 channels, 1 = OR, or 0), and out is the pool's
  * output [N][CH/2][CW/2][words(OC)].
  */
 export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH: i32,
-  padT: i32, padL: i32, CH: i32, CW: i32, padValue: f32, OC: i32, masks: usize,
+  padT: i32, padL: i32, CH: i32, CW: i32, padValue: f32, OC: i32,
   mode: i32, p1: usize, p2: usize, out: usize, setup: usize, ws: usize, poolRows: bool, poolMask: usize): void {
   const K = KH * KW * C;
-  const OCp = (OC + 3) & ~3;
   const Hp = (CH - 1) * SH + KH, Wp = planeWidth(CW, KW);
   const rowStride = <usize>Wp << 2, planeBytes = <usize>Hp * rowStride;
   const tab = setup, planes = ws;
@@ -109,7 +111,7 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
   const iws = spans + (<usize>Hp << 3), iset = intSetupAt(setup, K, OC);
   const integer = integerPath(K, mode);
   // the canonical channels' compare signs (signRowsSetup)
-  if (shared && mode == OUT_BITS) p2 = flipsAt(setup, K, OC);
+  if (canonicalChannels(K, mode)) p2 = flipsAt(setup, K, OC);
   const rowOut: usize = mode == OUT_BITS ? <usize>pixWords << 3 : <usize>OC << 2;
   for (let n = 0; n < N; n++) {
     fillPlanes(X + <usize>n * H * W * C * 4, H, W, C, padT, padL, Hp, Wp, padValue, planes);
