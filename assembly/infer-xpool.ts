@@ -50,11 +50,15 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
           let acc: u64 = y0 < y1 && x0 < x1 ? valid : 0;
           // the window's pixels two at a time: each weight row loaded once
           // serves both, which halves the loads and loop work per popcount;
-          // on trained models few channels are decided by one pixel anyway
-          const ww = x1 - x0, count = (y1 - y0) * ww;
-          for (let i = 0; i < count && acc != 0; i += 2) {
-            const ra = img + <usize>((y0 + i / ww) * CW + x0 + i % ww) * rowBytes;
-            if (i + 1 == count) {
+          // on trained models few channels are decided by one pixel anyway.
+          // The pixels in row order, walked by (y, x) rather than computed
+          // from their index: two integer divisions per pixel cost about as
+          // much as the loop's other work on short rows
+          let y = y0, x = x0;
+          while (acc != 0 && y < y1) {
+            const ra = img + <usize>(y * CW + x) * rowBytes;
+            if (++x == x1) { x = x0; y++; }
+            if (y == y1) {
               let b: u64;
               switch (rowWords) {
                 case 1: b = cell(1, ra, acc, j, wrows, rowBytes, thr); break;
@@ -70,7 +74,8 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
               acc &= b ^ f;
               break;
             }
-            const rb = img + <usize>((y0 + (i + 1) / ww) * CW + x0 + (i + 1) % ww) * rowBytes;
+            const rb = img + <usize>(y * CW + x) * rowBytes;
+            if (++x == x1) { x = x0; y++; }
             if (ASC_FEATURE_SIMD && pws != 0) acc = csaPair(ra, rb, acc, f, wj, ivj, rowWords, pws);
             else acc = pair(ra, rb, acc, f, wj, ivj, rowBytes, 0, 0);
           }
