@@ -27,6 +27,8 @@ const k = () => wasm() as unknown as InferExports;
 
 /** Images each layer processes at a time: activations of a sub-batch stay in L2. */
 const SUB_BATCH = 16;
+/** Calls whose images and logits fit in this many bytes reuse one block per model. */
+const IO_BLOCK_MAX = 1 << 20;
 /** Below this many images per thread, waking workers costs more than it saves. */
 const MIN_PER_THREAD = 4;
 /** Per-thread workspace names (scratch keys), built once. */
@@ -112,35 +114,57 @@ export class InferenceModel {
     const K = this.outputs;
     // no larger than the batch: the workspace is B images of every live activation
     const B = Math.max(1, Math.min(Math.floor(opts.subBatch ?? SUB_BATCH), n));
+    // small calls use the model's own block for images and logits: the
+    // allocator's bookkeeping is a visible part of a batch-1 call
+    const xBytes = images instanceof Tensor ? 0 : Math.ceil(size / 16) * 64;
+    const ioBytes = xBytes + Math.max(1, n * K) * 4;
+    const io = ioBytes <= IO_BLOCK_MAX ? this.ioBlock(ioBytes) : 0;
     let x: Ptr;
     let owned = false;
     if (images instanceof Tensor) x = images.ptr;
     else {
-      x = alloc(size * 4);
-      owned = true;
+      x = io || alloc(size * 4);
+      owned = io === 0;
       f32View(x, size).set(images);
     }
-    const out = alloc(Math.max(1, n * K) * 4);
+    const out = io ? io + xBytes : alloc(Math.max(1, n * K) * 4);
     try {
       const parts = Math.max(1, Math.min(threadCount(), Math.floor(n / MIN_PER_THREAD)));
-      const wsBytes = this.workspaceBytes(B);
-      const call = (path: number) => {
-        // one part runs here, with no task objects: batch-1 latency is mostly such per-call costs
-        if (parts <= 1) k().inferRunPath(this.plan, x, n, out, scratch(wsBytes, SCRATCH_KEYS[0]), B, path);
-        else {
-          const tasks = splitRange(n, parts).map(([s, e], i): Task => ({
-            kernel: 'inferRunPath', args: [this.plan, x + s * per * 4, e - s, out + s * K * 4, scratch(wsBytes, scratchKey(i)), B, path],
-          }));
-          runParallel(tasks, (t) => (k().inferRunPath as (...a: number[]) => void)(...t.args));
-        }
-      };
-      call(this.gemmPath(Math.min(log2Class(n), log2Class(B) + 1), call));
+      const ws = this.workspaceBytes(B);
+      const cls = Math.min(log2Class(n), log2Class(B) + 1);
+      // once the path is known no closure is made (batch-1 latency is mostly such per-call costs)
+      const path = this.knownPath(cls) ?? this.tunePath(cls, (p) => this.runParts(x, n, out, ws, B, parts, p));
+      this.runParts(x, n, out, ws, B, parts, path);
       const logits = f32View(out, n * K).slice();
       return { logits, predictions: argmaxRows(logits, n, K), n };
     } finally {
-      free(out);
+      if (!io) free(out);
       if (owned) free(x);
     }
+  }
+
+  // images [n] at x to logits at out, in `parts` parts: one part runs here,
+  // with no task objects
+  private runParts(x: Ptr, n: number, out: Ptr, wsBytes: number, B: number, parts: number, path: number): void {
+    if (parts <= 1) {
+      k().inferRunPath(this.plan, x, n, out, scratch(wsBytes, SCRATCH_KEYS[0]), B, path);
+      return;
+    }
+    const [H, W, C] = this.inputShape;
+    const per = H * W * C, K = this.outputs;
+    const tasks = splitRange(n, parts).map(([s, e], i): Task => ({
+      kernel: 'inferRunPath', args: [this.plan, x + s * per * 4, e - s, out + s * K * 4, scratch(wsBytes, scratchKey(i)), B, path],
+    }));
+    runParallel(tasks, (t) => (k().inferRunPath as (...a: number[]) => void)(...t.args));
+  }
+
+  private io = { ptr: 0, bytes: 0 };
+  private ioBlock(bytes: number): Ptr {
+    if (this.io.bytes < bytes) {
+      if (this.io.ptr) free(this.io.ptr);
+      this.io = { ptr: alloc(bytes), bytes };
+    }
+    return this.io.ptr;
   }
 
   // The workspace of the last sub-batch size asked for (the plan walk is not free at batch 1).
@@ -157,15 +181,13 @@ export class InferenceModel {
   // The binary GEMMs' path for a batch class, tuned per model and batch class on this CPU (same
   // logits on every path), remembered per (class, threads) while the path setting stays 'auto'.
   private readonly paths = new Map<number, number>();
-  private gemmPath(cls: number, call: (path: number) => void): number {
+  private knownPath(cls: number): number | undefined {
     const { binaryPath, threads } = runtime().settings;
-    if (binaryPath !== 'auto') return pathArg(binaryPath);
-    const memo = cls * 4096 + threads;
-    let path = this.paths.get(memo);
-    if (path === undefined) {
-      path = pathArg(choosePath(undefined, `infer:${this.header.records.length}:${this.crc}:n${cls}`, (p) => call(pathArg(p))));
-      this.paths.set(memo, path);
-    }
+    return binaryPath !== 'auto' ? pathArg(binaryPath) : this.paths.get(cls * 4096 + threads);
+  }
+  private tunePath(cls: number, call: (path: number) => void): number {
+    const path = pathArg(choosePath(undefined, `infer:${this.header.records.length}:${this.crc}:n${cls}`, (p) => call(pathArg(p))));
+    this.paths.set(cls * 4096 + runtime().settings.threads, path);
     return path;
   }
 
@@ -188,6 +210,8 @@ export class InferenceModel {
     if (this.disposed) return;
     this.disposed = true;
     free(this.plan);
+    if (this.io.ptr) free(this.io.ptr);
+    this.io = { ptr: 0, bytes: 0 };
   }
 }
 

@@ -25,6 +25,8 @@ import { loadMnist, type Dataset } from '../../src/data/index.js';
 import { Adam } from '../../src/optim/adam.js';
 import { fit } from '../../src/train/fit.js';
 import { setThreads } from '../../src/wasm/threads.js';
+import { memoryStats } from '../../src/wasm/memory.js';
+import { Tensor } from '../../src/tensor/tensor.js';
 import { compile, exportModel, loadInferenceModel, argmaxRows } from '../../src/deploy/index.js';
 
 afterEach(() => setThreads(1));
@@ -103,6 +105,49 @@ describe('larq-mnist on MNIST (trained briefly)', () => {
     const agree = r.predictions.filter((p, i) => p === argmaxRows(ref, 1000, 10)[i]).length;
     expect(agree).toBeGreaterThanOrEqual(995);
     plan.dispose();
+  });
+});
+
+describe('small calls (one reused block for images and logits per model)', () => {
+  it('batches of 1, 7, 1, 3 and a large one in turn, two models interleaved, Tensor input, results not aliased, nothing left after dispose', () => {
+    const shape = [12, 10, 2] as const;
+    const per = 12 * 10 * 2;
+    const build = (seed: number) => {
+      const m = new Sequential([...convPoolBlock(20), new Flatten(), new QuantDense({ units: 6, ...bin }), new BatchNormalization()],
+        { inputShape: [...shape], seed });
+      randomize(m, seed + 1);
+      return m;
+    };
+    const models = [build(41), build(43)];
+    const plans = models.map((m) => compile(m));
+    // 1200 images: over the block's limit, so allocated per call
+    const x = images(1200, shape, 44);
+    const refs = models.map((m) => reference(m, x));
+    const got: Float32Array[] = [];
+    let at = 0;
+    for (const n of [1, 7, 1, 3, 1200, 1, 2]) {
+      for (let i = 0; i < 2; i++) {
+        const start = n === 1200 ? 0 : at;
+        const r = plans[i].run(x.subarray(start * per, (start + n) * per));
+        expect(r.n).toBe(n);
+        expect(mismatches(r.logits, refs[i].subarray(start * 6, (start + n) * 6))).toBe(0);
+        got.push(r.logits, refs[i].slice(start * 6, (start + n) * 6));
+      }
+      at += n === 1200 ? 0 : n;
+    }
+    // earlier results are copies: later calls did not change them
+    for (let i = 0; i < got.length; i += 2) expect(mismatches(got[i], got[i + 1])).toBe(0);
+    const t = Tensor.from(x.subarray(0, 2 * per), [2, ...shape]);
+    expect(mismatches(plans[0].run(t).logits, refs[0].subarray(0, 12))).toBe(0);
+    t.dispose();
+    for (const p of plans) p.dispose();
+    // nothing left behind: loading, running and disposing again ends where this ended
+    // (the workspaces are shared scratch blocks, kept once grown)
+    const after = memoryStats().bytesInUse;
+    const again = compile(models[1]);
+    again.run(x.subarray(0, per));
+    again.dispose();
+    expect(memoryStats().bytesInUse).toBe(after);
   });
 });
 
