@@ -24,7 +24,7 @@ import {
   F_CH, F_CW, F_K, F_WPTR, F_P1, F_P2, F_TAPPOP, F_MODE, F_DIRECT, F_WROWS, F_SRC0, F_SRC1, F_DST, F_P3, F_PADDED, F_SETUP,
 } from "./infer-plan";
 import { addFloats, concatChannels, avgPoolFloat, padFloat, preluFloat, leakyFloat, depthwiseFloat } from "./infer-graph";
-import { xnorConvPool, xnorRowsBits, ROWS_MAX_WORDS } from "./infer-xpool";
+import { xnorConvPool, xnorRowsBits } from "./infer-xpool";
 import { sgemm, sgemmWorkspaceBytes } from "./sgemm";
 import { sgemvRows } from "./sgemv";
 import { floatConvRows, floatConvWorkspaceBytes } from "./infer-fconv";
@@ -364,9 +364,11 @@ function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usiz
   }
   const wrows = <usize>fld(r, F_WROWS);
   if (wrows != 0 && mode == OUT_BITS) {
-    // short rows (the plan made weight rows for them): the pair kernel
+    // short rows (the plan made weight rows for them): the pair kernel,
+    // its workspace after the im2col rows (the plan reserved it)
     const rowWords = words(K);
-    xnorRowsBits(A, M, rowWords, OC, wrows, wrows + <usize>OC * rowWords * 8, dst);
+    const ws = ASC_FEATURE_SIMD ? align16(cols + (direct ? 0 : <usize>M * rowWords * 8)) : 0;
+    xnorRowsBits(A, M, rowWords, OC, wrows, wrows + <usize>OC * rowWords * 8, dst, ws);
     return;
   }
   const gemm = planes == 2 ? serialGemm : xnorGemm;
@@ -406,11 +408,16 @@ function convPool(r: usize, pr: usize, nb: i32, src: usize, dst: usize, cols: us
   bitIm2col(src, nb, fld(r, F_H), fld(r, F_W), C, 1, fld(r, F_KH), fld(r, F_KW), fld(r, F_SH), fld(r, F_SW),
     fld(r, F_PT), fld(r, F_PL), CH, CW, cols);
   const OC = fld(r, F_OC), wrows = <usize>fld(r, F_WROWS);
-  // long rows: the carry-save pairs' workspace after the im2col rows (the plan reserved it)
-  const pws = ASC_FEATURE_SIMD && rowWords > ROWS_MAX_WORDS ? (cols + <usize>nb * CH * CW * rowWords * 8 + 15) & ~<usize>15 : 0;
+  // the pairs' workspace after the im2col rows (the plan reserved it)
+  const pws = ASC_FEATURE_SIMD ? align16(cols + <usize>nb * CH * CW * rowWords * 8) : 0;
   xnorConvPool(cols, nb, CH, CW, rowWords, OC, wrows, wrows + <usize>OC * rowWords * 8,
     fld(pr, F_KH), fld(pr, F_KW), fld(pr, F_SH), fld(pr, F_SW), fld(pr, F_PT), fld(pr, F_PL), fld(pr, F_OH), fld(pr, F_OW),
     <usize>fld(pr, F_P1), dst, pws);
+}
+
+// @ts-ignore: decorator
+@inline function align16(p: usize): usize {
+  return (p + 15) & ~<usize>15;
 }
 
 // Conv rows (or columns) [0, n) of the `size` that pool windows of `out`

@@ -12,8 +12,7 @@
 // writes when given an arena, so a file that measures fine builds fine.
 import { words, panelBytesOf, OUT_BITS, OUT_FLOAT } from "./infer-bits";
 import { signRowsBytes, signRowsSetupBytes, signRowsSetup } from "./infer-signrows";
-import { weightRows, popcountIntervals, ROWS_MAX_WORDS } from "./infer-xpool";
-import { csaWorkspaceBytes } from "./bcsa";
+import { weightRows, popcountIntervals, vectorIntervalsOf, vectorIntervalsBytes, pairWorkspaceBytes, ROWS_MAX_WORDS } from "./infer-xpool";
 import { floatConvFits } from "./infer-fconv";
 import { signMasks, floatWeights, panels, convPanels, convPanelBytes, tapPopcounts } from "./infer-weights";
 
@@ -442,11 +441,12 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
     } else if (inK == T_BITS && outK == T_BITS && (poolNext || (ASC_FEATURE_SIMD && rowWords <= ROWS_MAX_WORDS))) {
       // weight rows and popcount intervals: the fused conv + pool, or the
       // pair kernel on short rows (xnorRowsBits) when no pool follows
-      wRows = take(<i64>OC * rowWords * 8 + <i64>OC * 8);
+      // (the kernel module's pair kernels also read the intervals in a vector form)
+      wRows = take(<i64>OC * rowWords * 8 + <i64>OC * 8 + (ASC_FEATURE_SIMD ? vectorIntervalsBytes(OC) : 0));
       if (wRows) weightRows(wp, K, OC, rowWords, wRows);
       if (direct && poolNext) sCols = pix * rowWords * 8;
-      // the fused pool's carry-save pairs on long rows: their workspace after the rows
-      if (poolNext && ASC_FEATURE_SIMD && rowWords > ROWS_MAX_WORDS) sCols += <i64>csaWorkspaceBytes(1, rowWords) + 16;
+      // the pair kernels' workspace after the rows (kernel module)
+      if (ASC_FEATURE_SIMD) sCols += <i64>pairWorkspaceBytes(rowWords);
     }
   }
   // output transform arrays, padded to whole lane groups
@@ -478,7 +478,10 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
       }
     }
   }
-  if (wRows && p1) popcountIntervals(p1, p2, K, OC, wRows + <usize>OC * rowWords * 8);
+  if (wRows && p1) {
+    popcountIntervals(p1, p2, K, OC, wRows + <usize>OC * rowWords * 8);
+    if (ASC_FEATURE_SIMD) vectorIntervalsOf(wRows + <usize>OC * rowWords * 8, OC);
+  }
   // what the float-input sign conv by rows computes once per layer (tap
   // table, integer bounds): written by signRowsSetups once the output rows
   // computed are known (cropBeforePools)

@@ -12,9 +12,10 @@
 // the scalar pairs; the kernel module holds the pair's pixel words in
 // vector registers for rows up to 12 words and adds a channel's XOR words
 // in carry-save bit planes before counting (cell2v). The popcounts are
-// scalar popcnt<u64> everywhere, as in the tiled kernels.
+// scalar popcnt<u64> everywhere, as in the tiled kernels; in cell2v the
+// counts then meet their thresholds eight channels at a time (pairBits).
 import { words } from "./infer-bits";
-import { gatherPair, csaRowCounts, sum3, carry3, laneWord } from "./bcsa";
+import { gatherPair, csaRowCounts, sum3, carry3, laneWord, csaWorkspaceBytes } from "./bcsa";
 
 /**
  * cols: bit-im2col rows of the conv pixels [N][CH][CW], rowWords words each
@@ -23,9 +24,11 @@ import { gatherPair, csaRowCounts, sum3, carry3, laneWord } from "./bcsa";
  * popcount pc is in [lo, lo + len) (see popcountIntervals).
  * Pool window of output (py, px) starts at conv pixel (py*PSH - PPT, px*PSW - PPL);
  * mask: u64 per 64 channels (1 = OR pool) or 0. out: [N][POH][POW][words(OC)].
- * pws: 0, or for rows longer than ROWS_MAX_WORDS in the kernel module a
- * workspace of csaWorkspaceBytes(1, rowWords) bytes: the pairs then go by
- * carry-save planes (csaPair).
+ * pws: 0 in the standalone module; in the kernel module a 16-aligned
+ * workspace of pairWorkspaceBytes(rowWords) bytes: on rows longer than
+ * ROWS_MAX_WORDS the pairs go by carry-save planes from it (csaPair), on
+ * shorter ones it holds the pair's counts (cell2v), and thr is followed by
+ * the intervals in the vector form (vectorIntervals).
  */
 export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i32, OC: i32,
   wrows: usize, thr: usize, PKH: i32, PKW: i32, PSH: i32, PSW: i32, PPT: i32, PPL: i32,
@@ -34,6 +37,7 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
   const rowBytes = <usize>rowWords << 3;
   // called through a reference, which keeps Binaryen from inlining it here
   const pair = pairOf(rowWords);
+  const vec = vectorPairs(rowWords);
   for (let n = 0; n < N; n++) {
     const img = cols + <usize>n * CH * CW * rowBytes;
     for (let py = 0; py < POH; py++) {
@@ -44,6 +48,7 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
           const f: u64 = mask ? load<u64>(mask + (<usize>j << 3)) : 0;
           // this word's 64 weight rows and intervals
           const wj = wrows + (<usize>j << 6) * rowBytes, ivj = thr + (<usize>j << 9);
+          const pj = vec ? vectorIntervals(thr, OC) + (<usize>j << 8) : ivj;
           const n64 = min(64, OC - (j << 6));
           const valid: u64 = n64 == 64 ? <u64>-1 : ((<u64>1) << <u64>n64) - 1;
           // channels still undecided: their AND of (bit ^ f) is 1 so far
@@ -76,8 +81,8 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
             }
             const rb = img + <usize>(y * CW + x) * rowBytes;
             if (++x == x1) { x = x0; y++; }
-            if (ASC_FEATURE_SIMD && pws != 0) acc = csaPair(ra, rb, acc, f, wj, ivj, rowWords, pws);
-            else acc = pair(ra, rb, acc, f, wj, ivj, rowBytes, 0, 0);
+            if (ASC_FEATURE_SIMD && rowWords > ROWS_MAX_WORDS) acc = csaPair(ra, rb, acc, f, wj, ivj, rowWords, pws);
+            else acc = pair(ra, rb, acc, f, wj, pj, rowBytes, 0, 0, pws);
           }
           store<u64>(out + (<usize>j << 3), (acc ^ f) & valid);
         }
@@ -181,8 +186,11 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
 // cell2 for each row length, as small functions of their own: the few
 // values of the channel loop then all fit in registers.
 // da, db: 0 for a pool window; for rows (xnorRowsBits) where the bits of
-// pixel a and pixel b go, the function then returning 0.
-type Pair = (a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize) => u64;
+// pixel a and pixel b go, the function then returning 0. iv: the word's
+// intervals, as (lo, len) pairs for the scalar pairs and in the vector
+// form for the kernel module's (vectorPairs); cs: the vector pairs' counts
+// workspace (PAIR_COUNTS_BYTES, 16-aligned).
+type Pair = (a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize) => u64;
 function pairOf(rowWords: i32): Pair {
   if (ASC_FEATURE_SIMD) {
     switch (rowWords) {
@@ -212,15 +220,15 @@ function pairOf(rowWords: i32): Pair {
     default: return pairN;
   }
 }
-function pair1(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2(1, a, b, u, f, w, iv, rb, da, db); }
-function pair2(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2(2, a, b, u, f, w, iv, rb, da, db); }
-function pair3(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2(3, a, b, u, f, w, iv, rb, da, db); }
-function pair4(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2(4, a, b, u, f, w, iv, rb, da, db); }
-function pair5(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2(5, a, b, u, f, w, iv, rb, da, db); }
-function pair6(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2(6, a, b, u, f, w, iv, rb, da, db); }
-function pair7(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2(7, a, b, u, f, w, iv, rb, da, db); }
-function pair8(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2(8, a, b, u, f, w, iv, rb, da, db); }
-function pairN(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2(0, a, b, u, f, w, iv, rb, da, db); }
+function pair1(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2(1, a, b, u, f, w, iv, rb, da, db); }
+function pair2(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2(2, a, b, u, f, w, iv, rb, da, db); }
+function pair3(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2(3, a, b, u, f, w, iv, rb, da, db); }
+function pair4(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2(4, a, b, u, f, w, iv, rb, da, db); }
+function pair5(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2(5, a, b, u, f, w, iv, rb, da, db); }
+function pair6(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2(6, a, b, u, f, w, iv, rb, da, db); }
+function pair7(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2(7, a, b, u, f, w, iv, rb, da, db); }
+function pair8(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2(8, a, b, u, f, w, iv, rb, da, db); }
+function pairN(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2(0, a, b, u, f, w, iv, rb, da, db); }
 
 // Whether popcount pc is in a channel's interval t = (lo, len) of
 // popcountIntervals, [lo, lo + len): one unsigned compare, no branch (the
@@ -271,12 +279,13 @@ export const ROWS_MAX_WORDS = 12;
  * both, into out [M][words(OC)]. Weights and intervals as xnorConvPool. On
  * short rows this beats the tiled GEMM, whose per-tile costs dominate
  * there; the engine takes it for rows of up to 12 words (carry-save planes,
- * kernel module).
+ * kernel module). ws: as xnorConvPool's pws.
  */
-export function xnorRowsBits(rows: usize, M: i32, rowWords: i32, OC: i32, wrows: usize, thr: usize, out: usize): void {
+export function xnorRowsBits(rows: usize, M: i32, rowWords: i32, OC: i32, wrows: usize, thr: usize, out: usize, ws: usize): void {
   const cw = words(OC);
   const rowBytes = <usize>rowWords << 3, outBytes = <usize>cw << 3;
   const pair = pairOf(rowWords);
+  const vec = vectorPairs(rowWords);
   for (let m = 0; m < M; m += 2) {
     const ra = rows + <usize>m * rowBytes, oa = out + <usize>m * outBytes;
     // an odd last row is paired with itself, both results to the same place
@@ -286,7 +295,8 @@ export function xnorRowsBits(rows: usize, M: i32, rowWords: i32, OC: i32, wrows:
       const n64 = min(64, OC - (j << 6));
       const valid: u64 = n64 == 64 ? <u64>-1 : ((<u64>1) << <u64>n64) - 1;
       const jb = <usize>j << 3;
-      pair(ra, rb, valid, 0, wrows + (<usize>j << 6) * rowBytes, thr + (<usize>j << 9), rowBytes, oa + jb, ob + jb);
+      const iv = vec ? vectorIntervals(thr, OC) + (<usize>j << 8) : thr + (<usize>j << 9);
+      pair(ra, rb, valid, 0, wrows + (<usize>j << 6) * rowBytes, iv, rowBytes, oa + jb, ob + jb, ws);
     }
   }
 }
@@ -338,18 +348,18 @@ export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize
 // 5-word row, 4 instead of 9 or 12. The per-lane popcnt needs each lane
 // moved to a general register, and on x64 those moves, not the popcnts,
 // bound the loop. Exact: the planes hold each bit position's count in
-// binary, so the weighted plane popcounts sum to the same count.
+// binary, so the weighted plane popcounts sum to the same count. The
+// counts go to cs by channel and meet the thresholds after the loop, eight
+// channels per compare (pairBits), rather than one by one in the loop.
 // @ts-ignore: decorator
-@inline function cell2v(n: i32, a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, da: usize, db: usize): u64 {
+@inline function cell2v(n: i32, a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, da: usize, db: usize, cs: usize): u64 {
   const p0 = pixelPair(n, 0, a, b), p1 = pixelPair(n, 1, a, b), p2 = pixelPair(n, 2, a, b), p3 = pixelPair(n, 3, a, b);
   const p4 = pixelPair(n, 4, a, b), p5 = pixelPair(n, 5, a, b), p6 = pixelPair(n, 6, a, b), p7 = pixelPair(n, 7, a, b);
   const p8 = pixelPair(n, 8, a, b), p9 = pixelPair(n, 9, a, b), p10 = pixelPair(n, 10, a, b), p11 = pixelPair(n, 11, a, b);
-  let ba: u64 = 0, bb: u64 = 0;
   const all = u;
   while (u != 0) {
     const lo = <usize>ctz(u);
-    const bit = u & (0 - u);
-    u ^= bit;
+    u &= u - 1;
     const r = w + lo * (<usize>n << 3);
     const x0 = xorWeight(n, 0, p0, r), x1 = xorWeight(n, 1, p1, r), x2 = xorWeight(n, 2, p2, r);
     const x3 = xorWeight(n, 3, p3, r), x4 = xorWeight(n, 4, p4, r), x5 = xorWeight(n, 5, p5, r);
@@ -371,12 +381,76 @@ export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize
     const d2 = carryOf(n2, 5, twos, c5, c5); twos = sumOf(n2, 5, twos, c5, c5);
     let fours = d0;
     const eights = carryOf(n4, 1, fours, d1, d2); fours = sumOf(n4, 1, fours, d1, d2);
-    const pa = planesPopcount(n, 0, ones, twos, fours, eights), pb = planesPopcount(n, 1, ones, twos, fours, eights);
-    const t = load<u64>(iv + (lo << 3));
-    ba |= select<u64>(bit, 0, inInterval(t, <u32>pa));
-    bb |= select<u64>(bit, 0, inInterval(t, <u32>pb));
+    store<u16>(cs + (lo << 1), <u16>planesPopcount(n, 0, ones, twos, fours, eights));
+    store<u16>(cs + (lo << 1), <u16>planesPopcount(n, 1, ones, twos, fours, eights), COUNTS_B);
   }
-  return pairResult(ba, bb, f, all, da, db);
+  return pairResult(pairBits(cs, iv, all, 0), pairBits(cs, iv, all, COUNTS_B), f, all, da, db);
+}
+
+/** Bytes of the vector pairs' counts workspace: pixel a's and pixel b's u16 counts of 64 channels. */
+export const PAIR_COUNTS_BYTES: i32 = 256;
+const COUNTS_B: usize = 128;
+
+/**
+ * The workspace xnorConvPool (pws) and xnorRowsBits (ws) need in the kernel
+ * module for rows of rowWords words, plus 16 bytes to align it.
+ */
+export function pairWorkspaceBytes(rowWords: i32): i32 {
+  return (rowWords > ROWS_MAX_WORDS ? csaWorkspaceBytes(1, rowWords) : PAIR_COUNTS_BYTES) + 16;
+}
+
+// Whether rows of rowWords words go by the kernel module's vector pairs (cell2v).
+// @ts-ignore: decorator
+@inline function vectorPairs(rowWords: i32): bool {
+  return ASC_FEATURE_SIMD && rowWords <= ROWS_MAX_WORDS;
+}
+
+/**
+ * Where the intervals in the vector form follow the (lo, len) pairs of
+ * popcountIntervals at thr: per 64-channel word 256 bytes, the 64 channels'
+ * lo - 1 as i16, then their lo + len - 1 (a count pc is in the interval
+ * when lo - 1 < pc and not hi - 1 < pc: two signed compares). Channels
+ * past OC get an empty interval.
+ */
+// @ts-ignore: decorator
+@inline export function vectorIntervals(thr: usize, OC: i32): usize {
+  return (thr + (<usize>OC << 3) + 15) & ~<usize>15;
+}
+
+/** Bytes vectorIntervals needs after the (lo, len) pairs of OC channels, alignment included. */
+export function vectorIntervalsBytes(OC: i32): i32 {
+  return 16 + (words(OC) << 8);
+}
+
+/** Writes the vector form of the intervals of OC channels at thr (see vectorIntervals). */
+export function vectorIntervalsOf(thr: usize, OC: i32): void {
+  const out = vectorIntervals(thr, OC);
+  for (let o = 0; o < words(OC) << 6; o++) {
+    // counts are at most 12 * 64: every bound fits an i16
+    let lo: i32 = i16.MAX_VALUE, hi: i32 = i16.MAX_VALUE;
+    if (o < OC) {
+      lo = <i32>load<u32>(thr + (<usize>o << 3)) - 1;
+      hi = lo + <i32>load<u32>(thr + (<usize>o << 3), 4);
+    }
+    const q = out + (<usize>(o >> 6) << 8) + (<usize>(o & 63) << 1);
+    store<i16>(q, <i16>lo);
+    store<i16>(q, <i16>hi, 128);
+  }
+}
+
+// The bits of one pixel's counts (u16 per channel at cs + off) in their
+// intervals (vector form at iv), for the channel groups of eight that
+// `all` touches (the other slots hold stale counts: their bits are masked).
+// @ts-ignore: decorator
+@inline function pairBits(cs: usize, iv: usize, all: u64, off: usize): u64 {
+  let bits: u64 = 0;
+  for (let g: usize = 0; g < 64; g += 8) {
+    if (((all >> <u64>g) & 0xff) == 0) continue;
+    const c = v128.load(cs + off + (g << 1));
+    const above = i16x8.gt_s(c, v128.load(iv + (g << 1))), pastHi = i16x8.gt_s(c, v128.load(iv + (g << 1), 128));
+    bits |= (<u64>i16x8.bitmask(v128.andnot(above, pastHi))) << <u64>g;
+  }
+  return bits & all;
 }
 
 // [a_k, b_k]: word k of both pixels (zero past the row's n words).
@@ -440,15 +514,15 @@ export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize
   return c;
 }
 
-function pairV1(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(1, a, b, u, f, w, iv, da, db); }
-function pairV2(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(2, a, b, u, f, w, iv, da, db); }
-function pairV3(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(3, a, b, u, f, w, iv, da, db); }
-function pairV4(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(4, a, b, u, f, w, iv, da, db); }
-function pairV5(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(5, a, b, u, f, w, iv, da, db); }
-function pairV6(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(6, a, b, u, f, w, iv, da, db); }
-function pairV7(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(7, a, b, u, f, w, iv, da, db); }
-function pairV8(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(8, a, b, u, f, w, iv, da, db); }
-function pairV9(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(9, a, b, u, f, w, iv, da, db); }
-function pairV10(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(10, a, b, u, f, w, iv, da, db); }
-function pairV11(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(11, a, b, u, f, w, iv, da, db); }
-function pairV12(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize): u64 { return cell2v(12, a, b, u, f, w, iv, da, db); }
+function pairV1(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2v(1, a, b, u, f, w, iv, da, db, cs); }
+function pairV2(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2v(2, a, b, u, f, w, iv, da, db, cs); }
+function pairV3(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2v(3, a, b, u, f, w, iv, da, db, cs); }
+function pairV4(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2v(4, a, b, u, f, w, iv, da, db, cs); }
+function pairV5(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2v(5, a, b, u, f, w, iv, da, db, cs); }
+function pairV6(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2v(6, a, b, u, f, w, iv, da, db, cs); }
+function pairV7(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2v(7, a, b, u, f, w, iv, da, db, cs); }
+function pairV8(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2v(8, a, b, u, f, w, iv, da, db, cs); }
+function pairV9(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2v(9, a, b, u, f, w, iv, da, db, cs); }
+function pairV10(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2v(10, a, b, u, f, w, iv, da, db, cs); }
+function pairV11(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2v(11, a, b, u, f, w, iv, da, db, cs); }
+function pairV12(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usize, da: usize, db: usize, cs: usize): u64 { return cell2v(12, a, b, u, f, w, iv, da, db, cs); }
