@@ -357,34 +357,51 @@ export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize
   const p4 = pixelPair(n, 4, a, b), p5 = pixelPair(n, 5, a, b), p6 = pixelPair(n, 6, a, b), p7 = pixelPair(n, 7, a, b);
   const p8 = pixelPair(n, 8, a, b), p9 = pixelPair(n, 9, a, b), p10 = pixelPair(n, 10, a, b), p11 = pixelPair(n, 11, a, b);
   const all = u;
-  while (u != 0) {
-    const lo = <usize>ctz(u);
-    u &= u - 1;
-    const r = w + lo * (<usize>n << 3);
-    const x0 = xorWeight(n, 0, p0, r), x1 = xorWeight(n, 1, p1, r), x2 = xorWeight(n, 2, p2, r);
-    const x3 = xorWeight(n, 3, p3, r), x4 = xorWeight(n, 4, p4, r), x5 = xorWeight(n, 5, p5, r);
-    const x6 = xorWeight(n, 6, p6, r), x7 = xorWeight(n, 7, p7, r), x8 = xorWeight(n, 8, p8, r);
-    const x9 = xorWeight(n, 9, p9, r), x10 = xorWeight(n, 10, p10, r), x11 = xorWeight(n, 11, p11, r);
-    // weight 1: the n words two at a time into `ones`; carries c0.. (n >> 1 of them)
-    let ones = x0;
-    const c0 = carryOf(n, 1, ones, x1, x2); ones = sumOf(n, 1, ones, x1, x2);
-    const c1 = carryOf(n, 3, ones, x3, x4); ones = sumOf(n, 3, ones, x3, x4);
-    const c2 = carryOf(n, 5, ones, x5, x6); ones = sumOf(n, 5, ones, x5, x6);
-    const c3 = carryOf(n, 7, ones, x7, x8); ones = sumOf(n, 7, ones, x7, x8);
-    const c4 = carryOf(n, 9, ones, x9, x10); ones = sumOf(n, 9, ones, x9, x10);
-    const c5 = carryOf(n, 11, ones, x11, x11); ones = sumOf(n, 11, ones, x11, x11);
-    // weight 2: the carries the same way, then weight 4 and 8
-    const n2 = n >> 1, n4 = n2 >> 1;
-    let twos = c0;
-    const d0 = carryOf(n2, 1, twos, c1, c2); twos = sumOf(n2, 1, twos, c1, c2);
-    const d1 = carryOf(n2, 3, twos, c3, c4); twos = sumOf(n2, 3, twos, c3, c4);
-    const d2 = carryOf(n2, 5, twos, c5, c5); twos = sumOf(n2, 5, twos, c5, c5);
-    let fours = d0;
-    const eights = carryOf(n4, 1, fours, d1, d2); fours = sumOf(n4, 1, fours, d1, d2);
-    store<u16>(cs + (lo << 1), <u16>planesPopcount(n, 0, ones, twos, fours, eights));
-    store<u16>(cs + (lo << 1), <u16>planesPopcount(n, 1, ones, twos, fours, eights), COUNTS_B);
+  const step = <usize>n << 3;
+  if ((u & (u + 1)) == 0) {
+    // channels 0 to k - 1 (a pair's first window pixels, rows): in order,
+    // the row and count slot stepped rather than found from the channel
+    const end = w + <usize>popcnt(u) * step;
+    for (let r = w, q = cs; r < end; r += step, q += 2) {
+      channelCounts(n, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, r, q);
+    }
+  } else {
+    while (u != 0) {
+      const lo = <usize>ctz(u);
+      u &= u - 1;
+      channelCounts(n, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, w + lo * step, cs + (lo << 1));
+    }
   }
   return pairResult(pairBits(cs, iv, all, 0), pairBits(cs, iv, all, COUNTS_B), f, all, da, db);
+}
+
+// One channel's counts for both pixels of the pair (words p0.. as in
+// cell2v) against its weight row at r, to q (pixel a) and q + COUNTS_B.
+// @ts-ignore: decorator
+@inline function channelCounts(n: i32, p0: v128, p1: v128, p2: v128, p3: v128, p4: v128, p5: v128, p6: v128, p7: v128,
+  p8: v128, p9: v128, p10: v128, p11: v128, r: usize, q: usize): void {
+  const x0 = xorWeight(n, 0, p0, r), x1 = xorWeight(n, 1, p1, r), x2 = xorWeight(n, 2, p2, r);
+  const x3 = xorWeight(n, 3, p3, r), x4 = xorWeight(n, 4, p4, r), x5 = xorWeight(n, 5, p5, r);
+  const x6 = xorWeight(n, 6, p6, r), x7 = xorWeight(n, 7, p7, r), x8 = xorWeight(n, 8, p8, r);
+  const x9 = xorWeight(n, 9, p9, r), x10 = xorWeight(n, 10, p10, r), x11 = xorWeight(n, 11, p11, r);
+  // weight 1: the n words two at a time into `ones`; carries c0.. (n >> 1 of them)
+  let ones = x0;
+  const c0 = carryOf(n, 1, ones, x1, x2); ones = sumOf(n, 1, ones, x1, x2);
+  const c1 = carryOf(n, 3, ones, x3, x4); ones = sumOf(n, 3, ones, x3, x4);
+  const c2 = carryOf(n, 5, ones, x5, x6); ones = sumOf(n, 5, ones, x5, x6);
+  const c3 = carryOf(n, 7, ones, x7, x8); ones = sumOf(n, 7, ones, x7, x8);
+  const c4 = carryOf(n, 9, ones, x9, x10); ones = sumOf(n, 9, ones, x9, x10);
+  const c5 = carryOf(n, 11, ones, x11, x11); ones = sumOf(n, 11, ones, x11, x11);
+  // weight 2: the carries the same way, then weight 4 and 8
+  const n2 = n >> 1, n4 = n2 >> 1;
+  let twos = c0;
+  const d0 = carryOf(n2, 1, twos, c1, c2); twos = sumOf(n2, 1, twos, c1, c2);
+  const d1 = carryOf(n2, 3, twos, c3, c4); twos = sumOf(n2, 3, twos, c3, c4);
+  const d2 = carryOf(n2, 5, twos, c5, c5); twos = sumOf(n2, 5, twos, c5, c5);
+  let fours = d0;
+  const eights = carryOf(n4, 1, fours, d1, d2); fours = sumOf(n4, 1, fours, d1, d2);
+  store<u16>(q, <u16>planesPopcount(n, 0, ones, twos, fours, eights));
+  store<u16>(q, <u16>planesPopcount(n, 1, ones, twos, fours, eights), COUNTS_B);
 }
 
 /** Bytes of the vector pairs' counts workspace: pixel a's and pixel b's u16 counts of 64 channels. */
