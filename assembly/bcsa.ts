@@ -118,11 +118,12 @@ export function gatherPair(d: usize, a0: usize, a1: usize, aSeg: usize, nSeg: i3
 /**
  * XOR popcounts of the gathered pixel pair at ws (gatherPair of one segment
  * of n words) with one weight row of n words at r: pixel 0's count at res,
- * pixel 1's at res + 4. The words past the last whole four-word step are
- * counted one by one (the row ends there: nothing past it is read).
+ * pixel 1's at res + bOff, as u16 (half, a literal: the caller knows they
+ * fit) or i32. The words past the last whole four-word step are counted
+ * one by one (the row ends there: nothing past it is read).
  */
 // @ts-ignore: decorator
-@inline export function csaRowCounts(ws: usize, n: i32, r: usize, res: usize): void {
+@inline export function csaRowCounts(ws: usize, n: i32, r: usize, res: usize, bOff: usize, half: bool): void {
   let ones = i64x2.splat(0), twos = ones;
   let fa: u64 = 0, fb: u64 = 0;
   const quads = <usize>(n >> 2) << 6;
@@ -141,6 +142,11 @@ export function gatherPair(d: usize, a0: usize, a1: usize, aSeg: usize, nSeg: i3
     const s = v128.xor(v128.load(ws + p), v128.load64_splat(u));
     ra += lanePop(s, 0); rb += lanePop(s, 1);
   }
-  store<i32>(res, <i32>ra);
-  store<i32>(res, <i32>rb, 4);
+  if (half) {
+    store<u16>(res, <u16>ra);
+    store<u16>(res + bOff, <u16>rb);
+  } else {
+    store<i32>(res, <i32>ra);
+    store<i32>(res + bOff, <i32>rb);
+  }
 }

@@ -480,7 +480,7 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
   }
   if (wRows && p1) {
     popcountIntervals(p1, p2, K, OC, wRows + <usize>OC * rowWords * 8);
-    if (ASC_FEATURE_SIMD) vectorIntervalsOf(wRows + <usize>OC * rowWords * 8, OC);
+    if (ASC_FEATURE_SIMD) vectorIntervalsOf(wRows + <usize>OC * rowWords * 8, OC, K);
   }
   // what the float-input sign conv by rows computes once per layer (tap
   // table, integer bounds): written by signRowsSetups once the output rows

@@ -37,7 +37,8 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
   const rowBytes = <usize>rowWords << 3;
   // called through a reference, which keeps Binaryen from inlining it here
   const pair = pairOf(rowWords);
-  const vec = vectorPairs(rowWords);
+  // the vector form of the intervals (kernel module, counts that fit an i16)
+  const vec = ASC_FEATURE_SIMD && rowWords <= VECTOR_COUNTS_MAX_WORDS;
   for (let n = 0; n < N; n++) {
     const img = cols + <usize>n * CH * CW * rowBytes;
     for (let py = 0; py < POH; py++) {
@@ -81,7 +82,7 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
             }
             const rb = img + <usize>(y * CW + x) * rowBytes;
             if (++x == x1) { x = x0; y++; }
-            if (ASC_FEATURE_SIMD && rowWords > ROWS_MAX_WORDS) acc = csaPair(ra, rb, acc, f, wj, ivj, rowWords, pws);
+            if (ASC_FEATURE_SIMD && rowWords > ROWS_MAX_WORDS) acc = csaPair(ra, rb, acc, f, wj, ivj, pj, rowWords, pws);
             else acc = pair(ra, rb, acc, f, wj, pj, rowBytes, 0, 0, pws);
           }
           store<u64>(out + (<usize>j << 3), (acc ^ f) & valid);
@@ -250,18 +251,31 @@ function pairN(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, rb: usiz
 
 // A pool window's pair on rows too long to hold in registers (kernel
 // module): both pixels gathered into ws once, then every undecided channel
-// of u counted on carry-save planes from its weight row (bcsa.ts).
-function csaPair(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, n: i32, ws: usize): u64 {
+// of u counted on carry-save planes from its weight row (bcsa.ts). As in
+// cell2v, the counts meet their thresholds after the loop (intervals in
+// the vector form at ivv, counts after the gathered words) when they fit
+// its i16 compares; on longer rows one by one (intervals at iv).
+function csaPair(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, ivv: usize, n: i32, ws: usize): u64 {
   const pairs = (n + 1) >> 1;
   const res = ws + (<usize>pairs << 5);
   gatherPair(ws, a, b, 0, 1, n);
-  let ba: u64 = 0, bb: u64 = 0;
   const all = u;
+  const step = <usize>n << 3;
+  if (n <= VECTOR_COUNTS_MAX_WORDS) {
+    const cs = ws + <usize>csaWorkspaceBytes(1, n);
+    while (u != 0) {
+      const lo = <usize>ctz(u);
+      u &= u - 1;
+      csaRowCounts(ws, n, w + lo * step, cs + (lo << 1), COUNTS_B, true);
+    }
+    return (pairBits(cs, ivv, all, 0) ^ f) & (pairBits(cs, ivv, all, COUNTS_B) ^ f) & all;
+  }
+  let ba: u64 = 0, bb: u64 = 0;
   while (u != 0) {
     const lo = <usize>ctz(u);
     const bit = u & (0 - u);
     u ^= bit;
-    csaRowCounts(ws, n, w + lo * (<usize>n << 3), res);
+    csaRowCounts(ws, n, w + lo * step, res, 4, false);
     const t = load<u64>(iv + (lo << 3));
     ba |= select<u64>(bit, 0, inInterval(t, load<u32>(res)));
     bb |= select<u64>(bit, 0, inInterval(t, load<u32>(res, 4)));
@@ -413,8 +427,11 @@ const COUNTS_B: usize = 128;
  * module for rows of rowWords words, plus 16 bytes to align it.
  */
 export function pairWorkspaceBytes(rowWords: i32): i32 {
-  return (rowWords > ROWS_MAX_WORDS ? csaWorkspaceBytes(1, rowWords) : PAIR_COUNTS_BYTES) + 16;
+  return (rowWords > ROWS_MAX_WORDS ? csaWorkspaceBytes(1, rowWords) : 0) + PAIR_COUNTS_BYTES + 16;
 }
+
+/** The longest rows whose counts (at most 64 per word) fit the i16 compares of pairBits. */
+const VECTOR_COUNTS_MAX_WORDS = 511;
 
 // Whether rows of rowWords words go by the kernel module's vector pairs (cell2v).
 // @ts-ignore: decorator
@@ -439,11 +456,16 @@ export function vectorIntervalsBytes(OC: i32): i32 {
   return 16 + (words(OC) << 8);
 }
 
-/** Writes the vector form of the intervals of OC channels at thr (see vectorIntervals). */
-export function vectorIntervalsOf(thr: usize, OC: i32): void {
+/**
+ * Writes the vector form of the intervals of OC channels at thr (see
+ * vectorIntervals), for counts of at most K bits; nothing when they do
+ * not fit an i16 (the kernels then test the (lo, len) pairs).
+ */
+export function vectorIntervalsOf(thr: usize, OC: i32, K: i32): void {
+  if (words(K) > VECTOR_COUNTS_MAX_WORDS) return;
   const out = vectorIntervals(thr, OC);
   for (let o = 0; o < words(OC) << 6; o++) {
-    // counts are at most 12 * 64: every bound fits an i16
+    // every bound is in [-1, K]: an i16
     let lo: i32 = i16.MAX_VALUE, hi: i32 = i16.MAX_VALUE;
     if (o < OC) {
       lo = <i32>load<u32>(thr + (<usize>o << 3)) - 1;

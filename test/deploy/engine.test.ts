@@ -320,6 +320,22 @@ describe('packed conv + bit max-pool on rows of 9 to 16 words (vector registers 
     randomize(model, 35);
     expectExact(model, images(8, [18, 17, 2], 36));
   });
+
+  it('K = 32704 and 32832 bits (511 and 513 words): the longest rows whose counts the i16 threshold compares take, and the first past them', () => {
+    for (const [channels, seed] of [[32704, 37], [32832, 38]]) {
+      const model = new Sequential([
+        new QuantConv2D({ filters: channels, kernelSize: 1, kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+        new BatchNormalization(),
+        new QuantConv2D({ filters: 70, kernelSize: 1, ...bin }), // a 1x1 conv on the packed input itself, 2 output words
+        new MaxPool2D({ poolSize: 2 }),
+        new BatchNormalization(),
+        new Flatten(),
+        new QuantDense({ units: 3, ...bin }),
+      ], { inputShape: [4, 5, 1], seed });
+      randomize(model, seed + 10);
+      expectExact(model, images(3, [4, 5, 1], seed + 20));
+    }
+  });
 });
 
 describe('packed conv + bit max-pool on rows of 1 to 8 words (carry-save planes in vector registers)', () => {
