@@ -71,6 +71,18 @@ export function bitIm2col(X: usize, N: i32, H: i32, W: i32, C: i32, planes: i32,
           // paired into five words (high halves are 0: bits past C are);
           // taps outside the image read as 0 (bit 0, +1)
           const inside = iy0 >= 0 && iy0 + 3 <= H && ix0 >= 0 && ix0 + 3 <= W;
+          if (ASC_FEATURE_SIMD && inside) {
+            // the same five words from whole-vector loads: a pixel word's
+            // high half is 0, so the low halves pair up by one 32-bit
+            // lane shuffle per two words
+            const r0 = img + <usize>(iy0 * W + ix0) * 8, r1 = r0 + (<usize>W << 3), r2 = r1 + (<usize>W << 3);
+            const a2b0 = v128.load64_lane(r1, v128.load64_zero(r0, 16), 1);
+            v128.store(row, i32x4.shuffle(v128.load(r0), a2b0, 0, 2, 4, 6));
+            v128.store(row, i32x4.shuffle(v128.load(r1, 8), v128.load(r2), 0, 2, 4, 6), 16);
+            store<u64>(row, load<u64>(r2, 16), 32);
+            row += rowBytes;
+            continue;
+          }
           let a0: u64, a1: u64, a2: u64, b0: u64, b1: u64, b2: u64, c0: u64, c1: u64, c2: u64;
           if (inside) {
             const r0 = img + <usize>(iy0 * W + ix0) * 8, r1 = r0 + (<usize>W << 3), r2 = r1 + (<usize>W << 3);
