@@ -13,7 +13,7 @@
 // vector registers for rows up to 12 words and adds a channel's XOR words
 // in carry-save bit planes before counting (cell2v). The popcounts are
 // scalar popcnt<u64> everywhere, as in the tiled kernels; in cell2v the
-// counts then meet their thresholds eight channels at a time (pairBits).
+// counts then meet their thresholds eight channels at a time (pairOutcome).
 import { words } from "./infer-bits";
 import { gatherPair, csaRowCounts, sum3, carry3, laneWord, csaWorkspaceBytes } from "./bcsa";
 
@@ -268,7 +268,7 @@ function csaPair(a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, ivv: u
       u &= u - 1;
       csaRowCounts(ws, n, w + lo * step, cs + (lo << 1), COUNTS_B, true);
     }
-    return (pairBits(cs, ivv, all, 0) ^ f) & (pairBits(cs, ivv, all, COUNTS_B) ^ f) & all;
+    return pairOutcome(cs, ivv, f, all, 0, 0);
   }
   let ba: u64 = 0, bb: u64 = 0;
   while (u != 0) {
@@ -364,7 +364,7 @@ export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize
 // bound the loop. Exact: the planes hold each bit position's count in
 // binary, so the weighted plane popcounts sum to the same count. The
 // counts go to cs by channel and meet the thresholds after the loop, eight
-// channels per compare (pairBits), rather than one by one in the loop.
+// channels per compare (pairOutcome), rather than one by one in the loop.
 // @ts-ignore: decorator
 @inline function cell2v(n: i32, a: usize, b: usize, u: u64, f: u64, w: usize, iv: usize, da: usize, db: usize, cs: usize): u64 {
   const p0 = pixelPair(n, 0, a, b), p1 = pixelPair(n, 1, a, b), p2 = pixelPair(n, 2, a, b), p3 = pixelPair(n, 3, a, b);
@@ -386,7 +386,7 @@ export function weightRows(wp: usize, K: i32, OC: i32, rowWords: i32, out: usize
       channelCounts(n, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, w + lo * step, cs + (lo << 1));
     }
   }
-  return pairResult(pairBits(cs, iv, all, 0), pairBits(cs, iv, all, COUNTS_B), f, all, da, db);
+  return pairOutcome(cs, iv, f, all, da, db);
 }
 
 // One channel's counts for both pixels of the pair (words p0.. as in
@@ -430,7 +430,7 @@ export function pairWorkspaceBytes(rowWords: i32): i32 {
   return (rowWords > ROWS_MAX_WORDS ? csaWorkspaceBytes(1, rowWords) : 0) + PAIR_COUNTS_BYTES + 16;
 }
 
-/** The longest rows whose counts (at most 64 per word) fit the i16 compares of pairBits. */
+/** The longest rows whose counts (at most 64 per word) fit the i16 compares of pairOutcome. */
 const VECTOR_COUNTS_MAX_WORDS = 511;
 
 // Whether rows of rowWords words go by the kernel module's vector pairs (cell2v).
@@ -477,19 +477,24 @@ export function vectorIntervalsOf(thr: usize, OC: i32, K: i32): void {
   }
 }
 
-// The bits of one pixel's counts (u16 per channel at cs + off) in their
-// intervals (vector form at iv), for the channel groups of eight that
-// `all` touches (the other slots hold stale counts: their bits are masked).
+// The outcome of a pair (pairResult) from both pixels' counts (u16 per
+// channel at cs and cs + COUNTS_B) in their intervals (vector form at iv),
+// for the channel groups of eight that `all` touches (the other slots hold
+// stale counts: their bits are masked). Both pixels' compares of a group
+// share the bound loads and one bitmask.
 // @ts-ignore: decorator
-@inline function pairBits(cs: usize, iv: usize, all: u64, off: usize): u64 {
-  let bits: u64 = 0;
+@inline function pairOutcome(cs: usize, iv: usize, f: u64, all: u64, da: usize, db: usize): u64 {
+  let ba: u64 = 0, bb: u64 = 0;
   for (let g: usize = 0; g < 64; g += 8) {
     if (((all >> <u64>g) & 0xff) == 0) continue;
-    const c = v128.load(cs + off + (g << 1));
-    const above = i16x8.gt_s(c, v128.load(iv + (g << 1))), pastHi = i16x8.gt_s(c, v128.load(iv + (g << 1), 128));
-    bits |= (<u64>i16x8.bitmask(v128.andnot(above, pastHi))) << <u64>g;
+    const lo = v128.load(iv + (g << 1)), hi = v128.load(iv + (g << 1), 128);
+    const ca = v128.load(cs + (g << 1)), cb = v128.load(cs + (g << 1), <u32>COUNTS_B);
+    const ina = v128.andnot(i16x8.gt_s(ca, lo), i16x8.gt_s(ca, hi)), inb = v128.andnot(i16x8.gt_s(cb, lo), i16x8.gt_s(cb, hi));
+    const m = <u64>i8x16.bitmask(i8x16.narrow_i16x8_s(ina, inb));
+    ba |= (m & 0xff) << <u64>g;
+    bb |= (m >> 8) << <u64>g;
   }
-  return bits & all;
+  return pairResult(ba & all, bb & all, f, all, da, db);
 }
 
 // [a_k, b_k]: word k of both pixels (zero past the row's n words).
