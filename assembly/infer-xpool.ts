@@ -61,6 +61,20 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
           // from their index: two integer divisions per pixel cost about as
           // much as the loop's other work on short rows
           let y = y0, x = x0;
+          if (y1 - y0 == 2 && x1 - x0 == 2) {
+            // a whole 2x2 window: the diagonal first. Neighbouring pixels
+            // of natural images tend to agree, so a pair of opposite
+            // corners decides more channels than a row pair does
+            const p00 = img + <usize>(y0 * CW + x0) * rowBytes, p10 = p00 + <usize>CW * rowBytes;
+            if (ASC_FEATURE_SIMD && rowWords > ROWS_MAX_WORDS) {
+              acc = csaPair(p00, p10 + rowBytes, acc, f, wj, ivj, pj, rowWords, pws);
+              if (acc != 0) acc = csaPair(p00 + rowBytes, p10, acc, f, wj, ivj, pj, rowWords, pws);
+            } else {
+              acc = pair(p00, p10 + rowBytes, acc, f, wj, pj, rowBytes, 0, 0, pws);
+              if (acc != 0) acc = pair(p00 + rowBytes, p10, acc, f, wj, pj, rowBytes, 0, 0, pws);
+            }
+            y = y1;
+          }
           while (acc != 0 && y < y1) {
             const ra = img + <usize>(y * CW + x) * rowBytes;
             if (++x == x1) { x = x0; y++; }
