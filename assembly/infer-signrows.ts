@@ -28,7 +28,7 @@ export function signRowsBytes(C: i32, KH: i32, KW: i32, SH: i32, OC: i32, OH: i3
   const K = KH * KW * C;
   const Hp = (OH - 1) * SH + KH;
   return 2 * <i64>C * Hp * planeWidth(OW, KW) * 4 + 32 * <i64>words(OC) * 8 + 16 +
-    <i64>((OW + 31) >> 5) * words(OC) * 128 + (<i64>K + 1) * 128 + 16 +
+    <i64>((OW + 31) >> 5) * words(OC) * 256 + (<i64>K + 1) * 128 + 16 +
     <i64>OC * 4 + 16 + <i64>Hp * 8 + intBytes(K, C, Hp, planeWidth(OW, KW)) + 16;
 }
 
@@ -103,8 +103,8 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
   const chanBits = planes + (neg << 1); // u32 per channel (32 pixels), padded to whole 32s
   const shared = K <= SHARED_MAX_K;
   const order = orderAt(setup, K, OC), start = order + (<usize>OC << 2), save = start + (<usize>OC << 2);
-  const pending = (chanBits + (<usize>pixWords << 8) + 15) & ~<usize>15; // poolRows: [groups][chunks][16] u32
-  const stack = pending + (<usize>((CW + 31) >> 5) * pixWords << 7); // partial sums: K + 1 depths x 8 vectors
+  const pending = (chanBits + (<usize>pixWords << 8) + 15) & ~<usize>15; // poolRows: [groups][chunks][32] u32
+  const stack = pending + (<usize>((CW + 31) >> 5) * pixWords << 8); // partial sums: K + 1 depths x 8 vectors
   const bgTab = (stack + (<usize>(K + 1) << 7) + 15) & ~<usize>15; // u32 [OC]: bits of a window of background
   const spans = (bgTab + (<usize>OC << 2) + 15) & ~<usize>15; // i32 [Hp][2]: rowSpans
   // bit outputs of images of 8-bit values: integer sums (infer-signint.ts)
@@ -145,7 +145,7 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
           const a0 = max(0, <i32>(span >> 32) - (KW - 1)), b0 = min(np, <i32>span + 1);
           if (b0 <= a0) {
             memory.copy(chanBits, bgTab, <usize>OC << 2);
-            pixelWords(chanBits, OC, np, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 7));
+            pixelWords(chanBits, OC, np, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 8));
             continue;
           }
           sh = a0 & ~3;
@@ -155,7 +155,7 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
         const base = rowBase + (<usize>(ox + sh) << 2);
         if (intImage) {
           intRowBits(iset, iws, C, KH, KW, Hp, Wp, OC, oy * SH, ox + sh, np, sh, bgTab, chanBits, base, tab, neg, p1, p2);
-          pixelWords(chanBits, OC, full, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 7));
+          pixelWords(chanBits, OC, full, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 8));
           continue;
         }
         if (shared) {
@@ -176,7 +176,7 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
           }
           if (mode == OUT_BITS) {
             placeBits(chanBits, OC, bgTab, sh, G << 2);
-            pixelWords(chanBits, OC, full, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 7));
+            pixelWords(chanBits, OC, full, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 8));
           }
           continue;
         }
@@ -196,7 +196,7 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
         }
         if (mode == OUT_BITS) {
           placeBits(chanBits, OC, bgTab, sh, G << 2);
-          pixelWords(chanBits, OC, full, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 7));
+          pixelWords(chanBits, OC, full, dst, pixWords, poolRows, oy & 1, poolMask, pending + (<usize>(ox >> 5) * pixWords << 8));
         }
       }
     }
@@ -523,16 +523,27 @@ function negPlanes(planes: usize, neg: usize): void {
 // at a time into the pixels' channel words. pooled: pixels 2q and 2q+1 of
 // this row and the previous one (odd) pool into output pixel q, each
 // channel an AND of its bits, or an OR where its poolMask bit is set
-// (AND of the bits xor the mask, xor the mask); on even rows the row's half
-// goes to pending until the odd row.
+// (AND of the bits xor the mask, xor the mask). An even row's channel bits
+// wait in pending (128 bytes per 32 channels); the odd row pools the two
+// rows channel by channel on vectors before its one transpose, so a row
+// pair takes one transpose instead of two.
 function pixelWords(chanBits: usize, OC: i32, np: i32, dst: usize, pixWords: i32,
   pooled: bool, odd: i32, poolMask: usize, pending: usize): void {
   const chunks = (OC + 31) >> 5;
   const stride = <usize>pixWords << 3;
   const n = pooled ? np >> 1 : np;
-  const holding = pooled && !odd; // this row's half goes to pending, nothing to dst yet
+  const holding = pooled && !odd; // this row waits in pending, nothing to dst yet
   for (let j = 0; j < chunks; j++) {
     const blk = chanBits + (<usize>j << 7);
+    const f = maskHalf(poolMask, j);
+    if (pooled) {
+      const pend = pending + (<usize>j << 7);
+      if (holding) {
+        for (let b: usize = 0; b < 128; b += 16) v128.store(pend + b, v128.load(blk + b));
+        continue;
+      }
+      poolRowPair(blk, pend, f);
+    }
     for (let o = OC - (j << 5); o < 32; o++) store<u32>(blk + (<usize>o << 2), 0);
     transpose32(blk);
     const half = dst + (<usize>(j >> 1) << 3) + (<usize>(j & 1) << 2);
@@ -540,19 +551,30 @@ function pixelWords(chanBits: usize, OC: i32, np: i32, dst: usize, pixWords: i32
       for (let p = 0; p < n; p++) store<u32>(half + <usize>p * stride, load<u32>(blk + (<usize>p << 2)));
       continue;
     }
-    const f = maskHalf(poolMask, j);
-    const pend = pending + (<usize>j << 6);
     for (let q = 0; q < n; q++) {
       const a = load<u32>(blk + (<usize>q << 3)), b = load<u32>(blk + (<usize>q << 3), 4);
-      const h = (a ^ f) & (b ^ f);
-      if (holding) store<u32>(pend + (<usize>q << 2), h);
-      else store<u32>(half + <usize>q * stride, (load<u32>(pend + (<usize>q << 2)) & h) ^ f);
+      store<u32>(half + <usize>q * stride, ((a ^ f) & (b ^ f)) ^ f);
     }
   }
   if ((chunks & 1) && !holding) {
     // the unused upper half of the last word
     const half = dst + (<usize>(chunks >> 1) << 3) + 4;
     for (let p = 0; p < n; p++) store<u32>(half + <usize>p * stride, 0);
+  }
+}
+
+// Channel bits of 32 channels (u32 each) at blk pooled in place with those
+// at pend: AND, or OR for the channels whose bit of f is set.
+function poolRowPair(blk: usize, pend: usize, f: u32): void {
+  if (f == 0) {
+    for (let b: usize = 0; b < 128; b += 16) v128.store(blk + b, v128.and(v128.load(blk + b), v128.load(pend + b)));
+    return;
+  }
+  const lanes = i32x4(1, 2, 4, 8), zero = i32x4.splat(0);
+  for (let b: usize = 0; b < 128; b += 16) {
+    // lane c: all ones when channel b/4 + c pools by OR
+    const m = i32x4.ne(v128.and(i32x4.splat(f >> <u32>(b >> 2)), lanes), zero);
+    v128.store(blk + b, v128.xor(v128.and(v128.xor(v128.load(blk + b), m), v128.xor(v128.load(pend + b), m)), m));
   }
 }
 
