@@ -42,8 +42,8 @@ export function intSetupBytes(K: i32, OC: i32): i64 {
 /** Workspace bytes of the integer path for a conv of K taps on C planes of Hp x Wp. */
 export function intBytes(K: i32, C: i32, Hp: i32, Wp: i32): i64 {
   if (K > INT_MAX_K) return 0;
-  // up to 15 bytes to align ws, the pattern sums, then the planes
-  return 15 + <i64>chunks(K) * PATTERNS * 64 + <i64>C * Hp * (Wp + EXTRA_COLS) * 2;
+  // up to 15 bytes to align ws, the pattern sums (room for a row pair's), then the planes
+  return 15 + <i64>patternChunks(K) * PATTERNS * 64 + <i64>C * Hp * (Wp + EXTRA_COLS) * 2;
 }
 
 // Layout of the per-layer setup (plan memory, written once by intSetup):
@@ -59,7 +59,10 @@ export function intBytes(K: i32, C: i32, Hp: i32, Wp: i32): i64 {
 // @ts-ignore: decorator
 @inline function patAt(ws: usize): usize { return (ws + 15) & ~<usize>15; }
 // @ts-ignore: decorator
-@inline function planesAt(ws: usize, K: i32): usize { return patAt(ws) + <usize>chunks(K) * PATTERNS * 64; }
+@inline function planesAt(ws: usize, K: i32): usize { return patAt(ws) + <usize>patternChunks(K) * PATTERNS * 64; }
+// Chunks of pattern sums the workspace holds: a row pair's (intRowPairBits) at most twice one row's.
+// @ts-ignore: decorator
+@inline function patternChunks(K: i32): i32 { return chunks(K) << 1; }
 
 /**
  * Once per layer, into setup (intSetupBytes): tap offsets into the i16
@@ -200,30 +203,7 @@ export function intRowBits(setup: usize, ws: usize, C: i32, KH: i32, KW: i32, Hp
   const planes = planesAt(ws, K), taps = tapsAt(setup, K, OC), pat = patAt(ws), chan = chanAt(setup);
   const base = planes + ((<usize>row * Wi + col) << 1);
   // the pattern sums of every chunk: pattern m has tap t of the chunk negated where bit t of m is set
-  for (let j = 0; j < nc; j++) {
-    const k0 = j * CHUNK, n = min(CHUNK, K - k0);
-    const pa = base + <usize>load<u32>(taps + (<usize>k0 << 2));
-    const p = pat + (<usize>(j * PATTERNS) << 6);
-    if (n == 3) {
-      const pb = base + <usize>load<u32>(taps + (<usize>(k0 + 1) << 2));
-      const pc = base + <usize>load<u32>(taps + (<usize>(k0 + 2) << 2));
-      patterns3(p, pa, pb, pc, 0);
-      if (G > 1) patterns3(p, pa, pb, pc, 16);
-      if (G > 2) patterns3(p, pa, pb, pc, 32);
-      if (G > 3) patterns3(p, pa, pb, pc, 48);
-    } else if (n == 2) {
-      const pb = base + <usize>load<u32>(taps + (<usize>(k0 + 1) << 2));
-      patterns2(p, pa, pb, 0);
-      if (G > 1) patterns2(p, pa, pb, 16);
-      if (G > 2) patterns2(p, pa, pb, 32);
-      if (G > 3) patterns2(p, pa, pb, 48);
-    } else {
-      patterns1(p, pa, 0);
-      if (G > 1) patterns1(p, pa, 16);
-      if (G > 2) patterns1(p, pa, 32);
-      if (G > 3) patterns1(p, pa, 48);
-    }
-  }
+  for (let j = 0; j < nc; j++) chunkPatterns(G, K, j, base, taps, pat + (<usize>(j * PATTERNS) << 6));
   const lanes: u32 = np >= 32 ? 0xffffffff : (<u32>1 << np) - 1;
   const keep = lanes << sh;
   const stride = chanStride(K);
@@ -241,26 +221,152 @@ export function intRowBits(setup: usize, ws: usize, C: i32, KH: i32, KW: i32, Hp
       if (G > 2) s2 = i16x8.add(s2, v128.load(p, 32));
       if (G > 3) s3 = i16x8.add(s3, v128.load(p, 48));
     }
-    const q = rec + (<usize>nc << 2);
-    const lo = v128.load16_splat(q);
-    // lanes above lo are 0 (or undecided); narrowed to bytes for the bitmask
-    let above = <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.gt_s(s0, lo), G > 1 ? i16x8.gt_s(s1, lo) : s0));
-    if (G > 2) above |= <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.gt_s(s2, lo), G > 3 ? i16x8.gt_s(s3, lo) : s2)) << 16;
-    let bits = ~above;
-    if (load<u32>(q, 4) != 0) {
-      const hi = v128.load16_splat(q, 2);
-      let open = <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.lt_s(s0, hi), G > 1 ? i16x8.lt_s(s1, hi) : s0));
-      if (G > 2) open |= <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.lt_s(s2, hi), G > 3 ? i16x8.lt_s(s3, hi) : s2)) << 16;
-      let undecided = above & open & lanes;
-      while (undecided != 0) {
-        const lane = ctz(undecided);
-        undecided &= undecided - 1;
-        if (exactBit(fbase + (<usize>lane << 2), ftab + (<usize>(o * K) << 2), K, neg, thr + (<usize>o << 2), fflip + (<usize>o << 2))) {
-          bits |= <u32>1 << lane;
-        }
+    const bits = sumBits(G, s0, s1, s2, s3, rec + (<usize>nc << 2), lanes, fbase, ftab, K, neg, thr, fflip, o);
+    store<u32>(chanBits + (<usize>o << 2), ((bits << sh) & keep) | (load<u32>(bgTab + (<usize>o << 2)) & ~keep));
+  }
+}
+
+// A channel's bits for the lanes of one row from its sums s0..s3 (i16,
+// 8 pixels each) and its bounds at q: 1 at or below lo, 0 at or above
+// hi, and between them (rare) the float path's bit (exactBit; fbase: the
+// row's first pixel in the float planes).
+// @ts-ignore: decorator
+@inline function sumBits(G: i32, s0: v128, s1: v128, s2: v128, s3: v128, q: usize, lanes: u32,
+  fbase: usize, ftab: usize, K: i32, neg: usize, thr: usize, fflip: usize, o: i32): u32 {
+  const lo = v128.load16_splat(q);
+  // lanes above lo are 0 (or undecided); narrowed to bytes for the bitmask
+  let above = <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.gt_s(s0, lo), G > 1 ? i16x8.gt_s(s1, lo) : s0));
+  if (G > 2) above |= <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.gt_s(s2, lo), G > 3 ? i16x8.gt_s(s3, lo) : s2)) << 16;
+  let bits = ~above;
+  if (load<u32>(q, 4) != 0) {
+    const hi = v128.load16_splat(q, 2);
+    let open = <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.lt_s(s0, hi), G > 1 ? i16x8.lt_s(s1, hi) : s0));
+    if (G > 2) open |= <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.lt_s(s2, hi), G > 3 ? i16x8.lt_s(s3, hi) : s2)) << 16;
+    let undecided = above & open & lanes;
+    while (undecided != 0) {
+      const lane = ctz(undecided);
+      undecided &= undecided - 1;
+      if (exactBit(fbase + (<usize>lane << 2), ftab + (<usize>(o * K) << 2), K, neg, thr + (<usize>o << 2), fflip + (<usize>o << 2))) {
+        bits |= <u32>1 << lane;
       }
     }
+  }
+  return bits;
+}
+
+/**
+ * Chunks per kernel row when a window's kernel rows are whole chunks (KW C
+ * a multiple of 3), else 0. The window one plane row lower then has the
+ * same chunks shifted by this many, so a pair of rows (intRowPairBits)
+ * sums the patterns of KH + 1 plane rows instead of 2 KH.
+ */
+export function rowChunks(C: i32, KW: i32): i32 {
+  return (KW * C) % CHUNK == 0 ? (KW * C) / CHUNK : 0;
+}
+
+/**
+ * As intRowBits for two output rows, row and row + 1 (stride 1, and
+ * rowChunks(C, KW) > 0), pooled by a max-pool's rows: chanBits[o] holds
+ * each column's AND of the two rows' bits, or OR where bit o of poolMask
+ * (u64 per 64 channels, or 0) is set. The rows' sums meet in an i16 max
+ * (AND: 1 only if both sums are at or below lo) or min (OR), so the pair
+ * takes one compare per channel. Same bits as intRowBits on both rows
+ * pooled after: a channel whose bounds leave an undecided band compares
+ * each row on its own.
+ */
+export function intRowPairBits(setup: usize, ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, OC: i32,
+  row: i32, col: i32, np: i32, sh: i32, bgTab: usize, chanBits: usize, fbase: usize, ftab: usize, neg: usize, thr: usize, fflip: usize,
+  poolMask: usize): void {
+  const G = (np + 7) >> 3;
+  switch (G) {
+    case 4: rowPairBits(4, setup, ws, C, KH, KW, Hp, Wp, OC, row, col, np, sh, bgTab, chanBits, fbase, ftab, neg, thr, fflip, poolMask); break;
+    case 3: rowPairBits(3, setup, ws, C, KH, KW, Hp, Wp, OC, row, col, np, sh, bgTab, chanBits, fbase, ftab, neg, thr, fflip, poolMask); break;
+    case 2: rowPairBits(2, setup, ws, C, KH, KW, Hp, Wp, OC, row, col, np, sh, bgTab, chanBits, fbase, ftab, neg, thr, fflip, poolMask); break;
+    default: rowPairBits(1, setup, ws, C, KH, KW, Hp, Wp, OC, row, col, np, sh, bgTab, chanBits, fbase, ftab, neg, thr, fflip, poolMask);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function rowPairBits(G: i32, setup: usize, ws: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i32, OC: i32,
+  row: i32, col: i32, np: i32, sh: i32, bgTab: usize, chanBits: usize, fbase: usize, ftab: usize, neg: usize, thr: usize, fflip: usize,
+  poolMask: usize): void {
+  const K = KH * KW * C, nc = chunks(K), S = rowChunks(C, KW);
+  const Wi = Wp + EXTRA_COLS;
+  const planes = planesAt(ws, K), taps = tapsAt(setup, K, OC), pat = patAt(ws), chan = chanAt(setup);
+  const base = planes + ((<usize>row * Wi + col) << 1);
+  for (let j = 0; j < nc; j++) chunkPatterns(G, K, j, base, taps, pat + (<usize>(j * PATTERNS) << 6));
+  // the lower row's chunk j is the upper row's chunk j + S: only its last S
+  // chunks (the plane row below the upper window) are new, stored after
+  // the upper row's, so the lower row's patterns start S chunks in
+  const below = base + (<usize>Wi << 1);
+  for (let j = nc - S; j < nc; j++) chunkPatterns(G, K, j, below, taps, pat + (<usize>((j + S) * PATTERNS) << 6));
+  const patB = pat + (<usize>(S * PATTERNS) << 6);
+  const lanes: u32 = np >= 32 ? 0xffffffff : (<u32>1 << np) - 1;
+  const keep = lanes << sh;
+  const stride = chanStride(K);
+  for (let o = 0; o < OC; o++) {
+    const rec = chan + <usize>o * stride;
+    let off = <usize>load<u32>(rec);
+    let a0 = v128.load(pat + off), a1 = a0, a2 = a0, a3 = a0;
+    let b0 = v128.load(patB + off), b1 = b0, b2 = b0, b3 = b0;
+    if (G > 1) { a1 = v128.load(pat + off, 16); b1 = v128.load(patB + off, 16); }
+    if (G > 2) { a2 = v128.load(pat + off, 32); b2 = v128.load(patB + off, 32); }
+    if (G > 3) { a3 = v128.load(pat + off, 48); b3 = v128.load(patB + off, 48); }
+    for (let j = 1; j < nc; j++) {
+      off = <usize>load<u32>(rec + (<usize>j << 2));
+      a0 = i16x8.add(a0, v128.load(pat + off)); b0 = i16x8.add(b0, v128.load(patB + off));
+      if (G > 1) { a1 = i16x8.add(a1, v128.load(pat + off, 16)); b1 = i16x8.add(b1, v128.load(patB + off, 16)); }
+      if (G > 2) { a2 = i16x8.add(a2, v128.load(pat + off, 32)); b2 = i16x8.add(b2, v128.load(patB + off, 32)); }
+      if (G > 3) { a3 = i16x8.add(a3, v128.load(pat + off, 48)); b3 = i16x8.add(b3, v128.load(patB + off, 48)); }
+    }
+    const q = rec + (<usize>nc << 2);
+    const or = poolMask != 0 && ((load<u32>(poolMask + (<usize>(o >> 5) << 2)) >>> <u32>(o & 31)) & 1) != 0;
+    let bits: u32;
+    if (load<u32>(q, 4) == 0) {
+      // bit 1 exactly at or below lo: an OR pool's bit by the smaller sum, an AND pool's by the larger
+      const lo = v128.load16_splat(q);
+      let m0: v128, m1: v128, m2: v128, m3: v128;
+      if (or) {
+        m0 = i16x8.min_s(a0, b0); m1 = i16x8.min_s(a1, b1); m2 = i16x8.min_s(a2, b2); m3 = i16x8.min_s(a3, b3);
+      } else {
+        m0 = i16x8.max_s(a0, b0); m1 = i16x8.max_s(a1, b1); m2 = i16x8.max_s(a2, b2); m3 = i16x8.max_s(a3, b3);
+      }
+      let above = <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.gt_s(m0, lo), G > 1 ? i16x8.gt_s(m1, lo) : m0));
+      if (G > 2) above |= <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.gt_s(m2, lo), G > 3 ? i16x8.gt_s(m3, lo) : m2)) << 16;
+      bits = ~above;
+    } else {
+      const ba = sumBits(G, a0, a1, a2, a3, q, lanes, fbase, ftab, K, neg, thr, fflip, o);
+      const bb = sumBits(G, b0, b1, b2, b3, q, lanes, fbase + (<usize>Wp << 2), ftab, K, neg, thr, fflip, o);
+      bits = or ? ba | bb : ba & bb;
+    }
     store<u32>(chanBits + (<usize>o << 2), ((bits << sh) & keep) | (load<u32>(bgTab + (<usize>o << 2)) & ~keep));
+  }
+}
+
+// The eight pattern sums of chunk j for the G vectors of pixels at base
+// (pattern m has tap t of the chunk negated where bit t of m is set), to p.
+// @ts-ignore: decorator
+@inline function chunkPatterns(G: i32, K: i32, j: i32, base: usize, taps: usize, p: usize): void {
+  const k0 = j * CHUNK, n = min(CHUNK, K - k0);
+  const pa = base + <usize>load<u32>(taps + (<usize>k0 << 2));
+  if (n == 3) {
+    const pb = base + <usize>load<u32>(taps + (<usize>(k0 + 1) << 2));
+    const pc = base + <usize>load<u32>(taps + (<usize>(k0 + 2) << 2));
+    patterns3(p, pa, pb, pc, 0);
+    if (G > 1) patterns3(p, pa, pb, pc, 16);
+    if (G > 2) patterns3(p, pa, pb, pc, 32);
+    if (G > 3) patterns3(p, pa, pb, pc, 48);
+  } else if (n == 2) {
+    const pb = base + <usize>load<u32>(taps + (<usize>(k0 + 1) << 2));
+    patterns2(p, pa, pb, 0);
+    if (G > 1) patterns2(p, pa, pb, 16);
+    if (G > 2) patterns2(p, pa, pb, 32);
+    if (G > 3) patterns2(p, pa, pb, 48);
+  } else {
+    patterns1(p, pa, 0);
+    if (G > 1) patterns1(p, pa, 16);
+    if (G > 2) patterns1(p, pa, 32);
+    if (G > 3) patterns1(p, pa, 48);
   }
 }
 

@@ -10,7 +10,7 @@
 // SIMD only (callers test ASC_FEATURE_SIMD).
 import { OUT_BITS, words } from "./infer-bits";
 import { KC } from "./infer-float";
-import { INT_MAX_K, intBytes, intSetupBytes, intSetup, intPlanes, intBackground, intRowBits } from "./infer-signint";
+import { INT_MAX_K, intBytes, intSetupBytes, intSetup, intPlanes, intBackground, intRowBits, intRowPairBits, rowChunks } from "./infer-signint";
 
 // @ts-ignore: decorator
 @inline function planeWidth(CW: i32, KW: i32): i32 {
@@ -110,6 +110,8 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
   // bit outputs of images of 8-bit values: integer sums (infer-signint.ts)
   const iws = spans + (<usize>Hp << 3), iset = intSetupAt(setup, K, OC);
   const integer = integerPath(K, mode);
+  // a pool's two rows computed together on the integer path (stride 1, kernel rows of whole chunks)
+  const rowPairs = integer && poolRows && SH == 1 && rowChunks(C, KW) > 0;
   // the canonical channels' compare signs (signRowsSetup)
   if (canonicalChannels(K, mode)) p2 = flipsAt(setup, K, OC);
   const rowOut: usize = mode == OUT_BITS ? <usize>pixWords << 3 : <usize>OC << 2;
@@ -127,6 +129,25 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
     const pooledImg = out + (<usize>n * (CH >> 1) * (CW >> 1) * pixWords << 3);
     for (let oy = 0; oy < CH; oy++) {
       const rowBase = planes + <usize>oy * SH * rowStride;
+      if (intImage && rowPairs) {
+        // a pool's row pair at once (intRowPairBits), from the foreground
+        // span of both rows' windows (KH + 1 plane rows)
+        for (let ox = 0; ox < CW; ox += 32) {
+          const dst = pooledImg + ((<usize>(oy >> 1) * (CW >> 1) + (ox >> 1)) * pixWords << 3);
+          const full = min(32, CW - ox);
+          const span = groupSpan(spans, oy, KH + 1, ox, full + KW - 1);
+          const a0 = max(0, <i32>(span >> 32) - (KW - 1)), b0 = min(full, <i32>span + 1);
+          if (b0 <= a0) memory.copy(chanBits, bgTab, <usize>OC << 2);
+          else {
+            const sh = a0 & ~3;
+            intRowPairBits(iset, iws, C, KH, KW, Hp, Wp, OC, oy, ox + sh, b0 - sh, sh, bgTab, chanBits,
+              rowBase + (<usize>(ox + sh) << 2), tab, neg, p1, p2, poolMask);
+          }
+          pixelWords(chanBits, OC, full, dst, pixWords, true, 1, poolMask, 0);
+        }
+        oy++;
+        continue;
+      }
       for (let ox = 0; ox < CW; ox += 32) {
         const dst = poolRows
           ? pooledImg + ((<usize>(oy >> 1) * (CW >> 1) + (ox >> 1)) * pixWords << 3)
@@ -526,7 +547,8 @@ function negPlanes(planes: usize, neg: usize): void {
 // (AND of the bits xor the mask, xor the mask). An even row's channel bits
 // wait in pending (128 bytes per 32 channels); the odd row pools the two
 // rows channel by channel on vectors before its one transpose, so a row
-// pair takes one transpose instead of two.
+// pair takes one transpose instead of two. pending 0: the channel bits are
+// a row pair's already pooled (intRowPairBits), given as an odd row.
 function pixelWords(chanBits: usize, OC: i32, np: i32, dst: usize, pixWords: i32,
   pooled: bool, odd: i32, poolMask: usize, pending: usize): void {
   const chunks = (OC + 31) >> 5;
@@ -542,7 +564,7 @@ function pixelWords(chanBits: usize, OC: i32, np: i32, dst: usize, pixWords: i32
         for (let b: usize = 0; b < 128; b += 16) v128.store(pend + b, v128.load(blk + b));
         continue;
       }
-      poolRowPair(blk, pend, f);
+      if (pending != 0) poolRowPair(blk, pend, f);
     }
     for (let o = OC - (j << 5); o < 32; o++) store<u32>(blk + (<usize>o << 2), 0);
     transpose32(blk);

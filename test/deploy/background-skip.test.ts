@@ -50,6 +50,9 @@ const cases = [
   { H: 14, W: 70, C: 2, k: [3, 3] as [number, number], padding: 'same' as const, padValues: 0, pool: true, bg: 0 },
   { H: 28, W: 28, C: 1, k: [3, 3] as [number, number], padding: 'valid' as const, padValues: 0, pool: true, bg: -1 },
   { H: 10, W: 41, C: 1, k: [3, 3] as [number, number], padding: 'same' as const, padValues: 1, pool: true, bg: 0.3 },
+  // pooled row pairs whose windows share kernel rows of two chunks (3 channels x 2 columns), and none (2 x 2 on 1 channel)
+  { H: 12, W: 38, C: 3, k: [3, 2] as [number, number], padding: 'same' as const, padValues: 0, pool: true, bg: 0 },
+  { H: 13, W: 34, C: 1, k: [2, 2] as [number, number], padding: 'valid' as const, padValues: 0, pool: true, bg: 0 },
 ];
 
 describe('float-input sign conv: background skip is bit-exact', () => {
