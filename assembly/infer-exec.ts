@@ -409,7 +409,7 @@ function convPool(r: usize, pr: usize, nb: i32, src: usize, dst: usize, cols: us
     fld(r, F_PT), fld(r, F_PL), CH, CW, cols);
   const OC = fld(r, F_OC), wrows = <usize>fld(r, F_WROWS);
   // the pairs' workspace after the im2col rows (the plan reserved it)
-  const pws = ASC_FEATURE_SIMD ? align16(cols + <usize>nb * CH * CW * rowWords * 8) : 0;
+  const pws = align16(cols + <usize>nb * CH * CW * rowWords * 8);
   xnorConvPool(cols, nb, CH, CW, rowWords, OC, wrows, wrows + <usize>OC * rowWords * 8,
     fld(pr, F_KH), fld(pr, F_KW), fld(pr, F_SH), fld(pr, F_SW), fld(pr, F_PT), fld(pr, F_PL), fld(pr, F_OH), fld(pr, F_OW),
     <usize>fld(pr, F_P1), dst, pws);

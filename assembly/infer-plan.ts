@@ -445,8 +445,8 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
       wRows = take(<i64>OC * rowWords * 8 + <i64>OC * 8 + (ASC_FEATURE_SIMD ? vectorIntervalsBytes(OC) : 0));
       if (wRows) weightRows(wp, K, OC, rowWords, wRows);
       if (direct && poolNext) sCols = pix * rowWords * 8;
-      // the pair kernels' workspace after the rows (kernel module)
-      if (ASC_FEATURE_SIMD) sCols += <i64>pairWorkspaceBytes(rowWords);
+      // the pair kernels' workspace after the rows
+      sCols += <i64>pairWorkspaceBytes(rowWords, OC);
     }
   }
   // output transform arrays, padded to whole lane groups

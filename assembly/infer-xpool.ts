@@ -24,11 +24,11 @@ import { gatherPair, csaRowCounts, sum3, carry3, laneWord, csaWorkspaceBytes } f
  * popcount pc is in [lo, lo + len) (see popcountIntervals).
  * Pool window of output (py, px) starts at conv pixel (py*PSH - PPT, px*PSW - PPL);
  * mask: u64 per 64 channels (1 = OR pool) or 0. out: [N][POH][POW][words(OC)].
- * pws: 0 in the standalone module; in the kernel module a 16-aligned
- * workspace of pairWorkspaceBytes(rowWords) bytes: on rows longer than
- * ROWS_MAX_WORDS the pairs go by carry-save planes from it (csaPair), on
- * shorter ones it holds the pair's counts (cell2v), and thr is followed by
- * the intervals in the vector form (vectorIntervals).
+ * pws: a 16-aligned workspace of pairWorkspaceBytes(rowWords, OC) bytes:
+ * the reference row's bits (below), and in the kernel module on rows longer
+ * than ROWS_MAX_WORDS the pairs' carry-save planes (csaPair), on shorter
+ * ones the pair's counts (cell2v); there thr is followed by the intervals
+ * in the vector form (vectorIntervals).
  */
 export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i32, OC: i32,
   wrows: usize, thr: usize, PKH: i32, PKW: i32, PSH: i32, PSW: i32, PPT: i32, PPL: i32,
@@ -39,19 +39,45 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
   const pair = pairOf(rowWords);
   // the vector form of the intervals (kernel module, counts that fit an i16)
   const vec = ASC_FEATURE_SIMD && rowWords <= VECTOR_COUNTS_MAX_WORDS;
+  // the reference row's bits per word, and a 2x2 window's pixels left to compute
+  const refBits = pws + <usize>referenceBitsAt(rowWords), todo = refBits + (<usize>cw << 3);
   for (let n = 0; n < N; n++) {
     const img = cols + <usize>n * CH * CW * rowBytes;
+    // the reference row: a corner pixel's row that another corner repeats
+    // (the background of MNIST-like digits; none, 0, on most natural
+    // images). Rows equal to it (about one in seven conv pixels of
+    // larq-mnist's second conv) take its bits, computed once per image
+    const ref = repeatedCorner(img, CH, CW, rowBytes);
+    let refReady = false;
     for (let py = 0; py < POH; py++) {
       const y0 = max(0, py * PSH - PPT), y1 = min(CH, py * PSH - PPT + PKH);
       for (let px = 0; px < POW; px++) {
         const x0 = max(0, px * PSW - PPL), x1 = min(CW, px * PSW - PPL + PKW);
+        // a whole 2x2 window: the diagonal first (neighbouring pixels of
+        // natural images tend to agree, so a pair of opposite corners
+        // decides more channels than a row pair does); when some of its
+        // pixels are the reference row's, the others listed at todo in that
+        // order, two at a time and an odd one alone
+        const whole = y1 - y0 == 2 && x1 - x0 == 2;
+        const p00 = img + <usize>(y0 * CW + x0) * rowBytes, p10 = p00 + <usize>CW * rowBytes;
+        let same = false, left = 4;
+        if (whole && ref != 0) {
+          left = windowPixel(p00, ref, rowBytes, todo, 0);
+          left = windowPixel(p10 + rowBytes, ref, rowBytes, todo, left);
+          left = windowPixel(p00 + rowBytes, ref, rowBytes, todo, left);
+          left = windowPixel(p10, ref, rowBytes, todo, left);
+          same = left < 4;
+          if (same && !refReady) {
+            for (let j = 0; j < cw; j++) store<u64>(refBits + (<usize>j << 3), single(ref, validWord(OC, j), j, wrows, rowBytes, thr, rowWords));
+            refReady = true;
+          }
+        }
         for (let j = 0; j < cw; j++) {
           const f: u64 = mask ? load<u64>(mask + (<usize>j << 3)) : 0;
           // this word's 64 weight rows and intervals
           const wj = wrows + (<usize>j << 6) * rowBytes, ivj = thr + (<usize>j << 9);
           const pj = vec ? vectorIntervals(thr, OC) + (<usize>j << 8) : ivj;
-          const n64 = min(64, OC - (j << 6));
-          const valid: u64 = n64 == 64 ? <u64>-1 : ((<u64>1) << <u64>n64) - 1;
+          const valid = validWord(OC, j);
           // channels still undecided: their AND of (bit ^ f) is 1 so far
           let acc: u64 = y0 < y1 && x0 < x1 ? valid : 0;
           // the window's pixels two at a time: each weight row loaded once
@@ -61,11 +87,7 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
           // from their index: two integer divisions per pixel cost about as
           // much as the loop's other work on short rows
           let y = y0, x = x0;
-          if (y1 - y0 == 2 && x1 - x0 == 2) {
-            // a whole 2x2 window: the diagonal first. Neighbouring pixels
-            // of natural images tend to agree, so a pair of opposite
-            // corners decides more channels than a row pair does
-            const p00 = img + <usize>(y0 * CW + x0) * rowBytes, p10 = p00 + <usize>CW * rowBytes;
+          if (whole && !same) {
             if (ASC_FEATURE_SIMD && rowWords > ROWS_MAX_WORDS) {
               acc = csaPair(p00, p10 + rowBytes, acc, f, wj, ivj, pj, rowWords, pws);
               if (acc != 0) acc = csaPair(p00 + rowBytes, p10, acc, f, wj, ivj, pj, rowWords, pws);
@@ -74,24 +96,22 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
               if (acc != 0) acc = pair(p00 + rowBytes, p10, acc, f, wj, pj, rowBytes, 0, 0, pws);
             }
             y = y1;
+          } else if (whole) {
+            acc &= load<u64>(refBits + (<usize>j << 3)) ^ f;
+            let i = 0;
+            for (; acc != 0 && i + 1 < left; i += 2) {
+              const ra = load<usize>(todo + (<usize>i << 2)), rb = load<usize>(todo + (<usize>i << 2), 4);
+              if (ASC_FEATURE_SIMD && rowWords > ROWS_MAX_WORDS) acc = csaPair(ra, rb, acc, f, wj, ivj, pj, rowWords, pws);
+              else acc = pair(ra, rb, acc, f, wj, pj, rowBytes, 0, 0, pws);
+            }
+            if (acc != 0 && i < left) acc &= single(load<usize>(todo + (<usize>i << 2)), acc, j, wrows, rowBytes, thr, rowWords) ^ f;
+            y = y1;
           }
           while (acc != 0 && y < y1) {
             const ra = img + <usize>(y * CW + x) * rowBytes;
             if (++x == x1) { x = x0; y++; }
             if (y == y1) {
-              let b: u64;
-              switch (rowWords) {
-                case 1: b = cell(1, ra, acc, j, wrows, rowBytes, thr); break;
-                case 2: b = cell(2, ra, acc, j, wrows, rowBytes, thr); break;
-                case 3: b = cell(3, ra, acc, j, wrows, rowBytes, thr); break;
-                case 4: b = cell(4, ra, acc, j, wrows, rowBytes, thr); break;
-                case 5: b = cell(5, ra, acc, j, wrows, rowBytes, thr); break;
-                case 6: b = cell(6, ra, acc, j, wrows, rowBytes, thr); break;
-                case 7: b = cell(7, ra, acc, j, wrows, rowBytes, thr); break;
-                case 8: b = cell(8, ra, acc, j, wrows, rowBytes, thr); break;
-                default: b = cell(0, ra, acc, j, wrows, rowBytes, thr);
-              }
-              acc &= b ^ f;
+              acc &= single(ra, acc, j, wrows, rowBytes, thr, rowWords) ^ f;
               break;
             }
             const rb = img + <usize>(y * CW + x) * rowBytes;
@@ -104,6 +124,56 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
         out += <usize>cw << 3;
       }
     }
+  }
+}
+
+// The channels of 64-channel word j that exist (OC of them in all).
+// @ts-ignore: decorator
+@inline function validWord(OC: i32, j: i32): u64 {
+  const n64 = min(64, OC - (j << 6));
+  return n64 == 64 ? <u64>-1 : ((<u64>1) << <u64>n64) - 1;
+}
+
+// A 2x2 window's pixel at row p: appended to the `left` pixels listed at
+// todo unless its words are those of the reference row ref.
+// @ts-ignore: decorator
+@inline function windowPixel(p: usize, ref: usize, rowBytes: usize, todo: usize, left: i32): i32 {
+  if (!sameRow(p, ref, rowBytes)) {
+    store<usize>(todo + (<usize>left << 2), p);
+    return left + 1;
+  }
+  return left;
+}
+
+// @ts-ignore: decorator
+@inline function sameRow(a: usize, b: usize, rowBytes: usize): bool {
+  for (let k: usize = 0; k < rowBytes; k += 8) if (load<u64>(a + k) != load<u64>(b + k)) return false;
+  return true;
+}
+
+// The row of the first corner pixel of a CH x CW image of rows whose words
+// another corner repeats, or 0.
+function repeatedCorner(img: usize, CH: i32, CW: i32, rowBytes: usize): usize {
+  const c0 = img, c1 = img + <usize>(CW - 1) * rowBytes;
+  const c2 = img + <usize>(CH - 1) * CW * rowBytes, c3 = c2 + <usize>(CW - 1) * rowBytes;
+  if (CH * CW < 2) return 0;
+  if (sameRow(c0, c1, rowBytes) || sameRow(c0, c2, rowBytes) || sameRow(c0, c3, rowBytes)) return c0;
+  if (sameRow(c1, c2, rowBytes) || sameRow(c1, c3, rowBytes)) return c1;
+  return sameRow(c2, c3, rowBytes) ? c2 : 0;
+}
+
+// Bits of the channels in u (word j) for one pixel (row at ra): cell for the row length.
+function single(ra: usize, u: u64, j: i32, wrows: usize, rowBytes: usize, thr: usize, rowWords: i32): u64 {
+  switch (rowWords) {
+    case 1: return cell(1, ra, u, j, wrows, rowBytes, thr);
+    case 2: return cell(2, ra, u, j, wrows, rowBytes, thr);
+    case 3: return cell(3, ra, u, j, wrows, rowBytes, thr);
+    case 4: return cell(4, ra, u, j, wrows, rowBytes, thr);
+    case 5: return cell(5, ra, u, j, wrows, rowBytes, thr);
+    case 6: return cell(6, ra, u, j, wrows, rowBytes, thr);
+    case 7: return cell(7, ra, u, j, wrows, rowBytes, thr);
+    case 8: return cell(8, ra, u, j, wrows, rowBytes, thr);
+    default: return cell(0, ra, u, j, wrows, rowBytes, thr);
   }
 }
 
@@ -437,11 +507,20 @@ export const PAIR_COUNTS_BYTES: i32 = 256;
 const COUNTS_B: usize = 128;
 
 /**
- * The workspace xnorConvPool (pws) and xnorRowsBits (ws) need in the kernel
- * module for rows of rowWords words, plus 16 bytes to align it.
+ * The workspace xnorConvPool (pws) and xnorRowsBits (ws) need for rows of
+ * rowWords words and OC channels, plus 16 bytes to align it (the pairs'
+ * parts are used in the kernel module only).
  */
-export function pairWorkspaceBytes(rowWords: i32): i32 {
-  return (rowWords > ROWS_MAX_WORDS ? csaWorkspaceBytes(1, rowWords) : 0) + PAIR_COUNTS_BYTES + 16;
+export function pairWorkspaceBytes(rowWords: i32, OC: i32): i32 {
+  return referenceBitsAt(rowWords) + (words(OC) << 3) + 16 + 16;
+}
+
+// Where xnorConvPool's reference bits (u64 per 64 channels) start in the
+// workspace, after the pairs' own parts; then the list of a window's
+// pixels left to compute (four usize).
+// @ts-ignore: decorator
+@inline function referenceBitsAt(rowWords: i32): i32 {
+  return (rowWords > ROWS_MAX_WORDS ? csaWorkspaceBytes(1, rowWords) : 0) + PAIR_COUNTS_BYTES;
 }
 
 /** The longest rows whose counts (at most 64 per word) fit the i16 compares of pairOutcome. */
