@@ -390,10 +390,16 @@ export function xnorRowsBits(rows: usize, M: i32, rowWords: i32, OC: i32, wrows:
     const last = m + 1 == M;
     const rb = last ? ra : ra + rowBytes, ob = last ? oa : oa + outBytes;
     for (let j = 0; j < cw; j++) {
-      const n64 = min(64, OC - (j << 6));
-      const valid: u64 = n64 == 64 ? <u64>-1 : ((<u64>1) << <u64>n64) - 1;
+      const valid = validWord(OC, j);
       const jb = <usize>j << 3;
       const iv = vec ? vectorIntervals(thr, OC) + (<usize>j << 8) : thr + (<usize>j << 9);
+      if (ASC_FEATURE_SIMD) {
+        // a last row alone on vectors: its words two per vector, not in both lanes
+        if (vec && last) {
+          rowAlone(ra, valid, wrows + (<usize>j << 6) * rowBytes, iv, oa + jb, ws, rowWords);
+          continue;
+        }
+      }
       pair(ra, rb, valid, 0, wrows + (<usize>j << 6) * rowBytes, iv, rowBytes, oa + jb, ob + jb, ws);
     }
   }
@@ -588,6 +594,65 @@ export function vectorIntervalsOf(thr: usize, OC: i32, K: i32): void {
     bb |= (m >> 8) << <u64>g;
   }
   return pairResult(ba & all, bb & all, f, all, da, db);
+}
+
+// One row (at a, n words, n <= 12) for the channels of u, its bits stored
+// at da: the kernel module's pair (cell2v) for a row without a partner
+// (the last of an odd count, a dense layer on one image). Its words go two
+// per vector against the weight row's, so the carry-save adders take
+// half as many vectors and half as many lanes go to popcnt as when the row
+// is paired with itself.
+// @ts-ignore: decorator
+@inline function cell1v(n: i32, a: usize, u: u64, w: usize, iv: usize, da: usize, cs: usize): void {
+  const p0 = rowVector(n, 0, a), p1 = rowVector(n, 1, a), p2 = rowVector(n, 2, a);
+  const p3 = rowVector(n, 3, a), p4 = rowVector(n, 4, a), p5 = rowVector(n, 5, a);
+  const m = (n + 1) >> 1, step = <usize>n << 3;
+  const all = u;
+  while (u != 0) {
+    const lo = <usize>ctz(u);
+    u &= u - 1;
+    const r = w + lo * step;
+    const x0 = v128.xor(p0, rowVector(n, 0, r)), x1 = v128.xor(p1, rowVector(n, 1, r)), x2 = v128.xor(p2, rowVector(n, 2, r));
+    const x3 = v128.xor(p3, rowVector(n, 3, r)), x4 = v128.xor(p4, rowVector(n, 4, r)), x5 = v128.xor(p5, rowVector(n, 5, r));
+    let ones = x0;
+    const c0 = carryOf(m, 1, ones, x1, x2); ones = sumOf(m, 1, ones, x1, x2);
+    const c1 = carryOf(m, 3, ones, x3, x4); ones = sumOf(m, 3, ones, x3, x4);
+    const c2 = carryOf(m, 5, ones, x5, x5); ones = sumOf(m, 5, ones, x5, x5);
+    const m2 = m >> 1;
+    let twos = c0;
+    const fours = carryOf(m2, 1, twos, c1, c2); twos = sumOf(m2, 1, twos, c1, c2);
+    const c = planesPopcount(m, 0, ones, twos, fours, fours) + planesPopcount(m, 1, ones, twos, fours, fours);
+    // the same count as both pixels of pairOutcome's pair
+    const q = cs + (lo << 1);
+    store<u16>(q, <u16>c);
+    store<u16>(q, <u16>c, COUNTS_B);
+  }
+  pairOutcome(cs, iv, 0, all, da, da);
+}
+
+// Words 2k and 2k + 1 of an n-word row at r (zero past the row).
+// @ts-ignore: decorator
+@inline function rowVector(n: i32, k: i32, r: usize): v128 {
+  if (2 * k >= n) return i64x2.splat(0);
+  const o = <usize>k << 4;
+  return 2 * k + 1 < n ? v128.load(r + o) : v128.load64_zero(r + o);
+}
+
+function rowAlone(a: usize, u: u64, w: usize, iv: usize, da: usize, cs: usize, rowWords: i32): void {
+  switch (rowWords) {
+    case 1: cell1v(1, a, u, w, iv, da, cs); break;
+    case 2: cell1v(2, a, u, w, iv, da, cs); break;
+    case 3: cell1v(3, a, u, w, iv, da, cs); break;
+    case 4: cell1v(4, a, u, w, iv, da, cs); break;
+    case 5: cell1v(5, a, u, w, iv, da, cs); break;
+    case 6: cell1v(6, a, u, w, iv, da, cs); break;
+    case 7: cell1v(7, a, u, w, iv, da, cs); break;
+    case 8: cell1v(8, a, u, w, iv, da, cs); break;
+    case 9: cell1v(9, a, u, w, iv, da, cs); break;
+    case 10: cell1v(10, a, u, w, iv, da, cs); break;
+    case 11: cell1v(11, a, u, w, iv, da, cs); break;
+    default: cell1v(12, a, u, w, iv, da, cs);
+  }
 }
 
 // [a_k, b_k]: word k of both pixels (zero past the row's n words).
