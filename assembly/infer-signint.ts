@@ -151,26 +151,29 @@ export function intPlanes(ws: usize, K: i32, fplanes: usize, C: i32, Hp: i32, Wp
   const Wi = Wp + EXTRA_COLS;
   const planes = planesAt(ws, K);
   const scale = f32x4.splat(255), tol = f32x4.splat(2.384185791015625e-7 * 255), lim = f32x4.splat(255);
+  // adding 1.5 2^23 rounds a float of magnitude below 2^22 to an integer
+  // (ties to even, as nearest) held in the low mantissa bits: the rounded
+  // value and its i32 in three operations (larger values fail the lim test)
+  const magic = f32x4.splat(12582912), magicBits = i32x4.splat(0x4b400000);
   let ok = i32x4.splat(-1);
   const rows = C * Hp;
+  // planeWidth makes rows of at least 32 columns: the last vector of 8
+  // overlaps the one before instead of a scalar tail
+  const last = Wp - 8;
   for (let r = 0; r < rows; r++) {
     const src = fplanes + (<usize>r * Wp << 2), dst = planes + (<usize>r * Wi << 1);
-    let j = 0;
-    for (; j + 8 <= Wp; j += 8) {
+    for (let j = 0; ; j += 8) {
+      if (j > last) j = last;
       const a = f32x4.mul(v128.load(src + (<usize>j << 2)), scale);
       const b = f32x4.mul(v128.load(src + (<usize>j << 2), 16), scale);
-      const ra = f32x4.nearest(a), rb = f32x4.nearest(b);
+      const ta = f32x4.add(a, magic), tb = f32x4.add(b, magic);
+      const ra = f32x4.sub(ta, magic), rb = f32x4.sub(tb, magic);
       ok = v128.and(ok, v128.and(f32x4.le(f32x4.abs(f32x4.sub(a, ra)), tol), f32x4.le(f32x4.abs(ra), lim)));
       ok = v128.and(ok, v128.and(f32x4.le(f32x4.abs(f32x4.sub(b, rb)), tol), f32x4.le(f32x4.abs(rb), lim)));
-      v128.store(dst + (<usize>j << 1), i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(ra), i32x4.trunc_sat_f32x4_s(rb)));
+      v128.store(dst + (<usize>j << 1), i16x8.narrow_i32x4_s(i32x4.sub(ta, magicBits), i32x4.sub(tb, magicBits)));
+      if (j == last) break;
     }
-    for (; j < Wp; j++) {
-      const a = load<f32>(src + (<usize>j << 2)) * 255;
-      const ra = nearest<f32>(a);
-      if (!(abs<f32>(a - ra) <= <f32>(2.384185791015625e-7 * 255) && abs<f32>(ra) <= 255)) return false;
-      store<i16>(dst + (<usize>j << 1), <i16>ra);
-    }
-    for (; j < Wi; j++) store<i16>(dst + (<usize>j << 1), 0);
+    v128.store(dst + (<usize>Wp << 1), i16x8.splat(0)); // the EXTRA_COLS
     if (!v128.all_true<i32>(ok)) return false; // continuous values: no need to scan the rest
   }
   return true;

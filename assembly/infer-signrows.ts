@@ -381,7 +381,11 @@ function fillPlanes(X: usize, H: i32, W: i32, C: i32, padT: i32, padL: i32, Hp: 
       for (let j = 0; j < j0; j++) store<f32>(p + (<usize>j << 2), padValue);
       let src = X + ((<usize>((iy * W + j0 - padL) * C + c)) << 2);
       if (C == 1) {
-        if (j1 > j0) memory.copy(p + (<usize>j0 << 2), src, <usize>(j1 - j0) << 2);
+        // a row is a few vectors: memory.copy's call costs more than copying them
+        const d = p + (<usize>j0 << 2);
+        let j = j0;
+        for (; j + 4 <= j1; j += 4) v128.store(d + (<usize>(j - j0) << 2), v128.load(src + (<usize>(j - j0) << 2)));
+        for (; j < j1; j++) store<f32>(d + (<usize>(j - j0) << 2), load<f32>(src + (<usize>(j - j0) << 2)));
       } else {
         for (let j = j0; j < j1; j++) {
           store<f32>(p + (<usize>j << 2), load<f32>(src));
