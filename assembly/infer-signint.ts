@@ -142,12 +142,14 @@ export function intBackground(setup: usize, K: i32, OC: i32, bg: u32, bgTab: usi
 
 /**
  * The i16 planes (u = 255 x) of one image from the float + planes
- * (signConvRows' fillPlanes: C planes of Hp x Wp); false when some value
- * is not within about 2^-22 of a multiple of 1/255 in [-1, 1] (|255 x - u|
- * <= 255 2^-22 as computed in float32; the image
- * then takes the float path).
+ * (signConvRows' fillPlanes: C planes of Hp x Wp, Wp >= 32), and as
+ * rowSpans does, per plane row the first and last column holding a value
+ * other than bg (u32 bits) into spans; false when some value is not within
+ * about 2^-22 of a multiple of 1/255 in [-1, 1] (|255 x - u| <= 255 2^-22
+ * as computed in float32; the image then takes the float path, and spans
+ * are unspecified).
  */
-export function intPlanes(ws: usize, K: i32, fplanes: usize, C: i32, Hp: i32, Wp: i32): bool {
+export function intPlanes(ws: usize, K: i32, fplanes: usize, C: i32, Hp: i32, Wp: i32, bg: u32, spans: usize): bool {
   const Wi = Wp + EXTRA_COLS;
   const planes = planesAt(ws, K);
   const scale = f32x4.splat(255), tol = f32x4.splat(2.384185791015625e-7 * 255), lim = f32x4.splat(255);
@@ -155,26 +157,38 @@ export function intPlanes(ws: usize, K: i32, fplanes: usize, C: i32, Hp: i32, Wp
   // (ties to even, as nearest) held in the low mantissa bits: the rounded
   // value and its i32 in three operations (larger values fail the lim test)
   const magic = f32x4.splat(12582912), magicBits = i32x4.splat(0x4b400000);
+  const bgv = i32x4.splat(bg);
   let ok = i32x4.splat(-1);
-  const rows = C * Hp;
   // planeWidth makes rows of at least 32 columns: the last vector of 8
   // overlaps the one before instead of a scalar tail
   const last = Wp - 8;
-  for (let r = 0; r < rows; r++) {
-    const src = fplanes + (<usize>r * Wp << 2), dst = planes + (<usize>r * Wi << 1);
-    for (let j = 0; ; j += 8) {
-      if (j > last) j = last;
-      const a = f32x4.mul(v128.load(src + (<usize>j << 2)), scale);
-      const b = f32x4.mul(v128.load(src + (<usize>j << 2), 16), scale);
-      const ta = f32x4.add(a, magic), tb = f32x4.add(b, magic);
-      const ra = f32x4.sub(ta, magic), rb = f32x4.sub(tb, magic);
-      ok = v128.and(ok, v128.and(f32x4.le(f32x4.abs(f32x4.sub(a, ra)), tol), f32x4.le(f32x4.abs(ra), lim)));
-      ok = v128.and(ok, v128.and(f32x4.le(f32x4.abs(f32x4.sub(b, rb)), tol), f32x4.le(f32x4.abs(rb), lim)));
-      v128.store(dst + (<usize>j << 1), i16x8.narrow_i32x4_s(i32x4.sub(ta, magicBits), i32x4.sub(tb, magicBits)));
-      if (j == last) break;
+  for (let c = 0; c < C; c++) {
+    for (let y = 0; y < Hp; y++) {
+      const r = c * Hp + y;
+      const src = fplanes + (<usize>r * Wp << 2), dst = planes + (<usize>r * Wi << 1);
+      const span = spans + (<usize>y << 3);
+      let first = c == 0 ? Wp : load<i32>(span), end = c == 0 ? -1 : load<i32>(span, 4);
+      for (let j = 0; ; j += 8) {
+        if (j > last) j = last;
+        const fa = v128.load(src + (<usize>j << 2)), fb = v128.load(src + (<usize>j << 2), 16);
+        const m = i32x4.bitmask(i32x4.ne(fa, bgv)) | (i32x4.bitmask(i32x4.ne(fb, bgv)) << 4);
+        if (m != 0) {
+          first = min(first, j + <i32>ctz(m));
+          end = max(end, j + 31 - <i32>clz(m));
+        }
+        const a = f32x4.mul(fa, scale), b = f32x4.mul(fb, scale);
+        const ta = f32x4.add(a, magic), tb = f32x4.add(b, magic);
+        const ra = f32x4.sub(ta, magic), rb = f32x4.sub(tb, magic);
+        ok = v128.and(ok, v128.and(f32x4.le(f32x4.abs(f32x4.sub(a, ra)), tol), f32x4.le(f32x4.abs(ra), lim)));
+        ok = v128.and(ok, v128.and(f32x4.le(f32x4.abs(f32x4.sub(b, rb)), tol), f32x4.le(f32x4.abs(rb), lim)));
+        v128.store(dst + (<usize>j << 1), i16x8.narrow_i32x4_s(i32x4.sub(ta, magicBits), i32x4.sub(tb, magicBits)));
+        if (j == last) break;
+      }
+      store<i32>(span, first);
+      store<i32>(span, end, 4);
+      v128.store(dst + (<usize>Wp << 1), i16x8.splat(0)); // the EXTRA_COLS
+      if (!v128.all_true<i32>(ok)) return false; // continuous values: no need to scan the rest
     }
-    v128.store(dst + (<usize>Wp << 1), i16x8.splat(0)); // the EXTRA_COLS
-    if (!v128.all_true<i32>(ok)) return false; // continuous values: no need to scan the rest
   }
   return true;
 }

@@ -119,11 +119,12 @@ export function signConvRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
     fillPlanes(X + <usize>n * H * W * C * 4, H, W, C, padT, padL, Hp, Wp, padValue, planes);
     // the image's background: the value of its first pixel (channel 0)
     const bg = load<u32>(planes + ((<usize>padT * Wp + padL) << 2));
-    const intImage = integer && intPlanes(iws, K, planes, C, Hp, Wp);
+    // (the integer planes come with the row spans)
+    const intImage = integer && intPlanes(iws, K, planes, C, Hp, Wp, bg, spans);
     if (!intImage) negPlanes(planes, neg);
     if (mode == OUT_BITS) {
       if (!intImage || !intBackground(iset, K, OC, bg, bgTab)) backgroundBits(tab, K, OC, neg, bg, p1, p2, bgTab);
-      rowSpans(planes, planeBytes, rowStride, C, Hp, Wp, bg, spans);
+      if (!intImage) rowSpans(planes, planeBytes, rowStride, C, Hp, Wp, bg, spans);
     }
     const img = out + <usize>n * CH * CW * rowOut;
     const pooledImg = out + (<usize>n * (CH >> 1) * (CW >> 1) * pixWords << 3);
