@@ -68,7 +68,16 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
           left = windowPixel(p10, ref, rowBytes, todo, left);
           same = left < 4;
           if (same && !refReady) {
-            for (let j = 0; j < cw; j++) store<u64>(refBits + (<usize>j << 3), single(ref, validWord(OC, j), j, wrows, rowBytes, thr, rowWords));
+            for (let j = 0; j < cw; j++) {
+              const rb = refBits + (<usize>j << 3);
+              if (ASC_FEATURE_SIMD) {
+                if (rowWords <= ROWS_MAX_WORDS) {
+                  rowAlone(ref, validWord(OC, j), wrows + (<usize>j << 6) * rowBytes, vectorIntervals(thr, OC) + (<usize>j << 8), rb, pws, rowWords);
+                  continue;
+                }
+              }
+              store<u64>(rb, single(ref, validWord(OC, j), j, wrows, rowBytes, thr, rowWords));
+            }
             refReady = true;
           }
         }
