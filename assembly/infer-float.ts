@@ -108,8 +108,28 @@ export function floatMaxPool(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
       for (let ox = 0; ox < OW; ox++) {
         const x0 = max(0, ox * SW - padL), x1 = min(W, ox * SW - padL + KW);
         const first = img + <usize>(y0 * W + x0) * pix;
+        const rowBytes = <usize>W * pix, runBytes = <usize>(x1 - x0) * pix;
         let c = 0;
         if (ASC_FEATURE_SIMD) {
+          // 16 channels in four registers across the window, its taps by
+          // stepped addresses; each channel still meets the taps in the same
+          // order (the first tap twice: pmax(b, b) = b)
+          for (; c + 16 <= C; c += 16) {
+            const q = <usize>c << 2;
+            let b0 = v128.load(first + q), b1 = v128.load(first + q, 16), b2 = v128.load(first + q, 32), b3 = v128.load(first + q, 48);
+            for (let row = first + q, rowEnd = row + <usize>(y1 - y0) * rowBytes; row < rowEnd; row += rowBytes) {
+              for (let p = row, end = row + runBytes; p < end; p += pix) {
+                b0 = f32x4.pmax(b0, v128.load(p));
+                b1 = f32x4.pmax(b1, v128.load(p, 16));
+                b2 = f32x4.pmax(b2, v128.load(p, 32));
+                b3 = f32x4.pmax(b3, v128.load(p, 48));
+              }
+            }
+            v128.store(out + q, b0);
+            v128.store(out + q, b1, 16);
+            v128.store(out + q, b2, 32);
+            v128.store(out + q, b3, 48);
+          }
           for (; c + 4 <= C; c += 4) {
             const q = <usize>c << 2;
             let best = v128.load(first + q);

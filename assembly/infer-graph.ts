@@ -54,6 +54,26 @@ export function avgPoolFloat(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
         const inv: f64 = 1.0 / <f64>((y1 - y0) * (x1 - x0));
         let c = 0;
         if (ASC_FEATURE_SIMD) {
+          // 8 channels in four f64 accumulators across the window, its taps
+          // by stepped addresses (each channel's sum in the same order)
+          const first = img + <usize>(y0 * W + x0) * pix;
+          const rowBytes = <usize>W * pix, runBytes = <usize>(x1 - x0) * pix;
+          const scale = f64x2.splat(inv);
+          for (; c + 8 <= C; c += 8) {
+            const q = <usize>c << 2;
+            let a0 = f64x2.splat(0), a1 = a0, a2 = a0, a3 = a0;
+            for (let row = first + q, rowEnd = row + <usize>(y1 - y0) * rowBytes; row < rowEnd; row += rowBytes) {
+              for (let p = row, end = row + runBytes; p < end; p += pix) {
+                const lo = v128.load(p), hi = v128.load(p, 16);
+                a0 = f64x2.add(a0, f64x2.promote_low_f32x4(lo));
+                a1 = f64x2.add(a1, f64x2.promote_low_f32x4(i64x2.shuffle(lo, lo, 1, 0)));
+                a2 = f64x2.add(a2, f64x2.promote_low_f32x4(hi));
+                a3 = f64x2.add(a3, f64x2.promote_low_f32x4(i64x2.shuffle(hi, hi, 1, 0)));
+              }
+            }
+            v128.store(out + q, i64x2.shuffle(f32x4.demote_f64x2_zero(f64x2.mul(a0, scale)), f32x4.demote_f64x2_zero(f64x2.mul(a1, scale)), 0, 2));
+            v128.store(out + q, i64x2.shuffle(f32x4.demote_f64x2_zero(f64x2.mul(a2, scale)), f32x4.demote_f64x2_zero(f64x2.mul(a3, scale)), 0, 2), 16);
+          }
           for (; c + 2 <= C; c += 2) {
             const q = <usize>c << 2;
             let acc = f64x2.splat(0);
@@ -83,7 +103,15 @@ export function avgPoolFloat(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
 export function padFloat(X: usize, N: i32, H: i32, W: i32, C: i32, padT: i32, padL: i32, OH: i32, OW: i32,
   value: f32, out: usize): void {
   const total = N * OH * OW * C;
-  for (let i = 0; i < total; i++) store<f32>(out + (<usize>i << 2), value);
+  let i = 0;
+  if (reinterpret<u32>(value) == 0) {
+    memory.fill(out, 0, <usize>total << 2);
+    i = total;
+  } else if (ASC_FEATURE_SIMD) {
+    const v = f32x4.splat(value);
+    for (; i + 4 <= total; i += 4) v128.store(out + (<usize>i << 2), v);
+  }
+  for (; i < total; i++) store<f32>(out + (<usize>i << 2), value);
   const row = <usize>W * C << 2;
   for (let n = 0; n < N; n++) {
     for (let y = 0; y < H; y++) {
