@@ -145,7 +145,7 @@ async function main(): Promise<void> {
   const B = 'xnorkit engine, binary';
   const results: { batch: number; threads: number; binary_ms_spread: [number, number]; engines: { engine: string; ms: number; binary_speedup: number; speedup_iqr: [number, number] }[] }[] = [];
   const json = () => ({
-    bench: 'peers', model: MODEL, inputShape: INPUT_SHAPE, machine,
+    bench: 'peers', date: new Date().toISOString(), model: MODEL, inputShape: INPUT_SHAPE, machine,
     peers: { onnxruntimeNode: ortNode.env.versions, onnxruntimeWeb: ortWeb.env.versions, tfjsWasm: tfInfo },
     timing: { statistic: 'ms: median over rounds of the median call in the round; speed-up: median over rounds of the ratio to the binary engine in the same round', sliceMs: SLICE_MS, rounds: ROUNDS, warmupCalls: 5 },
     busyBeforeStart: busy.text, loadAverage: { start: loadStart, end: os.loadavg() },
