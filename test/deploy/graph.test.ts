@@ -154,6 +154,26 @@ describe('awkward graphs', () => {
     expect(ops.filter((o) => o === 'sign').length).toBe(3);
   }, 120_000);
 
+  it('float max and average pools on 23 channels, read by a float dense: every channel loop of both pools', async () => {
+    // 23 channels = 16 + 4 + 3 for the max-pool's channel loops and 8 + 8 +
+    // 2 + 2 + 2 + 1 for the average pool's; 3x3 windows at stride 2 with
+    // 'same' padding (partial windows at the edges) and a 2x2 'valid' pool.
+    // No sign between the pools and the logits: a wrong tap in any channel
+    // moves them.
+    const img = input({ shape: [9, 11, 3] });
+    const x = new Conv2D({ filters: 23, kernelSize: 3, padding: 'same' }).apply(img);
+    const m = new MaxPool2D({ poolSize: 3, strides: 2, padding: 'same' }).apply(x);
+    const a = new AveragePooling2D({ poolSize: 3, strides: 2, padding: 'same' }).apply(x);
+    const m2 = new MaxPool2D({ poolSize: 2, strides: 2, padding: 'valid' }).apply(x);
+    const a2 = new AveragePooling2D({ poolSize: 2, strides: 2, padding: 'valid' }).apply(x);
+    const flat = new Concatenate().apply([new Flatten().apply(m), new Flatten().apply(a), new Flatten().apply(m2), new Flatten().apply(a2)]);
+    const model = new Model({ inputs: img, outputs: new Dense({ units: 5 }).apply(flat), seed: 11 });
+    randomize(model, 11);
+    const bytes = await expectBitExact(model, images(4, [9, 11, 3], 5));
+    const ops = readHeader(bytes).records.map((r) => r.op);
+    expect(ops).toContain('avgpool');
+  }, 120_000);
+
   it('a sign input with magnitude-aware kernels stays a float product (bit-exact), and a model whose input feeds an Add', async () => {
     const img = input({ shape: [7, 5, 33] });
     const q = new QuantConv2D({
