@@ -100,24 +100,24 @@ export function floatEpilogue(V: usize, M: i32, OC: i32, mode: i32, p1: usize, p
 /** Max-pool of f32 NHWC (window cells outside the input skipped; first maximum kept). */
 export function floatMaxPool(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH: i32, SW: i32,
   padT: i32, padL: i32, OH: i32, OW: i32, out: usize): void {
-  const pix = <usize>C << 2;
+  const pix = <usize>C << 2, rowBytes = <usize>W * pix;
   for (let n = 0; n < N; n++) {
     const img = X + <usize>n * H * W * pix;
     for (let oy = 0; oy < OH; oy++) {
       const y0 = max(0, oy * SH - padT), y1 = min(H, oy * SH - padT + KH);
       for (let ox = 0; ox < OW; ox++) {
         const x0 = max(0, ox * SW - padL), x1 = min(W, ox * SW - padL + KW);
-        const first = img + <usize>(y0 * W + x0) * pix;
-        const rowBytes = <usize>W * pix, runBytes = <usize>(x1 - x0) * pix;
+        // the window's taps by stepped addresses, row by row: every channel
+        // meets them in the same order (the first tap twice: max(b, b) = b)
+        const first = img + <usize>(y0 * W + x0) * pix, windowEnd = first + <usize>(y1 - y0) * rowBytes;
+        const runBytes = <usize>(x1 - x0) * pix;
         let c = 0;
         if (ASC_FEATURE_SIMD) {
-          // 16 channels in four registers across the window, its taps by
-          // stepped addresses; each channel still meets the taps in the same
-          // order (the first tap twice: pmax(b, b) = b)
+          // 16 channels in four registers across the window
           for (; c + 16 <= C; c += 16) {
             const q = <usize>c << 2;
             let b0 = v128.load(first + q), b1 = v128.load(first + q, 16), b2 = v128.load(first + q, 32), b3 = v128.load(first + q, 48);
-            for (let row = first + q, rowEnd = row + <usize>(y1 - y0) * rowBytes; row < rowEnd; row += rowBytes) {
+            for (let row = first + q; row < windowEnd + q; row += rowBytes) {
               for (let p = row, end = row + runBytes; p < end; p += pix) {
                 b0 = f32x4.pmax(b0, v128.load(p));
                 b1 = f32x4.pmax(b1, v128.load(p, 16));
@@ -133,11 +133,9 @@ export function floatMaxPool(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
           for (; c + 4 <= C; c += 4) {
             const q = <usize>c << 2;
             let best = v128.load(first + q);
-            for (let y = y0; y < y1; y++) {
-              for (let x = x0; x < x1; x++) {
-                // pmax(b, v) = b < v ? v : b: a later equal value never replaces
-                best = f32x4.pmax(best, v128.load(img + <usize>(y * W + x) * pix + q));
-              }
+            for (let row = first + q; row < windowEnd + q; row += rowBytes) {
+              // pmax(b, v) = b < v ? v : b: a later equal value never replaces
+              for (let p = row, end = row + runBytes; p < end; p += pix) best = f32x4.pmax(best, v128.load(p));
             }
             v128.store(out + q, best);
           }
@@ -145,9 +143,9 @@ export function floatMaxPool(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
         for (; c < C; c++) {
           const q = <usize>c << 2;
           let best = load<f32>(first + q);
-          for (let y = y0; y < y1; y++) {
-            for (let x = x0; x < x1; x++) {
-              const v = load<f32>(img + <usize>(y * W + x) * pix + q);
+          for (let row = first + q; row < windowEnd + q; row += rowBytes) {
+            for (let p = row, end = row + runBytes; p < end; p += pix) {
+              const v = load<f32>(p);
               if (v > best) best = v;
             }
           }

@@ -44,7 +44,7 @@ export function concatChannels(a: usize, CA: i32, b: usize, CB: i32, pix: i32, o
 /** Keras average pooling of f32 NHWC: cells outside the input are not counted. */
 export function avgPoolFloat(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH: i32, SW: i32,
   padT: i32, padL: i32, OH: i32, OW: i32, out: usize): void {
-  const pix = <usize>C << 2;
+  const pix = <usize>C << 2, rowBytes = <usize>W * pix;
   for (let n = 0; n < N; n++) {
     const img = X + <usize>n * H * W * pix;
     for (let oy = 0; oy < OH; oy++) {
@@ -52,17 +52,18 @@ export function avgPoolFloat(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
       for (let ox = 0; ox < OW; ox++) {
         const x0 = max(0, ox * SW - padL), x1 = min(W, ox * SW - padL + KW);
         const inv: f64 = 1.0 / <f64>((y1 - y0) * (x1 - x0));
+        // the window's taps by stepped addresses, row by row: every channel's
+        // sum in the same order
+        const first = img + <usize>(y0 * W + x0) * pix, windowEnd = first + <usize>(y1 - y0) * rowBytes;
+        const runBytes = <usize>(x1 - x0) * pix;
         let c = 0;
         if (ASC_FEATURE_SIMD) {
-          // 8 channels in four f64 accumulators across the window, its taps
-          // by stepped addresses (each channel's sum in the same order)
-          const first = img + <usize>(y0 * W + x0) * pix;
-          const rowBytes = <usize>W * pix, runBytes = <usize>(x1 - x0) * pix;
+          // 8 channels in four f64 accumulators across the window
           const scale = f64x2.splat(inv);
           for (; c + 8 <= C; c += 8) {
             const q = <usize>c << 2;
             let a0 = f64x2.splat(0), a1 = a0, a2 = a0, a3 = a0;
-            for (let row = first + q, rowEnd = row + <usize>(y1 - y0) * rowBytes; row < rowEnd; row += rowBytes) {
+            for (let row = first + q; row < windowEnd + q; row += rowBytes) {
               for (let p = row, end = row + runBytes; p < end; p += pix) {
                 const lo = v128.load(p), hi = v128.load(p, 16);
                 a0 = f64x2.add(a0, f64x2.promote_low_f32x4(lo));
@@ -77,10 +78,8 @@ export function avgPoolFloat(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
           for (; c + 2 <= C; c += 2) {
             const q = <usize>c << 2;
             let acc = f64x2.splat(0);
-            for (let y = y0; y < y1; y++) {
-              for (let x = x0; x < x1; x++) {
-                acc = f64x2.add(acc, f64x2.promote_low_f32x4(v128.load64_zero(img + <usize>(y * W + x) * pix + q)));
-              }
+            for (let row = first + q; row < windowEnd + q; row += rowBytes) {
+              for (let p = row, end = row + runBytes; p < end; p += pix) acc = f64x2.add(acc, f64x2.promote_low_f32x4(v128.load64_zero(p)));
             }
             v128.store64_lane(out + q, f32x4.demote_f64x2_zero(f64x2.mul(acc, f64x2.splat(inv))), 0);
           }
@@ -88,8 +87,8 @@ export function avgPoolFloat(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
         for (; c < C; c++) {
           const q = <usize>c << 2;
           let acc: f64 = 0;
-          for (let y = y0; y < y1; y++) {
-            for (let x = x0; x < x1; x++) acc += <f64>load<f32>(img + <usize>(y * W + x) * pix + q);
+          for (let row = first + q; row < windowEnd + q; row += rowBytes) {
+            for (let p = row, end = row + runBytes; p < end; p += pix) acc += <f64>load<f32>(p);
           }
           store<f32>(out + q, <f32>(acc * inv));
         }
