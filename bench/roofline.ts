@@ -49,6 +49,7 @@ import { loadavg } from 'node:os';
 import { writeJsonAtomic } from '../src/util/files.js';
 import { createModel } from '../src/nn/models/index.js';
 import { summary } from '../src/nn/summary.js';
+import { median } from '../src/experiment/speed.js';
 import { machineInfo, machineLine } from './machine.js';
 import { machineBusy, describeBusy } from './machineBusy.js';
 import { updateBenchmarksSection, mdTable } from './benchmarksMd.js';
@@ -59,12 +60,6 @@ function arg(name: string, fallback: string): string {
 }
 const ROUNDS = Math.max(3, Number(arg('rounds', '9')));
 const CALL_MS = Math.max(5, Number(arg('ms', '40')));
-
-function median(xs: number[]): number {
-  const v = [...xs].sort((a, b) => a - b);
-  const h = v.length >> 1;
-  return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
-}
 
 /** Operations per second of one call of n iterations. */
 function rate(f: Probe, spec: ProbeSpec, n: number): number {
