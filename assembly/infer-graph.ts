@@ -81,7 +81,7 @@ export function avgPoolFloat(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, 
             for (let row = first + q; row < windowEnd + q; row += rowBytes) {
               for (let p = row, end = row + runBytes; p < end; p += pix) acc = f64x2.add(acc, f64x2.promote_low_f32x4(v128.load64_zero(p)));
             }
-            v128.store64_lane(out + q, f32x4.demote_f64x2_zero(f64x2.mul(acc, f64x2.splat(inv))), 0);
+            v128.store64_lane(out + q, f32x4.demote_f64x2_zero(f64x2.mul(acc, scale)), 0);
           }
         }
         for (; c < C; c++) {
