@@ -21,10 +21,11 @@ import {
   OP_CONV, OP_POOL, OP_AFFINE, OP_ACT, OP_SIGN, OP_DOREFA2, OP_FLATTEN, T_FLOAT, T_BITS, T_CODES,
   OP_ADD, OP_CONCAT, OP_AVGPOOL, OP_PAD, OP_RESHAPE, OP_PRELU, OP_LEAKY, OP_DEPTHWISE,
   F_OP, F_IN, F_OUT, F_H, F_W, F_C, F_OH, F_OW, F_OC, F_WK, F_KH, F_KW, F_SH, F_SW, F_PT, F_PL, F_PADV,
-  F_CH, F_CW, F_K, F_WPTR, F_P1, F_P2, F_TAPPOP, F_MODE, F_DIRECT, F_WROWS, F_SRC0, F_SRC1, F_DST, F_P3, F_PADDED, F_SETUP,
+  F_CH, F_CW, F_K, F_WPTR, F_P1, F_P2, F_TAPPOP, F_MODE, F_DIRECT, F_WROWS, F_SRC0, F_SRC1, F_DST, F_P3, F_PADDED, F_SETUP, F_LUT,
 } from "./infer-plan";
 import { addFloats, concatChannels, avgPoolFloat, padFloat, preluFloat, leakyFloat, depthwiseFloat } from "./infer-graph";
-import { xnorConvPool, xnorRowsBits } from "./infer-xpool";
+import { xnorConvPool, xnorRowsBits, xnorPoolRest, vectorIntervals } from "./infer-xpool";
+import { xnorRowsLut, LUT_MIN_ROWS } from "./infer-lut";
 import { sgemm, sgemmWorkspaceBytes } from "./sgemm";
 import { sgemvRows } from "./sgemv";
 import { floatConvRows, floatConvWorkspaceBytes } from "./infer-fconv";
@@ -162,7 +163,7 @@ export function planRun(plan: usize, X: usize, n: i32, out: usize, ws: usize, B:
         continue;
       }
       if (fld(r, F_WROWS) != 0 && i + 1 < nOps && fld(rec(plan, i + 1), F_OP) == OP_POOL) {
-        convPool(r, rec(plan, i + 1), nb, cur, dst, cols);
+        convPool(r, rec(plan, i + 1), nb, cur, dst, cols, ints);
         cur = dst;
         i++;
         continue;
@@ -367,6 +368,15 @@ function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usiz
     // short rows (the plan made weight rows for them): the pair kernel,
     // its workspace after the im2col rows (the plan reserved it)
     const rowWords = words(K);
+    const lut = <usize>fld(r, F_LUT);
+    if (ASC_FEATURE_SIMD && lut != 0 && M >= LUT_MIN_ROWS) {
+      // many rows: by lookup tables, the counts in the ints scratch
+      // (the plan reserved up to 64 rows per image)
+      const rb = nb * min(CH * CW, 64);
+      const thr = wrows + <usize>OC * rowWords * 8;
+      xnorRowsLut(A, M, rowWords, K, OC, lut, vectorIntervals(thr, OC), dst, ints, rb);
+      return;
+    }
     const ws = ASC_FEATURE_SIMD ? align16(cols + (direct ? 0 : <usize>M * rowWords * 8)) : 0;
     xnorRowsBits(A, M, rowWords, OC, wrows, wrows + <usize>OC * rowWords * 8, dst, ws);
     return;
@@ -399,12 +409,18 @@ function floatOutput(sums: usize, M: i32, OC: i32, mode: i32, p1: usize, p2: usi
 }
 
 // A packed conv with bit output and the bit max-pool after it (infer-xpool.ts).
-function convPool(r: usize, pr: usize, nb: i32, src: usize, dst: usize, cols: usize): void {
+function convPool(r: usize, pr: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usize): void {
   const C = fld(r, F_C), K = fld(r, F_K), rowWords = words(K);
   // only the conv pixels some pool window reads (an odd conv size leaves a
   // last row and column that a 2x2 stride-2 pool never reaches)
   const CH = usedExtent(fld(r, F_CH), fld(pr, F_OH), fld(pr, F_SH), fld(pr, F_PT), fld(pr, F_KH));
   const CW = usedExtent(fld(r, F_CW), fld(pr, F_OW), fld(pr, F_SW), fld(pr, F_PL), fld(pr, F_KW));
+  const POH = fld(pr, F_OH), POW = fld(pr, F_OW);
+  const lut = <usize>fld(r, F_LUT);
+  if (ASC_FEATURE_SIMD && lut != 0 && CH == 2 * POH && CW == 2 * POW && wholePairs(pr) && 2 * nb * POH * POW >= LUT_MIN_ROWS) {
+    convPoolLut(r, pr, nb, src, dst, cols, ints, lut);
+    return;
+  }
   bitIm2col(src, nb, fld(r, F_H), fld(r, F_W), C, 1, fld(r, F_KH), fld(r, F_KW), fld(r, F_SH), fld(r, F_SW),
     fld(r, F_PT), fld(r, F_PL), CH, CW, cols);
   const OC = fld(r, F_OC), wrows = <usize>fld(r, F_WROWS);
@@ -413,6 +429,38 @@ function convPool(r: usize, pr: usize, nb: i32, src: usize, dst: usize, cols: us
   xnorConvPool(cols, nb, CH, CW, rowWords, OC, wrows, wrows + <usize>OC * rowWords * 8,
     fld(pr, F_KH), fld(pr, F_KW), fld(pr, F_SH), fld(pr, F_SW), fld(pr, F_PT), fld(pr, F_PL), fld(pr, F_OH), fld(pr, F_OW),
     <usize>fld(pr, F_P1), dst, pws);
+}
+
+// Whether pool record pr takes whole 2x2 windows two pixels apart, from the conv's first pixel.
+function wholePairs(pr: usize): bool {
+  return fld(pr, F_KH) == 2 && fld(pr, F_KW) == 2 && fld(pr, F_SH) == 2 && fld(pr, F_SW) == 2 && fld(pr, F_PT) == 0 && fld(pr, F_PL) == 0;
+}
+
+// convPool on whole 2x2 windows (wholePairs) with lookup tables (kernel
+// module): the windows' pixels gathered as four bit im2col blocks, each a
+// conv of twice the stride: top-left, bottom-right, top-right, bottom-left.
+// The diagonal (the first two blocks) goes by the tables for every channel,
+// into bits in the ints scratch, then the pair kernel takes the other two
+// pixels for the channels the diagonal leaves undecided (xnorPoolRest).
+function convPoolLut(r: usize, pr: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usize, lut: usize): void {
+  const H = fld(r, F_H), W = fld(r, F_W), C = fld(r, F_C), KH = fld(r, F_KH), KW = fld(r, F_KW);
+  const SH = fld(r, F_SH), SW = fld(r, F_SW), PT = fld(r, F_PT), PL = fld(r, F_PL);
+  const K = fld(r, F_K), OC = fld(r, F_OC), rowWords = words(K);
+  const POH = fld(pr, F_OH), POW = fld(pr, F_OW);
+  const nW = nb * POH * POW;
+  const block = <usize>nW * rowWords * 8;
+  bitIm2col(src, nb, H, W, C, 1, KH, KW, 2 * SH, 2 * SW, PT, PL, POH, POW, cols);
+  bitIm2col(src, nb, H, W, C, 1, KH, KW, 2 * SH, 2 * SW, PT - SH, PL - SW, POH, POW, cols + block);
+  bitIm2col(src, nb, H, W, C, 1, KH, KW, 2 * SH, 2 * SW, PT, PL - SW, POH, POW, cols + 2 * block);
+  bitIm2col(src, nb, H, W, C, 1, KH, KW, 2 * SH, 2 * SW, PT - SH, PL, POH, POW, cols + 3 * block);
+  const wrows = <usize>fld(r, F_WROWS), thr = wrows + <usize>OC * rowWords * 8;
+  // the diagonal's bits, then the tables' counts (the plan reserved up to
+  // 64 rows per image)
+  const bitsBytes = <usize>nW * words(OC) * 8;
+  const counts = ints + 2 * bitsBytes;
+  xnorRowsLut(cols, 2 * nW, rowWords, K, OC, lut, vectorIntervals(thr, OC), ints, counts, nb * min(2 * POH * POW, 64));
+  const pws = align16(cols + 4 * block);
+  xnorPoolRest(ints, ints + bitsBytes, cols + 2 * block, cols + 3 * block, nW, rowWords, OC, wrows, thr, <usize>fld(pr, F_P1), dst, pws);
 }
 
 // @ts-ignore: decorator

@@ -12,6 +12,7 @@
 // writes when given an arena, so a file that measures fine builds fine.
 import { words, panelBytesOf, OUT_BITS, OUT_FLOAT } from "./infer-bits";
 import { signRowsBytes, signRowsSetupBytes, signRowsSetup } from "./infer-signrows";
+import { lutTableBytes, lutTables, lutFits, LUT_MIN_PIXELS, LUT_ROW_BYTES } from "./infer-lut";
 import { weightRows, popcountIntervals, vectorIntervalsOf, vectorIntervalsBytes, pairWorkspaceBytes, ROWS_MAX_WORDS } from "./infer-xpool";
 import { floatConvFits } from "./infer-fconv";
 import { signMasks, floatWeights, panels, convPanels, convPanelBytes, tapPopcounts } from "./infer-weights";
@@ -68,7 +69,9 @@ export const F_OP = 0, F_IN = 1, F_OUT = 2, F_H = 3, F_W = 4, F_C = 5, F_OH = 6,
   // (pB << 16) | pR, plus 1 so that 0 means "not this path"
   F_PADDED = 31,
   // a float-input sign conv by rows (infer-signrows.ts): its per-layer setup
-  F_SETUP = 32;
+  F_SETUP = 32,
+  // a binary conv's lookup tables (infer-lut.ts; kernel module only), or 0
+  F_LUT = 33;
 
 // Per tensor (0 the input, i + 1 record i's output) while a file is walked:
 // kind, H, W, C, index of the last record reading it, buffer slot. Static, so
@@ -419,7 +422,7 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
   }
   // weights in the kernels' layout
   const wp = p + <usize>wOff;
-  let wPtr: usize = 0, tapPop: usize = 0, wRows: usize = 0;
+  let wPtr: usize = 0, tapPop: usize = 0, wRows: usize = 0, lut: usize = 0;
   if (floatIn && wK == T_BITS) {
     wPtr = take(<i64>K * OCp * 4);
     if (wPtr) signMasks(wp, K, OC, OCp, wPtr);
@@ -447,6 +450,14 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
       if (direct && poolNext) sCols = pix * rowWords * 8;
       // the pair kernels' workspace after the rows
       sCols += <i64>pairWorkspaceBytes(rowWords, OC);
+      if (ASC_FEATURE_SIMD && pix >= LUT_MIN_PIXELS && lutFits(K)) {
+        // and lookup tables for convs with many pixels (used on enough
+        // rows), their counts in the ints scratch: rows in blocks of up to
+        // 64 per image; before a pool also the bits of half the pixels
+        lut = take(lutTableBytes(K, OC));
+        if (lut) lutTables(wRows, K, OC, rowWords, lut);
+        sInts = max(sInts, min(pix, 64) * LUT_ROW_BYTES + (poolNext ? (pix >> 1) * words(OC) * 8 : 0));
+      }
     }
   }
   // output transform arrays, padded to whole lane groups
@@ -498,6 +509,7 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
     setf(r, F_MODE, outK == T_BITS ? 2 : 1);
     setf(r, F_DIRECT, direct ? 1 : 0);
     setf(r, F_WROWS, <i32>wRows);
+    setf(r, F_LUT, <i32>lut);
     setf(r, F_SETUP, <i32>setup);
     setf(r, F_PADDED, padZero || floatRows ? ((reachB << 16) | reachR) + 1 : 0);
   }

@@ -136,6 +136,40 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
   }
 }
 
+/**
+ * The rest of whole 2x2 pool windows whose diagonal pixels are already
+ * known (xnorConvPool's first pair, done another way: the engine's lookup
+ * tables): windows [nW], bits of their top-left and bottom-right pixels at
+ * da and db ([nW][words(OC)] each, bit -1 when the count is in the interval),
+ * the bit im2col rows of their top-right and bottom-left pixels at c and d
+ * ([nW] rows of rowWords words each). Every channel the diagonal leaves
+ * undecided goes through the pair kernel on the other two pixels; out, mask,
+ * weights, intervals and pws as xnorConvPool's.
+ */
+export function xnorPoolRest(da: usize, db: usize, c: usize, d: usize, nW: i32, rowWords: i32, OC: i32,
+  wrows: usize, thr: usize, mask: usize, out: usize, pws: usize): void {
+  const cw = words(OC);
+  const rowBytes = <usize>rowWords << 3;
+  const pair = pairOf(rowWords);
+  const vec = ASC_FEATURE_SIMD && rowWords <= VECTOR_COUNTS_MAX_WORDS;
+  for (let w = 0; w < nW; w++) {
+    const ra = c + <usize>w * rowBytes, rb = d + <usize>w * rowBytes;
+    for (let j = 0; j < cw; j++) {
+      const f: u64 = mask ? load<u64>(mask + (<usize>j << 3)) : 0;
+      const valid = validWord(OC, j);
+      const o = (<usize>w * cw + j) << 3;
+      let acc = (load<u64>(da + o) ^ f) & (load<u64>(db + o) ^ f) & valid;
+      if (acc != 0) {
+        const wj = wrows + (<usize>j << 6) * rowBytes, ivj = thr + (<usize>j << 9);
+        const pj = vec ? vectorIntervals(thr, OC) + (<usize>j << 8) : ivj;
+        if (ASC_FEATURE_SIMD && rowWords > ROWS_MAX_WORDS) acc = csaPair(ra, rb, acc, f, wj, ivj, pj, rowWords, pws);
+        else acc = pair(ra, rb, acc, f, wj, pj, rowBytes, 0, 0, pws);
+      }
+      store<u64>(out + o, (acc ^ f) & valid);
+    }
+  }
+}
+
 // The channels of 64-channel word j that exist (OC of them in all).
 // @ts-ignore: decorator
 @inline function validWord(OC: i32, j: i32): u64 {
@@ -539,7 +573,7 @@ export function pairWorkspaceBytes(rowWords: i32, OC: i32): i32 {
 }
 
 /** The longest rows whose counts (at most 64 per word) fit the i16 compares of pairOutcome. */
-const VECTOR_COUNTS_MAX_WORDS = 511;
+export const VECTOR_COUNTS_MAX_WORDS = 511;
 
 // Whether rows of rowWords words go by the kernel module's vector pairs (cell2v).
 // @ts-ignore: decorator

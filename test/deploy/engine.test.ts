@@ -394,6 +394,28 @@ describe('packed layers with bit output and no pool after them (pair kernel on r
   });
 });
 
+describe('packed layers with bit output and no pool after them on many rows (lookup tables)', () => {
+  it('row blocks, byte chunks past 31, 16 to 64 channels per word, three words: equal to predict', () => {
+    const q = (filters: number, kernelSize: number, more: object = {}) =>
+      new QuantConv2D({ filters, kernelSize, padding: 'same', padValues: 1, ...bin, ...more });
+    // 10x9 = 90 pixels: at 4 images 360 rows, more than a block (64 rows per image)
+    const model = new Sequential([
+      new QuantConv2D({ filters: 30, kernelSize: 3, padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      q(40, 3), new BatchNormalization(), // K = 270: 34 bytes, two chunks; 48 channels in tables (3 vectors)
+      q(130, 3), new BatchNormalization(), // K = 360: 45 bytes; words of 64, 64 and 2 (one vector) channels
+      q(23, 1), new BatchNormalization(), // K = 130: one chunk; 32 channels in tables
+      q(7, 3, { padding: 'valid' }), new BatchNormalization(), // K = 207, 8x7 = 56 pixels
+      new Flatten(),
+      new QuantDense({ units: 5, ...bin }),
+    ], { inputShape: [10, 9, 2], seed: 61 });
+    randomize(model, 62);
+    expectExact(model, images(4, [10, 9, 2], 63));
+    expectExact(model, images(9, [10, 9, 2], 64));
+    expectExact(model, images(2, [10, 9, 2], 65)); // 180 rows: the pair kernels
+  });
+});
+
 describe('first-layer kernels (float input, sign weights)', () => {
   it('stride 1 over several 32-pixel groups with a float output; stride 2 with pad_values 1', () => {
     const wide = new Sequential([
