@@ -64,25 +64,31 @@ export function bitIm2col(X: usize, N: i32, H: i32, W: i32, C: i32, planes: i32,
   for (let n = 0; n < N; n++) {
     const img = X + <usize>n * H * W * pix;
     for (let oy = 0; oy < CH; oy++) {
+      // the windows of this output row inside the image, [runA, runB), on
+      // 3x3 convs whose rows take plain copies (kernel module): one loop
+      // of pointer steps (interiorRun3x3)
+      let runA = -1, runB = -1;
+      if (ASC_FEATURE_SIMD && planes == 1 && KH == 3 && KW == 3 && (C == 32 || C == 64 || (C & 127) == 0)) {
+        const iy = oy * SH - padT;
+        if (iy >= 0 && iy + 3 <= H && W >= 3) {
+          // first ox with ox * SW >= padL, last with ox * SW - padL + 3 <= W
+          runA = padL <= 0 ? 0 : (padL + SW - 1) / SW;
+          runB = W - 3 + padL < 0 ? 0 : min(CW, (W - 3 + padL) / SW + 1);
+        }
+      }
       for (let ox = 0; ox < CW; ox++) {
         const iy0 = oy * SH - padT, ix0 = ox * SW - padL;
+        if (ox == runA && runA < runB) {
+          row = interiorRun3x3(img + <usize>(iy0 * W + ix0) * pix, W, C, pix, SW, runB - runA, row, rowBytes);
+          ox = runB - 1;
+          continue;
+        }
         if (C == 32 && planes == 1 && KH == 3 && KW == 3) {
           // 32 channels in one word per pixel, 3x3: the nine low halves
           // paired into five words (high halves are 0: bits past C are);
           // taps outside the image read as 0 (bit 0, +1)
+          // (inside the image: interiorRun3x3 in the kernel module)
           const inside = iy0 >= 0 && iy0 + 3 <= H && ix0 >= 0 && ix0 + 3 <= W;
-          if (ASC_FEATURE_SIMD && inside) {
-            // the same five words from whole-vector loads: a pixel word's
-            // high half is 0, so the low halves pair up by one 32-bit
-            // lane shuffle per two words
-            const r0 = img + <usize>(iy0 * W + ix0) * 8, r1 = r0 + (<usize>W << 3), r2 = r1 + (<usize>W << 3);
-            const a2b0 = v128.load64_lane(r1, v128.load64_zero(r0, 16), 1);
-            v128.store(row, i32x4.shuffle(v128.load(r0), a2b0, 0, 2, 4, 6));
-            v128.store(row, i32x4.shuffle(v128.load(r1, 8), v128.load(r2), 0, 2, 4, 6), 16);
-            store<u64>(row, load<u64>(r2, 16), 32);
-            row += rowBytes;
-            continue;
-          }
           let a0: u64, a1: u64, a2: u64, b0: u64, b1: u64, b2: u64, c0: u64, c1: u64, c2: u64;
           if (inside) {
             const r0 = img + <usize>(iy0 * W + ix0) * 8, r1 = r0 + (<usize>W << 3), r2 = r1 + (<usize>W << 3);
@@ -147,7 +153,11 @@ export function bitIm2col(X: usize, N: i32, H: i32, W: i32, C: i32, planes: i32,
             const t = kh * KW + kw;
             if (halves) {
               const dst = row + <usize>t * tapBytes;
-              for (let b: usize = 0; b < tapBytes; b += 4) store<u32>(dst + b, load<u32>(src + b));
+              if ((tapBytes & 7) == 0) {
+                for (let b: usize = 0; b < tapBytes; b += 8) store<u64>(dst + b, load<u64>(src + b));
+              } else {
+                for (let b: usize = 0; b < tapBytes; b += 4) store<u32>(dst + b, load<u32>(src + b));
+              }
             } else appendPixel(row, src, C, planes, t * C);
           }
         }
@@ -155,6 +165,55 @@ export function bitIm2col(X: usize, N: i32, H: i32, W: i32, C: i32, planes: i32,
       }
     }
   }
+}
+
+// count consecutive 3x3 windows inside the image, the first's top-left
+// pixel at p, SW pixels apart: their bit im2col rows from row on (returns
+// the row after them). C = 32 (the low halves of one-word pixels, paired
+// into five words as in bitIm2col), 64 or a multiple of 128 (each window
+// row a run of three whole pixels, whole vectors); vector copies, no
+// per-window tests.
+// @ts-ignore: decorator
+@inline function interiorRun3x3(p: usize, W: i32, C: i32, pix: usize, SW: i32, count: i32, row: usize, rowBytes: usize): usize {
+  const line = <usize>W * pix, step = <usize>SW * pix;
+  if (C == 32) {
+    // a pixel word's high half is 0, so the low halves pair up by one
+    // 32-bit lane shuffle per two words
+    for (let i = 0; i < count; i++) {
+      const r1 = p + line, r2 = r1 + line;
+      const a2b0 = v128.load64_lane(r1, v128.load64_zero(p, 16), 1);
+      v128.store(row, i32x4.shuffle(v128.load(p), a2b0, 0, 2, 4, 6));
+      v128.store(row, i32x4.shuffle(v128.load(r1, 8), v128.load(r2), 0, 2, 4, 6), 16);
+      store<u64>(row, load<u64>(r2, 16), 32);
+      p += step;
+      row += rowBytes;
+    }
+  } else if (C == 64) {
+    for (let i = 0; i < count; i++) {
+      const r1 = p + line, r2 = r1 + line;
+      v128.store(row, v128.load(p));
+      store<u64>(row, load<u64>(p, 16), 16);
+      v128.store(row, v128.load(r1), 24);
+      store<u64>(row, load<u64>(r1, 16), 40);
+      v128.store(row, v128.load(r2), 48);
+      store<u64>(row, load<u64>(r2, 16), 64);
+      p += step;
+      row += rowBytes;
+    }
+  } else {
+    const run = pix * 3;
+    for (let i = 0; i < count; i++) {
+      let src = p, dst = row;
+      for (let kh = 0; kh < 3; kh++) {
+        for (let b: usize = 0; b < run; b += 16) v128.store(dst + b, v128.load(src + b));
+        src += line;
+        dst += run;
+      }
+      p += step;
+      row += rowBytes;
+    }
+  }
+  return row;
 }
 
 /**

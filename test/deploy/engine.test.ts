@@ -414,6 +414,21 @@ describe('packed layers with bit output and no pool after them on many rows (loo
     expectExact(model, images(9, [10, 9, 2], 64));
     expectExact(model, images(2, [10, 9, 2], 65)); // 180 rows: the pair kernels
   });
+
+  it('3x3 convs on 64 and 128 channels, one pooled: bit im2col runs of whole pixels, borders, equal to predict', () => {
+    const q = (filters: number) => new QuantConv2D({ filters, kernelSize: 3, padding: 'same', padValues: 1, ...bin });
+    const model = new Sequential([
+      new QuantConv2D({ filters: 64, kernelSize: 3, padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
+      new BatchNormalization(),
+      q(128), new BatchNormalization(), // 64-channel input, K = 576
+      q(70), new MaxPool2D({ poolSize: 2 }), new BatchNormalization(), // 128-channel input, K = 1152; 4x5 windows of 9x10 pixels
+      new Flatten(),
+      new QuantDense({ units: 5, ...bin }),
+    ], { inputShape: [9, 10, 3], seed: 66 });
+    randomize(model, 67);
+    expectExact(model, images(8, [9, 10, 3], 68));
+    expectExact(model, images(1, [9, 10, 3], 69));
+  });
 });
 
 describe('first-layer kernels (float input, sign weights)', () => {
