@@ -53,18 +53,30 @@ export function lutFits(K: i32): bool {
 export function lutTables(wrows: usize, K: i32, OC: i32, rowWords: i32, out: usize): void {
   const G = lutGroups(K), rowBytes = <usize>rowWords << 3;
   for (let j = 0; j < words(OC); j++) {
-    const cb = wordChannels(OC, j);
+    const cb = <usize>wordChannels(OC, j);
     const t = out + <usize>j * G * 256 * 64;
-    for (let c = 0; c < cb; c++) {
-      const o = (j << 6) + c;
-      for (let g = 0; g < G; g++) {
-        const wb: u32 = o < OC ? load<u8>(wrows + <usize>o * rowBytes + <usize>g) : 0;
-        const e = t + <usize>g * 256 * cb + <usize>c;
-        for (let v: u32 = 0; v < 256; v++) store<u8>(e + <usize>v * cb, o < OC ? <u8>popcnt(v ^ wb) : 0);
+    for (let g = 0; g < G; g++) {
+      for (let k: usize = 0; k < cb; k += 16) {
+        // byte g of 16 channels' rows, and which channels exist, gathered
+        // in the value-0 entry before it is written
+        const e = t + (<usize>g * 256) * cb + k;
+        for (let c = 0; c < 16; c++) {
+          const o = (j << 6) + <i32>k + c;
+          store<u8>(e + <usize>c, o < OC ? load<u8>(wrows + <usize>o * rowBytes + <usize>g) : 0);
+        }
+        const w = v128.load(e);
+        for (let c = 0; c < 16; c++) store<u8>(e + <usize>c, (j << 6) + <i32>k + c < OC ? 0xff : 0);
+        const live = v128.load(e);
+        for (let v = 0; v < 256; v++) {
+          v128.store(e + <usize>v * cb, v128.and(i8x16.popcnt(v128.xor(w, i8x16.splat(<u8>v))), live));
+        }
       }
     }
   }
 }
+
+/** The largest tables the engine builds for one layer: past this they cost too much memory and no longer stay in the caches. */
+export const LUT_MAX_BYTES: i64 = 8 << 20;
 
 /** The fewest rows a call should have for the tables to pay for sweeping them (engine's choice). */
 export const LUT_MIN_ROWS = 256;
