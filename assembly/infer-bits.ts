@@ -78,10 +78,12 @@ export function bitIm2col(X: usize, N: i32, H: i32, W: i32, C: i32, planes: i32,
       }
       for (let ox = 0; ox < CW; ox++) {
         const iy0 = oy * SH - padT, ix0 = ox * SW - padL;
-        if (ox == runA && runA < runB) {
-          row = interiorRun3x3(img + <usize>(iy0 * W + ix0) * pix, W, C, pix, SW, runB - runA, row, rowBytes);
-          ox = runB - 1;
-          continue;
+        if (ASC_FEATURE_SIMD) {
+          if (ox == runA && runA < runB) {
+            row = interiorRun3x3(img + <usize>(iy0 * W + ix0) * pix, W, C, pix, SW, runB - runA, row, rowBytes);
+            ox = runB - 1;
+            continue;
+          }
         }
         if (C == 32 && planes == 1 && KH == 3 && KW == 3) {
           // 32 channels in one word per pixel, 3x3: the nine low halves
