@@ -97,21 +97,15 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
           // much as the loop's other work on short rows
           let y = y0, x = x0;
           if (whole && !same) {
-            if (ASC_FEATURE_SIMD && rowWords > ROWS_MAX_WORDS) {
-              acc = csaPair(p00, p10 + rowBytes, acc, f, wj, ivj, pj, rowWords, pws);
-              if (acc != 0) acc = csaPair(p00 + rowBytes, p10, acc, f, wj, ivj, pj, rowWords, pws);
-            } else {
-              acc = pair(p00, p10 + rowBytes, acc, f, wj, pj, rowBytes, 0, 0, pws);
-              if (acc != 0) acc = pair(p00 + rowBytes, p10, acc, f, wj, pj, rowBytes, 0, 0, pws);
-            }
+            acc = windowPair(pair, p00, p10 + rowBytes, acc, f, wj, ivj, pj, rowWords, pws);
+            if (acc != 0) acc = windowPair(pair, p00 + rowBytes, p10, acc, f, wj, ivj, pj, rowWords, pws);
             y = y1;
           } else if (whole) {
             acc &= load<u64>(refBits + (<usize>j << 3)) ^ f;
             let i = 0;
             for (; acc != 0 && i + 1 < left; i += 2) {
               const ra = load<usize>(todo + (<usize>i << 2)), rb = load<usize>(todo + (<usize>i << 2), 4);
-              if (ASC_FEATURE_SIMD && rowWords > ROWS_MAX_WORDS) acc = csaPair(ra, rb, acc, f, wj, ivj, pj, rowWords, pws);
-              else acc = pair(ra, rb, acc, f, wj, pj, rowBytes, 0, 0, pws);
+              acc = windowPair(pair, ra, rb, acc, f, wj, ivj, pj, rowWords, pws);
             }
             if (acc != 0 && i < left) acc &= single(load<usize>(todo + (<usize>i << 2)), acc, j, wrows, rowBytes, thr, rowWords) ^ f;
             y = y1;
@@ -125,8 +119,7 @@ export function xnorConvPool(cols: usize, N: i32, CH: i32, CW: i32, rowWords: i3
             }
             const rb = img + <usize>(y * CW + x) * rowBytes;
             if (++x == x1) { x = x0; y++; }
-            if (ASC_FEATURE_SIMD && rowWords > ROWS_MAX_WORDS) acc = csaPair(ra, rb, acc, f, wj, ivj, pj, rowWords, pws);
-            else acc = pair(ra, rb, acc, f, wj, pj, rowBytes, 0, 0, pws);
+            acc = windowPair(pair, ra, rb, acc, f, wj, ivj, pj, rowWords, pws);
           }
           store<u64>(out + (<usize>j << 3), (acc ^ f) & valid);
         }
@@ -162,12 +155,21 @@ export function xnorPoolRest(da: usize, db: usize, c: usize, d: usize, nW: i32, 
       if (acc != 0) {
         const wj = wrows + (<usize>j << 6) * rowBytes, ivj = thr + (<usize>j << 9);
         const pj = vec ? vectorIntervals(thr, OC) + (<usize>j << 8) : ivj;
-        if (ASC_FEATURE_SIMD && rowWords > ROWS_MAX_WORDS) acc = csaPair(ra, rb, acc, f, wj, ivj, pj, rowWords, pws);
-        else acc = pair(ra, rb, acc, f, wj, pj, rowBytes, 0, 0, pws);
+        acc = windowPair(pair, ra, rb, acc, f, wj, ivj, pj, rowWords, pws);
       }
       store<u64>(out + o, (acc ^ f) & valid);
     }
   }
+}
+
+// The channels of acc (64-channel word j: weight rows wj, intervals ivj
+// and the vector form pj) whose bits (^ f) are 1 at both window pixels a
+// and b: the carry-save pairs on rows longer than ROWS_MAX_WORDS (kernel
+// module), else the pair kernel for the row length (pairOf).
+// @ts-ignore: decorator
+@inline function windowPair(pair: Pair, a: usize, b: usize, acc: u64, f: u64, wj: usize, ivj: usize, pj: usize, rowWords: i32, pws: usize): u64 {
+  if (ASC_FEATURE_SIMD && rowWords > ROWS_MAX_WORDS) return csaPair(a, b, acc, f, wj, ivj, pj, rowWords, pws);
+  return pair(a, b, acc, f, wj, pj, <usize>rowWords << 3, 0, 0, pws);
 }
 
 // The channels of 64-channel word j that exist (OC of them in all).
