@@ -25,7 +25,7 @@ import {
 } from "./infer-plan";
 import { addFloats, concatChannels, avgPoolFloat, padFloat, preluFloat, leakyFloat, depthwiseFloat } from "./infer-graph";
 import { xnorConvPool, xnorRowsBits, xnorPoolRest, vectorIntervals } from "./infer-xpool";
-import { xnorRowsLut, LUT_MIN_ROWS } from "./infer-lut";
+import { xnorRowsLut, lutWorkspaceBytes, LUT_MIN_ROWS } from "./infer-lut";
 import { sgemm, sgemmWorkspaceBytes } from "./sgemm";
 import { sgemvRows } from "./sgemv";
 import { floatConvRows, floatConvWorkspaceBytes } from "./infer-fconv";
@@ -370,11 +370,9 @@ function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usiz
     const rowWords = words(K);
     const lut = <usize>fld(r, F_LUT);
     if (ASC_FEATURE_SIMD && lut != 0 && M >= LUT_MIN_ROWS) {
-      // many rows: by lookup tables, the counts in the ints scratch
-      // (the plan reserved up to 64 rows per image)
-      const rb = nb * min(CH * CW, 64);
+      // many rows: by lookup tables, their workspace in the ints scratch
       const thr = wrows + <usize>OC * rowWords * 8;
-      xnorRowsLut(A, M, rowWords, K, OC, lut, vectorIntervals(thr, OC), dst, ints, rb);
+      xnorRowsLut(A, M, rowWords, K, OC, lut, vectorIntervals(thr, OC), dst, ints, nb * lutWorkspaceBytes(CH * CW));
       return;
     }
     const ws = ASC_FEATURE_SIMD ? align16(cols + (direct ? 0 : <usize>M * rowWords * 8)) : 0;
@@ -454,11 +452,10 @@ function convPoolLut(r: usize, pr: usize, nb: i32, src: usize, dst: usize, cols:
   bitIm2col(src, nb, H, W, C, 1, KH, KW, 2 * SH, 2 * SW, PT, PL - SW, POH, POW, cols + 2 * block);
   bitIm2col(src, nb, H, W, C, 1, KH, KW, 2 * SH, 2 * SW, PT - SH, PL, POH, POW, cols + 3 * block);
   const wrows = <usize>fld(r, F_WROWS), thr = wrows + <usize>OC * rowWords * 8;
-  // the diagonal's bits, then the tables' counts (the plan reserved up to
-  // 64 rows per image)
+  // the diagonal's bits, then the tables' workspace
   const bitsBytes = <usize>nW * words(OC) * 8;
-  const counts = ints + 2 * bitsBytes;
-  xnorRowsLut(cols, 2 * nW, rowWords, K, OC, lut, vectorIntervals(thr, OC), ints, counts, nb * min(2 * POH * POW, 64));
+  const lutWs = ints + 2 * bitsBytes;
+  xnorRowsLut(cols, 2 * nW, rowWords, K, OC, lut, vectorIntervals(thr, OC), ints, lutWs, nb * lutWorkspaceBytes(2 * POH * POW));
   const pws = align16(cols + 4 * block);
   xnorPoolRest(ints, ints + bitsBytes, cols + 2 * block, cols + 3 * block, nW, rowWords, OC, wrows, thr, <usize>fld(pr, F_P1), dst, pws);
 }

@@ -86,14 +86,24 @@ export const LUT_MIN_PIXELS = 16;
 export const LUT_ROW_BYTES = 128;
 
 /**
+ * The workspace xnorRowsLut takes per image with rowsPerImage rows: blocks
+ * of up to 64 rows per image (their counts in L2 beside a chunk's tables).
+ */
+export function lutWorkspaceBytes(rowsPerImage: i32): i32 {
+  return min(rowsPerImage, 64) * LUT_ROW_BYTES;
+}
+
+/**
  * Rows [M] of rowWords words (bits past K zero) against the tables at t
  * (lutTables) into out [M][words(OC)] (bit -1: count in the channel's
  * interval, intervals in infer-xpool.ts's vector form at ivv). ws: a
- * 16-aligned workspace of rb * LUT_ROW_BYTES bytes; the rows go rb at a time.
+ * 16-aligned workspace of wsBytes bytes (lutWorkspaceBytes per image);
+ * the rows go as many at a time as it holds counts for.
  */
 export function xnorRowsLut(rows: usize, M: i32, rowWords: i32, K: i32, OC: i32, t: usize, ivv: usize,
-  out: usize, ws: usize, rb: i32): void {
+  out: usize, ws: usize, wsBytes: i32): void {
   const G = lutGroups(K);
+  const rb = max(1, wsBytes / LUT_ROW_BYTES);
   const chunks = (G + 30) / 31, per = (G + chunks - 1) / chunks;
   const rowBytes = <usize>rowWords << 3, outBytes = <usize>words(OC) << 3;
   for (let m0 = 0; m0 < M; m0 += rb) {

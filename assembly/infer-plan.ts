@@ -12,7 +12,7 @@
 // writes when given an arena, so a file that measures fine builds fine.
 import { words, panelBytesOf, OUT_BITS, OUT_FLOAT } from "./infer-bits";
 import { signRowsBytes, signRowsSetupBytes, signRowsSetup } from "./infer-signrows";
-import { lutTableBytes, lutTables, lutFits, LUT_MIN_PIXELS, LUT_ROW_BYTES, LUT_MAX_BYTES } from "./infer-lut";
+import { lutTableBytes, lutTables, lutFits, lutWorkspaceBytes, LUT_MIN_PIXELS, LUT_MAX_BYTES } from "./infer-lut";
 import { weightRows, popcountIntervals, vectorIntervalsOf, vectorIntervalsBytes, pairWorkspaceBytes, ROWS_MAX_WORDS } from "./infer-xpool";
 import { floatConvFits } from "./infer-fconv";
 import { signMasks, floatWeights, panels, convPanels, convPanelBytes, tapPopcounts } from "./infer-weights";
@@ -452,11 +452,11 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
       sCols += <i64>pairWorkspaceBytes(rowWords, OC);
       if (ASC_FEATURE_SIMD && pix >= LUT_MIN_PIXELS && lutFits(K) && lutTableBytes(K, OC) <= LUT_MAX_BYTES) {
         // and lookup tables for convs with many pixels (used on enough
-        // rows), their counts in the ints scratch: rows in blocks of up to
-        // 64 per image; before a pool also the bits of half the pixels
+        // rows), their workspace in the ints scratch; before a pool also
+        // the bits of half the pixels
         lut = take(lutTableBytes(K, OC));
         if (lut) lutTables(wRows, K, OC, rowWords, lut);
-        sInts = max(sInts, min(pix, 64) * LUT_ROW_BYTES + (poolNext ? (pix >> 1) * words(OC) * 8 : 0));
+        sInts = max(sInts, <i64>lutWorkspaceBytes(<i32>pix) + (poolNext ? (pix >> 1) * words(OC) * 8 : 0));
       }
     }
   }
