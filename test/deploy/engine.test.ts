@@ -33,10 +33,15 @@ afterEach(() => setThreads(1));
 
 const bin = { inputQuantizer: 'ste_sign', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' } as const;
 
+/** A packed 'same' conv with pad value 1 (3x3 unless given; more: other options, overriding). */
+function packedConv(filters: number, kernelSize = 3, more: object = {}) {
+  return new QuantConv2D({ filters, kernelSize, padding: 'same', padValues: 1, ...bin, ...more });
+}
+
 /** A packed 3x3 'same' conv (pad value 1), a 2x2 max-pool (stride 2 unless given) and a BatchNormalization. */
 function convPoolBlock(filters: number, strides = 2) {
   return [
-    new QuantConv2D({ filters, kernelSize: 3, padding: 'same', padValues: 1, ...bin }),
+    packedConv(filters),
     new MaxPool2D({ poolSize: 2, strides }),
     new BatchNormalization(),
   ];
@@ -374,16 +379,14 @@ describe('packed conv + bit max-pool on rows of 1 to 8 words (carry-save planes 
 
 describe('packed layers with bit output and no pool after them (pair kernel on rows of up to 12 words)', () => {
   it('K = 180, 23, 630, 756, 450 and 108 bits: 3x3 and 1x1 convs, stride 2, a dense layer, odd pixel counts, 70 channels', () => {
-    const q = (filters: number, kernelSize: number, more: object = {}) =>
-      new QuantConv2D({ filters, kernelSize, padding: 'same', padValues: 1, ...bin, ...more });
     const model = new Sequential([
       new QuantConv2D({ filters: 20, kernelSize: 3, padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
       new BatchNormalization(),
-      q(23, 3), new BatchNormalization(), // 3 words
-      q(70, 1), new BatchNormalization(), // 1 word (im2col of 1x1 taps: 23 channels), two output words
-      q(84, 3), new BatchNormalization(), // 10 words
-      q(50, 3), new BatchNormalization(), // 12 words
-      q(9, 3, { padding: 'valid', strides: 2 }), new BatchNormalization(), // 8 words
+      packedConv(23, 3), new BatchNormalization(), // 3 words
+      packedConv(70, 1), new BatchNormalization(), // 1 word (im2col of 1x1 taps: 23 channels), two output words
+      packedConv(84, 3), new BatchNormalization(), // 10 words
+      packedConv(50, 3), new BatchNormalization(), // 12 words
+      packedConv(9, 3, { padding: 'valid', strides: 2 }), new BatchNormalization(), // 8 words
       new Flatten(),
       new QuantDense({ units: 13, ...bin }), new BatchNormalization(), // 2 words, one row per image
       new QuantDense({ units: 5, ...bin }),
@@ -396,16 +399,14 @@ describe('packed layers with bit output and no pool after them (pair kernel on r
 
 describe('packed layers with bit output and no pool after them on many rows (lookup tables)', () => {
   it('row blocks, byte chunks past 31, 16 to 64 channels per word, three words: equal to predict', () => {
-    const q = (filters: number, kernelSize: number, more: object = {}) =>
-      new QuantConv2D({ filters, kernelSize, padding: 'same', padValues: 1, ...bin, ...more });
     // 10x9 = 90 pixels: at 4 images 360 rows, more than a block (64 rows per image)
     const model = new Sequential([
       new QuantConv2D({ filters: 30, kernelSize: 3, padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
       new BatchNormalization(),
-      q(40, 3), new BatchNormalization(), // K = 270: 34 bytes, two chunks; 48 channels in tables (3 vectors)
-      q(130, 3), new BatchNormalization(), // K = 360: 45 bytes; words of 64, 64 and 2 (one vector) channels
-      q(23, 1), new BatchNormalization(), // K = 130: one chunk; 32 channels in tables
-      q(7, 3, { padding: 'valid' }), new BatchNormalization(), // K = 207, 8x7 = 56 pixels
+      packedConv(40, 3), new BatchNormalization(), // K = 270: 34 bytes, two chunks; 48 channels in tables (3 vectors)
+      packedConv(130, 3), new BatchNormalization(), // K = 360: 45 bytes; words of 64, 64 and 2 (one vector) channels
+      packedConv(23, 1), new BatchNormalization(), // K = 130: one chunk; 32 channels in tables
+      packedConv(7, 3, { padding: 'valid' }), new BatchNormalization(), // K = 207, 8x7 = 56 pixels
       new Flatten(),
       new QuantDense({ units: 5, ...bin }),
     ], { inputShape: [10, 9, 2], seed: 61 });
@@ -416,12 +417,11 @@ describe('packed layers with bit output and no pool after them on many rows (loo
   });
 
   it('3x3 convs on 64 and 128 channels, one pooled: bit im2col runs of whole pixels, borders, equal to predict', () => {
-    const q = (filters: number) => new QuantConv2D({ filters, kernelSize: 3, padding: 'same', padValues: 1, ...bin });
     const model = new Sequential([
       new QuantConv2D({ filters: 64, kernelSize: 3, padding: 'same', kernelQuantizer: 'ste_sign', kernelConstraint: 'weight_clip' }),
       new BatchNormalization(),
-      q(128), new BatchNormalization(), // 64-channel input, K = 576
-      q(70), new MaxPool2D({ poolSize: 2 }), new BatchNormalization(), // 128-channel input, K = 1152; 4x5 windows of 9x10 pixels
+      packedConv(128), new BatchNormalization(), // 64-channel input, K = 576
+      packedConv(70), new MaxPool2D({ poolSize: 2 }), new BatchNormalization(), // 128-channel input, K = 1152; 4x5 windows of 9x10 pixels
       new Flatten(),
       new QuantDense({ units: 5, ...bin }),
     ], { inputShape: [9, 10, 3], seed: 66 });
