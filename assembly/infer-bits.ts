@@ -1,5 +1,5 @@
 // Bit-level kernels of the inference engine (infer-exec.ts) that the
-// training kernels do not have. No v128 anywhere in this file: the
+// training kernels do not have. v128 only behind ASC_FEATURE_SIMD: the
 // standalone module (infer.ts) is built without SIMD so that wasm2c can
 // translate it, and the shared module reuses the same code.
 //
@@ -68,7 +68,7 @@ export function bitIm2col(X: usize, N: i32, H: i32, W: i32, C: i32, planes: i32,
       // 3x3 convs whose rows take plain copies (kernel module): one loop
       // of pointer steps (interiorRun3x3)
       let runA = -1, runB = -1;
-      if (ASC_FEATURE_SIMD && planes == 1 && KH == 3 && KW == 3 && (C == 32 || C == 64 || (C & 127) == 0)) {
+      if (ASC_FEATURE_SIMD && vectorRuns(C, planes, KH, KW)) {
         const iy = oy * SH - padT;
         if (iy >= 0 && iy + 3 <= H && W >= 3) {
           // first ox with ox * SW >= padL, last with ox * SW - padL + 3 <= W
@@ -167,6 +167,11 @@ export function bitIm2col(X: usize, N: i32, H: i32, W: i32, C: i32, planes: i32,
       }
     }
   }
+}
+
+/** Whether bitIm2col copies this conv's windows inside the image as vector runs (interiorRun3x3, kernel module). */
+export function vectorRuns(C: i32, planes: i32, KH: i32, KW: i32): bool {
+  return ASC_FEATURE_SIMD && planes == 1 && KH == 3 && KW == 3 && (C == 32 || C == 64 || (C & 127) == 0);
 }
 
 // count consecutive 3x3 windows inside the image, the first's top-left

@@ -24,7 +24,8 @@ import {
   F_CH, F_CW, F_K, F_WPTR, F_P1, F_P2, F_TAPPOP, F_MODE, F_DIRECT, F_WROWS, F_SRC0, F_SRC1, F_DST, F_P3, F_PADDED, F_SETUP, F_LUT,
 } from "./infer-plan";
 import { addFloats, concatChannels, avgPoolFloat, padFloat, preluFloat, leakyFloat, depthwiseFloat } from "./infer-graph";
-import { xnorConvPool, xnorRowsBits, xnorPoolRest, vectorIntervals } from "./infer-xpool";
+import { xnorConvPool, xnorRowsBits, xnorPoolRest, vectorIntervals, pairWorkspaceBytes } from "./infer-xpool";
+import { windowRows } from "./infer-windows";
 import { xnorRowsLut, lutWorkspaceBytes, LUT_MIN_ROWS } from "./infer-lut";
 import { sgemm, sgemmWorkspaceBytes } from "./sgemm";
 import { sgemvRows } from "./sgemv";
@@ -357,13 +358,17 @@ function conv(r: usize, nb: i32, src: usize, dst: usize, cols: usize, ints: usiz
     return;
   }
   const planes = inK == T_CODES ? 2 : 1;
+  const wrows = <usize>fld(r, F_WROWS);
   let A = src, lda = words(C) * planes;
   if (!direct) {
-    bitIm2col(src, nb, H, W, C, planes, KH, KW, SH, SW, PT, PL, CH, CW, cols);
+    if (ASC_FEATURE_SIMD && wrows != 0 && mode == OUT_BITS) {
+      // the rows' kernels: a bordered copy of the input after the rows and the pairs' workspace (the plan reserved it)
+      windowRows(src, nb, H, W, C, KH, KW, SH, SW, PT, PL, CH, CW, false, cols,
+        align16(cols + <usize>M * words(K) * 8) + <usize>pairWorkspaceBytes(words(K), OC));
+    } else bitIm2col(src, nb, H, W, C, planes, KH, KW, SH, SW, PT, PL, CH, CW, cols);
     A = cols;
     lda = words(K) * planes;
   }
-  const wrows = <usize>fld(r, F_WROWS);
   if (wrows != 0 && mode == OUT_BITS) {
     // short rows (the plan made weight rows for them): the pair kernel,
     // its workspace after the im2col rows (the plan reserved it)
@@ -419,11 +424,17 @@ function convPool(r: usize, pr: usize, nb: i32, src: usize, dst: usize, cols: us
     convPoolLut(r, pr, nb, src, dst, cols, ints, lut);
     return;
   }
-  bitIm2col(src, nb, fld(r, F_H), fld(r, F_W), C, 1, fld(r, F_KH), fld(r, F_KW), fld(r, F_SH), fld(r, F_SW),
-    fld(r, F_PT), fld(r, F_PL), CH, CW, cols);
   const OC = fld(r, F_OC), wrows = <usize>fld(r, F_WROWS);
-  // the pairs' workspace after the im2col rows (the plan reserved it)
+  // the pairs' workspace after the im2col rows (the plan reserved it), then
+  // (kernel module) a bordered copy of the input
   const pws = align16(cols + <usize>nb * CH * CW * rowWords * 8);
+  if (ASC_FEATURE_SIMD) {
+    windowRows(src, nb, fld(r, F_H), fld(r, F_W), C, fld(r, F_KH), fld(r, F_KW), fld(r, F_SH), fld(r, F_SW),
+      fld(r, F_PT), fld(r, F_PL), CH, CW, false, cols, pws + <usize>pairWorkspaceBytes(rowWords, OC));
+  } else {
+    bitIm2col(src, nb, fld(r, F_H), fld(r, F_W), C, 1, fld(r, F_KH), fld(r, F_KW), fld(r, F_SH), fld(r, F_SW),
+      fld(r, F_PT), fld(r, F_PL), CH, CW, cols);
+  }
   xnorConvPool(cols, nb, CH, CW, rowWords, OC, wrows, wrows + <usize>OC * rowWords * 8,
     fld(pr, F_KH), fld(pr, F_KW), fld(pr, F_SH), fld(pr, F_SW), fld(pr, F_PT), fld(pr, F_PL), fld(pr, F_OH), fld(pr, F_OW),
     <usize>fld(pr, F_P1), dst, pws);
@@ -447,16 +458,14 @@ function convPoolLut(r: usize, pr: usize, nb: i32, src: usize, dst: usize, cols:
   const POH = fld(pr, F_OH), POW = fld(pr, F_OW);
   const nW = nb * POH * POW;
   const block = <usize>nW * rowWords * 8;
-  bitIm2col(src, nb, H, W, C, 1, KH, KW, 2 * SH, 2 * SW, PT, PL, POH, POW, cols);
-  bitIm2col(src, nb, H, W, C, 1, KH, KW, 2 * SH, 2 * SW, PT - SH, PL - SW, POH, POW, cols + block);
-  bitIm2col(src, nb, H, W, C, 1, KH, KW, 2 * SH, 2 * SW, PT, PL - SW, POH, POW, cols + 2 * block);
-  bitIm2col(src, nb, H, W, C, 1, KH, KW, 2 * SH, 2 * SW, PT - SH, PL, POH, POW, cols + 3 * block);
+  // the pairs' workspace after the four blocks, then a bordered copy of the input
+  const pws = align16(cols + 4 * block);
+  windowRows(src, nb, H, W, C, KH, KW, SH, SW, PT, PL, POH, POW, true, cols, pws + <usize>pairWorkspaceBytes(rowWords, OC));
   const wrows = <usize>fld(r, F_WROWS), thr = wrows + <usize>OC * rowWords * 8;
   // the diagonal's bits, then the tables' workspace
   const bitsBytes = <usize>nW * words(OC) * 8;
   const lutWs = ints + 2 * bitsBytes;
   xnorRowsLut(cols, 2 * nW, rowWords, K, OC, lut, vectorIntervals(thr, OC), ints, lutWs, nb * lutWorkspaceBytes(2 * POH * POW));
-  const pws = align16(cols + 4 * block);
   xnorPoolRest(ints, ints + bitsBytes, cols + 2 * block, cols + 3 * block, nW, rowWords, OC, wrows, thr, <usize>fld(pr, F_P1), dst, pws);
 }
 

@@ -12,6 +12,7 @@
 // writes when given an arena, so a file that measures fine builds fine.
 import { words, panelBytesOf, OUT_BITS, OUT_FLOAT } from "./infer-bits";
 import { signRowsBytes, signRowsSetupBytes, signRowsSetup } from "./infer-signrows";
+import { windowSpareBytes } from "./infer-windows";
 import { lutTableBytes, lutTables, lutFits, lutWorkspaceBytes, LUT_MIN_PIXELS, LUT_MAX_BYTES } from "./infer-lut";
 import { weightRows, popcountIntervals, vectorIntervalsOf, vectorIntervalsBytes, pairWorkspaceBytes, ROWS_MAX_WORDS } from "./infer-xpool";
 import { floatConvFits } from "./infer-fconv";
@@ -448,8 +449,10 @@ function conv(p: usize, len: i32, r: usize, poolNext: bool): i64 {
       wRows = take(<i64>OC * rowWords * 8 + <i64>OC * 8 + (ASC_FEATURE_SIMD ? vectorIntervalsBytes(OC) : 0));
       if (wRows) weightRows(wp, K, OC, rowWords, wRows);
       if (direct && poolNext) sCols = pix * rowWords * 8;
-      // the pair kernels' workspace after the rows
+      // the pair kernels' workspace after the rows, then (not direct) a
+      // bordered copy of the input (infer-windows.ts)
       sCols += <i64>pairWorkspaceBytes(rowWords, OC);
+      if (!direct) sCols += windowSpareBytes(sH, sW, sC, KH, KW, SH, SW, pT, pL, OH, OW);
       if (ASC_FEATURE_SIMD && pix >= LUT_MIN_PIXELS && lutFits(K) && lutTableBytes(K, OC) <= LUT_MAX_BYTES) {
         // and lookup tables for convs with many pixels (used on enough
         // rows), their workspace in the ints scratch; before a pool also
