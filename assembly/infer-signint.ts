@@ -64,6 +64,23 @@ export function intBytes(K: i32, C: i32, Hp: i32, Wp: i32): i64 {
 // @ts-ignore: decorator
 @inline function patternChunks(K: i32): i32 { return chunks(K) << 1; }
 
+// Pixel patterns: when a chunk is three channels of one pixel (C a
+// multiple of 3), its patterns for a row of windows are those of one plane
+// row's pixels, shifted by the tap's column: a window row's KW chunks share
+// them. They are then summed once per plane row, channel triple and
+// pattern, for the G pixel vectors and one more (the shift reads up to
+// KW - 1 < 8 pixels further), PIXEL_PATTERN_BYTES apart, and a channel's
+// record points at them plus its tap column: KH instead of KH x KW chunks'
+// patterns per row (and fits in the chunk layout's space when KW > 1).
+// @ts-ignore: decorator
+@inline function pixelPatterns(C: i32, KW: i32): bool { return C % CHUNK == 0 && KW > 1; }
+const PIXEL_PATTERN_BYTES = 80;
+// Offset of plane row kh's (of the window) pattern m of channel triple cg.
+// @ts-ignore: decorator
+@inline function pixelPatternAt(kh: i32, cg: i32, C: i32, m: i32): i32 {
+  return ((kh * (C / CHUNK) + cg) * PATTERNS + m) * PIXEL_PATTERN_BYTES;
+}
+
 /**
  * Once per layer, into setup (intSetupBytes): tap offsets into the i16
  * planes, each channel's pattern per chunk (sign of the compare folded
@@ -98,7 +115,12 @@ export function intSetup(setup: usize, C: i32, KH: i32, KW: i32, Hp: i32, Wp: i3
         if (minus) m |= 1 << t;
         net += minus ? -1 : 1;
       }
-      store<u32>(rec + (<usize>j << 2), <u32>((j * PATTERNS + m) << 6));
+      let at = (j * PATTERNS + m) << 6;
+      if (pixelPatterns(C, KW)) {
+        const k0 = j * CHUNK;
+        at = pixelPatternAt(k0 / (KW * C), (k0 % C) / CHUNK, C, m) + (((k0 / C) % KW) << 1);
+      }
+      store<u32>(rec + (<usize>j << 2), <u32>at);
     }
     // bit = y < thr, y within delta of S/255 (S the channel's integer sum with the compare's sign folded in)
     const threshold = <f64>load<f32>(thr + (<usize>o << 2));
@@ -220,7 +242,8 @@ export function intRowBits(setup: usize, ws: usize, C: i32, KH: i32, KW: i32, Hp
   const planes = planesAt(ws, K), taps = tapsAt(setup, K, OC), pat = patAt(ws), chan = chanAt(setup);
   const base = planes + ((<usize>row * Wi + col) << 1);
   // the pattern sums of every chunk: pattern m has tap t of the chunk negated where bit t of m is set
-  for (let j = 0; j < nc; j++) chunkPatterns(G, K, j, base, taps, pat + (<usize>(j * PATTERNS) << 6));
+  if (pixelPatterns(C, KW)) rowPatterns(G, C, KH, Hp, Wi, base, pat);
+  else for (let j = 0; j < nc; j++) chunkPatterns(G, K, j, base, taps, pat + (<usize>(j * PATTERNS) << 6));
   const lanes: u32 = np >= 32 ? 0xffffffff : (<u32>1 << np) - 1;
   const keep = lanes << sh;
   const stride = chanStride(K);
@@ -311,13 +334,20 @@ export function intRowPairBits(setup: usize, ws: usize, C: i32, KH: i32, KW: i32
   const Wi = Wp + EXTRA_COLS;
   const planes = planesAt(ws, K), taps = tapsAt(setup, K, OC), pat = patAt(ws), chan = chanAt(setup);
   const base = planes + ((<usize>row * Wi + col) << 1);
-  for (let j = 0; j < nc; j++) chunkPatterns(G, K, j, base, taps, pat + (<usize>(j * PATTERNS) << 6));
-  // the lower row's chunk j is the upper row's chunk j + S: only its last S
-  // chunks (the plane row below the upper window) are new, stored after
-  // the upper row's, so the lower row's patterns start S chunks in
-  const below = base + (<usize>Wi << 1);
-  for (let j = nc - S; j < nc; j++) chunkPatterns(G, K, j, below, taps, pat + (<usize>((j + S) * PATTERNS) << 6));
-  const patB = pat + (<usize>(S * PATTERNS) << 6);
+  let patB: usize;
+  if (pixelPatterns(C, KW)) {
+    // the lower row's patterns are the upper row's one plane row down
+    rowPatterns(G, C, KH + 1, Hp, Wi, base, pat);
+    patB = pat + <usize>pixelPatternAt(1, 0, C, 0);
+  } else {
+    for (let j = 0; j < nc; j++) chunkPatterns(G, K, j, base, taps, pat + (<usize>(j * PATTERNS) << 6));
+    // the lower row's chunk j is the upper row's chunk j + S: only its last S
+    // chunks (the plane row below the upper window) are new, stored after
+    // the upper row's, so the lower row's patterns start S chunks in
+    const below = base + (<usize>Wi << 1);
+    for (let j = nc - S; j < nc; j++) chunkPatterns(G, K, j, below, taps, pat + (<usize>((j + S) * PATTERNS) << 6));
+    patB = pat + (<usize>(S * PATTERNS) << 6);
+  }
   const lanes: u32 = np >= 32 ? 0xffffffff : (<u32>1 << np) - 1;
   const keep = lanes << sh;
   const stride = chanStride(K);
@@ -387,20 +417,50 @@ export function intRowPairBits(setup: usize, ws: usize, C: i32, KH: i32, KW: i32
   }
 }
 
+// The pixel patterns (pixelPatterns) of `rows` plane rows from the window's
+// top-left pixel at base: every channel triple's, for G + 1 pixel vectors.
 // @ts-ignore: decorator
-@inline function patterns3(p: usize, pa: usize, pb: usize, pc: usize, off: usize): void {
+@inline function rowPatterns(G: i32, C: i32, rows: i32, Hp: i32, Wi: i32, base: usize, pat: usize): void {
+  const plane = <usize>Hp * Wi << 1;
+  for (let kh = 0; kh < rows; kh++) {
+    for (let cg = 0; cg < C / CHUNK; cg++) {
+      const pa = base + ((<usize>(CHUNK * cg) * Hp + kh) * Wi << 1), pb = pa + plane, pc = pb + plane;
+      const p = pat + <usize>pixelPatternAt(kh, cg, C, 0);
+      patterns3(p, pa, pb, pc, 0, PIXEL_PATTERN_BYTES);
+      patterns3(p, pa, pb, pc, 16, PIXEL_PATTERN_BYTES);
+      if (G > 1) patterns3(p, pa, pb, pc, 32, PIXEL_PATTERN_BYTES);
+      if (G > 2) patterns3(p, pa, pb, pc, 48, PIXEL_PATTERN_BYTES);
+      if (G > 3) patterns3(p, pa, pb, pc, 64, PIXEL_PATTERN_BYTES);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function patterns3(p: usize, pa: usize, pb: usize, pc: usize, off: usize, stride: i32 = 64): void {
   const a = v128.load(pa + off), b = v128.load(pb + off), c = v128.load(pc + off);
   const s = i16x8.add(a, b), d = i16x8.sub(a, b);
   const p0 = i16x8.add(s, c), p1 = i16x8.sub(c, d), p2 = i16x8.add(d, c), p3 = i16x8.sub(c, s);
-  const q = p + off; // vector off/16 of pattern m at p + m*64 + off
-  v128.store(q, p0); // + + +
-  v128.store(q, p1, 64); // - + +
-  v128.store(q, p2, 128); // + - +
-  v128.store(q, p3, 192); // - - +
-  v128.store(q, i16x8.neg(p3), 256); // + + -
-  v128.store(q, i16x8.neg(p2), 320); // - + -
-  v128.store(q, i16x8.neg(p1), 384); // + - -
-  v128.store(q, i16x8.neg(p0), 448); // - - -
+  const q = p + off; // vector off/16 of pattern m at p + m*stride + off
+  // (the stride a literal of each store: an address add per store costs an instruction in V8's code)
+  if (stride == 64) {
+    v128.store(q, p0); // + + +
+    v128.store(q, p1, 64); // - + +
+    v128.store(q, p2, 128); // + - +
+    v128.store(q, p3, 192); // - - +
+    v128.store(q, i16x8.neg(p3), 256); // + + -
+    v128.store(q, i16x8.neg(p2), 320); // - + -
+    v128.store(q, i16x8.neg(p1), 384); // + - -
+    v128.store(q, i16x8.neg(p0), 448); // - - -
+  } else {
+    v128.store(q, p0);
+    v128.store(q, p1, PIXEL_PATTERN_BYTES);
+    v128.store(q, p2, 2 * PIXEL_PATTERN_BYTES);
+    v128.store(q, p3, 3 * PIXEL_PATTERN_BYTES);
+    v128.store(q, i16x8.neg(p3), 4 * PIXEL_PATTERN_BYTES);
+    v128.store(q, i16x8.neg(p2), 5 * PIXEL_PATTERN_BYTES);
+    v128.store(q, i16x8.neg(p1), 6 * PIXEL_PATTERN_BYTES);
+    v128.store(q, i16x8.neg(p0), 7 * PIXEL_PATTERN_BYTES);
+  }
 }
 
 // @ts-ignore: decorator
