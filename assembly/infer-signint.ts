@@ -68,12 +68,13 @@ export function intBytes(K: i32, C: i32, Hp: i32, Wp: i32): i64 {
 // multiple of 3), its patterns for a row of windows are those of one plane
 // row's pixels, shifted by the tap's column: a window row's KW chunks share
 // them. They are then summed once per plane row, channel triple and
-// pattern, for the G pixel vectors and one more (the shift reads up to
-// KW - 1 < 8 pixels further), PIXEL_PATTERN_BYTES apart, and a channel's
-// record points at them plus its tap column: KH instead of KH x KW chunks'
-// patterns per row (and fits in the chunk layout's space when KW > 1).
+// pattern, for the G pixel vectors and one more (so KW <= 9: the shift
+// then reads at most 8 pixels further), PIXEL_PATTERN_BYTES apart, and a
+// channel's record points at them plus its tap column: KH instead of KH x
+// KW chunks' patterns per row (and fits in the chunk layout's space when
+// KW > 1).
 // @ts-ignore: decorator
-@inline function pixelPatterns(C: i32, KW: i32): bool { return C % CHUNK == 0 && KW > 1; }
+@inline function pixelPatterns(C: i32, KW: i32): bool { return C % CHUNK == 0 && KW > 1 && KW <= 9; }
 const PIXEL_PATTERN_BYTES = 80;
 // Offset of plane row kh's (of the window) pattern m of channel triple cg.
 // @ts-ignore: decorator

@@ -48,6 +48,10 @@ const cases: Case[] = [
   { H: 8, W: 9, C: 5, k: [5, 5], padding: 'same', padValues: 1, pool: false, signed: false, images: 'full-scale' },
   { H: 15, W: 37, C: 1, k: [3, 3], padding: 'same', padValues: 0, pool: false, signed: true, strides: [2, 1], filters: 70 },
   { H: 10, W: 100, C: 1, k: [3, 3], padding: 'valid', padValues: 0, pool: true, signed: true, images: 'middle' },
+  // channel triples (pixel patterns): two triples under a pool's row pairs, the widest kernel row they take, and past it
+  { H: 12, W: 40, C: 6, k: [3, 3], padding: 'same', padValues: 1, pool: true, signed: true },
+  { H: 7, W: 32, C: 3, k: [3, 9], padding: 'same', padValues: 0, pool: false, signed: false },
+  { H: 7, W: 32, C: 3, k: [1, 11], padding: 'same', padValues: 1, pool: false, signed: true },
 ];
 
 /** Images of u/255 (signed: u odd, as b/127.5 - 1 gives; else u = b as b/255 gives) with u from a few small values, some full-scale; image 1 has one value off the grid. */
