@@ -225,25 +225,46 @@ export function vectorRuns(C: i32, planes: i32, KH: i32, KW: i32): bool {
 
 /**
  * Packed pixels X[N, H, W, cw words] into the zero-bordered layout bconv2d
- * reads: [N, H+pT+pB, W+pL+pR, cw], the border words 0.
+ * and windowRows (infer-windows.ts) read: [N, H+pT+pB, W+pL+pR, cw], the
+ * border words 0.
  */
 export function padBits(X: usize, N: i32, H: i32, W: i32, cw: i32, pT: i32, pB: i32, pL: i32, pR: i32, out: usize): void {
   const pix = <usize>cw << 3;
   const rowIn = <usize>W * pix, rowOut = <usize>(W + pL + pR) * pix;
   const left = <usize>pL * pix, right = <usize>pR * pix;
   for (let n = 0; n < N; n++) {
-    memory.fill(out, 0, <usize>pT * rowOut);
+    zeroBytes(out, <usize>pT * rowOut);
     out += <usize>pT * rowOut;
     for (let y = 0; y < H; y++) {
-      memory.fill(out, 0, left);
-      memory.copy(out + left, X, rowIn);
-      memory.fill(out + left + rowIn, 0, right);
+      zeroBytes(out, left);
+      copyBytes(out + left, X, rowIn);
+      zeroBytes(out + left + rowIn, right);
       X += rowIn;
       out += rowOut;
     }
-    memory.fill(out, 0, <usize>pB * rowOut);
+    zeroBytes(out, <usize>pB * rowOut);
     out += <usize>pB * rowOut;
   }
+}
+
+// Zeros and copies of a multiple of 8 bytes: by vectors in the kernel
+// module (memory.fill and memory.copy are calls in V8, too dear three times
+// per row of a small image), else by the bulk-memory operations.
+// @ts-ignore: decorator
+@inline function zeroBytes(p: usize, bytes: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    const end = p + bytes;
+    for (; p + 16 <= end; p += 16) v128.store(p, i64x2.splat(0));
+    if (p < end) store<u64>(p, 0);
+  } else memory.fill(p, 0, bytes);
+}
+// @ts-ignore: decorator
+@inline function copyBytes(dst: usize, src: usize, bytes: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    let k: usize = 0;
+    for (; k + 16 <= bytes; k += 16) v128.store(dst + k, v128.load(src + k));
+    if (k < bytes) store<u64>(dst + k, load<u64>(src + k));
+  } else memory.copy(dst, src, bytes);
 }
 
 /** Flatten of packed pixels: [N, HW pixels of C channels] -> [N, 1 row of HW*C channels]. */

@@ -6,8 +6,8 @@
 // touch the border. Written out once per image, the padding is plain bits
 // (0: +1, what bitIm2col reads outside the image) and every window is
 // inside: the copy costs a pass over the input, far less than the border
-// windows it replaces. Same rows, bit for bit.
-import { words, bitIm2col, vectorRuns } from "./infer-bits";
+// windows it replaces (padBits, by vectors). Same rows, bit for bit.
+import { words, bitIm2col, vectorRuns, padBits } from "./infer-bits";
 
 // Rows (or columns) of padding past the input the windows of `out` outputs
 // reach: before it (pad) and after it.
@@ -49,7 +49,7 @@ export function windowRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW
   if (windowSpareBytes(H, W, C, KH, KW, SH, SW, PT, PL, OH, OW) != 0) {
     const t = before(PT), b = after(H, OH, SH, PT, KH), l = before(PL), r = after(W, OW, SW, PL, KW);
     src = (spare + 15) & ~<usize>15;
-    border(X, N, H, W, <usize>words(C) << 3, t, b, l, r, src);
+    padBits(X, N, H, W, words(C), t, b, l, r, src);
     h = H + t + b; w = W + l + r; pt = PT - t; pl = PL - l;
   }
   if (!poolBlocks) {
@@ -61,40 +61,4 @@ export function windowRows(X: usize, N: i32, H: i32, W: i32, C: i32, KH: i32, KW
   bitIm2col(src, N, h, w, C, 1, KH, KW, 2 * SH, 2 * SW, pt - SH, pl - SW, CH, CW, out + block);
   bitIm2col(src, N, h, w, C, 1, KH, KW, 2 * SH, 2 * SW, pt, pl - SW, CH, CW, out + 2 * block);
   bitIm2col(src, N, h, w, C, 1, KH, KW, 2 * SH, 2 * SW, pt - SH, pl, CH, CW, out + 3 * block);
-}
-
-// N images of H x W pixels of pix bytes (a multiple of 8) at X, with t, b
-// rows of zero pixels above and below and l, r columns left and right, to
-// out (16-aligned). By vectors: memory.fill and memory.copy are calls in
-// V8, too dear three times per row.
-function border(X: usize, N: i32, H: i32, W: i32, pix: usize, t: i32, b: i32, l: i32, r: i32, out: usize): void {
-  const rowIn = <usize>W * pix, rowOut = <usize>(W + l + r) * pix;
-  const left = <usize>l * pix, right = <usize>r * pix;
-  for (let n = 0; n < N; n++) {
-    zero(out, <usize>t * rowOut);
-    out += <usize>t * rowOut;
-    for (let y = 0; y < H; y++) {
-      zero(out, left);
-      copy(out + left, X, rowIn);
-      zero(out + left + rowIn, right);
-      X += rowIn;
-      out += rowOut;
-    }
-    zero(out, <usize>b * rowOut);
-    out += <usize>b * rowOut;
-  }
-}
-
-// @ts-ignore: decorator
-@inline function zero(p: usize, bytes: usize): void {
-  const end = p + bytes;
-  for (; p + 16 <= end; p += 16) v128.store(p, i64x2.splat(0));
-  if (p < end) store<u64>(p, 0);
-}
-
-// @ts-ignore: decorator
-@inline function copy(dst: usize, src: usize, bytes: usize): void {
-  let k: usize = 0;
-  for (; k + 16 <= bytes; k += 16) v128.store(dst + k, v128.load(src + k));
-  if (k < bytes) store<u64>(dst + k, load<u64>(src + k));
 }
